@@ -1,0 +1,35 @@
+namespace NatMap.Diagnostics;
+
+/// <summary>What went wrong, for a <see cref="NatMapException"/>.</summary>
+public enum NatMapErrorKind
+{
+    /// <summary>The options or arguments given to NatMap are invalid.</summary>
+    InvalidOptions = 1,
+
+    /// <summary>A STUN server did not answer in time.</summary>
+    Timeout = 2,
+
+    /// <summary>A STUN server refused the connection or the network was unreachable.</summary>
+    Unreachable = 3,
+
+    /// <summary>A STUN server answered with a malformed or mismatched message.</summary>
+    MalformedResponse = 4,
+
+    /// <summary>A STUN server answered with an error response.</summary>
+    ErrorResponse = 5,
+
+    /// <summary>A host name could not be resolved to an address of the wanted family.</summary>
+    ResolutionFailed = 6,
+
+    /// <summary>No STUN server in the list gave a usable answer.</summary>
+    AllServersFailed = 7,
+
+    /// <summary>A local port could not be bound.</summary>
+    BindFailed = 8,
+
+    /// <summary>The operating system does not support the requested feature.</summary>
+    NotSupported = 9,
+
+    /// <summary>A network operation failed for another reason.</summary>
+    NetworkError = 10,
+}
