@@ -1,0 +1,103 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Text;
+
+namespace NatMap.Sockets.Internal;
+
+/// <summary>
+/// Linux socket options that .NET does not name, set with <see cref="Socket.SetRawSocketOption"/>.
+/// Each returns false (never throws) where the OS lacks the option or refuses it, so callers can
+/// log a warning and go on, as the original tool does.
+/// </summary>
+internal static class LinuxSocketOptions
+{
+    private const int SolSocket = 1;
+    private const int SoReusePort = 15;
+    private const int SoBindToDevice = 25;
+    private const int SoMark = 36;
+    private const int IpProtoTcp = 6;
+    private const int TcpCongestion = 13;
+
+    /// <summary>SO_REUSEADDR and, on Linux, SO_REUSEPORT, so that several sockets share one local port.</summary>
+    public static bool TrySetReuseAddressAndPort(Socket socket, out SocketError error)
+    {
+        error = SocketError.Success;
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        }
+        catch (SocketException ex)
+        {
+            error = ex.SocketErrorCode;
+            return false;
+        }
+
+        return TrySetInt(socket, SolSocket, SoReusePort, 1, out error);
+    }
+
+    /// <summary>SO_BINDTODEVICE: send and receive only through the named interface.</summary>
+    public static bool TryBindToDevice(Socket socket, string interfaceName, out SocketError error)
+    {
+        error = SocketError.OperationNotSupported;
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
+        Span<byte> name = stackalloc byte[Encoding.UTF8.GetMaxByteCount(interfaceName.Length) + 1];
+        int length = Encoding.UTF8.GetBytes(interfaceName, name);
+        name[length] = 0;
+        return TrySetRaw(socket, SolSocket, SoBindToDevice, name[..(length + 1)], out error);
+    }
+
+    /// <summary>SO_MARK: the firewall mark (fwmark) for policy routing; needs CAP_NET_ADMIN.</summary>
+    public static bool TrySetMark(Socket socket, uint mark, out SocketError error) =>
+        TrySetInt(socket, SolSocket, SoMark, unchecked((int)mark), out error);
+
+    /// <summary>TCP_CONGESTION: the congestion control algorithm, such as <c>bbr</c> or <c>cubic</c>.</summary>
+    public static bool TrySetCongestionControl(Socket socket, string algorithm, out SocketError error)
+    {
+        error = SocketError.OperationNotSupported;
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
+        Span<byte> name = stackalloc byte[Encoding.ASCII.GetMaxByteCount(algorithm.Length)];
+        int length = Encoding.ASCII.GetBytes(algorithm, name);
+        return TrySetRaw(socket, IpProtoTcp, TcpCongestion, name[..length], out error);
+    }
+
+    private static bool TrySetInt(Socket socket, int level, int name, int value, out SocketError error)
+    {
+        error = SocketError.OperationNotSupported;
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
+        Span<byte> bytes = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(bytes, value);
+        if (!BitConverter.IsLittleEndian)
+        {
+            BinaryPrimitives.WriteInt32BigEndian(bytes, value);
+        }
+
+        return TrySetRaw(socket, level, name, bytes, out error);
+    }
+
+    private static bool TrySetRaw(Socket socket, int level, int name, ReadOnlySpan<byte> value, out SocketError error)
+    {
+        try
+        {
+            socket.SetRawSocketOption(level, name, value);
+            error = SocketError.Success;
+            return true;
+        }
+        catch (SocketException ex)
+        {
+            error = ex.SocketErrorCode;
+            return false;
+        }
+    }
+}
