@@ -23,7 +23,7 @@ public sealed class UdpPortMapperTests
     public async Task WatchAsync_FirstCheck_ReportsMappingWithBoundEndPoint()
     {
         await using var stun = new FakeStunServer(MapperHarness.Nat(500));
-        await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Any), new MiniStunProbe(stun.EndPoint));
+        await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Any));
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
 
         var first = await MapperHarness.NextAsync(events);
@@ -39,7 +39,7 @@ public sealed class UdpPortMapperTests
     {
         int port = MapperHarness.FreeRange(1);
         await using var stun = new FakeStunServer(MapperHarness.Nat(500));
-        await using var mapper = MapperHarness.Create(Options(stun, null, PortSpec.Fixed(port)), new MiniStunProbe(stun.EndPoint));
+        await using var mapper = MapperHarness.Create(Options(stun, null, PortSpec.Fixed(port)));
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
 
         var first = await MapperHarness.NextAsync(events);
@@ -51,7 +51,7 @@ public sealed class UdpPortMapperTests
     public async Task WatchAsync_PublicEndPointChanges_ReportsOnceAndNotWhileUnchanged()
     {
         await using var stun = new FakeStunServer(MapperHarness.Nat(500));
-        await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Any), new MiniStunProbe(stun.EndPoint));
+        await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Any));
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
         var first = await MapperHarness.NextAsync(events);
 
@@ -74,7 +74,7 @@ public sealed class UdpPortMapperTests
     public async Task WatchAsync_StunServerSilent_KeepsTheSocketAndReportsWhenItAnswers()
     {
         await using var stun = new FakeStunServer(MapperHarness.Nat(500)) { Answering = false };
-        await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Any), new MiniStunProbe(stun.EndPoint));
+        await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Any));
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
         var next = events.MoveNextAsync().AsTask();
 
@@ -91,7 +91,7 @@ public sealed class UdpPortMapperTests
     public async Task WatchAsync_Cancelled_EndsStreamWithoutError()
     {
         await using var stun = new FakeStunServer(MapperHarness.Nat(500));
-        await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Any), new MiniStunProbe(stun.EndPoint));
+        await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Any));
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         int count = 0;
 
