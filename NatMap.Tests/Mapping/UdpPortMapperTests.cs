@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using NatMap.Mapping;
 using NatMap.Tests.Mapping.Fakes;
 
@@ -102,5 +103,22 @@ public sealed class UdpPortMapperTests
         }
 
         Assert.Equal(1, count);
+    }
+
+    [Fact]
+    public async Task WatchAsync_FirstPortsOfRangeTaken_BindsTheNextFree()
+    {
+        int first = MapperHarness.FreeRange(3);
+        using var holder1 = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        holder1.Bind(new IPEndPoint(IPAddress.Loopback, first));
+        using var holder2 = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        holder2.Bind(new IPEndPoint(IPAddress.Loopback, first + 1));
+        await using var stun = new FakeStunServer(MapperHarness.Nat(500));
+        await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Range(first, first + 2, random: false)));
+        await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
+
+        var mapping = await MapperHarness.NextAsync(events);
+
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, first + 2), mapping.PrivateEndPoint);
     }
 }
