@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Publishes natmap as a NativeAOT executable and prints its size and idle RSS:
+#   ./scripts/publish-aot.sh [output-dir] [extra dotnet publish args]
+# Idle RSS: natmap -u runs against a loopback UDP "STUN server" that never answers, and VmRSS is
+# read from /proc after a few seconds. Needs clang (or gcc) and zlib1g-dev for the native link.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="${1:-artifacts/natmap-linux-x64}"
+shift || true
+rid="${NATMAP_RID:-linux-x64}"
+settle="${NATMAP_SETTLE_SECONDS:-5}"
+
+dotnet publish NatMap.Cli -c Release -r "$rid" -o "$out" "$@" | tee /tmp/natmap-publish.$$.log
+if grep -Eq "warning [A-Z]+[0-9]+" /tmp/natmap-publish.$$.log; then
+  echo "publish produced warnings" >&2
+  rm -f /tmp/natmap-publish.$$.log
+  exit 1
+fi
+rm -f /tmp/natmap-publish.$$.log
+
+bin="$out/natmap"
+size=$(stat -c %s "$bin")
+
+# A UDP socket on loopback that never answers: the mapper keeps retrying, which is its idle state.
+holder_port_file=$(mktemp)
+python3 - "$holder_port_file" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+time.sleep(120)
+PY
+holder=$!
+trap 'kill "$holder" 2>/dev/null || true; rm -f "$holder_port_file"' EXIT
+for _ in $(seq 100); do [ -s "$holder_port_file" ] && break; sleep 0.05; done
+port=$(cat "$holder_port_file")
+
+"$bin" -u -s "127.0.0.1:$port" 2>/dev/null &
+pid=$!
+sleep "$settle"
+rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
+hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
+anon=$(awk '/^RssAnon/ {print $2}' "/proc/$pid/status")
+file=$(awk '/^RssFile/ {print $2}' "/proc/$pid/status")
+threads=$(awk '/^Threads/ {print $2}' "/proc/$pid/status")
+kill -TERM "$pid"
+wait "$pid" && status=0 || status=$?
+
+awk -v b="$bin" -v s="$size" 'BEGIN { printf "binary: %s (%d bytes, %.1f MiB)\n", b, s, s / 1048576 }'
+printf 'idle after %ss: VmRSS %d kB (RssAnon %d kB, RssFile %d kB: code and shared libraries), VmHWM %d kB, %d threads; exit on SIGTERM: %d\n' \
+  "$settle" "$rss" "$anon" "$file" "$hwm" "$threads" "$status"
