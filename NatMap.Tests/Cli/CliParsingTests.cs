@@ -186,6 +186,26 @@ public sealed class CliParsingTests
         Assert.Same(command.Root, result.CommandResult.Command);
     }
 
+    [Fact]
+    public void Parse_SubcommandAddedToRoot_GetsItsOwnOptionsAndHelp()
+    {
+        // What the `check` subcommand will do with one line in NatMapCommand's constructor.
+        var command = new NatMapCommand((_, _) => Task.FromResult(0));
+        var sub = new System.CommandLine.Command("probe");
+        var server = new System.CommandLine.Option<string>("-s");
+        sub.Options.Add(server);
+        command.Root.Subcommands.Add(sub);
+
+        var run = command.Root.Parse(["probe", "-s", "203.0.113.2"]);
+        Assert.Empty(run.Errors);
+        Assert.Same(sub, run.CommandResult.Command);
+        Assert.Equal("203.0.113.2", run.GetValue(server));
+
+        var help = command.Root.Parse(["probe", "--help"]);
+        Assert.Empty(help.Errors);
+        Assert.IsType<System.CommandLine.Help.HelpAction>(help.Action);
+    }
+
     private static (CliOptions Options, PortMapperOptions Mapper) Parse(params string[] args)
     {
         var command = new NatMapCommand((_, _) => Task.FromResult(0));
