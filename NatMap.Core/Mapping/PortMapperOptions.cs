@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using NatMap.Diagnostics;
 using NatMap.Diagnostics.Internal;
-using NatMap.Mapping.Internal;
+using NatMap.Stun;
 
 namespace NatMap.Mapping;
 
@@ -18,6 +18,11 @@ public sealed class PortMapperOptions
 
     /// <summary>The default keep-alive (STUN check) interval for UDP (<c>-k</c>): 10 seconds.</summary>
     public static readonly TimeSpan DefaultUdpKeepAliveInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>The HTTP server's port when <see cref="HttpServer"/> names none: 80.</summary>
+    public const int DefaultHttpPort = 80;
+
+    private const string HostPortSyntax = "expected host[:port], [IPv6]:port or an IPv6 address, with a port from 1 to 65535";
 
     /// <summary>The protocol of the mapping (<c>-u</c> selects UDP). Default TCP.</summary>
     public MappingProtocol Protocol { get; set; } = MappingProtocol.Tcp;
@@ -142,9 +147,9 @@ public sealed class PortMapperOptions
 
         foreach (var server in StunServers)
         {
-            if (!HostPort.TryParse(server, HostPort.DefaultStunPort, out _, out string? error))
+            if (!StunServerEndpoint.TryParse(server, out _))
             {
-                return Invalid($"STUN server '{server}' is invalid: {error}");
+                return Invalid($"STUN server '{server}' is invalid: {HostPortSyntax}");
             }
         }
 
@@ -155,9 +160,9 @@ public sealed class PortMapperOptions
                 return Invalid("no HTTP server given: TCP mode keeps the mapping alive through one (-h host[:port])");
             }
 
-            if (!HostPort.TryParse(HttpServer, HostPort.DefaultHttpPort, out _, out string? error))
+            if (!StunServerEndpoint.TryParse(HttpServer, DefaultHttpPort, out _))
             {
-                return Invalid($"HTTP server '{HttpServer}' is invalid: {error}");
+                return Invalid($"HTTP server '{HttpServer}' is invalid: {HostPortSyntax}");
             }
         }
 

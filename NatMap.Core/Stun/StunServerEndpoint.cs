@@ -55,7 +55,11 @@ public sealed class StunServerEndpoint
     /// <param name="text">The text to parse.</param>
     /// <param name="server">The endpoint, when the text is valid.</param>
     /// <returns>True when <paramref name="text"/> is valid.</returns>
-    public static bool TryParse(string? text, [NotNullWhen(true)] out StunServerEndpoint? server)
+    public static bool TryParse(string? text, [NotNullWhen(true)] out StunServerEndpoint? server) =>
+        TryParse(text, DefaultPort, out server);
+
+    /// <summary>Parses like <see cref="TryParse(string?, out StunServerEndpoint?)"/> with another default port (the port mapper's HTTP server uses 80).</summary>
+    internal static bool TryParse(string? text, int defaultPort, [NotNullWhen(true)] out StunServerEndpoint? server)
     {
         server = null;
         if (string.IsNullOrWhiteSpace(text) || text.Trim().Length != text.Length)
@@ -64,7 +68,7 @@ public sealed class StunServerEndpoint
         }
 
         string host;
-        int port = DefaultPort;
+        int port = defaultPort;
         if (text[0] == '[')
         {
             int close = text.IndexOf(']', StringComparison.Ordinal);

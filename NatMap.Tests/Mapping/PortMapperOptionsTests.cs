@@ -17,9 +17,9 @@ public sealed class PortMapperOptionsTests
     {
         { "no STUN server", o => o.StunServers.Clear(), "no STUN server" },
         { "empty STUN server", o => o.StunServers.Add(""), "STUN server '' is invalid" },
-        { "STUN port out of range", o => o.StunServers.Add("192.0.2.1:70000"), "'70000' is not a port number" },
-        { "STUN port missing", o => o.StunServers.Add("192.0.2.1:"), "port after ':' is missing" },
-        { "STUN bracket open", o => o.StunServers.Add("[2001:db8::1:3478"), "not closed" },
+        { "STUN port out of range", o => o.StunServers.Add("192.0.2.1:70000"), "STUN server '192.0.2.1:70000' is invalid: expected host[:port]" },
+        { "STUN port missing", o => o.StunServers.Add("192.0.2.1:"), "STUN server '192.0.2.1:' is invalid" },
+        { "STUN bracket open", o => o.StunServers.Add("[2001:db8::1:3478"), "STUN server '[2001:db8::1:3478' is invalid" },
         { "TCP without HTTP server", o => o.HttpServer = null, "no HTTP server" },
         { "bad HTTP server", o => o.HttpServer = "192.0.2.1:http", "HTTP server '192.0.2.1:http' is invalid" },
         { "zero interval", o => o.KeepAliveInterval = TimeSpan.Zero, "keep-alive interval" },

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using NatMap.Mapping;
+using NatMap.Mapping.Internal;
+using NatMap.Stun;
 using NatMap.Tests.Mapping.Fakes;
 
 namespace NatMap.Tests.Mapping;
@@ -26,7 +28,7 @@ public sealed class TcpPortMapperTests
     {
         await using var stun = new FakeStunServer(MapperHarness.Nat(1000));
         await using var http = new FakeHttpServer();
-        await using var mapper = MapperHarness.Create(Options(stun, http, PortSpec.Any), new MiniStunProbe(stun.EndPoint));
+        await using var mapper = MapperHarness.Create(Options(stun, http, PortSpec.Any));
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
 
         var first = await MapperHarness.NextAsync(events);
@@ -47,7 +49,7 @@ public sealed class TcpPortMapperTests
     {
         await using var stun = new FakeStunServer(MapperHarness.Nat(1));
         await using var http = new FakeHttpServer();
-        await using var mapper = MapperHarness.Create(Options(stun, http, PortSpec.Any), new MiniStunProbe(stun.EndPoint));
+        await using var mapper = MapperHarness.Create(Options(stun, http, PortSpec.Any));
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
         await MapperHarness.NextAsync(events);
 
@@ -66,7 +68,7 @@ public sealed class TcpPortMapperTests
     {
         await using var stun = new FakeStunServer(MapperHarness.Nat(1000));
         await using var http = new FakeHttpServer();
-        await using var mapper = MapperHarness.Create(Options(stun, http, PortSpec.Any), new MiniStunProbe(stun.EndPoint));
+        await using var mapper = MapperHarness.Create(Options(stun, http, PortSpec.Any));
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
         var first = await MapperHarness.NextAsync(events);
 
@@ -94,7 +96,7 @@ public sealed class TcpPortMapperTests
         int first = MapperHarness.FreeRange(3);
         await using var stun = new FakeStunServer(MapperHarness.Nat(1000));
         await using var http = new FakeHttpServer();
-        await using var mapper = MapperHarness.Create(Options(stun, http, PortSpec.Range(first, first + 2, random: false)), new MiniStunProbe(stun.EndPoint));
+        await using var mapper = MapperHarness.Create(Options(stun, http, PortSpec.Range(first, first + 2, random: false)));
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
 
         var initial = await MapperHarness.NextAsync(events);
@@ -119,7 +121,7 @@ public sealed class TcpPortMapperTests
         holder.Listen();
         await using var stun = new FakeStunServer(MapperHarness.Nat(1000));
         await using var http = new FakeHttpServer();
-        await using var mapper = MapperHarness.Create(Options(stun, http, PortSpec.Range(first, first + 2, random: false)), new MiniStunProbe(stun.EndPoint));
+        await using var mapper = MapperHarness.Create(Options(stun, http, PortSpec.Range(first, first + 2, random: false)));
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
 
         var mapping = await MapperHarness.NextAsync(events);
@@ -132,7 +134,7 @@ public sealed class TcpPortMapperTests
     {
         await using var stun = new FakeStunServer(MapperHarness.Nat(1000)) { Answering = false };
         await using var http = new FakeHttpServer();
-        await using var mapper = MapperHarness.Create(Options(stun, http, PortSpec.Any), new MiniStunProbe(stun.EndPoint));
+        await using var mapper = MapperHarness.Create(Options(stun, http, PortSpec.Any));
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
         var next = events.MoveNextAsync().AsTask();
 
@@ -150,7 +152,7 @@ public sealed class TcpPortMapperTests
     {
         await using var stun = new FakeStunServer(MapperHarness.Nat(1000));
         await using var http = new FakeHttpServer();
-        await using var mapper = MapperHarness.Create(Options(stun, http, PortSpec.Any), new MiniStunProbe(stun.EndPoint));
+        await using var mapper = MapperHarness.Create(Options(stun, http, PortSpec.Any));
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var received = new List<MappingChanged>();
 
@@ -172,7 +174,7 @@ public sealed class TcpPortMapperTests
     {
         await using var stun = new FakeStunServer(MapperHarness.Nat(1000));
         await using var http = new FakeHttpServer();
-        var mapper = MapperHarness.Create(Options(stun, http, PortSpec.Any), new MiniStunProbe(stun.EndPoint));
+        var mapper = MapperHarness.Create(Options(stun, http, PortSpec.Any));
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
         await MapperHarness.NextAsync(events);
 
@@ -181,5 +183,17 @@ public sealed class TcpPortMapperTests
         await mapper.DisposeAsync().AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
 
         Assert.False(await next.WaitAsync(Timeout, TestContext.Current.CancellationToken));
+    }
+
+    [Theory]
+    [InlineData("192.0.2.1", "192.0.2.1")]
+    [InlineData("192.0.2.1:8080", "192.0.2.1:8080")]
+    [InlineData("www.example.test", "www.example.test")]
+    [InlineData("[2001:db8::1]:81", "[2001:db8::1]:81")]
+    [InlineData("2001:db8::1", "[2001:db8::1]")]
+    public void HostHeader_HttpServer_OmitsDefaultPortAndBracketsIpv6(string server, string header)
+    {
+        Assert.True(StunServerEndpoint.TryParse(server, PortMapperOptions.DefaultHttpPort, out var endPoint));
+        Assert.Equal(header, TcpMappingLoop.HostHeader(endPoint));
     }
 }

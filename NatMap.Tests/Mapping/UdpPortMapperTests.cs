@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using NatMap.Mapping;
 using NatMap.Tests.Mapping.Fakes;
 
@@ -23,7 +24,7 @@ public sealed class UdpPortMapperTests
     public async Task WatchAsync_FirstCheck_ReportsMappingWithBoundEndPoint()
     {
         await using var stun = new FakeStunServer(MapperHarness.Nat(500));
-        await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Any), new MiniStunProbe(stun.EndPoint));
+        await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Any));
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
 
         var first = await MapperHarness.NextAsync(events);
@@ -39,7 +40,7 @@ public sealed class UdpPortMapperTests
     {
         int port = MapperHarness.FreeRange(1);
         await using var stun = new FakeStunServer(MapperHarness.Nat(500));
-        await using var mapper = MapperHarness.Create(Options(stun, null, PortSpec.Fixed(port)), new MiniStunProbe(stun.EndPoint));
+        await using var mapper = MapperHarness.Create(Options(stun, null, PortSpec.Fixed(port)));
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
 
         var first = await MapperHarness.NextAsync(events);
@@ -51,7 +52,7 @@ public sealed class UdpPortMapperTests
     public async Task WatchAsync_PublicEndPointChanges_ReportsOnceAndNotWhileUnchanged()
     {
         await using var stun = new FakeStunServer(MapperHarness.Nat(500));
-        await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Any), new MiniStunProbe(stun.EndPoint));
+        await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Any));
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
         var first = await MapperHarness.NextAsync(events);
 
@@ -74,7 +75,7 @@ public sealed class UdpPortMapperTests
     public async Task WatchAsync_StunServerSilent_KeepsTheSocketAndReportsWhenItAnswers()
     {
         await using var stun = new FakeStunServer(MapperHarness.Nat(500)) { Answering = false };
-        await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Any), new MiniStunProbe(stun.EndPoint));
+        await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Any));
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
         var next = events.MoveNextAsync().AsTask();
 
@@ -91,7 +92,7 @@ public sealed class UdpPortMapperTests
     public async Task WatchAsync_Cancelled_EndsStreamWithoutError()
     {
         await using var stun = new FakeStunServer(MapperHarness.Nat(500));
-        await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Any), new MiniStunProbe(stun.EndPoint));
+        await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Any));
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         int count = 0;
 
@@ -102,5 +103,22 @@ public sealed class UdpPortMapperTests
         }
 
         Assert.Equal(1, count);
+    }
+
+    [Fact]
+    public async Task WatchAsync_FirstPortsOfRangeTaken_BindsTheNextFree()
+    {
+        int first = MapperHarness.FreeRange(3);
+        using var holder1 = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        holder1.Bind(new IPEndPoint(IPAddress.Loopback, first));
+        using var holder2 = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        holder2.Bind(new IPEndPoint(IPAddress.Loopback, first + 1));
+        await using var stun = new FakeStunServer(MapperHarness.Nat(500));
+        await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Range(first, first + 2, random: false)));
+        await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
+
+        var mapping = await MapperHarness.NextAsync(events);
+
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, first + 2), mapping.PrivateEndPoint);
     }
 }

@@ -67,7 +67,7 @@ public sealed class PortTakeoverServerTests
             RetryDelay = TimeSpan.FromMilliseconds(20),
             MaxRetryDelay = TimeSpan.FromMilliseconds(100),
         };
-        await using var mapper = MapperHarness.Create(options, new MiniStunProbe(stun.EndPoint));
+        await using var mapper = MapperHarness.Create(options);
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
 
         var mapping = await MapperHarness.NextAsync(events);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using NatMap.Sockets.Internal;
+using NatMap.Stun;
 
 namespace NatMap.Mapping.Internal;
 
@@ -15,9 +16,9 @@ internal sealed record MapperSettings
 
     public required PortSpec Port { get; init; }
 
-    public required IReadOnlyList<string> StunServers { get; init; }
+    public required IReadOnlyList<StunServerEndpoint> StunServers { get; init; }
 
-    public HostPort? HttpServer { get; init; }
+    public StunServerEndpoint? HttpServer { get; init; }
 
     public required TimeSpan KeepAliveInterval { get; init; }
 
@@ -35,8 +36,8 @@ internal sealed record MapperSettings
     /// <summary>Reads validated options; call <see cref="PortMapperOptions.Validate"/> first.</summary>
     public static MapperSettings From(PortMapperOptions options)
     {
-        HostPort? http = null;
-        if (options.Protocol == MappingProtocol.Tcp && HostPort.TryParse(options.HttpServer, HostPort.DefaultHttpPort, out var parsed, out _))
+        StunServerEndpoint? http = null;
+        if (options.Protocol == MappingProtocol.Tcp && StunServerEndpoint.TryParse(options.HttpServer, PortMapperOptions.DefaultHttpPort, out var parsed))
         {
             http = parsed;
         }
@@ -47,7 +48,7 @@ internal sealed record MapperSettings
             AddressFamily = options.AddressFamily,
             BindAddress = options.BindAddress ?? (options.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any),
             Port = options.Port,
-            StunServers = options.StunServers.ToArray(),
+            StunServers = options.StunServers.Select(StunServerEndpoint.Parse).ToArray(),
             HttpServer = http,
             KeepAliveInterval = options.EffectiveKeepAliveInterval,
             UdpCheckCycle = options.UdpCheckCycle,

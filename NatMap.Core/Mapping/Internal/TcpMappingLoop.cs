@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using NatMap.Stun;
 
 namespace NatMap.Mapping.Internal;
 
@@ -23,7 +25,7 @@ internal sealed class TcpMappingLoop : IMappingLoop
     private readonly IStunProbe _stun;
     private readonly LocalPortBinder _binder;
     private readonly ILogger _logger;
-    private readonly HostPort _http;
+    private readonly StunServerEndpoint _http;
     private readonly string _httpText;
     private readonly byte[] _request;
 
@@ -34,8 +36,8 @@ internal sealed class TcpMappingLoop : IMappingLoop
         _binder = binder;
         _logger = logger;
         _http = settings.HttpServer ?? throw new ArgumentException("TCP mapping needs an HTTP server.", nameof(settings));
-        _httpText = _http.ToHostHeader(0);
-        _request = Encoding.ASCII.GetBytes("HEAD / HTTP/1.1\r\nHost: " + _http.ToHostHeader(HostPort.DefaultHttpPort) + "\r\nConnection: keep-alive\r\n\r\n");
+        _httpText = _http.ToString();
+        _request = Encoding.ASCII.GetBytes("HEAD / HTTP/1.1\r\nHost: " + HostHeader(_http) + "\r\nConnection: keep-alive\r\n\r\n");
     }
 
     public async Task RunAsync(IMappingSink sink, CancellationToken cancellationToken)
@@ -203,6 +205,13 @@ internal sealed class TcpMappingLoop : IMappingLoop
         {
             return ex.Message;
         }
+    }
+
+    /// <summary>The Host header value, RFC 9110 section 7.2: the port only when not the default, IPv6 in brackets.</summary>
+    internal static string HostHeader(StunServerEndpoint server)
+    {
+        string host = server.Host.Contains(':', StringComparison.Ordinal) ? "[" + server.Host + "]" : server.Host;
+        return server.Port == PortMapperOptions.DefaultHttpPort ? host : host + ":" + server.Port.ToString(CultureInfo.InvariantCulture);
     }
 
     private static IPEndPoint Normalize(IPEndPoint endPoint) =>

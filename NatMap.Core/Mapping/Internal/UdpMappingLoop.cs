@@ -7,8 +7,9 @@ namespace NatMap.Mapping.Internal;
 /// <summary>
 /// The UDP mapping: one bound socket, and a STUN Binding from it every interval, which both keeps the
 /// NAT's entry alive and shows its public endpoint. A failed check is retried after the retry delay
-/// (doubling up to the cap) on the same socket: the NAT's entry belongs to that local port, so moving
-/// to another would only lose it. The socket is bound once, retrying the bind the same way.
+/// (doubling up to the cap, but never longer than the interval, since the requests keep the entry
+/// alive) on the same socket: the NAT's entry belongs to that local port, so moving to another would
+/// only lose it. The socket is bound once, retrying the bind the same way.
 /// <para>
 /// Forward-mode seam: given a keep-alive sender (the forwarder's socket sending one byte), the rounds
 /// between full checks only call it; see <see cref="UdpCheckSchedule"/>.
@@ -69,8 +70,11 @@ internal sealed class UdpMappingLoop : IMappingLoop
                 }
                 else
                 {
+                    // The requests are the keep-alive too: never pause longer than the interval, or the
+                    // NAT could drop the entry while the servers are out.
                     schedule.CheckFailed();
-                    wait = backoff.Next();
+                    var delay = backoff.Next();
+                    wait = delay < wait ? delay : wait;
                     MappingLog.RetryScheduled(_logger, wait);
                 }
 

@@ -18,15 +18,18 @@ internal sealed class FakeHttpServer : IAsyncDisposable
     private readonly Channel<IPEndPoint> _connections = Channel.CreateUnbounded<IPEndPoint>();
     private readonly Channel<string> _requests = Channel.CreateUnbounded<string>();
 
-    public FakeHttpServer()
+    public FakeHttpServer(IPAddress? address = null)
     {
-        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener = new TcpListener(address ?? IPAddress.Loopback, 0);
         _listener.Start();
         EndPoint = (IPEndPoint)_listener.LocalEndpoint;
         _acceptLoop = AcceptAsync();
     }
 
     public IPEndPoint EndPoint { get; }
+
+    /// <summary>"host:port" for the options.</summary>
+    public string Text => EndPoint.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{EndPoint.Address}]:{EndPoint.Port}" : EndPoint.ToString();
 
     /// <summary>The client endpoint of each accepted connection.</summary>
     public ChannelReader<IPEndPoint> Connections => _connections.Reader;

@@ -11,8 +11,23 @@ internal static class MapperHarness
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    public static IPortMapper Create(PortMapperOptions options, IStunProbe probe) =>
-        PortMapperFactory.Create(MapperSettings.From(options), probe, NullLoggerFactory.Instance);
+    /// <summary>
+    /// A mapper as <see cref="PortMapper.Create"/> builds it (validated options, the library's STUN client),
+    /// with STUN timeouts shortened so that a silent server fails a check quickly.
+    /// </summary>
+    public static IPortMapper Create(PortMapperOptions options)
+    {
+        options.Validate();
+        var settings = MapperSettings.From(options);
+        var probe = StunProbe.Create(settings, NullLoggerFactory.Instance, stun =>
+        {
+            stun.InitialRto = TimeSpan.FromMilliseconds(100);
+            stun.MaxRequests = 2;
+            stun.LastWaitMultiplier = 2;
+            stun.TcpTimeout = TimeSpan.FromMilliseconds(500);
+        });
+        return PortMapperFactory.Create(settings, probe, NullLoggerFactory.Instance);
+    }
 
     public static async Task<MappingChanged> NextAsync(IAsyncEnumerator<MappingChanged> events)
     {
