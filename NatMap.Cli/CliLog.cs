@@ -8,7 +8,7 @@ internal static partial class CliLog
     [LoggerMessage(EventId = 6000, Level = LogLevel.Information, Message = "Started: {Protocol} mapping over {Family}, local port {Port}, STUN {StunServers}")]
     public static partial void Started(ILogger logger, string protocol, string family, string port, string stunServers);
 
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Mapping: {Line}")]
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Debug, Message = "Reported: {Line}")]
     public static partial void MappingChanged(ILogger logger, string line);
 
     [LoggerMessage(EventId = 6002, Level = LogLevel.Information, Message = "Stopping (SIGINT, SIGTERM or cancellation)")]

@@ -49,6 +49,45 @@ public sealed partial class CliProcessTests
     }
 
     [Fact]
+    public async Task Udp_StunAnswers_PrintsOriginalLineFlushedWhileRunning()
+    {
+        RequireLinux();
+        using var stun = BindSilentStun(out int port);
+        using var stopResponder = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var clientPort = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var responder = AnswerBindingsAsync(stun, IPEndPoint.Parse("203.0.113.1:45555"), clientPort, stopResponder.Token);
+        using var process = Start("-u", "-s", "127.0.0.1:" + port);
+        try
+        {
+            // Read while natmap keeps running: the line must have been flushed, not left in a buffer.
+            var line = await process.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+            int localPort = await clientPort.Task.WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+            Assert.False(process.HasExited);
+            Assert.NotNull(line);
+            var fields = line.Split(' ');
+            Assert.Equal(6, fields.Length);
+            Assert.Equal(["203.0.113.1", "45555", "2001::b1f3:cb00:7101"], fields[..3]);
+            Assert.Equal(localPort.ToString(System.Globalization.CultureInfo.InvariantCulture), fields[3]);
+            Assert.Equal("udp", fields[4]);
+            Assert.True(IPAddress.TryParse(fields[5], out var privateAddress) && privateAddress.AddressFamily == AddressFamily.InterNetwork, fields[5]);
+
+            Assert.Equal(0, Posix.Kill(process.Id, Posix.SigTerm));
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(Timeout, TestContext.Current.CancellationToken);
+            Assert.Equal(0, process.ExitCode);
+
+            // The same mapping confirmed by later checks is not printed again.
+            Assert.Equal("", await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken));
+        }
+        finally
+        {
+            KillIfRunning(process);
+            await stopResponder.CancelAsync();
+            await responder;
+        }
+    }
+
+    [Fact]
     public async Task BadCommandLine_RealProcess_ExitsTwoWithOneLineAndHint()
     {
         RequireLinux();
@@ -124,6 +163,45 @@ public sealed partial class CliProcessTests
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         port = ((IPEndPoint)socket.LocalEndPoint!).Port;
         return socket;
+    }
+
+    /// <summary>A minimal STUN server: answers every Binding request with a fixed XOR-MAPPED-ADDRESS (RFC 8489 section 14.2).</summary>
+    private static async Task AnswerBindingsAsync(Socket socket, IPEndPoint mapped, TaskCompletionSource<int> clientPort, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[1500];
+        try
+        {
+            while (true)
+            {
+                var received = await socket.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.Any, 0), cancellationToken);
+                if (received.ReceivedBytes < 20 || buffer[0] != 0x00 || buffer[1] != 0x01)
+                {
+                    continue;
+                }
+
+                var from = (IPEndPoint)received.RemoteEndPoint;
+                clientPort.TrySetResult(from.Port);
+                var response = new byte[32];
+                response[0] = 0x01;
+                response[1] = 0x01;
+                response[3] = 12;
+                buffer.AsSpan(4, 16).CopyTo(response.AsSpan(4));
+                response[21] = 0x20;
+                response[23] = 8;
+                response[25] = 0x01;
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(response.AsSpan(26), (ushort)(mapped.Port ^ 0x2112));
+                var address = mapped.Address.GetAddressBytes();
+                for (int i = 0; i < 4; i++)
+                {
+                    response[28 + i] = (byte)(address[i] ^ response[4 + i]);
+                }
+
+                await socket.SendToAsync(response, from, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
     }
 
     private static Process Start(params string[] args)

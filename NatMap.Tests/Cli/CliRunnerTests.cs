@@ -247,12 +247,16 @@ public sealed class CliRunnerTests
         mapper.End();
 
         var quiet = await RunAsync(mapper, "-u", "-s", "203.0.113.2");
-        Assert.Contains(quiet.Stderr.Lines, l => l.StartsWith("natmap: info: Mapping: 203.0.113.1 45555", StringComparison.Ordinal) && !l.Contains('#', StringComparison.Ordinal));
+        Assert.Single(quiet.Stdout.Lines);
+        Assert.Contains(quiet.Stderr.Lines, l => l.StartsWith("natmap: info: Started", StringComparison.Ordinal) && !l.Contains('#', StringComparison.Ordinal));
 
         var mapper2 = new FakePortMapper();
+        mapper2.Emit(First);
         mapper2.End();
         var verbose = await RunAsync(mapper2, "-u", "-s", "203.0.113.2", "-v");
         Assert.Contains(verbose.Stderr.Lines, l => l.StartsWith("natmap: info: Started", StringComparison.Ordinal) && l.EndsWith("[NatMap.Cli #6000]", StringComparison.Ordinal));
+        Assert.Contains(verbose.Stderr.Lines, l => l.StartsWith("natmap: debug: Reported: 203.0.113.1 45555", StringComparison.Ordinal));
+        Assert.DoesNotContain(quiet.Stderr.Lines, l => l.StartsWith("natmap: debug:", StringComparison.Ordinal));
     }
 
     private static async Task<(int ExitCode, LineWriter Stdout, LineWriter Stderr)> RunAsync(FakePortMapper mapper, params string[] args)
