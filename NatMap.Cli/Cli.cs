@@ -50,7 +50,7 @@ internal static class Cli
         }
         catch (Exception ex)
         {
-            await context.Stderr.WriteLineAsync("natmap: fatal: " + ex.Message).ConfigureAwait(false);
+            await context.Stderr.WriteLineAsync("natmap: fatal: " + OneLine(ex.Message)).ConfigureAwait(false);
             await context.Stderr.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             return ExitCodes.Fatal;
         }
@@ -59,11 +59,15 @@ internal static class Cli
     /// <summary>Writes the one error line and the usage hint; returns <see cref="ExitCodes.Usage"/>.</summary>
     public static int Usage(TextWriter stderr, string message)
     {
-        stderr.WriteLine("natmap: " + message);
+        stderr.WriteLine("natmap: " + OneLine(message));
         stderr.WriteLine(UsageHint);
         stderr.Flush();
         return ExitCodes.Usage;
     }
+
+    /// <summary>Error lines stay one line even when a message carries line breaks.</summary>
+    internal static string OneLine(string message) =>
+        message.ReplaceLineEndings(" ").TrimEnd();
 
     internal static PortMapperOptions ToMapperOptions(CliOptions options)
     {

@@ -131,6 +131,18 @@ public sealed class CliRunnerTests
     }
 
     [Fact]
+    public async Task Run_MapperFailsWithMultiLineMessage_StillPrintsOneLine()
+    {
+        var mapper = new FakePortMapper { FailWith = new InvalidOperationException("first part\nsecond part\n") };
+        mapper.End();
+
+        var run = await RunAsync(mapper, "-u", "-s", "203.0.113.2");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal("natmap: fatal: first part second part", run.Stderr.Lines[^1]);
+    }
+
+    [Fact]
     [SupportedOSPlatform("linux")]
     public async Task Run_WithScript_RunsScriptInsteadOfPrinting()
     {
