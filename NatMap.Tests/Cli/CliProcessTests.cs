@@ -88,6 +88,43 @@ public sealed partial class CliProcessTests
     }
 
     [Fact]
+    public async Task UdpIpv6_StunAnswers_PrintsLineWithEmptyIp4pField()
+    {
+        RequireLinux();
+        if (!Socket.OSSupportsIPv6)
+        {
+            Requirements.Unmet("needs IPv6 on the loopback interface");
+        }
+
+        using var stun = BindSilentStun(out int port, ipv6: true);
+        using var stopResponder = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var clientPort = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var responder = AnswerBindingsAsync(stun, IPEndPoint.Parse("[2001:db8::1]:45555"), clientPort, stopResponder.Token);
+        using var process = Start("-6", "-u", "-s", $"[::1]:{port}");
+        try
+        {
+            var line = await process.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+            int localPort = await clientPort.Task.WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+            Assert.NotNull(line);
+            var fields = line.Split(' ');
+            Assert.Equal(6, fields.Length);
+            Assert.Equal(["2001:db8::1", "45555", "", localPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "udp"], fields[..5]);
+            Assert.True(IPAddress.TryParse(fields[5], out var privateAddress) && privateAddress.AddressFamily == AddressFamily.InterNetworkV6, fields[5]);
+
+            Assert.Equal(0, Posix.Kill(process.Id, Posix.SigTerm));
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(Timeout, TestContext.Current.CancellationToken);
+            Assert.Equal(0, process.ExitCode);
+        }
+        finally
+        {
+            KillIfRunning(process);
+            await stopResponder.CancelAsync();
+            await responder;
+        }
+    }
+
+    [Fact]
     public async Task BadCommandLine_RealProcess_ExitsTwoWithOneLineAndHint()
     {
         RequireLinux();
@@ -157,10 +194,10 @@ public sealed partial class CliProcessTests
         }
     }
 
-    private static Socket BindSilentStun(out int port)
+    private static Socket BindSilentStun(out int port, bool ipv6 = false)
     {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var socket = new Socket(ipv6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(ipv6 ? IPAddress.IPv6Loopback : IPAddress.Loopback, 0));
         port = ((IPEndPoint)socket.LocalEndPoint!).Port;
         return socket;
     }
@@ -173,7 +210,7 @@ public sealed partial class CliProcessTests
         {
             while (true)
             {
-                var received = await socket.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.Any, 0), cancellationToken);
+                var received = await socket.ReceiveFromAsync(buffer, new IPEndPoint(socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0), cancellationToken);
                 if (received.ReceivedBytes < 20 || buffer[0] != 0x00 || buffer[1] != 0x01)
                 {
                     continue;
@@ -181,17 +218,19 @@ public sealed partial class CliProcessTests
 
                 var from = (IPEndPoint)received.RemoteEndPoint;
                 clientPort.TrySetResult(from.Port);
-                var response = new byte[32];
+                var address = mapped.Address.GetAddressBytes();
+                var response = new byte[20 + 8 + address.Length];
                 response[0] = 0x01;
                 response[1] = 0x01;
-                response[3] = 12;
+                response[3] = (byte)(8 + address.Length);
                 buffer.AsSpan(4, 16).CopyTo(response.AsSpan(4));
                 response[21] = 0x20;
-                response[23] = 8;
-                response[25] = 0x01;
+                response[23] = (byte)(4 + address.Length);
+                response[25] = address.Length == 4 ? (byte)0x01 : (byte)0x02;
                 System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(response.AsSpan(26), (ushort)(mapped.Port ^ 0x2112));
-                var address = mapped.Address.GetAddressBytes();
-                for (int i = 0; i < 4; i++)
+
+                // X-Address: XOR with the magic cookie, then (IPv6) with the transaction id: bytes 4..19 of the header.
+                for (int i = 0; i < address.Length; i++)
                 {
                     response[28 + i] = (byte)(address[i] ^ response[4 + i]);
                 }
