@@ -21,7 +21,6 @@ internal static class MappingRunner
             options.Port.ToString(),
             string.Join(", ", options.StunServers));
 
-        using var stopping = cancellationToken.Register(static state => CliLog.Stopping((ILogger)state!), logger);
         var notifier = options.Script is null ? null : new ScriptNotifier(options.Script, loggerFactory);
         var mapper = context.MapperFactory(mapperOptions, loggerFactory);
         try
@@ -54,9 +53,13 @@ internal static class MappingRunner
                 CliLog.MapperEnded(logger);
                 return ExitCodes.Fatal;
             }
+
+            // The mapper ended its stream quietly on cancellation instead of throwing.
+            CliLog.Stopping(logger);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            CliLog.Stopping(logger);
         }
         finally
         {
