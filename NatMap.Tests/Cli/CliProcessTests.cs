@@ -8,7 +8,7 @@ using NatMap.Tests.Infrastructure;
 namespace NatMap.Tests.Cli;
 
 /// <summary>
-/// The real <c>natmap</c> executable (the apphost copied next to the tests), for what cannot run
+/// The real <c>natmap</c> executable (the apphost copied next to the tests, or NATMAP_CLI_PATH), for what cannot run
 /// in-process: signals, detaching, the process's own streams. The STUN server is a loopback UDP socket
 /// that never answers, so the mapper just keeps retrying.
 /// </summary>
@@ -17,7 +17,9 @@ public sealed partial class CliProcessTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    private static string NatmapPath => Path.Combine(AppContext.BaseDirectory, "natmap");
+    /// <summary>The apphost next to the tests, or NATMAP_CLI_PATH (e.g. the NativeAOT build from scripts/publish-aot.sh).</summary>
+    private static string NatmapPath =>
+        Environment.GetEnvironmentVariable("NATMAP_CLI_PATH") is { Length: > 0 } path ? path : Path.Combine(AppContext.BaseDirectory, "natmap");
 
     [Theory]
     [InlineData(Posix.SigTerm)]
