@@ -6,7 +6,7 @@ namespace NatMap.Discovery;
 /// <summary>
 /// The NAT behaviour discovery of RFC 5780 as a sans-IO state machine: it says which Binding
 /// request to send next (<see cref="Current"/>) and takes what came back (<see cref="Advance"/>)
-/// until <see cref="IsComplete"/>; it never touches a socket. <c>NatDiscoveryClient</c>
+/// until <see cref="IsComplete"/>; it never touches a socket. <see cref="NatDiscoveryClient"/>
 /// drives it over real sockets.
 /// </summary>
 /// <remarks>
