@@ -23,7 +23,7 @@ internal static partial class DiscoveryLog
     [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "STUN server {Server} did not answer over {Protocol}")]
     public static partial void ServerUnanswered(ILogger logger, IPEndPoint server, MappingProtocol protocol);
 
-    [LoggerMessage(EventId = 5005, Level = LogLevel.Warning, Message = "STUN server {Server} cannot run the RFC 5780 tests; trying the next server")]
+    [LoggerMessage(EventId = 5005, Level = LogLevel.Warning, Message = "STUN server {Server} cannot run the RFC 5780 tests (no usable OTHER-ADDRESS); any further server is tried")]
     public static partial void ServerUnsupported(ILogger logger, IPEndPoint server);
 
     [LoggerMessage(EventId = 5006, Level = LogLevel.Warning, Message = "Could not resolve STUN server {Server} to an {AddressFamily} address: {Reason}")]
