@@ -109,7 +109,7 @@ internal static class CheckCommand
     }
 
     private static ILoggerFactory LoggerFactoryFor(TextWriter stderr, bool verbose) =>
-        new CheckLoggerFactory(stderr, verbose ? LogLevel.Debug : LogLevel.Warning);
+        new CheckLoggerFactory(stderr, verbose ? LogLevel.Debug : LogLevel.Error);
 
     private static int UsageError(TextWriter stderr, string message)
     {

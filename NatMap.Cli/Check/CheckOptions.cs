@@ -29,7 +29,7 @@ internal sealed class CheckOptions
     private readonly Option<string> _lifetimeMax = Value("--lifetime-max", "seconds", "Longest idle time the lifetime estimate probes (default 120).");
     private readonly Option<string> _timeout = Value("--timeout", "seconds", "How long one request may go unanswered, retransmissions included (default 3).");
     private readonly Option<bool> _json = Flag("--json", "Print one JSON object instead of the table.");
-    private readonly Option<bool> _verbose = new("--verbose", "-v") { Description = "Log each request and answer to standard error.", Arity = ArgumentArity.Zero };
+    private readonly Option<bool> _verbose = new("--verbose", "-v") { Description = "Log each request and answer, and warnings, to standard error.", Arity = ArgumentArity.Zero };
 
     public void AddTo(Command command)
     {
@@ -160,6 +160,11 @@ internal sealed class CheckOptions
         string host = text;
         int port = DefaultPort;
         int colon = text.LastIndexOf(':');
+        if (text.StartsWith('[') && text.EndsWith(']'))
+        {
+            colon = -1;
+        }
+
         if (colon >= 0)
         {
             host = text[..colon];
