@@ -321,6 +321,13 @@ public sealed class NatBehaviorDiscovery
     private DiscoveryRequest? AfterHairpinning(DiscoveryResponse response)
     {
         _result.Hairpinning = response.Kind == DiscoveryResponseKind.HairpinReceived;
+        if (_result.Hairpinning == false && _result.Filtering != NatBehavior.EndpointIndependent)
+        {
+            // The probe reaches the primary mapping from the NAT's own public address, a source
+            // the primary socket never sent to, so a filtering NAT may drop a hairpinned probe.
+            _result.AddNote("the hairpinning probe did not arrive, but with filtering that is not endpoint-independent it may have been filtered rather than not hairpinned");
+        }
+
         return null;
     }
 

@@ -288,6 +288,20 @@ public sealed class NatBehaviorDiscoveryTests
         Assert.Equal(NatType.FullCone, discovery.Result.NatType);
     }
 
+    [Theory]
+    [InlineData(NatBehavior.EndpointIndependent, false)]
+    [InlineData(NatBehavior.AddressAndPortDependent, true)]
+    public void Advance_NoHairpinBehindFilter_NotesPossibleFiltering(NatBehavior filtering, bool noted)
+    {
+        var nat = new SimulatedNat(NatBehavior.EndpointIndependent, filtering) { Hairpins = false };
+        var discovery = new NatBehaviorDiscovery(MappingProtocol.Udp, Server, Local, testHairpinning: true);
+
+        nat.Run(discovery);
+
+        Assert.False(discovery.Result.Hairpinning);
+        Assert.Equal(noted, discovery.Result.Notes.Any(n => n.Contains("hairpinning probe", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public void Advance_HairpinningWithUnsupportedServer_StillProbes()
     {
