@@ -96,8 +96,8 @@ down_id() {
   for part in lan rtr wan; do
     n=$(ns "$part")
     kill_ns_processes "$n"
-    if [ -e "/run/netns/$n" ]; then
-      ip netns del "$n" || die "could not delete namespace $n"
+    if [ -e "/run/netns/$n" ] && ! ip netns del "$n" && [ -e "/run/netns/$n" ]; then
+      die "could not delete namespace $n"
     fi
   done
   rm -rf "$(state)"
@@ -406,7 +406,7 @@ cmd_gc() {
     owner=$(cat "$STATE_ROOT/$id/owner" 2>/dev/null || echo none)
     # A testbed whose owner is alive belongs to a running test, and one brought up by hand
     # (owner 0) belongs to whoever did that; leave both (unless --all).
-    if [ $all = 1 ] || [ "$owner" = none ] || { [ "$owner" != 0 ] && ! alive "$owner"; }; then
+    if [ $all = 1 ] || { [ "$owner" != 0 ] && ! alive "$owner"; }; then
       ID=$id down_id
     fi
   done
@@ -421,6 +421,15 @@ main() {
       check_id "${1:-}"
       ID=$1
       shift
+      ;;
+  esac
+  # up, down and gc create and delete namespaces: one at a time, so a gc never sees a
+  # testbed half built or half torn down by a test running in parallel.
+  case $cmd in
+    up|down|gc)
+      mkdir -p "$STATE_ROOT"
+      exec 9>"$STATE_ROOT/.lock"
+      flock 9
       ;;
   esac
   case $cmd in
