@@ -83,7 +83,7 @@ kill_ns_processes() { # NAME: TERM, then KILL what is left; processes keep a del
   pids=$(ip netns pids "$n" 2>/dev/null || true)
   [ -n "$pids" ] || return 0
   kill -TERM $pids 2>/dev/null || true
-  for i in $(seq 1 40); do
+  for i in $(seq 1 10); do
     pids=$(ip netns pids "$n" 2>/dev/null || true)
     [ -n "$pids" ] || return 0
     sleep 0.05

@@ -119,7 +119,17 @@ internal sealed class CapturedProcess : IAsyncDisposable
     }
 
     /// <summary>Sends <paramref name="signal"/> (SIGTERM by default); false when the process is gone.</summary>
-    public bool Signal(int signal = NativeSignals.SigTerm) => !HasExited && NativeSignals.Send(Id, signal);
+    public bool Signal(int signal = NativeSignals.SigTerm)
+    {
+        try
+        {
+            return !_process.HasExited && NativeSignals.Send(Id, signal);
+        }
+        catch (InvalidOperationException)
+        {
+            return false; // already disposed
+        }
+    }
 
     /// <summary>Waits for the process to end and its output to be read; returns the exit code.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
