@@ -67,6 +67,21 @@ public sealed class CheckTestbedTests
     }
 
     [Fact]
+    public async Task Check_Ipv6RoutedWithoutNat_Open()
+    {
+        await using var testbed = await Testbed.StartAsync(nat: "masquerade", coturn: true);
+
+        var (code, json) = await RunCheckAsync(testbed, "-6", "-s", $"[{testbed.WanAddress6}]", "-u");
+
+        Assert.Equal(0, code);
+        Assert.Equal("direct", json.GetProperty("mapping").GetString());
+        Assert.Equal("endpoint-independent", json.GetProperty("filtering").GetString());
+        Assert.Equal("open", json.GetProperty("natType").GetString());
+        Assert.Equal(json.GetProperty("localEndpoint").GetString(), json.GetProperty("publicEndpoint").GetString());
+        Assert.StartsWith($"[{testbed.LanAddress6}]:", json.GetProperty("localEndpoint").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Check_CoturnWithOneAddress_UnsupportedServerNotAVerdict()
     {
         await using var testbed = await Testbed.StartAsync(nat: "fullcone", coturn: false);
