@@ -295,6 +295,37 @@ public sealed class StunClientTests
     }
 
     [Fact]
+    public async Task QueryTcpAsync_CallerCancels_OperationCanceledWithCallerToken()
+    {
+        var requestSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var silent = new FakeTcpStunServer(async (index, connection, ct) =>
+        {
+            await FakeTcpStunServer.ReadRequestAsync(connection, ct);
+            requestSeen.TrySetResult();
+            while (await connection.ReceiveAsync(new byte[1024], SocketFlags.None, ct) > 0)
+            {
+            }
+        });
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var query = new StunClient(Options(silent.Server)).QueryTcpAsync(AddressFamily.InterNetwork, BoundTcp, cts.Token);
+
+        await requestSeen.Task.WaitAsync(Timeout, Ct);
+        cts.Cancel();
+
+        var ex = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => query.WaitAsync(Timeout, Ct));
+        Assert.Equal(cts.Token, ex.CancellationToken);
+    }
+
+    [Fact]
+    public async Task QueryAsync_UnsupportedProtocolOrFamily_ArgumentOutOfRange()
+    {
+        var client = new StunClient(Options(new StunServerEndpoint("127.0.0.1")));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.QueryAsync(ProtocolType.Icmp, AddressFamily.InterNetwork, Ct));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.QueryAsync(ProtocolType.Udp, AddressFamily.Unix, Ct));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.QueryTcpAsync(AddressFamily.Unix, BoundTcp, Ct));
+    }
+
+    [Fact]
     public void Constructor_NoServers_InvalidOptions()
     {
         var ex = Assert.Throws<NatMapException>(() => new StunClient(new StunClientOptions()));
