@@ -377,6 +377,29 @@ public sealed class StunClient
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+            CloseAbortively(socket);
+        }
+    }
+
+    /// <summary>
+    /// Ends a TCP transaction with a reset rather than a FIN. A port mapper queries again and again
+    /// from one shared local port to the same server; a graceful close by the client leaves that
+    /// four-tuple in TIME_WAIT and Linux then refuses the next connect with EADDRNOTAVAIL for up to
+    /// 60 s. With SO_LINGER set to zero the close sends RST and leaves no TIME_WAIT behind.
+    /// </summary>
+    private static void CloseAbortively(Socket socket)
+    {
+        try
+        {
+            socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (SocketException)
+        {
+            // The socket is already unusable; disposing it is all that is left.
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed by the caller's factory or elsewhere.
         }
     }
 

@@ -67,6 +67,29 @@ public sealed class StunServerTests : IClassFixture<CoturnServer>
         Assert.Equal(new IPEndPoint(ip, _coturn.Port), result.ServerEndPoint);
     }
 
+    [Fact]
+    public async Task QueryTcpAsync_SameLocalPortRepeatedly_EachSucceeds()
+    {
+        // A port mapper asks again every interval from its one shared local port; nothing the
+        // client leaves behind (such as a TIME_WAIT on the same four-tuple) may block the next query.
+        var server = RequireCoturn("127.0.0.1");
+        var client = new StunClient(Options(server));
+        int port = 0;
+        for (int i = 0; i < 3; i++)
+        {
+            var result = await client.QueryTcpAsync(AddressFamily.InterNetwork, family =>
+            {
+                var socket = new Socket(family, SocketType.Stream, ProtocolType.Tcp);
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                port = ((IPEndPoint)socket.LocalEndPoint!).Port;
+                return socket;
+            }, TestContext.Current.CancellationToken).WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+            Assert.Equal(new IPEndPoint(IPAddress.Loopback, port), result.MappedEndPoint);
+        }
+    }
+
     [Theory]
     [InlineData(ProtocolType.Udp)]
     [InlineData(ProtocolType.Tcp)]
