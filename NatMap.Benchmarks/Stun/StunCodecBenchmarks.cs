@@ -9,6 +9,8 @@ namespace NatMap.Benchmarks.Stun;
 /// the work, so none can be optimised into a no-op.
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public class StunCodecBenchmarks
 {
     private static readonly byte[] Ipv4Response = Convert.FromHexString(

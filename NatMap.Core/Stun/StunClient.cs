@@ -228,7 +228,11 @@ public sealed class StunClient
             return (null, "no " + FamilyName(family) + " address");
         }
 
-        StunLog.Resolved(_logger, server, string.Join(", ", (object[])addresses));
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            StunLog.Resolved(_logger, server, string.Join(", ", (object[])addresses));
+        }
+
         return (addresses, null);
     }
 
