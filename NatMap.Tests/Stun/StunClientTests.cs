@@ -326,6 +326,25 @@ public sealed class StunClientTests
     }
 
     [Fact]
+    public async Task QueryUdpAsync_FailoverThenSuccess_LogsContractEvents()
+    {
+        await using var silent = new FakeUdpStunServer((_, _, _, _) => Task.CompletedTask);
+        await using var good = new FakeUdpStunServer(async (index, request, client, socket) =>
+            await socket.SendToAsync(FakeStunServer.Success(FakeStunServer.RequestId(request), Reported), client));
+        var logs = new RecordingLoggerFactory();
+        using var socket = BoundUdp();
+
+        await new StunClient(Options(silent.Server, good.Server), logs).QueryUdpAsync(socket, Ct).WaitAsync(Timeout, Ct);
+
+        var events = logs.Events.ToArray();
+        Assert.Contains(events, e => e.Id.Id == 1000 && e.Id.Name == "QueryStarting");
+        Assert.Equal(3, events.Count(e => e.Id.Id == 1002 && e.Level == Microsoft.Extensions.Logging.LogLevel.Trace && e.Message.Contains(silent.EndPoint.ToString(), StringComparison.Ordinal)));
+        Assert.Contains(events, e => e.Id.Id == 1004 && e.Level == Microsoft.Extensions.Logging.LogLevel.Warning && e.Message.Contains("no answer to 3 request(s)", StringComparison.Ordinal));
+        Assert.Contains(events, e => e.Id.Id == 1005 && e.Message.Contains(Reported.ToString(), StringComparison.Ordinal));
+        Assert.All(events, e => Assert.InRange(e.Id.Id, 1000, 1999));
+    }
+
+    [Fact]
     public void Constructor_NoServers_InvalidOptions()
     {
         var ex = Assert.Throws<NatMapException>(() => new StunClient(new StunClientOptions()));
