@@ -1,9 +1,11 @@
+using System.Buffers.Binary;
+
 namespace NatMap.Stun.Internal;
 
 /// <summary>
 /// CRC-32 as ISO 3309 / ITU-T V.42 define it (reflected polynomial 0xEDB88320, the one zlib and
-/// Ethernet use), which RFC 8489 section 14.7 names for FINGERPRINT. Slicing-by-4 tables keep the
-/// parse path cheap without a dependency.
+/// Ethernet use), which RFC 8489 section 14.7 names for FINGERPRINT. Slicing-by-8 tables (8 KiB)
+/// keep the parse path cheap without a dependency.
 /// </summary>
 internal static class StunCrc32
 {
@@ -15,10 +17,14 @@ internal static class StunCrc32
         uint[] table = Table;
         uint crc = 0xFFFFFFFF;
         int i = 0;
-        for (; i + 4 <= data.Length; i += 4)
+        for (; i + 8 <= data.Length; i += 8)
         {
-            crc ^= (uint)(data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24));
-            crc = table[768 + (crc & 0xFF)] ^ table[512 + ((crc >> 8) & 0xFF)] ^ table[256 + ((crc >> 16) & 0xFF)] ^ table[crc >> 24];
+            uint one = BinaryPrimitives.ReadUInt32LittleEndian(data[i..]) ^ crc;
+            uint two = BinaryPrimitives.ReadUInt32LittleEndian(data[(i + 4)..]);
+            crc = table[(7 * 256) + (one & 0xFF)] ^ table[(6 * 256) + ((one >> 8) & 0xFF)]
+                ^ table[(5 * 256) + ((one >> 16) & 0xFF)] ^ table[(4 * 256) + (one >> 24)]
+                ^ table[(3 * 256) + (two & 0xFF)] ^ table[(2 * 256) + ((two >> 8) & 0xFF)]
+                ^ table[256 + ((two >> 16) & 0xFF)] ^ table[two >> 24];
         }
 
         for (; i < data.Length; i++)
@@ -31,7 +37,7 @@ internal static class StunCrc32
 
     private static uint[] BuildTable()
     {
-        var table = new uint[1024];
+        var table = new uint[8 * 256];
         for (uint n = 0; n < 256; n++)
         {
             uint c = n;
@@ -45,7 +51,7 @@ internal static class StunCrc32
 
         for (int n = 0; n < 256; n++)
         {
-            for (int s = 1; s < 4; s++)
+            for (int s = 1; s < 8; s++)
             {
                 uint previous = table[((s - 1) * 256) + n];
                 table[(s * 256) + n] = (previous >> 8) ^ table[previous & 0xFF];
