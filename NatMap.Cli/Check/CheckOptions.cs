@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using NatMap.Discovery;
+using NatMap.Stun;
 
 namespace NatMap.Cli.Check;
 
@@ -145,55 +146,22 @@ internal sealed class CheckOptions
         return true;
     }
 
-    /// <summary>Parses <c>addr</c>, <c>addr:port</c>, <c>[v6]:port</c>, <c>host</c> or <c>host:port</c>; the port defaults to 3478.</summary>
+    /// <summary>
+    /// Parses <c>-s</c> with the same syntax as the mapper's (<see cref="StunServerEndpoint.TryParse"/>):
+    /// <c>host[:port]</c>, <c>[IPv6]:port</c>, <c>[IPv6]</c> or a bare IPv6 address; the port defaults to 3478.
+    /// </summary>
     internal static bool TryParseServer(string text, [NotNullWhen(true)] out EndPoint? server, [NotNullWhen(false)] out string? error)
     {
-        const int DefaultPort = 3478;
-        server = null;
-        if (IPAddress.TryParse(text, out var bare) && !text.StartsWith('['))
+        if (!StunServerEndpoint.TryParse(text, out var parsed))
         {
-            server = new IPEndPoint(bare, DefaultPort);
-            error = null;
-            return true;
-        }
-
-        string host = text;
-        int port = DefaultPort;
-        int colon = text.LastIndexOf(':');
-        if (text.StartsWith('[') && text.EndsWith(']'))
-        {
-            colon = -1;
-        }
-
-        if (colon >= 0)
-        {
-            host = text[..colon];
-            var portText = text[(colon + 1)..];
-            if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > IPEndPoint.MaxPort)
-            {
-                error = $"option -s: '{text}' has no valid port after ':' (1 to 65535)";
-                return false;
-            }
-        }
-
-        if (host.StartsWith('[') && host.EndsWith(']') && IPAddress.TryParse(host[1..^1], out var v6) && v6.AddressFamily == AddressFamily.InterNetworkV6)
-        {
-            server = new IPEndPoint(v6, port);
-        }
-        else if (IPAddress.TryParse(host, out var v4) && v4.AddressFamily == AddressFamily.InterNetwork)
-        {
-            server = new IPEndPoint(v4, port);
-        }
-        else if (host.Length > 0 && Uri.CheckHostName(host) == UriHostNameType.Dns)
-        {
-            server = new DnsEndPoint(host, port);
-        }
-        else
-        {
-            error = $"option -s: '{text}' is not an address or host name (IPv6 with a port needs brackets: [addr]:port)";
+            server = null;
+            error = $"option -s: '{text}' is not a STUN server: use host[:port], [IPv6]:port or an IPv6 address (port 1 to 65535)";
             return false;
         }
 
+        server = IPAddress.TryParse(parsed.Host, out var address)
+            ? new IPEndPoint(address, parsed.Port)
+            : new DnsEndPoint(parsed.Host, parsed.Port);
         error = null;
         return true;
     }
