@@ -78,9 +78,9 @@ internal sealed class CheckOptions
                 return false;
             }
 
-            if (server is IPEndPoint ip && ip.AddressFamily != options.AddressFamily)
+            if (IPAddress.TryParse(server.Host, out var literal) && literal.AddressFamily != options.AddressFamily)
             {
-                error = $"option -s: {text} is an {FamilyName(ip.AddressFamily)} address but the check is {(ipv6 ? "IPv6 (-6)" : "IPv4")}";
+                error = $"option -s: {text} is an {FamilyName(literal.AddressFamily)} address but the check is {(ipv6 ? "IPv6 (-6)" : "IPv4")}";
                 return false;
             }
 
@@ -150,18 +150,14 @@ internal sealed class CheckOptions
     /// Parses <c>-s</c> with the same syntax as the mapper's (<see cref="StunServerEndpoint.TryParse"/>):
     /// <c>host[:port]</c>, <c>[IPv6]:port</c>, <c>[IPv6]</c> or a bare IPv6 address; the port defaults to 3478.
     /// </summary>
-    internal static bool TryParseServer(string text, [NotNullWhen(true)] out EndPoint? server, [NotNullWhen(false)] out string? error)
+    internal static bool TryParseServer(string text, [NotNullWhen(true)] out StunServerEndpoint? server, [NotNullWhen(false)] out string? error)
     {
-        if (!StunServerEndpoint.TryParse(text, out var parsed))
+        if (!StunServerEndpoint.TryParse(text, out server))
         {
-            server = null;
             error = $"option -s: '{text}' is not a STUN server: use host[:port], [IPv6]:port or an IPv6 address (port 1 to 65535)";
             return false;
         }
 
-        server = IPAddress.TryParse(parsed.Host, out var address)
-            ? new IPEndPoint(address, parsed.Port)
-            : new DnsEndPoint(parsed.Host, parsed.Port);
         error = null;
         return true;
     }

@@ -101,44 +101,38 @@ public sealed partial class NatDiscoveryClient
         var resolved = new List<IPEndPoint>();
         foreach (var server in _options.Servers)
         {
-            switch (server)
+            if (server.Address is { } literal)
             {
-                case IPEndPoint ip:
-                    var address = ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address;
-                    if (family == AddressFamily.Unspecified || address.AddressFamily == family)
-                    {
-                        family = address.AddressFamily;
-                        resolved.Add(new IPEndPoint(address, ip.Port));
-                    }
-                    else
-                    {
-                        DiscoveryLog.ResolveFailed(_logger, ip.ToString(), family, "the address is of the other family");
-                    }
+                var address = literal.IsIPv4MappedToIPv6 ? literal.MapToIPv4() : literal;
+                if (family == AddressFamily.Unspecified || address.AddressFamily == family)
+                {
+                    family = address.AddressFamily;
+                    resolved.Add(new IPEndPoint(address, server.Port));
+                }
+                else
+                {
+                    DiscoveryLog.ResolveFailed(_logger, server.ToString(), family, "the address is of the other family");
+                }
 
-                    break;
-                case DnsEndPoint dns:
-                    try
-                    {
-                        var addresses = await Dns.GetHostAddressesAsync(dns.Host, family, cancellationToken).ConfigureAwait(false);
-                        var first = addresses.FirstOrDefault(a => a.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6);
-                        if (first is null)
-                        {
-                            DiscoveryLog.ResolveFailed(_logger, dns.Host, family, "no address");
-                            break;
-                        }
+                continue;
+            }
 
-                        family = first.AddressFamily;
-                        resolved.Add(new IPEndPoint(first, dns.Port));
-                    }
-                    catch (SocketException ex)
-                    {
-                        DiscoveryLog.ResolveFailed(_logger, dns.Host, family, ex.Message);
-                    }
+            try
+            {
+                var addresses = await Dns.GetHostAddressesAsync(server.Host, family, cancellationToken).ConfigureAwait(false);
+                var first = addresses.FirstOrDefault(a => a.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6);
+                if (first is null)
+                {
+                    DiscoveryLog.ResolveFailed(_logger, server.Host, family, "no address");
+                    continue;
+                }
 
-                    break;
-                default:
-                    ThrowHelper.ThrowInvalidOptions("a STUN server must be an IPEndPoint or a DnsEndPoint");
-                    break;
+                family = first.AddressFamily;
+                resolved.Add(new IPEndPoint(first, server.Port));
+            }
+            catch (SocketException ex)
+            {
+                DiscoveryLog.ResolveFailed(_logger, server.Host, family, ex.Message);
             }
         }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using NatMap.Stun;
 
 namespace NatMap.Discovery;
 
@@ -7,11 +8,11 @@ namespace NatMap.Discovery;
 public sealed class NatDiscoveryOptions
 {
     /// <summary>
-    /// STUN servers (an <see cref="IPEndPoint"/> or a <see cref="DnsEndPoint"/>), tried in order:
-    /// the first that answers and supports RFC 5780 (two addresses) is used; if none supports it,
-    /// the first that answered is reported.
+    /// STUN servers, tried in order: the first that answers and supports RFC 5780 (two addresses)
+    /// is used; if none supports it, the first that answered is reported. Names are resolved to
+    /// the first address of <see cref="AddressFamily"/>.
     /// </summary>
-    public IList<EndPoint> Servers { get; } = [];
+    public IList<StunServerEndpoint> Servers { get; } = [];
 
     /// <summary>
     /// <see cref="AddressFamily.InterNetwork"/> or <see cref="AddressFamily.InterNetworkV6"/>;

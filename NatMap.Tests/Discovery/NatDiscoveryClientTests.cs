@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using NatMap.Diagnostics;
 using NatMap.Discovery;
+using NatMap.Stun;
 
 namespace NatMap.Tests.Discovery;
 
@@ -15,7 +16,7 @@ public sealed class NatDiscoveryClientTests
         var options = new NatDiscoveryOptions { TestTcp = false, RequestTimeout = TimeSpan.FromMilliseconds(800) };
         foreach (var server in servers)
         {
-            options.Servers.Add(server);
+            options.Servers.Add(new StunServerEndpoint(server.Address.ToString(), server.Port));
         }
 
         return options;
