@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using NatMap.Diagnostics;
 using NatMap.Discovery;
 using NatMap.Stun;
@@ -187,6 +188,46 @@ public sealed class NatDiscoveryClientTests
 
         var ex = await Assert.ThrowsAsync<NatMapException>(() => new NatDiscoveryClient(options).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken));
         Assert.Equal(NatMapErrorKind.ResolutionFailed, ex.Kind);
+    }
+
+    [Fact]
+    public async Task RunAsync_Logs_DiscoveryEventIdsInRange()
+    {
+        await using var server = LoopbackStunServer.Start(LoopbackStunMode.Rfc5780);
+        var logs = new RecordingLogs();
+
+        await new NatDiscoveryClient(Options(server.Primary), logs).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
+
+        var ids = logs.Entries.Select(e => e.Id).ToList();
+        Assert.Contains(5000, ids);
+        Assert.Contains(5001, ids);
+        Assert.Contains(5002, ids);
+        Assert.Contains(5003, ids);
+        Assert.All(ids, id => Assert.InRange(id, 5000, 5999));
+        Assert.Equal(LogLevel.Information, logs.Entries.First(e => e.Id == 5003).Level);
+    }
+
+    private sealed class RecordingLogs : ILoggerFactory, ILogger
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<(int Id, LogLevel Level)> Entries { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public void AddProvider(ILoggerProvider provider)
+        {
+        }
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Enqueue((eventId.Id, logLevel));
+
+        public void Dispose()
+        {
+        }
     }
 
     internal static int FreeUdpPort()
