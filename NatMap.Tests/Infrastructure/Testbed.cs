@@ -189,6 +189,18 @@ internal sealed class Testbed : IAsyncDisposable
     }
 
     /// <summary>
+    /// Holds <paramref name="protocol"/> port <paramref name="port"/> in lan with a socket bound to
+    /// 0.0.0.0 without SO_REUSEADDR or SO_REUSEPORT (TCP: bound, not listening), so nothing else can
+    /// bind it and no listening socket shows an owner to take it over from. Returns once bound.
+    /// </summary>
+    public async Task<CapturedProcess> HoldPortAsync(string protocol, int port)
+    {
+        var holder = Start(TestbedNode.Lan, "python3", [RepoPaths.PeerScript!, "hold", protocol, Text(port)]);
+        await holder.ReadLineAsync(line => line.StartsWith("holding ", StringComparison.Ordinal), CommandTimeout, "'holding'");
+        return holder;
+    }
+
+    /// <summary>
     /// From <paramref name="node"/>, asks the echo peer at <paramref name="address"/>:<paramref name="port"/>
     /// how it sees us, sending from <paramref name="localPort"/> (0: any). Returns the endpoint it reports.
     /// </summary>
