@@ -230,7 +230,11 @@ public sealed class NatmapCliTestbedTests(ITestOutputHelper output)
         var natmap = NatmapProcess.Start(testbed, TestbedNode.Lan, "-s", "203.0.113.2", "-h", "203.0.113.2", "-b", "5555");
         var line = await natmap.ReadMappingAsync(Recovery);
 
+        // The service keeps its listener: a wan client reaches it through the mapped public port.
+        var seen = await testbed.AskAsync(TestbedNode.Wan, "tcp", testbed.PublicAddress, 45555);
+
         Assert.Equal($"203.0.113.1 45555 {Ip4p45555} 5555 tcp 192.0.2.2", line);
+        Assert.Equal(testbed.WanAddress, seen.Address);
     }
 
     [Theory]
