@@ -285,10 +285,16 @@ internal sealed class Testbed : IAsyncDisposable
         return new IPEndPoint(seen, seenPort);
     }
 
-    private static async Task<CommandResult> RunScriptAsync(string[] arguments)
+    /// <summary>Runs testbed.sh with <paramref name="arguments"/> as given; never throws for a non-zero exit.</summary>
+    public static async Task<CommandResult> RunScriptUncheckedAsync(params string[] arguments)
     {
         await using var process = CapturedProcess.Start("bash", [RepoPaths.TestbedScript!, .. arguments], name: "testbed.sh " + arguments[0]);
-        var result = await CompleteAsync(process, null, CommandTimeout);
+        return await CompleteAsync(process, null, CommandTimeout);
+    }
+
+    private static async Task<CommandResult> RunScriptAsync(string[] arguments)
+    {
+        var result = await RunScriptUncheckedAsync(arguments);
         if (result.ExitCode != 0)
         {
             throw new InvalidOperationException($"testbed.sh {string.Join(' ', arguments)} failed: {result}");
