@@ -12,10 +12,16 @@
       Sends one STUN Binding request (RFC 8489) and prints the XOR-MAPPED-ADDRESS as
       `ADDR PORT`.
 
+  testbed-peer.py hold udp|tcp PORT
+      Binds 0.0.0.0:PORT without SO_REUSEADDR or SO_REUSEPORT (a TCP socket is bound but
+      neither listening nor connected, so no other socket can share the port and /proc lists
+      no owner for it), prints `holding PORT` and waits until killed.
+
 ask and stun give up after 5 seconds with exit code 2.
 """
 import ipaddress
 import os
+import signal
 import socket
 import struct
 import sys
@@ -106,7 +112,18 @@ def stun(proto, addr, port, local_port):
     sys.exit("no XOR-MAPPED-ADDRESS in the response")
 
 
+def hold(proto, port):
+    kind = socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("0.0.0.0", port))
+        print(f"holding {port}", flush=True)
+        signal.pause()
+
+
 def main(argv):
+    if len(argv) == 3 and argv[0] == "hold" and argv[1] in ("udp", "tcp"):
+        hold(argv[1], int(argv[2]))
+        return 0
     if len(argv) < 4 or argv[0] not in ("echo", "ask", "stun") or argv[1] not in ("udp", "tcp"):
         sys.exit(__doc__)
     mode, proto, rest = argv[0], argv[1], argv[2:]

@@ -29,6 +29,7 @@
 # random`); masquerade keeps the source port when free and filters per flow (port-restricted
 # cone); symmetric maps every new flow to a random port.
 set -euo pipefail
+shopt -s inherit_errexit
 
 PREFIX=nmtb
 STATE_ROOT=${NATMAP_TESTBED_STATE:-/run/natmap-testbed}
@@ -119,12 +120,13 @@ parse_map() { # validates PRIV:PUB,... and prints nft map elements for out4 and 
 }
 
 nat_rules() { # MODE MAP -> nft script on stdout
-  local mode=$1 map=$2 out in
+  local mode=$1 map=$2 elements out in
   echo "table ip nat"
   echo "delete table ip nat"
   case $mode in
     fullcone)
-      { read -r out; read -r in; } < <(parse_map "$map")
+      elements=$(parse_map "$map")
+      out=${elements%%$'\n'*} in=${elements#*$'\n'}
       cat <<EOF
 table ip nat {
   map out4 { type inet_service : inet_service; elements = { $out }; }
@@ -204,7 +206,8 @@ cmd_up() {
   down_id
   mkdir -p "$(state)"
   echo "${owner:-0}" >"$(state)/owner"
-  trap 'down_id' ERR
+  # Whatever stops the build half way (a failing command, die), nothing half built stays behind.
+  trap 'down_id' EXIT
 
   local part
   for part in lan rtr wan; do
@@ -242,7 +245,7 @@ cmd_up() {
   ip -n "$(ns wan)" -6 route add 2001:db8:1::/64 via "$RTR_WAN6"
 
   set_nat "$mode" "$map"
-  trap - ERR
+  trap - EXIT
   info
 }
 

@@ -189,6 +189,18 @@ internal sealed class Testbed : IAsyncDisposable
     }
 
     /// <summary>
+    /// Holds <paramref name="protocol"/> port <paramref name="port"/> in lan with a socket bound to
+    /// 0.0.0.0 without SO_REUSEADDR or SO_REUSEPORT (TCP: bound, not listening), so nothing else can
+    /// bind it and no listening socket shows an owner to take it over from. Returns once bound.
+    /// </summary>
+    public async Task<CapturedProcess> HoldPortAsync(string protocol, int port)
+    {
+        var holder = Start(TestbedNode.Lan, "python3", [RepoPaths.PeerScript!, "hold", protocol, Text(port)]);
+        await holder.ReadLineAsync(line => line.StartsWith("holding ", StringComparison.Ordinal), CommandTimeout, "'holding'");
+        return holder;
+    }
+
+    /// <summary>
     /// From <paramref name="node"/>, asks the echo peer at <paramref name="address"/>:<paramref name="port"/>
     /// how it sees us, sending from <paramref name="localPort"/> (0: any). Returns the endpoint it reports.
     /// </summary>
@@ -273,10 +285,16 @@ internal sealed class Testbed : IAsyncDisposable
         return new IPEndPoint(seen, seenPort);
     }
 
-    private static async Task<CommandResult> RunScriptAsync(string[] arguments)
+    /// <summary>Runs testbed.sh with <paramref name="arguments"/> as given; never throws for a non-zero exit.</summary>
+    public static async Task<CommandResult> RunScriptUncheckedAsync(params string[] arguments)
     {
         await using var process = CapturedProcess.Start("bash", [RepoPaths.TestbedScript!, .. arguments], name: "testbed.sh " + arguments[0]);
-        var result = await CompleteAsync(process, null, CommandTimeout);
+        return await CompleteAsync(process, null, CommandTimeout);
+    }
+
+    private static async Task<CommandResult> RunScriptAsync(string[] arguments)
+    {
+        var result = await RunScriptUncheckedAsync(arguments);
         if (result.ExitCode != 0)
         {
             throw new InvalidOperationException($"testbed.sh {string.Join(' ', arguments)} failed: {result}");
