@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace NatMap.Stun.Internal;
 
@@ -14,22 +16,32 @@ internal static class StunCrc32
     /// <summary>The CRC-32 of <paramref name="data"/>.</summary>
     public static uint Compute(ReadOnlySpan<byte> data)
     {
-        uint[] table = Table;
+        // Bounds checks are removed by reading through refs: the loop conditions keep every read
+        // inside data, and every table index is a byte (0-255) plus a fixed slice offset.
+        ref uint table = ref MemoryMarshal.GetArrayDataReference(Table);
+        ref byte source = ref MemoryMarshal.GetReference(data);
         uint crc = 0xFFFFFFFF;
+        int length = data.Length;
         int i = 0;
-        for (; i + 8 <= data.Length; i += 8)
+        for (; i + 8 <= length; i += 8)
         {
-            uint one = BinaryPrimitives.ReadUInt32LittleEndian(data[i..]) ^ crc;
-            uint two = BinaryPrimitives.ReadUInt32LittleEndian(data[(i + 4)..]);
-            crc = table[(7 * 256) + (one & 0xFF)] ^ table[(6 * 256) + ((one >> 8) & 0xFF)]
-                ^ table[(5 * 256) + ((one >> 16) & 0xFF)] ^ table[(4 * 256) + (one >> 24)]
-                ^ table[(3 * 256) + (two & 0xFF)] ^ table[(2 * 256) + ((two >> 8) & 0xFF)]
-                ^ table[256 + ((two >> 16) & 0xFF)] ^ table[two >> 24];
+            ulong chunk = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref source, i));
+            if (!BitConverter.IsLittleEndian)
+            {
+                chunk = BinaryPrimitives.ReverseEndianness(chunk);
+            }
+
+            uint one = (uint)chunk ^ crc;
+            uint two = (uint)(chunk >> 32);
+            crc = Unsafe.Add(ref table, (7 * 256) + (int)(one & 0xFF)) ^ Unsafe.Add(ref table, (6 * 256) + (int)((one >> 8) & 0xFF))
+                ^ Unsafe.Add(ref table, (5 * 256) + (int)((one >> 16) & 0xFF)) ^ Unsafe.Add(ref table, (4 * 256) + (int)(one >> 24))
+                ^ Unsafe.Add(ref table, (3 * 256) + (int)(two & 0xFF)) ^ Unsafe.Add(ref table, (2 * 256) + (int)((two >> 8) & 0xFF))
+                ^ Unsafe.Add(ref table, 256 + (int)((two >> 16) & 0xFF)) ^ Unsafe.Add(ref table, (int)(two >> 24));
         }
 
-        for (; i < data.Length; i++)
+        for (; i < length; i++)
         {
-            crc = table[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
+            crc = Unsafe.Add(ref table, (int)((crc ^ Unsafe.Add(ref source, i)) & 0xFF)) ^ (crc >> 8);
         }
 
         return ~crc;
