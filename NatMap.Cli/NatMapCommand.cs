@@ -59,7 +59,7 @@ internal sealed class NatMapCommand
         Root.Options.Add(Verbose);
         Root.SetAction(action);
 
-        // Subcommands go here, one line each; e.g. Root.Subcommands.Add(CheckCommand.Create());
+        Root.Subcommands.Add(Check.CheckCommand.Create());
     }
 
     public RootCommand Root { get; }
