@@ -32,6 +32,7 @@ public sealed class TcpForwarder : IAsyncDisposable
     private readonly object _gate = new();
     private readonly HashSet<ManagedTcpConnection> _managed = [];
     private readonly HashSet<Task> _handlers = [];
+    private readonly RelayBufferPool _buffers;
     private Socket? _listener;
     private SpliceEventLoop? _spliceLoop;
     private Task? _acceptLoop;
@@ -88,6 +89,7 @@ public sealed class TcpForwarder : IAsyncDisposable
             SplicePipeSize = options.SplicePipeSize,
             ListenBacklog = options.ListenBacklog,
         };
+        _buffers = new RelayBufferPool(options.BufferSize, retain: 64);
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<TcpForwarder>();
     }
 
@@ -364,7 +366,7 @@ public sealed class TcpForwarder : IAsyncDisposable
                 }
             }
 
-            var connection = new ManagedTcpConnection(client, target, _counters, _options.BufferSize);
+            var connection = new ManagedTcpConnection(client, target, _counters, _buffers, _options.BufferSize);
             lock (_gate)
             {
                 _managed.Add(connection);

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -40,6 +39,7 @@ public sealed class UdpForwarder : IAsyncDisposable
     private readonly UdpControlDatagramHandler? _controlHandler;
     private readonly object _gate = new();
     private readonly Dictionary<SocketAddress, UdpSession> _sessions = [];
+    private readonly RelayBufferPool _buffers = new(MaxDatagram, retain: 16);
     private readonly CancellationTokenSource _stopping = new();
     private UdpControlEndPoint[] _controls = [];
     private Socket? _listener;
@@ -487,7 +487,7 @@ public sealed class UdpForwarder : IAsyncDisposable
                     continue;
                 }
 
-                buffer = ArrayPool<byte>.Shared.Rent(MaxDatagram);
+                buffer = _buffers.Rent();
                 while (true)
                 {
                     int received = socket.Receive(buffer, SocketFlags.None, out SocketError error);
@@ -519,7 +519,7 @@ public sealed class UdpForwarder : IAsyncDisposable
                     }
                 }
 
-                ArrayPool<byte>.Shared.Return(buffer);
+                _buffers.Return(buffer);
                 buffer = null;
             }
         }
@@ -533,7 +533,7 @@ public sealed class UdpForwarder : IAsyncDisposable
         {
             if (buffer is not null)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                _buffers.Return(buffer);
             }
 
             Remove(session, "closed");

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 
@@ -15,15 +14,17 @@ internal sealed class ManagedTcpConnection
     private readonly Socket _client;
     private readonly Socket _target;
     private readonly TcpRelayCounters _counters;
+    private readonly RelayBufferPool _pool;
     private readonly int _bufferSize;
     private long _lastActivity;
     private int _aborted;
 
-    public ManagedTcpConnection(Socket client, Socket target, TcpRelayCounters counters, int bufferSize)
+    public ManagedTcpConnection(Socket client, Socket target, TcpRelayCounters counters, RelayBufferPool pool, int bufferSize)
     {
         _client = client;
         _target = target;
         _counters = counters;
+        _pool = pool;
         _bufferSize = bufferSize;
         RemoteEndPoint = client.RemoteEndPoint;
         _lastActivity = Environment.TickCount64;
@@ -66,7 +67,7 @@ internal sealed class ManagedTcpConnection
                 if (buffer is null)
                 {
                     await source.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
-                    buffer = ArrayPool<byte>.Shared.Rent(_bufferSize);
+                    buffer = _pool.Rent();
                 }
 
                 int received = await source.ReceiveAsync(buffer.AsMemory(0, _bufferSize), SocketFlags.None).ConfigureAwait(false);
@@ -97,7 +98,7 @@ internal sealed class ManagedTcpConnection
                 if (received < _bufferSize)
                 {
                     // The socket is probably drained: give the buffer back before waiting again.
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    _pool.Return(buffer);
                     buffer = null;
                 }
             }
@@ -116,7 +117,7 @@ internal sealed class ManagedTcpConnection
         {
             if (buffer is not null)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                _pool.Return(buffer);
             }
         }
     }
