@@ -9,6 +9,7 @@ namespace NatMap.Benchmarks.Forwarding;
 /// A bare forwarder host for scripts/bench-forward.sh:
 /// <c>forward --proto tcp|udp --engine splice|managed|naive --listen IP:PORT --target IP:PORT [--pipe BYTES] [--buffer BYTES]</c>.
 /// Prints <c>ready IP:PORT</c> once listening and runs until SIGTERM, SIGINT or end of stdin.
+/// <c>--engine sink</c> counts datagrams; <c>--engine blast --target X --pipe SECONDS --buffer SIZE</c> sends them.
 /// The <c>naive</c> UDP engine is the comparison point: one blocking recvfrom and one send per
 /// datagram on one thread, as the original natmap does (but with 64 KiB buffers).
 /// </summary>
@@ -33,7 +34,7 @@ internal static class ForwardHarness
             }
         }
 
-        if (listen is null || target is null)
+        if ((listen is null && engine != "blast") || (target is null && engine != "sink"))
         {
             Console.Error.WriteLine("usage: forward --proto tcp|udp --engine splice|managed|naive --listen IP:PORT --target IP:PORT");
             return 2;
@@ -53,7 +54,22 @@ internal static class ForwardHarness
 
         if (proto == "udp" && engine == "naive")
         {
-            return RunNaiveUdp(listen, target, stop);
+            return RunNaiveUdp(listen!, target!, stop);
+        }
+
+        if (proto == "udp" && engine == "sink")
+        {
+            return RunSink(listen!, stop);
+        }
+
+        if (proto == "udp" && engine == "blast")
+        {
+            return RunBlast(target!, seconds: pipe > 0 ? pipe : 5, size: buffer > 0 ? buffer : 64);
+        }
+
+        if (listen is null || target is null)
+        {
+            return 2;
         }
 
         IAsyncDisposable forwarder;
@@ -100,6 +116,61 @@ internal static class ForwardHarness
         Console.Out.Flush();
         stop.Wait();
         forwarder.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        return 0;
+    }
+
+    /// <summary>Counts datagrams until stopped; prints <c>received N</c>.</summary>
+    private static int RunSink(IPEndPoint listen, ManualResetEventSlim stop)
+    {
+        var socket = new Socket(listen.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        socket.ReceiveBufferSize = 4 * 1024 * 1024;
+        socket.Bind(listen);
+        long received = 0;
+        var thread = new Thread(() =>
+        {
+            var buffer = new byte[65536];
+            try
+            {
+                while (true)
+                {
+                    socket.Receive(buffer);
+                    Interlocked.Increment(ref received);
+                }
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+            }
+        }) { IsBackground = true };
+        thread.Start();
+        Console.WriteLine("ready " + socket.LocalEndPoint);
+        Console.Out.Flush();
+        stop.Wait();
+        Console.WriteLine("received " + Interlocked.Read(ref received));
+        socket.Dispose();
+        return 0;
+    }
+
+    /// <summary>Sends datagrams of <paramref name="size"/> bytes as fast as one thread can for a while; prints <c>sent N</c>.</summary>
+    private static int RunBlast(IPEndPoint target, int seconds, int size)
+    {
+        using var socket = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        socket.Connect(target);
+        var payload = new byte[size];
+        long sent = 0;
+        var deadline = Environment.TickCount64 + (seconds * 1000L);
+        while (Environment.TickCount64 < deadline)
+        {
+            for (int i = 0; i < 256; i++)
+            {
+                socket.Send(payload, SocketFlags.None, out SocketError error);
+                if (error == SocketError.Success)
+                {
+                    sent++;
+                }
+            }
+        }
+
+        Console.WriteLine("sent " + sent);
         return 0;
     }
 
