@@ -335,7 +335,17 @@ public sealed class UdpForwarder : IAsyncDisposable
         }
 
         session.Touch();
-        socket.Send(datagram, SocketFlags.None, out SocketError error);
+        SocketError error;
+        try
+        {
+            socket.Send(datagram, SocketFlags.None, out error);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The session expired between lookup and send.
+            error = SocketError.OperationAborted;
+        }
+
         if (error == SocketError.Success)
         {
             Interlocked.Increment(ref _datagramsToTarget);
