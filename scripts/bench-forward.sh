@@ -61,7 +61,7 @@ wait_listening() { # tcp-port
 
 median() { python3 -c 'import sys,statistics; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
 
-echo "# Forwarder benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, kernel $(uname -r), ${T}s per run"
+echo "# Forwarder benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, kernel $(uname -r), ${T}s per run, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 
 # 1. TCP throughput -----------------------------------------------------------------------------
