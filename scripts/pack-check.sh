@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Packs NatMap.Core, checks what the package carries, and proves a fresh console project can
+# `dotnet add package NatMap.Core --source <folder>` and run code from it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+dotnet pack NatMap.Core -c Release -o "$work/feed" --nologo -v q
+pkg=$(ls "$work"/feed/NatMap.Core.*.nupkg | head -n1)
+echo "package: $(basename "$pkg") ($(stat -c %s "$pkg") bytes)"
+
+listing=$(python3 - "$pkg" <<'PY'
+import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+for n in z.namelist():
+    print(n)
+nuspec = [n for n in z.namelist() if n.endswith(".nuspec")][0]
+print("NUSPEC:" + z.read(nuspec).decode())
+PY
+)
+fail() { echo "pack-check: $*" >&2; exit 1; }
+for want in README.md lib/net8.0/NatMap.Core.dll lib/net8.0/NatMap.Core.xml lib/net10.0/NatMap.Core.dll lib/net10.0/NatMap.Core.xml; do
+  grep -qx "$want" <<<"$listing" || fail "package lacks $want"
+done
+grep -q '<license type="expression">MIT</license>' <<<"$listing" || fail "no MIT licence expression"
+grep -q '<readme>README.md</readme>' <<<"$listing" || fail "no readme element"
+# Symbols travel inside the DLLs as embedded portable PDBs.
+python3 - "$pkg" <<'PY' || fail "NatMap.Core.dll has no embedded PDB"
+import sys, zipfile
+data = zipfile.ZipFile(sys.argv[1]).read("lib/net10.0/NatMap.Core.dll")
+sys.exit(0 if b"RSDS" in data and b"NatMap.Core.pdb" in data else 1)
+PY
+echo "package carries README, XML docs for net8.0 and net10.0, MIT expression, embedded symbols"
+
+mkdir "$work/app" && cd "$work/app"
+dotnet new console --framework net10.0 --name App -o . >/dev/null
+# The app is outside this repo, so it does not see our Directory.*.props.
+dotnet add package NatMap.Core --source "$work/feed" >/dev/null
+cat > Program.cs <<'CS'
+using System.Net;
+using NatMap.Ip4p;
+Console.WriteLine(Ip4pCodec.Encode(new IPEndPoint(IPAddress.Parse("203.0.113.1"), 45555)));
+CS
+out=$(dotnet run -c Release 2>&1 | tail -n1)
+[ "$out" = "2001::b1f3:cb00:7101" ] || fail "consumer app printed '$out'"
+echo "consumer app built from the package printed $out"
