@@ -26,8 +26,6 @@ namespace NatMap.Stun;
 /// </remarks>
 public sealed class StunClient
 {
-    private static readonly TimeSpan MaxWait = TimeSpan.FromHours(1);
-
     private readonly StunServerEndpoint[] _servers;
     private readonly TimeSpan _initialRto;
     private readonly int _maxRequests;
@@ -54,7 +52,7 @@ public sealed class StunClient
             ThrowHelper.ThrowInvalidOptions("The STUN server list contains a null entry.");
         }
 
-        if (options.InitialRto <= TimeSpan.Zero || options.InitialRto > MaxWait)
+        if (options.InitialRto <= TimeSpan.Zero || options.InitialRto > StunRetransmission.MaxWait)
         {
             ThrowHelper.ThrowInvalidOptions("InitialRto must be positive and at most one hour.");
         }
@@ -69,7 +67,7 @@ public sealed class StunClient
             ThrowHelper.ThrowInvalidOptions("LastWaitMultiplier must be at least 1.");
         }
 
-        if (options.TcpTimeout <= TimeSpan.Zero || options.TcpTimeout > MaxWait)
+        if (options.TcpTimeout <= TimeSpan.Zero || options.TcpTimeout > StunRetransmission.MaxWait)
         {
             ThrowHelper.ThrowInvalidOptions("TcpTimeout must be positive and at most one hour.");
         }
@@ -90,7 +88,8 @@ public sealed class StunClient
     /// <summary>
     /// Queries over UDP from <paramref name="socket"/>, which the caller owns and keeps: its local
     /// port is the one whose mapping is reported. Servers are resolved for the socket's address
-    /// family. Nothing else may receive on the socket during the query.
+    /// family only (a dual-mode IPv6 socket is asked about IPv6). Nothing else may receive on the
+    /// socket during the query: datagrams that are not the answer are read and dropped.
     /// </summary>
     /// <param name="socket">A UDP socket, bound or not (sending binds it).</param>
     /// <param name="cancellationToken">Cancels the query.</param>
@@ -113,7 +112,9 @@ public sealed class StunClient
     /// Queries over TCP. For each attempt <paramref name="createSocket"/> is called with the address
     /// family and must return a fresh, bound, unconnected TCP socket (a port mapper binds it to its
     /// shared local port with SO_REUSEADDR/SO_REUSEPORT); the client connects it, runs one
-    /// transaction, and disposes it.
+    /// transaction, and closes it with a reset (so the next query from the same local port is not
+    /// held up by TIME_WAIT). Exceptions thrown by <paramref name="createSocket"/> are not failover
+    /// reasons: they reach the caller unchanged.
     /// </summary>
     /// <param name="family"><see cref="AddressFamily.InterNetwork"/> or <see cref="AddressFamily.InterNetworkV6"/>.</param>
     /// <param name="createSocket">Makes the socket for one attempt.</param>
@@ -227,7 +228,11 @@ public sealed class StunClient
             return (null, "no " + FamilyName(family) + " address");
         }
 
-        StunLog.Resolved(_logger, server, string.Join(", ", (object[])addresses));
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            StunLog.Resolved(_logger, server, string.Join(", ", (object[])addresses));
+        }
+
         return (addresses, null);
     }
 
@@ -236,16 +241,12 @@ public sealed class StunClient
         var transaction = StunBindingTransaction.Create(software: _software);
         var anyEndPoint = new IPEndPoint(remote.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, 0);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(StunConstants.MaxMessageLength);
-        TimeSpan rto = _initialRto;
         TimeSpan waited = TimeSpan.Zero;
         try
         {
             for (int attempt = 1; attempt <= _maxRequests; attempt++)
             {
-                // RFC 8489 section 6.2.1: waits of RTO, 2*RTO, 4*RTO, ... and, after the last
-                // request, Rm times the initial RTO.
-                TimeSpan wait = attempt == _maxRequests ? Min(_initialRto * _lastWaitMultiplier, MaxWait) : rto;
-                rto = Min(rto * 2, MaxWait);
+                TimeSpan wait = StunRetransmission.WaitAfter(attempt, _initialRto, _maxRequests, _lastWaitMultiplier);
                 await socket.SendToAsync(transaction.Request, SocketFlags.None, remote, cancellationToken).ConfigureAwait(false);
                 if (_logger.IsEnabled(LogLevel.Trace))
                 {
@@ -377,6 +378,29 @@ public sealed class StunClient
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+            CloseAbortively(socket);
+        }
+    }
+
+    /// <summary>
+    /// Ends a TCP transaction with a reset rather than a FIN. A port mapper queries again and again
+    /// from one shared local port to the same server; a graceful close by the client leaves that
+    /// four-tuple in TIME_WAIT and Linux then refuses the next connect with EADDRNOTAVAIL for up to
+    /// 60 s. With SO_LINGER set to zero the close sends RST and leaves no TIME_WAIT behind.
+    /// </summary>
+    private static void CloseAbortively(Socket socket)
+    {
+        try
+        {
+            socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (SocketException)
+        {
+            // The socket is already unusable; disposing it is all that is left.
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed by the caller's factory or elsewhere.
         }
     }
 
@@ -446,6 +470,4 @@ public sealed class StunClient
     private static string FamilyName(AddressFamily family) => family == AddressFamily.InterNetwork ? "IPv4" : "IPv6";
 
     private static string Seconds(TimeSpan time) => time.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s";
-
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }

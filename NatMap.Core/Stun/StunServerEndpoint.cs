@@ -84,7 +84,7 @@ public sealed class StunServerEndpoint
                 return false;
             }
 
-            if (!IPAddress.TryParse(host, out var bracketed) || bracketed.AddressFamily != AddressFamily.InterNetworkV6 || host.Contains('[', StringComparison.Ordinal))
+            if (!IPAddress.TryParse(host, out var bracketed) || bracketed.AddressFamily != AddressFamily.InterNetworkV6)
             {
                 return false;
             }
@@ -130,7 +130,7 @@ public sealed class StunServerEndpoint
     private static bool IsValidHost(string host, out IPAddress? address)
     {
         address = null;
-        if (host.Length == 0)
+        if (host.Length == 0 || host.AsSpan().IndexOfAny('[', ']') >= 0)
         {
             return false;
         }

@@ -13,7 +13,7 @@ namespace NatMap.Tests.Stun;
 /// </summary>
 public sealed class CoturnServer : IAsyncLifetime
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
 
     private readonly string _directory = Directory.CreateTempSubdirectory("natmap-coturn-").FullName;
     private readonly System.Text.StringBuilder _log = new();
@@ -52,7 +52,31 @@ public sealed class CoturnServer : IAsyncLifetime
             return;
         }
 
-        Port = FindFreePortPair();
+        // The free port is only known free when probed; another test on the machine may take it
+        // before coturn binds it, so a start that never becomes ready is retried on a new port.
+        for (int attempt = 1; ; attempt++)
+        {
+            Port = FindFreePortPair();
+            var process = _process = Start(path);
+            using var timeout = new CancellationTokenSource(StartTimeout);
+            try
+            {
+                await WaitReadyAsync(process, timeout.Token);
+                return;
+            }
+            catch (Exception ex) when (attempt < 3 && ex is OperationCanceledException or InvalidOperationException)
+            {
+                Stop();
+            }
+            catch (OperationCanceledException)
+            {
+                throw new InvalidOperationException("coturn did not answer within " + StartTimeout + " on port " + Port + ". Its log:\n" + Log);
+            }
+        }
+    }
+
+    private Process Start(string path)
+    {
         var start = new ProcessStartInfo(path)
         {
             RedirectStandardOutput = true,
@@ -72,42 +96,41 @@ public sealed class CoturnServer : IAsyncLifetime
             start.ArgumentList.Add(argument);
         }
 
-        _process = Process.Start(start) ?? throw new InvalidOperationException("turnserver did not start");
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        var process = Process.Start(start) ?? throw new InvalidOperationException("turnserver did not start");
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
 
+    private void Stop()
+    {
+        if (_process is not { } process)
+        {
+            return;
+        }
+
+        _process = null;
         try
         {
-            await WaitReadyAsync().WaitAsync(StartTimeout);
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(5000);
+            }
         }
-        catch (TimeoutException)
+        catch (InvalidOperationException)
         {
-            throw new InvalidOperationException("coturn did not answer within " + StartTimeout + " on port " + Port + ". Its log:\n" + Log);
+            // Already gone.
         }
+
+        process.Dispose();
     }
 
     public ValueTask DisposeAsync()
     {
-        if (_process is { } process)
-        {
-            try
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                    process.WaitForExit(5000);
-                }
-            }
-            catch (InvalidOperationException)
-            {
-                // Already gone.
-            }
-
-            process.Dispose();
-        }
-
+        Stop();
         try
         {
             Directory.Delete(_directory, recursive: true);
@@ -133,27 +156,18 @@ public sealed class CoturnServer : IAsyncLifetime
         }
     }
 
-    private async Task WaitReadyAsync()
+    private async Task WaitReadyAsync(Process process, CancellationToken cancellationToken)
     {
         foreach (var address in new[] { IPAddress.Loopback, IPAddress.IPv6Loopback })
         {
             var server = new IPEndPoint(address, Port);
-            while (!await UdpAnswersAsync(server))
+            while (!await UdpAnswersAsync(server) || !await TcpAcceptsAsync(server))
             {
-                if (_process!.HasExited)
+                cancellationToken.ThrowIfCancellationRequested();
+                if (process.HasExited)
                 {
-                    throw new InvalidOperationException("coturn exited with code " + _process.ExitCode + ". Its log:\n" + Log);
+                    throw new InvalidOperationException("coturn exited with code " + process.ExitCode + ". Its log:\n" + Log);
                 }
-            }
-
-            while (!await TcpAcceptsAsync(server))
-            {
-                if (_process!.HasExited)
-                {
-                    throw new InvalidOperationException("coturn exited with code " + _process.ExitCode + ". Its log:\n" + Log);
-                }
-
-                await Task.Yield();
             }
         }
     }

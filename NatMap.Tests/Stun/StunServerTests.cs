@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using NatMap.Diagnostics;
 using NatMap.Stun;
+using NatMap.Stun.Internal;
 using NatMap.Tests.Infrastructure;
 
 namespace NatMap.Tests.Stun;
@@ -67,6 +68,29 @@ public sealed class StunServerTests : IClassFixture<CoturnServer>
         Assert.Equal(new IPEndPoint(ip, _coturn.Port), result.ServerEndPoint);
     }
 
+    [Fact]
+    public async Task QueryTcpAsync_SameLocalPortRepeatedly_EachSucceeds()
+    {
+        // A port mapper asks again every interval from its one shared local port; nothing the
+        // client leaves behind (such as a TIME_WAIT on the same four-tuple) may block the next query.
+        var server = RequireCoturn("127.0.0.1");
+        var client = new StunClient(Options(server));
+        int port = 0;
+        for (int i = 0; i < 3; i++)
+        {
+            var result = await client.QueryTcpAsync(AddressFamily.InterNetwork, family =>
+            {
+                var socket = new Socket(family, SocketType.Stream, ProtocolType.Tcp);
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                port = ((IPEndPoint)socket.LocalEndPoint!).Port;
+                return socket;
+            }, TestContext.Current.CancellationToken).WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+            Assert.Equal(new IPEndPoint(IPAddress.Loopback, port), result.MappedEndPoint);
+        }
+    }
+
     [Theory]
     [InlineData(ProtocolType.Udp)]
     [InlineData(ProtocolType.Tcp)]
@@ -117,6 +141,30 @@ public sealed class StunServerTests : IClassFixture<CoturnServer>
         Assert.Equal(NatMapErrorKind.AllServersFailed, ex.Kind);
         Assert.Contains(deadUdp.ToString() + ": no answer to 3 request(s)", ex.Message, StringComparison.Ordinal);
         Assert.Contains("[::1]:" + _coturn.Port + ": is an IPv6 address but the query is IPv4", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BindingTransaction_ChangePort_AnsweredFromAlternatePort()
+    {
+        // Interop of the sans-IO transaction with CHANGE-REQUEST (RFC 5780 section 7.2): coturn
+        // answers from its alternate port and says so in RESPONSE-ORIGIN and OTHER-ADDRESS.
+        RequireCoturn("127.0.0.1");
+        var server = new IPEndPoint(IPAddress.Loopback, _coturn.Port);
+        var alternate = new IPEndPoint(IPAddress.Loopback, _coturn.Port + 1);
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var transaction = StunBindingTransaction.Create(StunChangeFlags.ChangePort, "NatMap tests");
+        await socket.SendToAsync(transaction.Request, server, TestContext.Current.CancellationToken);
+
+        var buffer = new byte[2048];
+        var received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), TestContext.Current.CancellationToken)
+            .AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+        Assert.Equal(alternate, received.RemoteEndPoint);
+        Assert.Equal(StunAcceptResult.Success, transaction.Accept(buffer.AsSpan(0, received.ReceivedBytes), out var response));
+        Assert.Equal(socket.LocalEndPoint, response!.MappedAddress);
+        Assert.Equal(alternate, response.ResponseOrigin);
+        Assert.Equal(alternate, response.OtherAddress);
     }
 
     private StunServerEndpoint RequireCoturn(string address)

@@ -41,6 +41,14 @@ internal readonly struct StunAddress : IEquatable<StunAddress>
         ? new StunAddress(family, port, 0, BinaryPrimitives.ReadUInt32BigEndian(address))
         : new StunAddress(family, port, BinaryPrimitives.ReadUInt64BigEndian(address), BinaryPrimitives.ReadUInt64BigEndian(address[8..]));
 
+    /// <summary>
+    /// This address with the port XORed with <paramref name="port"/> and the address bits with
+    /// <paramref name="high"/>:<paramref name="low"/> (IPv4 uses the low 32 bits of <paramref name="low"/>).
+    /// </summary>
+    public StunAddress Xor(ushort port, ulong high, ulong low) => Family == FamilyIPv4
+        ? new StunAddress(Family, (ushort)(Port ^ port), 0, (_low ^ low) & 0xFFFFFFFF)
+        : new StunAddress(Family, (ushort)(Port ^ port), _high ^ high, _low ^ low);
+
     /// <summary>Converts an endpoint; an IPv4-mapped IPv6 address becomes IPv4.</summary>
     public static StunAddress FromIPEndPoint(IPEndPoint endPoint)
     {

@@ -54,14 +54,20 @@ internal sealed class StunBindingTransaction
             throw new ArgumentOutOfRangeException(nameof(responsePort));
         }
 
-        Span<byte> buffer = stackalloc byte[StunConstants.MaxMessageLength];
-        int length = StunBindingRequest.Write(buffer, transactionId, changeFlags, responsePort, paddingLength, software);
-        if (length == 0)
+        int size = StunConstants.HeaderLength
+            + (changeFlags != StunChangeFlags.None ? 8 : 0)
+            + (responsePort is not null ? 8 : 0)
+            + (paddingLength > 0 ? StunConstants.AttributeHeaderLength + StunConstants.Pad(paddingLength) : 0)
+            + (string.IsNullOrEmpty(software) ? 0 : StunConstants.AttributeHeaderLength + StunConstants.Pad(Encoding.UTF8.GetByteCount(software)))
+            + FingerprintAttribute.Size;
+        var request = new byte[size];
+        int length = StunBindingRequest.Write(request, transactionId, changeFlags, responsePort, paddingLength, software);
+        if (length != size)
         {
-            throw new InvalidOperationException("The Binding request did not fit.");
+            throw new InvalidOperationException("The Binding request came out at " + length + " bytes instead of " + size + ".");
         }
 
-        return new StunBindingTransaction(transactionId, changeFlags, buffer[..length].ToArray());
+        return new StunBindingTransaction(transactionId, changeFlags, request);
     }
 
     /// <summary>Writes the request into <paramref name="destination"/>; returns its length, or 0 when it does not fit.</summary>

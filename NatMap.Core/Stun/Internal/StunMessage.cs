@@ -32,9 +32,9 @@ internal readonly ref struct StunMessage
     /// Parses and validates a complete message. Refuses (RFC 8489 sections 5, 14 and 14.7):
     /// truncation at any length, non-zero leading bits, a wrong cookie, a length that is not a
     /// multiple of 4 or that disagrees with the buffer, an attribute running past the end (so also
-    /// missing padding), an attribute after FINGERPRINT, and a FINGERPRINT whose CRC does not match. The content of
-    /// padding bytes is not checked: RFC 8489 section 14 says receivers ignore it, and the RFC 5769
-    /// vectors pad with spaces. Allocates nothing.
+    /// missing padding), an attribute after FINGERPRINT, and a FINGERPRINT whose CRC does not
+    /// match. The content of padding bytes is not checked: RFC 8489 section 14 says receivers
+    /// ignore it, and the RFC 5769 vectors pad with spaces. Allocates nothing.
     /// </summary>
     public static StunParseError TryParse(ReadOnlySpan<byte> datagram, out StunMessage message)
     {

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+
 namespace NatMap.Stun.Internal;
 
 /// <summary>
@@ -45,15 +47,12 @@ internal static class XorMappedAddressAttribute
 
     private static StunAddress Xor(in StunAddress address, ReadOnlySpan<byte> cookieAndTransactionId)
     {
-        Span<byte> bytes = stackalloc byte[16];
-        address.WriteAddress(bytes);
-        int length = address.AddressLength;
-        for (int i = 0; i < length; i++)
-        {
-            bytes[i] ^= cookieAndTransactionId[i];
-        }
-
-        ushort port = (ushort)(address.Port ^ (StunConstants.MagicCookie >> 16));
-        return StunAddress.Create(address.Family, port, bytes[..length]);
+        // RFC 8489 section 14.2: IPv4 is XORed with the cookie; IPv6 with the cookie followed by
+        // the transaction id, i.e. exactly header bytes 4-19.
+        ulong high = BinaryPrimitives.ReadUInt64BigEndian(cookieAndTransactionId);
+        ulong low = BinaryPrimitives.ReadUInt64BigEndian(cookieAndTransactionId[8..]);
+        return address.Family == StunAddress.FamilyIPv4
+            ? address.Xor((ushort)(StunConstants.MagicCookie >> 16), 0, StunConstants.MagicCookie)
+            : address.Xor((ushort)(StunConstants.MagicCookie >> 16), high, low);
     }
 }
