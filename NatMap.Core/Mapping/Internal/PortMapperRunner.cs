@@ -98,7 +98,10 @@ internal sealed class PortMapperRunner : IPortMapper, IMappingSink
         }
     }
 
-    public bool Report(IPEndPoint publicEndPoint, IPEndPoint privateEndPoint)
+    public ValueTask<bool> ReportAsync(IPEndPoint publicEndPoint, IPEndPoint privateEndPoint, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Report(publicEndPoint, privateEndPoint));
+
+    private bool Report(IPEndPoint publicEndPoint, IPEndPoint privateEndPoint)
     {
         ChannelWriter<MappingChanged>? writer;
         MappingChanged next;

@@ -112,7 +112,7 @@ internal sealed class TcpMappingLoop : IMappingLoop
         {
             var observation = await _stun.QueryTcpAsync(_settings.AddressFamily, family => CreateStunSocket(family, local.Port), cancellationToken).ConfigureAwait(false);
             MappingLog.StunChecked(_logger, local, observation.MappedEndPoint);
-            sink.Report(Normalize(observation.MappedEndPoint), local);
+            await sink.ReportAsync(Normalize(observation.MappedEndPoint), local, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or SocketException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {

@@ -56,7 +56,7 @@ internal sealed class UdpMappingLoop : IMappingLoop
                         sourceAddress = source;
                     }
 
-                    sink.Report(Normalize(observation.MappedEndPoint), new IPEndPoint(source, bound.Port));
+                    await sink.ReportAsync(Normalize(observation.MappedEndPoint), new IPEndPoint(source, bound.Port), cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
