@@ -37,7 +37,7 @@ public sealed class PortMapperForwardTests
         var mapping = await MapperHarness.NextAsync(events);
 
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await ConnectWhenListeningAsync(client, mapping.PrivateEndPoint);
+        await client.ConnectAsync(mapping.PrivateEndPoint, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
         await client.SendAsync("ping"u8.ToArray(), SocketFlags.None, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
         var reply = new byte[4];
         int got = 0;
@@ -138,24 +138,6 @@ public sealed class PortMapperForwardTests
         }
 
         Assert.Same(changed, mapper.Current);
-    }
-
-    private static async Task ConnectWhenListeningAsync(Socket client, IPEndPoint endPoint)
-    {
-        // The forwarder starts right after the mapping is reported; a refused connect means not yet.
-        var deadline = DateTime.UtcNow + Timeout;
-        while (true)
-        {
-            try
-            {
-                await client.ConnectAsync(endPoint, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
-                return;
-            }
-            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused && DateTime.UtcNow < deadline)
-            {
-                await Task.Yield();
-            }
-        }
     }
 
     private static async Task EchoTcpOnceAsync(Socket listener)

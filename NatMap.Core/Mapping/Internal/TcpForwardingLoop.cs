@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using NatMap.Forwarding;
 using NatMap.Sockets.Internal;
@@ -8,18 +7,22 @@ using NatMap.Sockets.Internal;
 namespace NatMap.Mapping.Internal;
 
 /// <summary>
-/// TCP forward mode: runs the TCP mapping loop and, for each mapping it reports, (re)starts a
-/// <see cref="TcpForwarder"/> listening on the mapping's local port (SO_REUSEPORT lets it share the
-/// port with the keep-alive socket) towards the target at <c>-p</c>, or at the public port when
-/// <c>-p</c> is 0. A mapping that changes neither the local port nor the target keeps the forwarder.
+/// TCP forward mode: runs the TCP mapping loop and, before each reported mapping is announced,
+/// (re)starts a <see cref="TcpForwarder"/> listening on the mapping's local port (SO_REUSEPORT lets it
+/// share the port with the keep-alive socket) towards the target at <c>-p</c>, or at the public port
+/// when <c>-p</c> is 0. A mapping that changes neither the local port nor the target keeps the
+/// forwarder. So a watcher (or the notify script) that sees a mapping finds the port forwarded.
 /// </summary>
-internal sealed class TcpForwardingLoop : IMappingLoop
+internal sealed class TcpForwardingLoop : IMappingLoop, IMappingSink
 {
     private readonly IMappingLoop _inner;
     private readonly MapperSettings _settings;
     private readonly BoundSocketFactory _sockets;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
+    private IMappingSink? _sink;
+    private TcpForwarder? _forwarder;
+    private (int LocalPort, int TargetPort) _running;
 
     public TcpForwardingLoop(IMappingLoop inner, MapperSettings settings, BoundSocketFactory sockets, ILoggerFactory loggerFactory, ILogger logger)
     {
@@ -32,49 +35,36 @@ internal sealed class TcpForwardingLoop : IMappingLoop
 
     public async Task RunAsync(IMappingSink sink, CancellationToken cancellationToken)
     {
-        var changes = Channel.CreateUnbounded<(IPEndPoint Public, IPEndPoint Private)>(new UnboundedChannelOptions { SingleReader = true });
-        var pump = ForwardAsync(changes.Reader);
+        _sink = sink;
         try
         {
-            await _inner.RunAsync(new ChangeTap(sink, changes.Writer), cancellationToken).ConfigureAwait(false);
+            await _inner.RunAsync(this, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            changes.Writer.TryComplete();
-            await pump.ConfigureAwait(false);
+            await StopForwarderAsync().ConfigureAwait(false);
         }
     }
 
-    private async Task ForwardAsync(ChannelReader<(IPEndPoint Public, IPEndPoint Private)> changes)
+    public async ValueTask<bool> ReportAsync(IPEndPoint publicEndPoint, IPEndPoint privateEndPoint, CancellationToken cancellationToken)
     {
-        TcpForwarder? forwarder = null;
-        (int LocalPort, int TargetPort) running = default;
-        try
+        int targetPort = _settings.ForwardPort != 0 ? _settings.ForwardPort : publicEndPoint.Port;
+        if (_forwarder is null || _running != (privateEndPoint.Port, targetPort))
         {
-            await foreach (var (publicEndPoint, privateEndPoint) in changes.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
-            {
-                int targetPort = _settings.ForwardPort != 0 ? _settings.ForwardPort : publicEndPoint.Port;
-                if (forwarder is not null && running == (privateEndPoint.Port, targetPort))
-                {
-                    continue;
-                }
-
-                if (forwarder is not null)
-                {
-                    await forwarder.StopAsync().ConfigureAwait(false);
-                    forwarder = null;
-                }
-
-                forwarder = TryStart(privateEndPoint.Port, targetPort);
-                running = (privateEndPoint.Port, targetPort);
-            }
+            await StopForwarderAsync().ConfigureAwait(false);
+            _forwarder = TryStart(privateEndPoint.Port, targetPort);
+            _running = (privateEndPoint.Port, targetPort);
         }
-        finally
+
+        return await _sink!.ReportAsync(publicEndPoint, privateEndPoint, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task StopForwarderAsync()
+    {
+        if (_forwarder is { } forwarder)
         {
-            if (forwarder is not null)
-            {
-                await forwarder.StopAsync().ConfigureAwait(false);
-            }
+            _forwarder = null;
+            await forwarder.StopAsync().ConfigureAwait(false);
         }
     }
 
@@ -112,20 +102,5 @@ internal sealed class TcpForwardingLoop : IMappingLoop
 
         MappingLog.ForwarderStarted(_logger, ProtocolType.Tcp, local, _settings.ForwardTarget!, targetPort);
         return forwarder;
-    }
-
-    /// <summary>Passes reports on and queues the ones that were changes for the forwarder.</summary>
-    private sealed class ChangeTap(IMappingSink sink, ChannelWriter<(IPEndPoint, IPEndPoint)> changes) : IMappingSink
-    {
-        public bool Report(IPEndPoint publicEndPoint, IPEndPoint privateEndPoint)
-        {
-            bool changed = sink.Report(publicEndPoint, privateEndPoint);
-            if (changed)
-            {
-                changes.TryWrite((publicEndPoint, privateEndPoint));
-            }
-
-            return changed;
-        }
     }
 }

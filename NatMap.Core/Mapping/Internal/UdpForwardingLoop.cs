@@ -63,7 +63,7 @@ internal sealed class UdpForwardingLoop : IMappingLoop
 
             backoff.Reset();
             var privateEndPoint = PrivateEndPoint(bound, first);
-            sink.Report(first.MappedEndPoint, privateEndPoint);
+            await sink.ReportAsync(first.MappedEndPoint, privateEndPoint, cancellationToken).ConfigureAwait(false);
             await ForwardUntilTargetChangesAsync(socket, bound, privateEndPoint, first, sink, cancellationToken).ConfigureAwait(false);
 
             // Same port again: the NAT's entry belongs to it.
@@ -141,7 +141,7 @@ internal sealed class UdpForwardingLoop : IMappingLoop
                     MappingLog.StunChecked(_logger, bound, observation.MappedEndPoint);
                     backoff.Reset();
                     keepAliveTo = stun.LastServer ?? keepAliveTo;
-                    sink.Report(observation.MappedEndPoint, privateEndPoint);
+                    await sink.ReportAsync(observation.MappedEndPoint, privateEndPoint, cancellationToken).ConfigureAwait(false);
                     if (TargetPort(observation.MappedEndPoint) != targetPort)
                     {
                         return;
