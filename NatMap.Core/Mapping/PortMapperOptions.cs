@@ -42,7 +42,13 @@ public sealed class PortMapperOptions
     /// </summary>
     public string? BindInterface { get; set; }
 
-    /// <summary>The local port or ports to bind (<c>-b</c>). Default: any port the OS picks.</summary>
+    /// <summary>
+    /// The local port or ports to bind (<c>-b</c>). Default: any port the OS picks (kept across
+    /// re-setups). A range moves to its next port (or a new random one) when a port cannot be bound
+    /// and when the mapping is set up again. A fixed port held by another process without
+    /// SO_REUSEPORT is shared with it where possible (Linux 5.6 or later, as root); ports of a range
+    /// are skipped instead.
+    /// </summary>
     public PortSpec Port { get; set; } = PortSpec.Any;
 
     /// <summary>
@@ -60,6 +66,8 @@ public sealed class PortMapperOptions
     /// <summary>
     /// The keep-alive interval (<c>-k</c>); <see langword="null"/> for the default of
     /// <see cref="DefaultTcpKeepAliveInterval"/> (TCP) or <see cref="DefaultUdpKeepAliveInterval"/> (UDP).
+    /// TCP sends an HTTP <c>HEAD</c> on the keep-alive connection and runs a STUN check over TCP from
+    /// the same local port every interval; UDP runs a STUN Binding check every interval.
     /// </summary>
     public TimeSpan? KeepAliveInterval { get; set; }
 
