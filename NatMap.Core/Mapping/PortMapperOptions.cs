@@ -155,12 +155,20 @@ public sealed class PortMapperOptions
             return Invalid("no STUN server given: at least one is required (-s host[:port])");
         }
 
+        bool anyServerOfFamily = false;
         foreach (var server in StunServers)
         {
-            if (!StunServerEndpoint.TryParse(server, out _))
+            if (!StunServerEndpoint.TryParse(server, out var endPoint))
             {
                 return Invalid($"STUN server '{server}' is invalid: {HostPortSyntax}");
             }
+
+            anyServerOfFamily |= endPoint.Address is null || endPoint.Address.AddressFamily == AddressFamily;
+        }
+
+        if (!anyServerOfFamily)
+        {
+            return Invalid($"no STUN server can be reached over {FamilyName(AddressFamily)}: every one given is an address of the other family");
         }
 
         if (Protocol == MappingProtocol.Tcp)
@@ -170,9 +178,14 @@ public sealed class PortMapperOptions
                 return Invalid("no HTTP server given: TCP mode keeps the mapping alive through one (-h host[:port])");
             }
 
-            if (!StunServerEndpoint.TryParse(HttpServer, DefaultHttpPort, out _))
+            if (!StunServerEndpoint.TryParse(HttpServer, DefaultHttpPort, out var http))
             {
                 return Invalid($"HTTP server '{HttpServer}' is invalid: {HostPortSyntax}");
+            }
+
+            if (http.Address is { } address && address.AddressFamily != AddressFamily)
+            {
+                return Invalid($"HTTP server '{HttpServer}' is not an {FamilyName(AddressFamily)} address, but the mapper runs over {FamilyName(AddressFamily)}");
             }
         }
 

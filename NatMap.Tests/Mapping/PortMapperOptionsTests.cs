@@ -20,6 +20,8 @@ public sealed class PortMapperOptionsTests
         { "STUN port out of range", o => o.StunServers.Add("192.0.2.1:70000"), "STUN server '192.0.2.1:70000' is invalid: expected host[:port]" },
         { "STUN port missing", o => o.StunServers.Add("192.0.2.1:"), "STUN server '192.0.2.1:' is invalid" },
         { "STUN bracket open", o => o.StunServers.Add("[2001:db8::1:3478"), "STUN server '[2001:db8::1:3478' is invalid" },
+        { "only IPv6 STUN servers for IPv4", o => { o.StunServers.Clear(); o.StunServers.Add("[2001:db8::1]:3478"); }, "no STUN server can be reached over IPv4" },
+        { "IPv4 HTTP server for IPv6", o => { o.AddressFamily = AddressFamily.InterNetworkV6; o.HttpServer = "192.0.2.1"; }, "HTTP server '192.0.2.1' is not an IPv6 address" },
         { "TCP without HTTP server", o => o.HttpServer = null, "no HTTP server" },
         { "bad HTTP server", o => o.HttpServer = "192.0.2.1:http", "HTTP server '192.0.2.1:http' is invalid" },
         { "zero interval", o => o.KeepAliveInterval = TimeSpan.Zero, "keep-alive interval" },

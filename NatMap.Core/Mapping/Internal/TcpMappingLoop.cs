@@ -142,7 +142,10 @@ internal sealed class TcpMappingLoop : IMappingLoop
         timeout.CancelAfter(_settings.ConnectTimeout);
         try
         {
-            var addresses = await Dns.GetHostAddressesAsync(_http.Host, _settings.AddressFamily, timeout.Token).ConfigureAwait(false);
+            var addresses = _http.Address is { } literal
+                ? [literal]
+                : await Dns.GetHostAddressesAsync(_http.Host, _settings.AddressFamily, timeout.Token).ConfigureAwait(false);
+            addresses = Array.FindAll(addresses, a => a.AddressFamily == _settings.AddressFamily);
             if (addresses.Length == 0)
             {
                 MappingLog.KeepAliveConnectFailed(_logger, _httpText, "the host name has no address of the mapper's family");
