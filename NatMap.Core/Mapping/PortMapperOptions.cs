@@ -95,7 +95,12 @@ public sealed class PortMapperOptions
     /// </summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>The host to forward the mapped port to (<c>-t</c>); forward mode when set.</summary>
+    /// <summary>
+    /// The host to forward the mapped port to (<c>-t</c>); forward mode when set. TCP: a forwarder
+    /// listens on the mapping's local port (sharing it with SO_REUSEPORT) and is restarted on each new
+    /// mapping. UDP: the forwarder takes over the mapping socket; the keep-alive rounds send one byte
+    /// from it and a full STUN check runs every <see cref="UdpCheckCycle"/> rounds.
+    /// </summary>
     public string? ForwardTarget { get; set; }
 
     /// <summary>The port to forward to (<c>-p</c>); 0 means the current public port.</summary>
@@ -109,10 +114,7 @@ public sealed class PortMapperOptions
         KeepAliveInterval ?? (Protocol == MappingProtocol.Tcp ? DefaultTcpKeepAliveInterval : DefaultUdpKeepAliveInterval);
 
     /// <summary>Checks the options and throws on the first problem found, with a message that names it.</summary>
-    /// <exception cref="NatMapException">
-    /// An option is invalid (kind <see cref="NatMapErrorKind.InvalidOptions"/>), or asks for something
-    /// this build does not do (kind <see cref="NatMapErrorKind.NotSupported"/>).
-    /// </exception>
+    /// <exception cref="NatMapException">An option is invalid (kind <see cref="NatMapErrorKind.InvalidOptions"/>).</exception>
     public void Validate()
     {
         if (FindProblem() is { } problem)
@@ -224,12 +226,10 @@ public sealed class PortMapperOptions
 
         if (ForwardTarget is not null)
         {
-            if (string.IsNullOrWhiteSpace(ForwardTarget) || ForwardTarget.Any(char.IsWhiteSpace))
+            if (string.IsNullOrWhiteSpace(ForwardTarget) || Uri.CheckHostName(ForwardTarget) == UriHostNameType.Unknown)
             {
-                return Invalid($"forward target '{ForwardTarget}' is invalid: expected a host name or address");
+                return Invalid($"forward target '{ForwardTarget}' is invalid: expected a host name or an IP address (without port; the port is -p)");
             }
-
-            return (NatMapErrorKind.NotSupported, "forward mode (-t) is not available in this build of the port mapper");
         }
 
         return null;

@@ -39,6 +39,7 @@ public sealed class PortMapperOptionsTests
         { "forward port negative", o => o.ForwardPort = -1, "forward port -1 is out of range" },
         { "idle timeout", o => o.ForwardIdleTimeout = TimeSpan.Zero, "forward idle timeout" },
         { "blank forward target", o => o.ForwardTarget = " ", "forward target" },
+        { "forward target with port", o => o.ForwardTarget = "192.0.2.1:80", "forward target '192.0.2.1:80' is invalid" },
         { "unknown protocol", o => o.Protocol = (MappingProtocol)7, "protocol 7 is unknown" },
     };
 
@@ -55,17 +56,17 @@ public sealed class PortMapperOptionsTests
         Assert.True(ex.Message.Contains(expected, StringComparison.Ordinal), $"{name}: '{ex.Message}' does not mention '{expected}'");
     }
 
-    [Fact]
-    public void Validate_ForwardTarget_ThrowsNotSupported()
+    [Theory]
+    [InlineData("192.0.2.10", 80)]
+    [InlineData("2001:db8::10", 0)]
+    [InlineData("backend.example.test", 8080)]
+    public void Validate_ForwardTarget_Passes(string target, int port)
     {
         var options = Valid();
-        options.ForwardTarget = "192.0.2.10";
-        options.ForwardPort = 80;
-
-        var ex = Assert.Throws<NatMapException>(options.Validate);
-
-        Assert.Equal(NatMapErrorKind.NotSupported, ex.Kind);
-        Assert.Contains("forward mode", ex.Message, StringComparison.Ordinal);
+        options.ForwardTarget = target;
+        options.ForwardPort = port;
+        options.Validate();
+        Assert.Equal(target, options.ForwardTarget);
     }
 
     [Theory]

@@ -30,6 +30,15 @@ internal sealed record MapperSettings
 
     public required TimeSpan MaxRetryDelay { get; init; }
 
+    /// <summary>The forward target host (<c>-t</c>), or <see langword="null"/> when not forwarding.</summary>
+    public string? ForwardTarget { get; init; }
+
+    /// <summary>The forward target port (<c>-p</c>); 0 means the current public port.</summary>
+    public int ForwardPort { get; init; }
+
+    /// <summary>Idle timeout of forwarded connections and sessions (<c>-T</c>).</summary>
+    public TimeSpan ForwardIdleTimeout { get; init; } = TimeSpan.FromSeconds(300);
+
     /// <summary>How long a connect to the HTTP server may take before the setup counts as failed.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -55,6 +64,9 @@ internal sealed record MapperSettings
             Sockets = new SocketSettings(options.BindInterface, options.FirewallMark, options.CongestionControl),
             RetryDelay = options.RetryDelay,
             MaxRetryDelay = options.MaxRetryDelay,
+            ForwardTarget = options.ForwardTarget,
+            ForwardPort = options.ForwardPort,
+            ForwardIdleTimeout = options.ForwardIdleTimeout,
         };
     }
 }

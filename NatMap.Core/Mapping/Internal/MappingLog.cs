@@ -54,4 +54,10 @@ internal static partial class MappingLog
 
     [LoggerMessage(EventId = 2016, Level = LogLevel.Warning, Message = "UDP keep-alive from {LocalEndPoint} failed: {Reason}")]
     public static partial void UdpKeepAliveFailed(ILogger logger, EndPoint localEndPoint, string reason);
+
+    [LoggerMessage(EventId = 2017, Level = LogLevel.Information, Message = "Forwarding {Protocol} {LocalEndPoint} to {Target} port {TargetPort}")]
+    public static partial void ForwarderStarted(ILogger logger, ProtocolType protocol, IPEndPoint localEndPoint, string target, int targetPort);
+
+    [LoggerMessage(EventId = 2018, Level = LogLevel.Warning, Message = "Cannot start the forwarder on {LocalEndPoint}: {Reason}")]
+    public static partial void ForwarderFailed(ILogger logger, IPEndPoint localEndPoint, string reason);
 }

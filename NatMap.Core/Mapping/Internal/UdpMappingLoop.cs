@@ -10,10 +10,7 @@ namespace NatMap.Mapping.Internal;
 /// (doubling up to the cap, but never longer than the interval, since the requests keep the entry
 /// alive) on the same socket: the NAT's entry belongs to that local port, so moving to another would
 /// only lose it. The socket is bound once, retrying the bind the same way.
-/// <para>
-/// Forward-mode seam: given a keep-alive sender (the forwarder's socket sending one byte), the rounds
-/// between full checks only call it; see <see cref="UdpCheckSchedule"/>.
-/// </para>
+/// Forward mode is <see cref="UdpForwardingLoop"/>.
 /// </summary>
 internal sealed class UdpMappingLoop : IMappingLoop
 {
@@ -21,15 +18,13 @@ internal sealed class UdpMappingLoop : IMappingLoop
     private readonly IStunProbe _stun;
     private readonly LocalPortBinder _binder;
     private readonly ILogger _logger;
-    private readonly Func<Socket, CancellationToken, ValueTask>? _sendKeepAlive;
 
-    public UdpMappingLoop(MapperSettings settings, IStunProbe stun, LocalPortBinder binder, ILogger logger, Func<Socket, CancellationToken, ValueTask>? sendKeepAlive = null)
+    public UdpMappingLoop(MapperSettings settings, IStunProbe stun, LocalPortBinder binder, ILogger logger)
     {
         _settings = settings;
         _stun = stun;
         _binder = binder;
         _logger = logger;
-        _sendKeepAlive = sendKeepAlive;
     }
 
     public async Task RunAsync(IMappingSink sink, CancellationToken cancellationToken)
@@ -47,17 +42,12 @@ internal sealed class UdpMappingLoop : IMappingLoop
         {
             backoff.Reset();
             var bound = (IPEndPoint)socket.LocalEndPoint!;
-            var schedule = new UdpCheckSchedule(_settings.UdpCheckCycle, _sendKeepAlive is not null);
             IPAddress? sourceAddress = null;
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 TimeSpan wait = _settings.KeepAliveInterval;
-                if (!schedule.NextIsFullCheck())
-                {
-                    await SendKeepAliveAsync(socket, bound, cancellationToken).ConfigureAwait(false);
-                }
-                else if (await TryCheckAsync(socket, bound, cancellationToken).ConfigureAwait(false) is { } observation)
+                if (await TryCheckAsync(socket, bound, cancellationToken).ConfigureAwait(false) is { } observation)
                 {
                     backoff.Reset();
                     var source = sourceAddress ?? SourceAddressFor(bound, observation);
@@ -72,7 +62,6 @@ internal sealed class UdpMappingLoop : IMappingLoop
                 {
                     // The requests are the keep-alive too: never pause longer than the interval, or the
                     // NAT could drop the entry while the servers are out.
-                    schedule.CheckFailed();
                     var delay = backoff.Next();
                     wait = delay < wait ? delay : wait;
                     MappingLog.RetryScheduled(_logger, wait);
@@ -98,18 +87,6 @@ internal sealed class UdpMappingLoop : IMappingLoop
         }
     }
 
-    private async Task SendKeepAliveAsync(Socket socket, IPEndPoint bound, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _sendKeepAlive!(socket, cancellationToken).ConfigureAwait(false);
-            MappingLog.UdpKeepAliveSent(_logger, bound);
-        }
-        catch (Exception ex) when (ex is IOException or SocketException && !cancellationToken.IsCancellationRequested)
-        {
-            MappingLog.UdpKeepAliveFailed(_logger, bound, ex.Message);
-        }
-    }
 
     /// <summary>
     /// The private address to report. A socket bound to a wildcard has no address of its own; the one the

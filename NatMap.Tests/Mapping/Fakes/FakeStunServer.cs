@@ -20,6 +20,7 @@ internal sealed class FakeStunServer : IAsyncDisposable
     private readonly Task _tcpLoop;
     private readonly Channel<IPEndPoint> _requests = Channel.CreateUnbounded<IPEndPoint>();
     private readonly Channel<IPEndPoint> _dropped = Channel.CreateUnbounded<IPEndPoint>();
+    private readonly Channel<(IPEndPoint Source, int Length)> _other = Channel.CreateUnbounded<(IPEndPoint, int)>();
     private volatile Func<IPEndPoint, IPEndPoint> _map;
 
     public FakeStunServer(Func<IPEndPoint, IPEndPoint> map, IPAddress? address = null)
@@ -53,6 +54,9 @@ internal sealed class FakeStunServer : IAsyncDisposable
 
     /// <summary>The source of each Binding request answered, in order.</summary>
     public ChannelReader<IPEndPoint> Requests => _requests.Reader;
+
+    /// <summary>Datagrams that are not Binding requests (such as one-byte keep-alives): source and length.</summary>
+    public ChannelReader<(IPEndPoint Source, int Length)> OtherDatagrams => _other.Reader;
 
     /// <summary>The source of each request dropped while <see cref="Answering"/> was false.</summary>
     public ChannelReader<IPEndPoint> Dropped => _dropped.Reader;
@@ -120,7 +124,11 @@ internal sealed class FakeStunServer : IAsyncDisposable
             {
                 _dropped.Writer.TryWrite(source);
             }
-            else if (Answer(buffer.AsSpan(0, received.ReceivedBytes), source) is { } response)
+            else if (Answer(buffer.AsSpan(0, received.ReceivedBytes), source) is not { } response)
+            {
+                _other.Writer.TryWrite((source, received.ReceivedBytes));
+            }
+            else
             {
                 _requests.Writer.TryWrite(source);
                 try
