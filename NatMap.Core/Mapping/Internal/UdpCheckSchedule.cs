@@ -1,18 +1,18 @@
 namespace NatMap.Mapping.Internal;
 
 /// <summary>
-/// Which UDP rounds run a full STUN check. Alone, every round does (the check is the keep-alive). In
-/// forward mode the forwarder's socket is the mapping socket and its rounds in between send only a
-/// one-byte keep-alive, with a full check every <c>cycle</c> rounds, as the original's <c>-c</c>.
+/// Which UDP forward-mode rounds run a full STUN check. The forwarder's socket is the mapping socket;
+/// the rounds in between only send a one-byte keep-alive, with a full check every <c>cycle</c> rounds,
+/// as the original's <c>-c</c>. (Without forwarding every round is a full check.)
 /// </summary>
 internal sealed class UdpCheckSchedule
 {
     private readonly int _cycle;
     private int _round;
 
-    public UdpCheckSchedule(int cycle, bool keepAliveOnly)
+    public UdpCheckSchedule(int cycle)
     {
-        _cycle = keepAliveOnly ? Math.Max(cycle, 1) : 1;
+        _cycle = Math.Max(cycle, 1);
     }
 
     /// <summary>Whether the next round is a full check (true) or a keep-alive only; the first round always checks.</summary>

@@ -122,7 +122,7 @@ internal sealed class UdpForwardingLoop : IMappingLoop
         var keepAliveTo = first.ServerEndPoint;
         try
         {
-            var schedule = new UdpCheckSchedule(_settings.UdpCheckCycle, keepAliveOnly: true);
+            var schedule = new UdpCheckSchedule(_settings.UdpCheckCycle);
             schedule.NextIsFullCheck();
             var backoff = new RetryBackoff(_settings.RetryDelay, _settings.MaxRetryDelay);
             while (true)
