@@ -54,6 +54,48 @@ public sealed class PortMapperForwardTests
     }
 
     [Fact]
+    public async Task WatchAsync_TcpForwardResetupOnNextPort_MovesTheForwarder()
+    {
+        int first = MapperHarness.FreeRange(2);
+        using var echo = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        echo.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        echo.Listen();
+        await using var stun = new FakeStunServer(MapperHarness.Nat(1000));
+        await using var http = new FakeHttpServer();
+        var options = new PortMapperOptions
+        {
+            BindAddress = IPAddress.Loopback,
+            Port = PortSpec.Range(first, first + 1, random: false),
+            StunServers = { stun.Text },
+            HttpServer = http.EndPoint.ToString(),
+            RetryDelay = TimeSpan.FromMilliseconds(20),
+            MaxRetryDelay = TimeSpan.FromMilliseconds(100),
+            ForwardTarget = "127.0.0.1",
+            ForwardPort = ((IPEndPoint)echo.LocalEndPoint!).Port,
+        };
+        await using var mapper = MapperHarness.Create(options);
+        await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
+        var initial = await MapperHarness.NextAsync(events);
+        Assert.Equal(first, initial.PrivateEndPoint.Port);
+
+        http.DropAll();
+        var moved = await MapperHarness.NextAsync(events);
+        Assert.Equal(first + 1, moved.PrivateEndPoint.Port);
+
+        // The forwarder now listens on the new port and no longer on the old one.
+        using (var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            await client.ConnectAsync(moved.PrivateEndPoint, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+            using var relayed = await echo.AcceptAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+            Assert.NotNull(relayed.RemoteEndPoint);
+        }
+
+        using var old = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var refused = await Assert.ThrowsAsync<SocketException>(() => old.ConnectAsync(initial.PrivateEndPoint, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken));
+        Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
+    }
+
+    [Fact]
     public async Task WatchAsync_UdpForward_RelaysKeepsAliveAndChecksEveryCycle()
     {
         using var echo = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
