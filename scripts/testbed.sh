@@ -10,7 +10,8 @@
 # Usage:
 #   testbed.sh up ID [--nat fullcone|masquerade|symmetric] [--map PRIV:PUB,...] [--owner PID]
 #   testbed.sh down ID
-#   testbed.sh gc [--all]            remove testbeds whose owner process is gone (all with --all)
+#   testbed.sh gc [--all]            remove testbeds whose owner process is gone (all with --all;
+#                                    by hand only: it also removes those of tests running now)
 #   testbed.sh nat ID MODE [--map PRIV:PUB,...]
 #   testbed.sh remap ID PRIV OLDPUB NEWPUB
 #   testbed.sh coturn ID start|stop|restart [single]
@@ -408,8 +409,9 @@ cmd_gc() {
     id=${BASH_REMATCH[1]}
     owner=$(cat "$STATE_ROOT/$id/owner" 2>/dev/null || echo none)
     # A testbed whose owner is alive belongs to a running test, and one brought up by hand
-    # (owner 0) belongs to whoever did that; leave both (unless --all).
-    if [ $all = 1 ] || { [ "$owner" != 0 ] && ! alive "$owner"; }; then
+    # (owner 0) belongs to whoever did that; leave both (unless --all). Without a state folder it
+    # is a leftover (up and down hold the lock, so it is not one half built or half torn down).
+    if [ $all = 1 ] || [ "$owner" = none ] || { [ "$owner" != 0 ] && ! alive "$owner"; }; then
       ID=$id down_id
     fi
   done
