@@ -1,0 +1,62 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace NatMap.Forwarding.Internal;
+
+/// <summary>Log messages of the forwarders; event ids 3000-3999 are theirs and are a contract.</summary>
+internal static partial class ForwardingLog
+{
+    [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "TCP forwarder on {LocalEndPoint} relays to {TargetHost}:{TargetPort} with the {Engine} engine")]
+    public static partial void TcpStarted(ILogger logger, EndPoint? localEndPoint, string targetHost, int targetPort, Forwarding.TcpRelayEngine engine);
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "TCP forwarder on {LocalEndPoint} stopped")]
+    public static partial void TcpStopped(ILogger logger, EndPoint? localEndPoint);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Refused a TCP connection from {RemoteEndPoint}: {Limit} connections already relayed")]
+    public static partial void TcpRefused(ILogger logger, EndPoint? remoteEndPoint, int limit);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Cannot reach the forwarding target {Target} for the connection from {RemoteEndPoint}: {Reason}")]
+    public static partial void TargetUnreachable(ILogger logger, string target, EndPoint? remoteEndPoint, string reason);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Debug, Message = "TCP connection from {RemoteEndPoint} ended: {Reason}")]
+    public static partial void TcpConnectionEnded(ILogger logger, EndPoint? remoteEndPoint, string reason);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Accepting a TCP connection failed: {Error}")]
+    public static partial void AcceptFailed(ILogger logger, System.Net.Sockets.SocketError error);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Cannot set TCP congestion control {Algorithm}: {Error}")]
+    public static partial void CongestionControlFailed(ILogger logger, string algorithm, System.Net.Sockets.SocketError error);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "splice(2) is unavailable here; the TCP forwarder uses the managed engine")]
+    public static partial void SpliceUnavailable(ILogger logger);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Warning, Message = "Cannot set SO_REUSEADDR/SO_REUSEPORT on {LocalEndPoint}: {Error}")]
+    public static partial void ReuseFailed(ILogger logger, EndPoint? localEndPoint, System.Net.Sockets.SocketError error);
+
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Error, Message = "The splice event loop failed with errno {Errno}; its connections are closed")]
+    public static partial void SpliceLoopFailed(ILogger logger, int errno);
+
+    [LoggerMessage(EventId = 3020, Level = LogLevel.Information, Message = "UDP forwarder on {LocalEndPoint} relays to {TargetHost}:{TargetPort}")]
+    public static partial void UdpStarted(ILogger logger, EndPoint? localEndPoint, string targetHost, int targetPort);
+
+    [LoggerMessage(EventId = 3021, Level = LogLevel.Information, Message = "UDP forwarder on {LocalEndPoint} stopped")]
+    public static partial void UdpStopped(ILogger logger, EndPoint? localEndPoint);
+
+    [LoggerMessage(EventId = 3022, Level = LogLevel.Debug, Message = "UDP session for {RemoteEndPoint} opened towards {Target}")]
+    public static partial void UdpSessionOpened(ILogger logger, EndPoint remoteEndPoint, EndPoint target);
+
+    [LoggerMessage(EventId = 3023, Level = LogLevel.Warning, Message = "Refused a UDP session for {RemoteEndPoint}: {Limit} sessions already open")]
+    public static partial void UdpSessionRefused(ILogger logger, EndPoint remoteEndPoint, int limit);
+
+    [LoggerMessage(EventId = 3024, Level = LogLevel.Debug, Message = "UDP session for {RemoteEndPoint} closed: {Reason}")]
+    public static partial void UdpSessionClosed(ILogger logger, EndPoint? remoteEndPoint, string reason);
+
+    [LoggerMessage(EventId = 3025, Level = LogLevel.Warning, Message = "Cannot open a UDP session towards {Target}: {Reason}")]
+    public static partial void UdpSessionFailed(ILogger logger, string target, string reason);
+
+    [LoggerMessage(EventId = 3026, Level = LogLevel.Warning, Message = "The control datagram handler threw")]
+    public static partial void ControlHandlerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 3027, Level = LogLevel.Debug, Message = "UDP receive on {LocalEndPoint} failed: {Error}")]
+    public static partial void UdpReceiveFailed(ILogger logger, EndPoint? localEndPoint, System.Net.Sockets.SocketError error);
+}

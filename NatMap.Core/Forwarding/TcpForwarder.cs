@@ -1,0 +1,488 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using NatMap.Diagnostics;
+using NatMap.Diagnostics.Internal;
+using NatMap.Forwarding.Internal;
+using NatMap.Sockets.Internal;
+
+namespace NatMap.Forwarding;
+
+/// <summary>
+/// Listens on a local TCP endpoint and relays every accepted connection to a target host and
+/// port, in both directions, until both sides have finished or the connection goes idle.
+/// </summary>
+/// <remarks>
+/// On Linux the bytes move with splice(2) through kernel pipes, driven by one epoll thread for
+/// all connections (<see cref="TcpRelayEngine.Splice"/>); elsewhere a pooled-buffer asynchronous
+/// loop does it (<see cref="TcpRelayEngine.Managed"/>). A half-close is passed on: when one side
+/// sends FIN, the other side's socket is shut down for sending and the other direction goes on.
+/// A failure on one connection, including an unreachable target, closes only that connection.
+/// Call <see cref="Start()"/> once; <see cref="StopAsync"/> and <see cref="DisposeAsync"/> stop
+/// the listener and close every relayed connection, and may be called more than once.
+/// </remarks>
+public sealed class TcpForwarder : IAsyncDisposable
+{
+    private readonly ILogger _logger;
+    private readonly TargetResolver _resolver;
+    private readonly TcpForwarderOptions _options;
+    private readonly TcpRelayCounters _counters = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly object _gate = new();
+    private readonly HashSet<ManagedTcpConnection> _managed = [];
+    private readonly HashSet<Task> _handlers = [];
+    private readonly RelayBufferPool _buffers;
+    private Socket? _listener;
+    private SpliceEventLoop? _spliceLoop;
+    private Task? _acceptLoop;
+    private Task? _sweepLoop;
+    private IPEndPoint? _localEndPoint;
+    private int _state;
+
+    /// <summary>Creates a forwarder; nothing is bound until <see cref="Start()"/>.</summary>
+    /// <param name="options">The settings; copied, so later changes have no effect.</param>
+    /// <param name="loggerFactory">Where to log, or null for no logging.</param>
+    /// <exception cref="NatMapException">The options are invalid (<see cref="NatMapErrorKind.InvalidOptions"/>).</exception>
+    public TcpForwarder(TcpForwarderOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.MaxConnections < 1)
+        {
+            ThrowHelper.ThrowInvalidOptions("MaxConnections must be at least 1.");
+        }
+
+        if (options.BufferSize < 64 * 1024)
+        {
+            ThrowHelper.ThrowInvalidOptions("BufferSize must be at least 64 KiB.");
+        }
+
+        if (options.SplicePipeSize < 4096)
+        {
+            ThrowHelper.ThrowInvalidOptions("SplicePipeSize must be at least 4096 bytes.");
+        }
+
+        if (options.IdleTimeout <= TimeSpan.Zero && options.IdleTimeout != Timeout.InfiniteTimeSpan)
+        {
+            ThrowHelper.ThrowInvalidOptions("IdleTimeout must be positive or infinite.");
+        }
+
+        if (options.ConnectTimeout <= TimeSpan.Zero)
+        {
+            ThrowHelper.ThrowInvalidOptions("ConnectTimeout must be positive.");
+        }
+
+        _resolver = new TargetResolver(options.TargetHost, options.TargetPort, options.TargetAddressFamily);
+        _options = new TcpForwarderOptions
+        {
+            ListenEndPoint = options.ListenEndPoint,
+            TargetHost = options.TargetHost,
+            TargetPort = options.TargetPort,
+            TargetAddressFamily = options.TargetAddressFamily,
+            IdleTimeout = options.IdleTimeout,
+            ConnectTimeout = options.ConnectTimeout,
+            MaxConnections = options.MaxConnections,
+            CongestionControl = options.CongestionControl,
+            ReuseAddress = options.ReuseAddress,
+            Engine = options.Engine,
+            BufferSize = options.BufferSize,
+            SplicePipeSize = options.SplicePipeSize,
+            ListenBacklog = options.ListenBacklog,
+        };
+        _buffers = new RelayBufferPool(options.BufferSize, retain: 64);
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<TcpForwarder>();
+    }
+
+    /// <summary>The engine in use, known after <see cref="Start()"/>.</summary>
+    public TcpRelayEngine Engine { get; private set; }
+
+    /// <summary>The endpoint the forwarder listens on (with the actual port when 0 was asked).</summary>
+    /// <exception cref="InvalidOperationException">The forwarder has not been started.</exception>
+    public IPEndPoint LocalEndPoint => _localEndPoint ?? throw new InvalidOperationException("The forwarder has not been started.");
+
+    /// <summary>Connections being relayed now.</summary>
+    public int ActiveConnections => Volatile.Read(ref _counters.Active);
+
+    /// <summary>Connections accepted and relayed (or attempted) since start.</summary>
+    public long AcceptedConnections => Interlocked.Read(ref _counters.Accepted);
+
+    /// <summary>Connections closed at once because <see cref="TcpForwarderOptions.MaxConnections"/> was reached.</summary>
+    public long RefusedConnections => Interlocked.Read(ref _counters.Refused);
+
+    /// <summary>Connections closed because the target could not be resolved or reached.</summary>
+    public long FailedConnections => Interlocked.Read(ref _counters.Failed);
+
+    /// <summary>Bytes relayed from clients to the target.</summary>
+    public long BytesToTarget => Interlocked.Read(ref _counters.BytesToTarget);
+
+    /// <summary>Bytes relayed from the target to clients.</summary>
+    public long BytesFromTarget => Interlocked.Read(ref _counters.BytesFromTarget);
+
+    /// <summary>Binds <see cref="TcpForwarderOptions.ListenEndPoint"/>, listens, and starts relaying.</summary>
+    /// <exception cref="NatMapException">The endpoint cannot be bound (<see cref="NatMapErrorKind.BindFailed"/>), or the splice engine was asked for where it is unavailable.</exception>
+    /// <exception cref="InvalidOperationException">The forwarder was already started.</exception>
+    public void Start()
+    {
+        var endPoint = _options.ListenEndPoint;
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (_options.ReuseAddress && !LinuxSocketOptions.TrySetReuseAddressAndPort(socket, out var reuseError))
+            {
+                ForwardingLog.ReuseFailed(_logger, endPoint, reuseError);
+            }
+
+            socket.Bind(endPoint);
+        }
+        catch (SocketException ex)
+        {
+            socket.Dispose();
+            ThrowHelper.Throw(NatMapErrorKind.BindFailed, "Cannot bind the TCP forwarder to " + endPoint + ": " + ex.SocketErrorCode + ".", ex);
+        }
+
+        Start(socket);
+    }
+
+    /// <summary>
+    /// Starts relaying connections that arrive on an already bound socket (listening or not).
+    /// The forwarder owns the socket from now on and closes it when stopped.
+    /// </summary>
+    /// <param name="listeningSocket">A bound TCP socket.</param>
+    /// <exception cref="NatMapException">The splice engine was asked for where it is unavailable (<see cref="NatMapErrorKind.NotSupported"/>).</exception>
+    /// <exception cref="InvalidOperationException">The forwarder was already started.</exception>
+    public void Start(Socket listeningSocket)
+    {
+        ArgumentNullException.ThrowIfNull(listeningSocket);
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        {
+            throw new InvalidOperationException("The forwarder can be started once.");
+        }
+
+        try
+        {
+            Engine = ChooseEngine();
+            if (_options.CongestionControl is { } algorithm
+                && !LinuxSocketOptions.TrySetCongestionControl(listeningSocket, algorithm, out var ccError))
+            {
+                ForwardingLog.CongestionControlFailed(_logger, algorithm, ccError);
+            }
+
+            listeningSocket.Listen(_options.ListenBacklog);
+            _listener = listeningSocket;
+            _localEndPoint = (IPEndPoint)listeningSocket.LocalEndPoint!;
+            if (Engine == TcpRelayEngine.Splice)
+            {
+                _spliceLoop = SpliceEventLoop.Start(_options.SplicePipeSize, _options.IdleTimeout, _options.ConnectTimeout,
+                    _counters, OnSpliceConnectionClosed, _logger);
+            }
+            else if (_options.IdleTimeout != Timeout.InfiniteTimeSpan)
+            {
+                _sweepLoop = SweepManagedAsync(_stopping.Token);
+            }
+        }
+        catch
+        {
+            listeningSocket.Dispose();
+            throw;
+        }
+
+        ForwardingLog.TcpStarted(_logger, _localEndPoint, _resolver.Host, _resolver.Port, Engine);
+        _acceptLoop = AcceptLoopAsync(listeningSocket, _stopping.Token);
+    }
+
+    /// <summary>Stops listening and closes every relayed connection. Safe to call more than once.</summary>
+    /// <returns>A task that completes when everything is closed.</returns>
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _state, 2) != 1)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _listener?.Dispose();
+        if (_acceptLoop is not null)
+        {
+            await _acceptLoop.ConfigureAwait(false);
+        }
+
+        if (_sweepLoop is not null)
+        {
+            await _sweepLoop.ConfigureAwait(false);
+        }
+
+        Task[] handlers;
+        lock (_gate)
+        {
+            foreach (var connection in _managed)
+            {
+                connection.Abort();
+            }
+
+            handlers = [.. _handlers];
+        }
+
+        await Task.WhenAll(handlers).ConfigureAwait(false);
+        if (_spliceLoop is { } loop)
+        {
+            await Task.Run(loop.Stop).ConfigureAwait(false);
+        }
+
+        ForwardingLog.TcpStopped(_logger, _localEndPoint);
+        _stopping.Dispose();
+    }
+
+    /// <summary>Same as <see cref="StopAsync"/>.</summary>
+    /// <returns>A task that completes when everything is closed.</returns>
+    public ValueTask DisposeAsync() => new(StopAsync());
+
+    private TcpRelayEngine ChooseEngine()
+    {
+        switch (_options.Engine)
+        {
+            case TcpRelayEngine.Managed:
+                return TcpRelayEngine.Managed;
+            case TcpRelayEngine.Splice:
+                if (!LinuxIo.IsSpliceAvailable())
+                {
+                    ThrowHelper.Throw(NatMapErrorKind.NotSupported, "The splice relay engine needs Linux with splice(2).");
+                }
+
+                return TcpRelayEngine.Splice;
+            default:
+                if (LinuxIo.IsSpliceAvailable())
+                {
+                    return TcpRelayEngine.Splice;
+                }
+
+                ForwardingLog.SpliceUnavailable(_logger);
+                return TcpRelayEngine.Managed;
+        }
+    }
+
+    private async Task AcceptLoopAsync(Socket listener, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (ObjectDisposedException)
+            {
+                break;
+            }
+            catch (SocketException ex)
+            {
+                ForwardingLog.AcceptFailed(_logger, ex.SocketErrorCode);
+                if (ex.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
+                {
+                    // Out of descriptors or memory: back off instead of spinning on the backlog.
+                    try
+                    {
+                        await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        break;
+                    }
+                }
+
+                continue;
+            }
+
+            if (Interlocked.Increment(ref _counters.Active) > _options.MaxConnections)
+            {
+                Interlocked.Decrement(ref _counters.Active);
+                Interlocked.Increment(ref _counters.Refused);
+                ForwardingLog.TcpRefused(_logger, client.RemoteEndPoint, _options.MaxConnections);
+                client.Dispose();
+                continue;
+            }
+
+            Interlocked.Increment(ref _counters.Accepted);
+            lock (_gate)
+            {
+                Task handler = HandleAsync(client, cancellationToken);
+                if (!handler.IsCompleted)
+                {
+                    _handlers.Add(handler);
+                    _ = handler.ContinueWith(
+                        static (task, state) =>
+                        {
+                            var self = (TcpForwarder)state!;
+                            lock (self._gate)
+                            {
+                                self._handlers.Remove(task);
+                            }
+                        },
+                        this,
+                        CancellationToken.None,
+                        TaskContinuationOptions.ExecuteSynchronously,
+                        TaskScheduler.Default);
+                }
+            }
+        }
+    }
+
+    private async Task HandleAsync(Socket client, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        Socket? target = null;
+        bool handedOff = false;
+        EndPoint? remote = client.RemoteEndPoint;
+        try
+        {
+            IPEndPoint targetEndPoint = _resolver.Literal ?? await _resolver.ResolveAsync(cancellationToken).ConfigureAwait(false);
+            target = new Socket(targetEndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            client.NoDelay = true;
+            if (_options.CongestionControl is { } algorithm
+                && !LinuxSocketOptions.TrySetCongestionControl(target, algorithm, out var ccError))
+            {
+                ForwardingLog.CongestionControlFailed(_logger, algorithm, ccError);
+            }
+
+            if (Engine == TcpRelayEngine.Splice)
+            {
+                handedOff = StartSplice(client, target, targetEndPoint);
+                return;
+            }
+
+            using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                connectTimeout.CancelAfter(_options.ConnectTimeout);
+                try
+                {
+                    await target.ConnectAsync(targetEndPoint, connectTimeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new TimeoutException("connect timed out");
+                }
+            }
+
+            var connection = new ManagedTcpConnection(client, target, _counters, _buffers, _options.BufferSize);
+            lock (_gate)
+            {
+                _managed.Add(connection);
+            }
+
+            handedOff = true;
+            string reason;
+            try
+            {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    connection.Abort();
+                }
+
+                reason = await connection.RunAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    _managed.Remove(connection);
+                }
+
+                Interlocked.Decrement(ref _counters.Active);
+            }
+
+            ForwardingLog.TcpConnectionEnded(_logger, remote, reason);
+        }
+        catch (Exception ex) when (ex is SocketException or NatMapException or TimeoutException or OperationCanceledException)
+        {
+            if (!handedOff)
+            {
+                Interlocked.Increment(ref _counters.Failed);
+                ForwardingLog.TargetUnreachable(_logger, _resolver.Host + ":" + _resolver.Port, remote,
+                    ex is SocketException se ? se.SocketErrorCode.ToString() : ex.Message);
+            }
+        }
+        finally
+        {
+            if (!handedOff)
+            {
+                target?.Dispose();
+                client.Dispose();
+                Interlocked.Decrement(ref _counters.Active);
+            }
+        }
+    }
+
+    private bool StartSplice(Socket client, Socket target, IPEndPoint targetEndPoint)
+    {
+        bool connecting = false;
+        target.Blocking = false;
+        try
+        {
+            target.Connect(targetEndPoint);
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress or SocketError.AlreadyInProgress)
+        {
+            connecting = true;
+        }
+
+        if (!LinuxIo.TrySetNonBlocking((int)client.SafeHandle.DangerousGetHandle()))
+        {
+            throw new SocketException((int)SocketError.SocketError);
+        }
+
+        var connection = new SpliceConnection(client, target, targetEndPoint, connecting);
+        return _spliceLoop!.Add(connection);
+    }
+
+    private void OnSpliceConnectionClosed(SpliceConnection connection)
+    {
+        Interlocked.Decrement(ref _counters.Active);
+        if (connection.ConnectFailed)
+        {
+            Interlocked.Increment(ref _counters.Failed);
+            ForwardingLog.TargetUnreachable(_logger, connection.TargetEndPoint.ToString(), connection.RemoteEndPoint, connection.FailureReason ?? "");
+        }
+        else
+        {
+            ForwardingLog.TcpConnectionEnded(_logger, connection.RemoteEndPoint, connection.FailureReason ?? "closed");
+        }
+    }
+
+    private async Task SweepManagedAsync(CancellationToken cancellationToken)
+    {
+        long idle = (long)_options.IdleTimeout.TotalMilliseconds;
+        var period = TimeSpan.FromMilliseconds(Math.Clamp(idle / 4, 10, 1000));
+        var expired = new List<ManagedTcpConnection>();
+        using var timer = new PeriodicTimer(period);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                long now = Environment.TickCount64;
+                lock (_gate)
+                {
+                    foreach (var connection in _managed)
+                    {
+                        if (now - connection.LastActivity > idle)
+                        {
+                            expired.Add(connection);
+                        }
+                    }
+                }
+
+                foreach (var connection in expired)
+                {
+                    connection.Abort();
+                }
+
+                expired.Clear();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace NatMap.Forwarding;
+
+/// <summary>Settings of a <see cref="TcpForwarder"/>.</summary>
+public sealed class TcpForwarderOptions
+{
+    /// <summary>The local endpoint to listen on when <see cref="TcpForwarder.Start()"/> binds the socket itself.</summary>
+    public IPEndPoint ListenEndPoint { get; set; } = new(IPAddress.Any, 0);
+
+    /// <summary>
+    /// The target host: an IP address or a host name. A name is resolved again for every new
+    /// connection, so a DNS change is followed without a restart.
+    /// </summary>
+    public string TargetHost { get; set; } = "";
+
+    /// <summary>The target port.</summary>
+    public int TargetPort { get; set; }
+
+    /// <summary>
+    /// The address family wanted when <see cref="TargetHost"/> is a name; <see cref="AddressFamily.Unspecified"/>
+    /// takes the first address the resolver returns.
+    /// </summary>
+    public AddressFamily TargetAddressFamily { get; set; } = AddressFamily.Unspecified;
+
+    /// <summary>
+    /// A connection with no bytes moving in either direction for this long is closed. Default
+    /// 300 seconds; <see cref="Timeout.InfiniteTimeSpan"/> disables it.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>How long connecting to the target may take before the inbound connection is closed. Default 10 seconds.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The most connections relayed at once. A connection accepted beyond it is closed at once
+    /// (refused), never queued. Default 4096.
+    /// </summary>
+    public int MaxConnections { get; set; } = 4096;
+
+    /// <summary>
+    /// The TCP congestion control algorithm (TCP_CONGESTION on Linux, such as <c>bbr</c>) for
+    /// both sockets of every connection, or null for the system default. Where it cannot be set
+    /// a warning is logged and the default stays.
+    /// </summary>
+    public string? CongestionControl { get; set; }
+
+    /// <summary>
+    /// Sets SO_REUSEADDR and SO_REUSEPORT on the listening socket, so that it can share its local
+    /// endpoint with the socket that keeps a port mapping open. Default false.
+    /// </summary>
+    public bool ReuseAddress { get; set; }
+
+    /// <summary>The relay engine; <see cref="TcpRelayEngine.Automatic"/> by default.</summary>
+    public TcpRelayEngine Engine { get; set; } = TcpRelayEngine.Automatic;
+
+    /// <summary>
+    /// The buffer size of the managed engine, per direction of a busy connection (at least
+    /// 64 KiB; default 128 KiB). Idle connections hold no buffer.
+    /// </summary>
+    public int BufferSize { get; set; } = 128 * 1024;
+
+    /// <summary>
+    /// The kernel pipe size of the splice engine, per direction (F_SETPIPE_SZ; default 256 KiB,
+    /// at least one page; the kernel caps it at /proc/sys/fs/pipe-max-size). Pipes are created on
+    /// a direction's first data, so idle connections hold none.
+    /// </summary>
+    public int SplicePipeSize { get; set; } = 256 * 1024;
+
+    /// <summary>The listen backlog. Default 512.</summary>
+    public int ListenBacklog { get; set; } = 512;
+}

@@ -1,0 +1,603 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using NatMap.Diagnostics;
+using NatMap.Diagnostics.Internal;
+using NatMap.Forwarding.Internal;
+using NatMap.Sockets.Internal;
+
+namespace NatMap.Forwarding;
+
+/// <summary>
+/// Listens on a local UDP endpoint and relays datagrams to a target, with a session per client
+/// endpoint: each session has its own socket connected to the target, and the target's replies
+/// go back to that client from the listening socket.
+/// </summary>
+/// <remarks>
+/// Datagrams up to 65,507 bytes are relayed whole. The receive loop allocates nothing per
+/// datagram: sessions are keyed by <see cref="SocketAddress"/> and the SocketAddress-based
+/// socket calls are used. A session closes after <see cref="UdpForwarderOptions.IdleTimeout"/>
+/// without datagrams either way; at <see cref="UdpForwarderOptions.MaxSessions"/> new clients are
+/// refused. For keeping a NAT mapping open from the listening socket itself, datagrams can be
+/// sent from it with <see cref="SendFromListener"/>, and datagrams from endpoints registered with
+/// <see cref="AddControlEndPoint"/> go to <see cref="UdpForwarderOptions.ControlDatagramHandler"/>
+/// instead of being relayed.
+/// </remarks>
+public sealed class UdpForwarder : IAsyncDisposable
+{
+    /// <summary>Enough for any UDP payload (65,507 bytes over IPv4, 65,527 over IPv6).</summary>
+    private const int MaxDatagram = 65536;
+
+    private readonly ILogger _logger;
+    private readonly TargetResolver _resolver;
+    private readonly TimeSpan _idleTimeout;
+    private readonly int _maxSessions;
+    private readonly bool _reuseAddress;
+    private readonly int _receiveBufferSize;
+    private readonly IPEndPoint _listenEndPoint;
+    private readonly UdpControlDatagramHandler? _controlHandler;
+    private readonly object _gate = new();
+    private readonly Dictionary<SocketAddress, UdpSession> _sessions = [];
+    private readonly RelayBufferPool _buffers = new(MaxDatagram, retain: 16);
+    private readonly CancellationTokenSource _stopping = new();
+    private UdpControlEndPoint[] _controls = [];
+    private Socket? _listener;
+    private IPEndPoint? _localEndPoint;
+    private Task? _receiveLoop;
+    private Task? _sweepLoop;
+    private int _state;
+    private bool _refusing;
+    private long _sessionsOpened;
+    private long _sessionsRefused;
+    private long _datagramsToTarget;
+    private long _datagramsFromTarget;
+    private long _bytesToTarget;
+    private long _bytesFromTarget;
+    private long _datagramsDropped;
+
+    /// <summary>Creates a forwarder; nothing is bound until <see cref="Start()"/>.</summary>
+    /// <param name="options">The settings; copied, so later changes have no effect.</param>
+    /// <param name="loggerFactory">Where to log, or null for no logging.</param>
+    /// <exception cref="NatMapException">The options are invalid (<see cref="NatMapErrorKind.InvalidOptions"/>).</exception>
+    public UdpForwarder(UdpForwarderOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.MaxSessions < 1)
+        {
+            ThrowHelper.ThrowInvalidOptions("MaxSessions must be at least 1.");
+        }
+
+        if (options.IdleTimeout <= TimeSpan.Zero && options.IdleTimeout != Timeout.InfiniteTimeSpan)
+        {
+            ThrowHelper.ThrowInvalidOptions("IdleTimeout must be positive or infinite.");
+        }
+
+        _resolver = new TargetResolver(options.TargetHost, options.TargetPort, options.TargetAddressFamily);
+        _idleTimeout = options.IdleTimeout;
+        _maxSessions = options.MaxSessions;
+        _reuseAddress = options.ReuseAddress;
+        _receiveBufferSize = options.ReceiveBufferSize;
+        _listenEndPoint = options.ListenEndPoint;
+        _controlHandler = options.ControlDatagramHandler;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<UdpForwarder>();
+    }
+
+    /// <summary>The endpoint the forwarder listens on (with the actual port when 0 was asked).</summary>
+    /// <exception cref="InvalidOperationException">The forwarder has not been started.</exception>
+    public IPEndPoint LocalEndPoint => _localEndPoint ?? throw new InvalidOperationException("The forwarder has not been started.");
+
+    /// <summary>Sessions open now.</summary>
+    public int ActiveSessions
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _sessions.Count;
+            }
+        }
+    }
+
+    /// <summary>Sessions opened since start.</summary>
+    public long OpenedSessions => Interlocked.Read(ref _sessionsOpened);
+
+    /// <summary>Datagrams dropped because they came from a new client while <see cref="UdpForwarderOptions.MaxSessions"/> sessions were open.</summary>
+    public long RefusedDatagrams => Interlocked.Read(ref _sessionsRefused);
+
+    /// <summary>Datagrams relayed from clients to the target.</summary>
+    public long DatagramsToTarget => Interlocked.Read(ref _datagramsToTarget);
+
+    /// <summary>Datagrams relayed from the target to clients.</summary>
+    public long DatagramsFromTarget => Interlocked.Read(ref _datagramsFromTarget);
+
+    /// <summary>Payload bytes relayed from clients to the target.</summary>
+    public long BytesToTarget => Interlocked.Read(ref _bytesToTarget);
+
+    /// <summary>Payload bytes relayed from the target to clients.</summary>
+    public long BytesFromTarget => Interlocked.Read(ref _bytesFromTarget);
+
+    /// <summary>Datagrams that could not be passed on (socket buffer full, session still resolving the target, send error).</summary>
+    public long DroppedDatagrams => Interlocked.Read(ref _datagramsDropped);
+
+    /// <summary>Binds <see cref="UdpForwarderOptions.ListenEndPoint"/> and starts relaying.</summary>
+    /// <exception cref="NatMapException">The endpoint cannot be bound (<see cref="NatMapErrorKind.BindFailed"/>).</exception>
+    /// <exception cref="InvalidOperationException">The forwarder was already started.</exception>
+    public void Start()
+    {
+        var socket = new Socket(_listenEndPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            if (_reuseAddress && !LinuxSocketOptions.TrySetReuseAddressAndPort(socket, out var reuseError))
+            {
+                ForwardingLog.ReuseFailed(_logger, _listenEndPoint, reuseError);
+            }
+
+            socket.Bind(_listenEndPoint);
+        }
+        catch (SocketException ex)
+        {
+            socket.Dispose();
+            ThrowHelper.Throw(NatMapErrorKind.BindFailed, "Cannot bind the UDP forwarder to " + _listenEndPoint + ": " + ex.SocketErrorCode + ".", ex);
+        }
+
+        Start(socket);
+    }
+
+    /// <summary>
+    /// Starts relaying datagrams that arrive on an already bound UDP socket. The forwarder owns
+    /// the socket from now on and closes it when stopped.
+    /// </summary>
+    /// <param name="boundSocket">A bound UDP socket.</param>
+    /// <exception cref="InvalidOperationException">The forwarder was already started.</exception>
+    public void Start(Socket boundSocket)
+    {
+        ArgumentNullException.ThrowIfNull(boundSocket);
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        {
+            throw new InvalidOperationException("The forwarder can be started once.");
+        }
+
+        if (_receiveBufferSize > 0)
+        {
+            boundSocket.ReceiveBufferSize = _receiveBufferSize;
+        }
+
+        _listener = boundSocket;
+        _localEndPoint = (IPEndPoint)boundSocket.LocalEndPoint!;
+        ForwardingLog.UdpStarted(_logger, _localEndPoint, _resolver.Host, _resolver.Port);
+        _receiveLoop = ReceiveLoopAsync(boundSocket, _stopping.Token);
+        if (_idleTimeout != Timeout.InfiniteTimeSpan)
+        {
+            _sweepLoop = SweepAsync(_stopping.Token);
+        }
+    }
+
+    /// <summary>
+    /// Diverts datagrams from <paramref name="endPoint"/> to <see cref="UdpForwarderOptions.ControlDatagramHandler"/>
+    /// instead of relaying them (for example the STUN server that answers keep-alive checks sent
+    /// with <see cref="SendFromListener"/>). May be called at any time, from any thread.
+    /// </summary>
+    /// <param name="endPoint">The remote endpoint, as the listening socket sees it.</param>
+    public void AddControlEndPoint(IPEndPoint endPoint)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        lock (_gate)
+        {
+            _controls = [.. _controls, new UdpControlEndPoint(endPoint)];
+        }
+    }
+
+    /// <summary>Stops diverting datagrams from <paramref name="endPoint"/>.</summary>
+    /// <param name="endPoint">An endpoint given to <see cref="AddControlEndPoint"/>.</param>
+    /// <returns>True if it was registered.</returns>
+    public bool RemoveControlEndPoint(IPEndPoint endPoint)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        lock (_gate)
+        {
+            var kept = Array.FindAll(_controls, c => !c.EndPoint.Equals(endPoint));
+            bool removed = kept.Length != _controls.Length;
+            _controls = kept;
+            return removed;
+        }
+    }
+
+    /// <summary>
+    /// Sends one datagram from the listening socket, so that it leaves from the forwarded port
+    /// (a NAT keep-alive, or a STUN Binding request whose answer comes back through
+    /// <see cref="UdpForwarderOptions.ControlDatagramHandler"/>).
+    /// </summary>
+    /// <param name="datagram">The payload.</param>
+    /// <param name="remoteEndPoint">Where to send it.</param>
+    /// <exception cref="NatMapException">The send failed (<see cref="NatMapErrorKind.NetworkError"/>).</exception>
+    /// <exception cref="InvalidOperationException">The forwarder is not running.</exception>
+    public void SendFromListener(ReadOnlySpan<byte> datagram, IPEndPoint remoteEndPoint)
+    {
+        ArgumentNullException.ThrowIfNull(remoteEndPoint);
+        var listener = _listener ?? throw new InvalidOperationException("The forwarder has not been started.");
+        try
+        {
+            listener.SendTo(datagram, SocketFlags.None, remoteEndPoint);
+        }
+        catch (SocketException ex)
+        {
+            ThrowHelper.Throw(NatMapErrorKind.NetworkError, "Sending from the UDP forwarder's socket to " + remoteEndPoint + " failed: " + ex.SocketErrorCode + ".", ex);
+        }
+        catch (ObjectDisposedException ex)
+        {
+            throw new InvalidOperationException("The forwarder has been stopped.", ex);
+        }
+    }
+
+    /// <summary>Stops listening and closes every session. Safe to call more than once.</summary>
+    /// <returns>A task that completes when everything is closed.</returns>
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _state, 2) != 1)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _listener?.Dispose();
+        if (_receiveLoop is not null)
+        {
+            await _receiveLoop.ConfigureAwait(false);
+        }
+
+        if (_sweepLoop is not null)
+        {
+            await _sweepLoop.ConfigureAwait(false);
+        }
+
+        UdpSession[] sessions;
+        lock (_gate)
+        {
+            sessions = [.. _sessions.Values];
+            _sessions.Clear();
+        }
+
+        foreach (var session in sessions)
+        {
+            session.Close();
+        }
+
+        foreach (var session in sessions)
+        {
+            if (session.Relay is { } relay)
+            {
+                await relay.ConfigureAwait(false);
+            }
+        }
+
+        ForwardingLog.UdpStopped(_logger, _localEndPoint);
+        _stopping.Dispose();
+    }
+
+    /// <summary>Same as <see cref="StopAsync"/>.</summary>
+    /// <returns>A task that completes when everything is closed.</returns>
+    public ValueTask DisposeAsync() => new(StopAsync());
+
+    private async Task ReceiveLoopAsync(Socket listener, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        byte[] buffer = GC.AllocateUninitializedArray<byte>(MaxDatagram, pinned: true);
+        var from = new SocketAddress(listener.AddressFamily);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            int received;
+            try
+            {
+                received = await listener.ReceiveFromAsync(buffer, SocketFlags.None, from, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (ObjectDisposedException)
+            {
+                break;
+            }
+            catch (SocketException ex)
+            {
+                // An ICMP error for an earlier send, or a transient failure: only that datagram is lost.
+                ForwardingLog.UdpReceiveFailed(_logger, _localEndPoint, ex.SocketErrorCode);
+                continue;
+            }
+
+            Dispatch(buffer.AsSpan(0, received), from);
+        }
+    }
+
+    private void Dispatch(ReadOnlySpan<byte> datagram, SocketAddress from)
+    {
+        var controls = Volatile.Read(ref _controls);
+        for (int i = 0; i < controls.Length; i++)
+        {
+            if (controls[i].Matches(from))
+            {
+                DeliverControl(datagram, controls[i].EndPoint);
+                return;
+            }
+        }
+
+        UdpSession? session;
+        lock (_gate)
+        {
+            _sessions.TryGetValue(from, out session);
+        }
+
+        session ??= OpenSession(from, datagram);
+        if (session?.Socket is not { } socket)
+        {
+            return;
+        }
+
+        session.Touch();
+        SocketError error;
+        try
+        {
+            socket.Send(datagram, SocketFlags.None, out error);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The session expired between lookup and send.
+            error = SocketError.OperationAborted;
+        }
+
+        if (error == SocketError.Success)
+        {
+            Interlocked.Increment(ref _datagramsToTarget);
+            Interlocked.Add(ref _bytesToTarget, datagram.Length);
+        }
+        else
+        {
+            // WouldBlock (socket buffer full) or an ICMP error from an earlier datagram: UDP may drop.
+            Interlocked.Increment(ref _datagramsDropped);
+        }
+    }
+
+    private void DeliverControl(ReadOnlySpan<byte> datagram, IPEndPoint from)
+    {
+        if (_controlHandler is null)
+        {
+            return;
+        }
+
+        try
+        {
+            _controlHandler(datagram, from);
+        }
+        catch (Exception ex)
+        {
+            ForwardingLog.ControlHandlerFailed(_logger, ex);
+        }
+    }
+
+    private UdpSession? OpenSession(SocketAddress from, ReadOnlySpan<byte> firstDatagram)
+    {
+        var key = new SocketAddress(from.Family, from.Size);
+        from.Buffer.Span[..from.Size].CopyTo(key.Buffer.Span);
+        EndPoint clientEndPoint = _localEndPoint!.Create(key);
+        lock (_gate)
+        {
+            if (_sessions.Count >= _maxSessions)
+            {
+                Interlocked.Increment(ref _sessionsRefused);
+                if (!_refusing)
+                {
+                    _refusing = true;
+                    ForwardingLog.UdpSessionRefused(_logger, clientEndPoint, _maxSessions);
+                }
+
+                return null;
+            }
+        }
+
+        var session = new UdpSession(key, clientEndPoint);
+        if (_resolver.Literal is { } target)
+        {
+            try
+            {
+                session.Socket = ConnectTarget(target);
+            }
+            catch (SocketException ex)
+            {
+                ForwardingLog.UdpSessionFailed(_logger, target.ToString(), ex.SocketErrorCode.ToString());
+                return null;
+            }
+
+            ForwardingLog.UdpSessionOpened(_logger, clientEndPoint, target);
+            Add(session);
+            session.Relay = RelayRepliesAsync(session, session.Socket, null);
+            return session;
+        }
+
+        // A host name: resolve off the receive loop; datagrams arriving meanwhile are dropped.
+        Add(session);
+        session.Relay = RelayRepliesAsync(session, null, firstDatagram.ToArray());
+        return null;
+    }
+
+    private void Add(UdpSession session)
+    {
+        lock (_gate)
+        {
+            _sessions[session.ClientAddress] = session;
+        }
+
+        Interlocked.Increment(ref _sessionsOpened);
+    }
+
+    private static Socket ConnectTarget(IPEndPoint target)
+    {
+        var socket = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            socket.Connect(target);
+            socket.Blocking = false;
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Relays the target's replies for one session. It waits with a zero-byte MSG_PEEK receive,
+    /// which does not consume the datagram, so an idle session holds no buffer; it then drains
+    /// the socket with non-blocking receives into one pooled buffer.
+    /// </summary>
+    private async Task RelayRepliesAsync(UdpSession session, Socket? socket, byte[]? firstDatagram)
+    {
+        await Task.Yield();
+        byte[]? buffer = null;
+        try
+        {
+            if (socket is null)
+            {
+                IPEndPoint target;
+                try
+                {
+                    target = await _resolver.ResolveAsync(_stopping.Token).ConfigureAwait(false);
+                    socket = ConnectTarget(target);
+                }
+                catch (Exception ex) when (ex is NatMapException or SocketException or OperationCanceledException)
+                {
+                    ForwardingLog.UdpSessionFailed(_logger, _resolver.Host, ex.Message);
+                    return;
+                }
+
+                session.Socket = socket;
+                if (session.IsClosed)
+                {
+                    socket.Dispose();
+                    return;
+                }
+
+                ForwardingLog.UdpSessionOpened(_logger, session.ClientEndPoint, target);
+                if (firstDatagram is not null)
+                {
+                    socket.Send(firstDatagram, SocketFlags.None, out _);
+                }
+            }
+
+            while (true)
+            {
+                try
+                {
+                    await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.Peek).ConfigureAwait(false);
+                }
+                catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused)
+                {
+                    // ICMP port unreachable from the target: it may come back, keep the session.
+                    continue;
+                }
+
+                buffer = _buffers.Rent();
+                while (true)
+                {
+                    int received = socket.Receive(buffer, SocketFlags.None, out SocketError error);
+                    if (error == SocketError.WouldBlock)
+                    {
+                        break;
+                    }
+
+                    if (error != SocketError.Success)
+                    {
+                        if (error == SocketError.ConnectionRefused)
+                        {
+                            continue;
+                        }
+
+                        return;
+                    }
+
+                    session.Touch();
+                    try
+                    {
+                        _listener!.SendTo(buffer.AsSpan(0, received), SocketFlags.None, session.ClientAddress);
+                        Interlocked.Increment(ref _datagramsFromTarget);
+                        Interlocked.Add(ref _bytesFromTarget, received);
+                    }
+                    catch (SocketException)
+                    {
+                        Interlocked.Increment(ref _datagramsDropped);
+                    }
+                }
+
+                _buffers.Return(buffer);
+                buffer = null;
+            }
+        }
+        catch (SocketException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            if (buffer is not null)
+            {
+                _buffers.Return(buffer);
+            }
+
+            Remove(session, "closed");
+        }
+    }
+
+    private void Remove(UdpSession session, string reason)
+    {
+        bool removed;
+        lock (_gate)
+        {
+            removed = _sessions.TryGetValue(session.ClientAddress, out var current) && ReferenceEquals(current, session)
+                && _sessions.Remove(session.ClientAddress);
+            _refusing = _refusing && _sessions.Count >= _maxSessions;
+        }
+
+        session.Close();
+        if (removed)
+        {
+            ForwardingLog.UdpSessionClosed(_logger, session.ClientEndPoint, reason);
+        }
+    }
+
+    private async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        long idle = (long)_idleTimeout.TotalMilliseconds;
+        var expired = new List<UdpSession>();
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Clamp(idle / 4, 10, 1000)));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                long now = Environment.TickCount64;
+                lock (_gate)
+                {
+                    foreach (var session in _sessions.Values)
+                    {
+                        if (now - session.LastActivity > idle)
+                        {
+                            expired.Add(session);
+                        }
+                    }
+                }
+
+                foreach (var session in expired)
+                {
+                    Remove(session, "idle timeout");
+                }
+
+                expired.Clear();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

@@ -1,0 +1,10 @@
+using System.Net;
+
+namespace NatMap.Mapping.Internal;
+
+/// <summary>Where a mapping loop reports what STUN found; the sink decides whether it is a change.</summary>
+internal interface IMappingSink
+{
+    /// <summary>Reports the current mapping; returns whether it differs from the last one (and was emitted).</summary>
+    bool Report(IPEndPoint publicEndPoint, IPEndPoint privateEndPoint);
+}

@@ -1,0 +1,193 @@
+using System.Net;
+using System.Net.Sockets;
+using NatMap.Forwarding;
+using static NatMap.Tests.Forwarding.ForwardingTestKit;
+
+namespace NatMap.Tests.Forwarding;
+
+public sealed class UdpForwarderTests
+{
+    private static readonly int[] Sizes = [1, 2, 100, 548, 1472, 1473, 2048, 2049, 8192, 9000, 16_384, 32_768, 50_000, 65_000];
+
+    private static Socket UdpSocket()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(AnyLoopback);
+        return socket;
+    }
+
+    /// <summary>A UDP echo server on loopback, running until the returned socket is disposed.</summary>
+    private static Socket StartEcho()
+    {
+        var socket = UdpSocket();
+        socket.ReceiveBufferSize = 4 * 1024 * 1024;
+        _ = Task.Run(async () =>
+        {
+            var buffer = new byte[65536];
+            var from = new SocketAddress(AddressFamily.InterNetwork);
+            try
+            {
+                while (true)
+                {
+                    int n = await socket.ReceiveFromAsync(buffer, SocketFlags.None, from);
+                    await socket.SendToAsync(buffer.AsMemory(0, n), SocketFlags.None, from);
+                }
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+            }
+        });
+        return socket;
+    }
+
+    private static UdpForwarder StartForwarder(IPEndPoint target, Action<UdpForwarderOptions>? configure = null)
+    {
+        var options = new UdpForwarderOptions { ListenEndPoint = AnyLoopback, TargetHost = target.Address.ToString(), TargetPort = target.Port };
+        configure?.Invoke(options);
+        var forwarder = new UdpForwarder(options);
+        forwarder.Start();
+        return forwarder;
+    }
+
+    [Fact]
+    public async Task Relay_DatagramsOneTo65000BytesFromFourClients_ArriveIntact()
+    {
+        using var echo = StartEcho();
+        await using var forwarder = StartForwarder((IPEndPoint)echo.LocalEndPoint!);
+        var clients = Enumerable.Range(0, 4).Select(_ => UdpSocket()).ToArray();
+        try
+        {
+            var reply = new byte[65536];
+
+            // One datagram in flight at a time: a few 65,000-byte datagrams at once can overflow
+            // a default-sized socket receive buffer, a loss UDP allows but this test must not see.
+            foreach (int size in Sizes)
+            {
+                for (int c = 0; c < clients.Length; c++)
+                {
+                    var datagram = Pattern(size, (c * 100_000) + size);
+                    await clients[c].SendToAsync(datagram, SocketFlags.None, forwarder.LocalEndPoint, Ct);
+                    int n = await clients[c].ReceiveAsync(reply, SocketFlags.None, Ct).AsTask().WaitAsync(TestTimeout, Ct);
+                    Assert.Equal(size, n);
+                    Assert.True(datagram.AsSpan().SequenceEqual(reply.AsSpan(0, n)), "datagram of " + size + " bytes changed");
+                }
+            }
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                client.Dispose();
+            }
+        }
+
+        Assert.Equal(4, forwarder.OpenedSessions);
+        Assert.Equal(4 * Sizes.Length, forwarder.DatagramsToTarget);
+        Assert.Equal(4L * Sizes.Sum(), forwarder.BytesToTarget);
+    }
+
+    [Fact]
+    public async Task Session_IdleLongerThanTimeout_ExpiresAndReopens()
+    {
+        using var echo = StartEcho();
+        await using var forwarder = StartForwarder((IPEndPoint)echo.LocalEndPoint!, o => o.IdleTimeout = TimeSpan.FromMilliseconds(300));
+        using var client = UdpSocket();
+        client.Connect(forwarder.LocalEndPoint);
+        var reply = new byte[16];
+        await client.SendAsync(new byte[] { 1 }, SocketFlags.None, Ct);
+        Assert.Equal(1, await client.ReceiveAsync(reply, SocketFlags.None, Ct).AsTask().WaitAsync(TestTimeout, Ct));
+        Assert.Equal(1, forwarder.ActiveSessions);
+
+        await WaitUntilAsync(() => forwarder.ActiveSessions == 0, "the idle session to expire");
+        await client.SendAsync(new byte[] { 2 }, SocketFlags.None, Ct);
+        Assert.Equal(1, await client.ReceiveAsync(reply, SocketFlags.None, Ct).AsTask().WaitAsync(TestTimeout, Ct));
+        Assert.Equal(2, reply[0]);
+        Assert.Equal(2, forwarder.OpenedSessions);
+    }
+
+    [Fact]
+    public async Task MaxSessions_Reached_NewClientRefusedExistingKept()
+    {
+        using var echo = StartEcho();
+        await using var forwarder = StartForwarder((IPEndPoint)echo.LocalEndPoint!, o => o.MaxSessions = 2);
+        using var first = UdpSocket();
+        using var second = UdpSocket();
+        using var third = UdpSocket();
+        var reply = new byte[16];
+        foreach (var client in new[] { first, second })
+        {
+            client.Connect(forwarder.LocalEndPoint);
+            await client.SendAsync(new byte[] { 1 }, SocketFlags.None, Ct);
+            Assert.Equal(1, await client.ReceiveAsync(reply, SocketFlags.None, Ct).AsTask().WaitAsync(TestTimeout, Ct));
+        }
+
+        third.Connect(forwarder.LocalEndPoint);
+        await third.SendAsync(new byte[] { 3 }, SocketFlags.None, Ct);
+        await WaitUntilAsync(() => forwarder.RefusedDatagrams == 1, "the third client to be refused");
+        Assert.Equal(2, forwarder.ActiveSessions);
+        Assert.Equal(2, forwarder.DatagramsToTarget);
+
+        await first.SendAsync(new byte[] { 4 }, SocketFlags.None, Ct);
+        Assert.Equal(1, await first.ReceiveAsync(reply, SocketFlags.None, Ct).AsTask().WaitAsync(TestTimeout, Ct));
+        Assert.Equal(4, reply[0]);
+        Assert.Equal(0, third.Available);
+    }
+
+    [Fact]
+    public async Task ControlEndPoint_Registered_RepliesDivertedAndSendLeavesFromListener()
+    {
+        using var echo = StartEcho();
+        using var stun = UdpSocket();
+        var diverted = new TaskCompletionSource<(byte[] Datagram, IPEndPoint From)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var forwarder = StartForwarder((IPEndPoint)echo.LocalEndPoint!,
+            o => o.ControlDatagramHandler = (datagram, from) => diverted.TrySetResult((datagram.ToArray(), from)));
+        var stunEndPoint = (IPEndPoint)stun.LocalEndPoint!;
+        forwarder.AddControlEndPoint(stunEndPoint);
+
+        forwarder.SendFromListener(new byte[] { 0 }, stunEndPoint);
+        var buffer = new byte[64];
+        var received = await stun.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), Ct).AsTask().WaitAsync(TestTimeout, Ct);
+        Assert.Equal(1, received.ReceivedBytes);
+        Assert.Equal(forwarder.LocalEndPoint, received.RemoteEndPoint);
+
+        await stun.SendToAsync(new byte[] { 9, 8, 7 }, SocketFlags.None, forwarder.LocalEndPoint, Ct);
+        var (datagram, from) = await diverted.Task.WaitAsync(TestTimeout, Ct);
+        Assert.Equal(new byte[] { 9, 8, 7 }, datagram);
+        Assert.Equal(stunEndPoint, from);
+        Assert.Equal(0, forwarder.OpenedSessions);
+        Assert.Equal(0, forwarder.DatagramsToTarget);
+
+        // Once removed, the same endpoint is an ordinary client again.
+        Assert.True(forwarder.RemoveControlEndPoint(stunEndPoint));
+        await stun.SendToAsync(new byte[] { 5 }, SocketFlags.None, forwarder.LocalEndPoint, Ct);
+        var echoed = await stun.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), Ct).AsTask().WaitAsync(TestTimeout, Ct);
+        Assert.Equal(1, echoed.ReceivedBytes);
+        Assert.Equal(5, buffer[0]);
+        Assert.Equal(1, forwarder.OpenedSessions);
+    }
+
+    [Fact]
+    public async Task TargetName_ResolvedPerSession_Relays()
+    {
+        using var echo = StartEcho();
+        var options = new UdpForwarderOptions
+        {
+            ListenEndPoint = AnyLoopback,
+            TargetHost = "localhost",
+            TargetPort = ((IPEndPoint)echo.LocalEndPoint!).Port,
+            TargetAddressFamily = AddressFamily.InterNetwork,
+        };
+        await using var forwarder = new UdpForwarder(options);
+        forwarder.Start();
+        using var client = UdpSocket();
+        client.Connect(forwarder.LocalEndPoint);
+        var reply = new byte[16];
+
+        // The first datagram waits for the name to resolve; later ones are relayed directly.
+        await client.SendAsync(new byte[] { 1 }, SocketFlags.None, Ct);
+        Assert.Equal(1, await client.ReceiveAsync(reply, SocketFlags.None, Ct).AsTask().WaitAsync(TestTimeout, Ct));
+        await client.SendAsync(new byte[] { 2 }, SocketFlags.None, Ct);
+        Assert.Equal(1, await client.ReceiveAsync(reply, SocketFlags.None, Ct).AsTask().WaitAsync(TestTimeout, Ct));
+        Assert.Equal(2, reply[0]);
+    }
+}

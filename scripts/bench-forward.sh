@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# Forwarder performance on loopback, in one run: `./scripts/bench-forward.sh [seconds-per-run]`.
+#  1. iperf3 TCP throughput: direct, through the splice engine, through the managed engine, both
+#     directions (-R), three interleaved rounds, median, as ratios to direct.
+#  2. sockperf ping-pong latency p50/p99 (sockperf reports half the round trip): direct and
+#     through the UDP and TCP forwarders.
+#  3. UDP datagrams per second delivered at a receiver while one sender saturates: direct, through
+#     a one-recvfrom-one-send relay (the original's design), and through UdpForwarder.
+# Needs iperf3, sockperf, python3 and the .NET SDK. Traffic stays on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+T=${1:-5}
+ROUNDS=3
+
+for tool in iperf3 sockperf python3 dotnet; do
+  command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 1; }
+done
+
+dotnet build NatMap.Benchmarks -c Release -nologo -v q >/dev/null
+DLL=NatMap.Benchmarks/bin/Release/net10.0/NatMap.Benchmarks.dll
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Harness processes read this FIFO as stdin and stop when the script (its only writer) exits.
+mkfifo "$work/hold"
+exec 3<>"$work/hold"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# start_harness NAME ARGS... : runs the forwarder harness, waits for "ready", sets $PORT and $PID.
+start_harness() {
+  local name=$1; shift
+  dotnet "$DLL" forward "$@" <"$work/hold" >"$work/$name.log" 2>&1 &
+  PID=$!
+  pids+=("$PID")
+  for _ in $(seq 300); do
+    if grep -qs '^ready ' "$work/$name.log"; then
+      PORT=$(sed -n 's/^ready .*:\([0-9]*\)$/\1/p' "$work/$name.log")
+      return 0
+    fi
+    kill -0 "$PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "harness $name did not start:" >&2; cat "$work/$name.log" >&2; exit 1
+}
+
+wait_listening() { # tcp-port
+  for _ in $(seq 100); do
+    ss -Hltn "sport = :$1" | grep -q . && return 0
+    sleep 0.1
+  done
+  echo "nothing listens on port $1" >&2; exit 1
+}
+
+median() { python3 -c 'import sys,statistics; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
+
+echo "# Forwarder benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, kernel $(uname -r), ${T}s per run, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+
+# 1. TCP throughput -----------------------------------------------------------------------------
+IPERF_PORT=$(free_port)
+iperf3 -s -p "$IPERF_PORT" >/dev/null 2>&1 &
+pids+=("$!")
+start_harness splice --proto tcp --engine splice --listen 127.0.0.1:0 --target "127.0.0.1:$IPERF_PORT"
+SPLICE_PORT=$PORT
+start_harness managed --proto tcp --engine managed --listen 127.0.0.1:0 --target "127.0.0.1:$IPERF_PORT"
+MANAGED_PORT=$PORT
+wait_listening "$IPERF_PORT"
+
+iperf() { # port [-R] -> Gbit/s received
+  iperf3 -c 127.0.0.1 -p "$1" -t "$T" ${2:-} -J \
+    | python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))'
+}
+
+declare -A tcp
+for round in $(seq $ROUNDS); do
+  for path in direct splice managed; do
+    case $path in direct) p=$IPERF_PORT ;; splice) p=$SPLICE_PORT ;; managed) p=$MANAGED_PORT ;; esac
+    tcp[$path,fwd]+="$(iperf "$p") "
+    tcp[$path,rev]+="$(iperf "$p" -R) "
+  done
+  echo "round $round: direct ${tcp[direct,fwd]}| splice ${tcp[splice,fwd]}| managed ${tcp[managed,fwd]}(forward, so far)" >&2
+done
+
+echo "## TCP throughput (iperf3, ${T}s, median of $ROUNDS interleaved rounds)"
+echo
+echo "| path | forward Gbit/s | ratio | reverse (-R) Gbit/s | ratio | all forward runs | all reverse runs |"
+echo "|---|---|---|---|---|---|---|"
+dfwd=$(median ${tcp[direct,fwd]}); drev=$(median ${tcp[direct,rev]})
+for path in direct splice managed; do
+  f=$(median ${tcp[$path,fwd]}); r=$(median ${tcp[$path,rev]})
+  python3 -c 'import sys; n,f,df,r,dr,af,ar=sys.argv[1:]; print("| %s | %.1f | %.2f | %.1f | %.2f | %s | %s |" % (n,float(f),float(f)/float(df),float(r),float(r)/float(dr),af.strip(),ar.strip()))' \
+    "$path" "$f" "$dfwd" "$r" "$drev" "${tcp[$path,fwd]}" "${tcp[$path,rev]}"
+done
+echo
+
+# 2. Latency ------------------------------------------------------------------------------------
+SP_UDP=$(free_port)
+SP_TCP=$(free_port)
+sockperf sr -i 127.0.0.1 -p "$SP_UDP" >/dev/null 2>&1 &
+pids+=("$!")
+sockperf sr -i 127.0.0.1 -p "$SP_TCP" --tcp >/dev/null 2>&1 &
+pids+=("$!")
+start_harness udpfwd --proto udp --engine forwarder --listen 127.0.0.1:0 --target "127.0.0.1:$SP_UDP"
+UDPFWD_PORT=$PORT
+start_harness splice2 --proto tcp --engine splice --listen 127.0.0.1:0 --target "127.0.0.1:$SP_TCP"
+SPLICE2_PORT=$PORT
+start_harness managed2 --proto tcp --engine managed --listen 127.0.0.1:0 --target "127.0.0.1:$SP_TCP"
+MANAGED2_PORT=$PORT
+wait_listening "$SP_TCP"
+
+pingpong() { # port [--tcp] -> "p50 p99"
+  sockperf pp -i 127.0.0.1 -p "$1" -t "$T" ${2:-} 2>&1 \
+    | python3 -c '
+import re,sys
+t=sys.stdin.read()
+def p(q):
+    m=re.search(r"percentile %s = *([0-9.]+)" % q, t)
+    return m.group(1) if m else "n/a"
+print(p("50.000"), p("99.000"))'
+}
+
+echo "## Ping-pong latency (sockperf pp, ${T}s, usec, half round trip)"
+echo
+echo "| path | p50 | p99 |"
+echo "|---|---|---|"
+for row in "UDP direct:$SP_UDP:" "UDP via UdpForwarder:$UDPFWD_PORT:" "TCP direct:$SP_TCP:--tcp" \
+           "TCP via splice engine:$SPLICE2_PORT:--tcp" "TCP via managed engine:$MANAGED2_PORT:--tcp"; do
+  IFS=: read -r name p flag <<<"$row"
+  read -r p50 p99 <<<"$(pingpong "$p" "$flag")"
+  echo "| $name | $p50 | $p99 |"
+done
+echo
+
+# 3. UDP datagrams per second under saturation --------------------------------------------------
+SINK_PORT=$(free_port)
+start_harness naive --proto udp --engine naive --listen 127.0.0.1:0 --target "127.0.0.1:$SINK_PORT"
+NAIVE_PORT=$PORT
+start_harness udpfwd2 --proto udp --engine forwarder --listen 127.0.0.1:0 --target "127.0.0.1:$SINK_PORT"
+UDPFWD2_PORT=$PORT
+
+udp_rate() { # port -> "delivered/s sent/s"
+  start_harness sink --proto udp --engine sink --listen "127.0.0.1:$SINK_PORT"
+  local sink=$PID
+  local sent
+  sent=$(dotnet "$DLL" forward --proto udp --engine blast --target "127.0.0.1:$1" --pipe "$T" --buffer 64 </dev/null | sed -n 's/^sent //p')
+  sleep 0.5
+  kill -TERM "$sink"; wait "$sink" 2>/dev/null || true
+  local received
+  received=$(sed -n 's/^received //p' "$work/sink.log")
+  echo "$((received / T)) $((sent / T))"
+}
+
+declare -A udp
+for round in $(seq $ROUNDS); do
+  for path in direct naive forwarder; do
+    case $path in direct) p=$SINK_PORT ;; naive) p=$NAIVE_PORT ;; forwarder) p=$UDPFWD2_PORT ;; esac
+    read -r got sent <<<"$(udp_rate "$p")"
+    udp[$path]+="$got "
+    udp[$path,sent]+="$sent "
+  done
+done
+
+echo "## UDP datagrams per second delivered (64-byte datagrams, one sender thread at full speed, ${T}s, median of $ROUNDS)"
+echo
+echo "| path | delivered/s | ratio to direct | sent/s (median) |"
+echo "|---|---|---|---|"
+ddirect=$(median ${udp[direct]})
+for path in direct naive forwarder; do
+  case $path in direct) name="direct" ;; naive) name="one recvfrom + one send per datagram" ;; forwarder) name="UdpForwarder" ;; esac
+  d=$(median ${udp[$path]}); s=$(median ${udp[$path,sent]})
+  python3 -c 'import sys; n,d,dd,s=sys.argv[1:]; print("| %s | %d | %.2f | %d |" % (n,float(d),float(d)/float(dd),float(s)))' "$name" "$d" "$ddirect" "$s"
+done
