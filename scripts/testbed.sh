@@ -244,6 +244,19 @@ cmd_up() {
   ip -n "$(ns wan)" link set wan0 up
   # IPv6 is routed without NAT, so the wan side needs the way back to the lan prefix.
   ip -n "$(ns wan)" -6 route add 2001:db8:1::/64 via "$RTR_WAN6"
+  # Fixed IPv6 neighbours: in a freshly built router the first neighbour solicitation toward
+  # wan goes unanswered and the first packet waits a retransmission (about 1 s), which would
+  # show up in every IPv6 timing. The veths never change their addresses, so static is exact.
+  local lan_mac rl_mac rw_mac wan_mac
+  lan_mac=$(in_ns lan cat /sys/class/net/lan0/address)
+  rl_mac=$(in_ns rtr cat /sys/class/net/rtr-lan/address)
+  rw_mac=$(in_ns rtr cat /sys/class/net/rtr-wan/address)
+  wan_mac=$(in_ns wan cat /sys/class/net/wan0/address)
+  ip -n "$(ns lan)" -6 neigh replace "$RTR_LAN6" lladdr "$rl_mac" dev lan0 nud permanent
+  ip -n "$(ns rtr)" -6 neigh replace "$LAN6" lladdr "$lan_mac" dev rtr-lan nud permanent
+  ip -n "$(ns rtr)" -6 neigh replace "$WAN6" lladdr "$wan_mac" dev rtr-wan nud permanent
+  ip -n "$(ns rtr)" -6 neigh replace "$WAN6B" lladdr "$wan_mac" dev rtr-wan nud permanent
+  ip -n "$(ns wan)" -6 neigh replace "$RTR_WAN6" lladdr "$rw_mac" dev wan0 nud permanent
 
   set_nat "$mode" "$map"
   trap - EXIT
