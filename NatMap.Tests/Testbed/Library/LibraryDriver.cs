@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using NatMap.Cli.Logging;
+using NatMap.Mapping;
+
+namespace NatMap.Tests.Testbed.Library;
+
+/// <summary>
+/// Not a test: a small program inside the test executable (reached through <see cref="Program"/>) that
+/// runs <see cref="PortMapper.Create"/> and <see cref="IPortMapper.WatchAsync"/> with the options given
+/// as <c>key=value</c> arguments and prints one <see cref="MappingEvent"/> line per event on stdout;
+/// library logs go to stderr. It asserts nothing: the test that started it reads the lines and judges
+/// them. It runs until SIGTERM or SIGINT, then prints <c>ended</c> once the stream has ended and exits 0.
+/// </summary>
+internal static class LibraryDriver
+{
+    /// <summary>The hidden first argument of the test executable that runs the driver.</summary>
+    public const string Argument = "--natmap-library-driver";
+
+    /// <summary>
+    /// Keys: <c>protocol</c> (tcp, udp), <c>stun</c> (repeatable), <c>http</c>, <c>port</c> (a port
+    /// spec), <c>keepalive-ms</c>, <c>retry-ms</c>, <c>forward</c>, <c>forward-port</c>.
+    /// </summary>
+    public static int Run(ReadOnlySpan<string> arguments)
+    {
+        PortMapperOptions options;
+        try
+        {
+            options = Parse(arguments);
+        }
+        catch (FormatException ex)
+        {
+            Console.Error.WriteLine("library driver: " + ex.Message);
+            return 2;
+        }
+
+        using var stop = new CancellationTokenSource();
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        try
+        {
+            WatchAsync(options, stop.Token).GetAwaiter().GetResult();
+            Write("ended");
+            return 0;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The library must never throw for a network fault; if it does, the test sees why.
+            Write("failed " + ex.GetType().Name + ": " + ex.Message.ReplaceLineEndings(" "));
+            Console.Error.WriteLine(ex.ToString());
+            return 1;
+        }
+    }
+
+    private static async Task WatchAsync(PortMapperOptions options, CancellationToken cancellationToken)
+    {
+        using var logs = new CliLoggerFactory(new StderrLoggerProvider(Console.Error, LogLevel.Debug));
+        await using var mapper = PortMapper.Create(options, logs);
+        var clock = Stopwatch.StartNew();
+        Write("watching");
+        await foreach (var change in mapper.WatchAsync(cancellationToken).ConfigureAwait(false))
+        {
+            Write(MappingEvent.Format(change, clock.Elapsed));
+        }
+    }
+
+    private static PortMapperOptions Parse(ReadOnlySpan<string> arguments)
+    {
+        var options = new PortMapperOptions();
+        foreach (var argument in arguments)
+        {
+            var (key, value) = argument.IndexOf('=', StringComparison.Ordinal) is > 0 and var at
+                ? (argument[..at], argument[(at + 1)..])
+                : throw new FormatException($"argument '{argument}' is not key=value");
+            switch (key)
+            {
+                case "protocol":
+                    options.Protocol = value switch
+                    {
+                        "tcp" => MappingProtocol.Tcp,
+                        "udp" => MappingProtocol.Udp,
+                        _ => throw new FormatException($"protocol '{value}' is not tcp or udp"),
+                    };
+                    break;
+                case "stun":
+                    options.StunServers.Add(value);
+                    break;
+                case "http":
+                    options.HttpServer = value;
+                    break;
+                case "port":
+                    options.Port = PortSpec.TryParse(value, out var spec, out var error) ? spec : throw new FormatException(error);
+                    break;
+                case "keepalive-ms":
+                    options.KeepAliveInterval = TimeSpan.FromMilliseconds(Number(key, value));
+                    break;
+                case "retry-ms":
+                    options.RetryDelay = TimeSpan.FromMilliseconds(Number(key, value));
+                    break;
+                case "forward":
+                    options.ForwardTarget = value;
+                    break;
+                case "forward-port":
+                    options.ForwardPort = Number(key, value);
+                    break;
+                default:
+                    throw new FormatException($"unknown key '{key}'");
+            }
+        }
+
+        return options;
+    }
+
+    private static int Number(string key, string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number : throw new FormatException($"{key} '{value}' is not a number");
+
+    private static void Write(string line)
+    {
+        Console.Out.WriteLine(line);
+        Console.Out.Flush();
+    }
+}
