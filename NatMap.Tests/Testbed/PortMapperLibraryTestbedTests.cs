@@ -81,19 +81,21 @@ public sealed class PortMapperLibraryTestbedTests(ITestOutputHelper output)
         Assert.Equal(Private5555, second.PreviousPrivateEndPoint);
     }
 
-    [Fact]
-    public async Task WatchAsync_TcpForward_WanClientReachesLanServiceThroughPublicPort()
+    [Theory]
+    [InlineData(MappingProtocol.Tcp)]
+    [InlineData(MappingProtocol.Udp)]
+    public async Task WatchAsync_Forward_WanClientReachesLanServiceThroughPublicPort(MappingProtocol protocol)
     {
         await using var testbed = await StartTestbedAsync();
 
-        // The service answers each connection with the peer address it sees: through the forwarder
-        // that is the lan host itself, where a connection straight from wan would show 203.0.113.2.
-        await testbed.StartEchoAsync(TestbedNode.Lan, "tcp", testbed.LanAddress, 7000);
+        // The service answers each connection or datagram with the peer address it sees: through the
+        // forwarder that is the lan host itself, where a flow straight from wan would show 203.0.113.2.
+        await testbed.StartEchoAsync(TestbedNode.Lan, Name(protocol), testbed.LanAddress, 7000);
         var driver = await LibraryDriverProcess.StartAsync(
-            testbed, TestbedNode.Lan, FirstMapping, [.. Arguments(MappingProtocol.Tcp), "forward=192.0.2.2", "forward-port=7000"]);
+            testbed, TestbedNode.Lan, FirstMapping, [.. Arguments(protocol), "forward=192.0.2.2", "forward-port=7000"]);
         var mapping = await driver.NextMappingAsync(FirstMapping);
 
-        var seen = await testbed.AskAsync(TestbedNode.Wan, "tcp", testbed.PublicAddress, mapping.PublicEndPoint.Port);
+        var seen = await testbed.AskAsync(TestbedNode.Wan, Name(protocol), testbed.PublicAddress, mapping.PublicEndPoint.Port);
 
         Assert.Equal(Public45555, mapping.PublicEndPoint);
         Assert.Equal(Private5555, mapping.PrivateEndPoint);
