@@ -178,3 +178,40 @@ for path in direct naive forwarder; do
   d=$(median ${udp[$path]}); s=$(median ${udp[$path,sent]})
   python3 -c 'import sys; n,d,dd,s=sys.argv[1:]; print("| %s | %d | %.2f | %d |" % (n,float(d),float(d)/float(dd),float(s)))' "$name" "$d" "$ddirect" "$s"
 done
+echo
+
+# 4. Memory per idle relayed connection -----------------------------------------------------------
+# The forwarder runs in its own process (two descriptors per connection), so its RSS is measured
+# alone; the clients and the target live in one python process.
+IDLE=${IDLE_CONNECTIONS:-9000}
+echo "## Forwarder RSS with $IDLE idle relayed TCP connections (VmRSS of the forwarder process)"
+echo
+echo "| engine | RSS before | RSS after | per connection |"
+echo "|---|---|---|---|"
+for engine in splice managed; do
+  python3 - "$DLL" "$engine" "$IDLE" <<'PY'
+import socket, subprocess, sys, time
+dll, engine, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+target = socket.socket(); target.bind(("127.0.0.1", 0)); target.listen(4096)
+proc = subprocess.Popen(["dotnet", dll, "forward", "--proto", "tcp", "--engine", engine, "--listen", "127.0.0.1:0",
+                         "--target", "127.0.0.1:%d" % target.getsockname()[1]], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+line = proc.stdout.readline().split()
+port = int(line[1].rsplit(":", 1)[1])
+def rss():
+    with open("/proc/%d/status" % proc.pid) as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
+time.sleep(1)
+before = rss()
+clients, accepted = [], []
+for start in range(0, n, 500):
+    batch = min(500, n - start)
+    for _ in range(batch):
+        c = socket.socket(); c.connect(("127.0.0.1", port)); clients.append(c)
+    for _ in range(batch):
+        accepted.append(target.accept()[0])
+time.sleep(2)
+after = rss()
+print("| %s | %d KiB | %d KiB | %.0f bytes |" % (engine, before, after, (after - before) * 1024.0 / n))
+proc.stdin.close(); proc.wait(timeout=30)
+PY
+done
