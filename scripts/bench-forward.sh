@@ -70,34 +70,52 @@ iperf3 -s -p "$IPERF_PORT" >/dev/null 2>&1 &
 pids+=("$!")
 start_harness splice --proto tcp --engine splice --listen 127.0.0.1:0 --target "127.0.0.1:$IPERF_PORT"
 SPLICE_PORT=$PORT
+SPLICE_PID=$PID
 start_harness managed --proto tcp --engine managed --listen 127.0.0.1:0 --target "127.0.0.1:$IPERF_PORT"
 MANAGED_PORT=$PORT
+MANAGED_PID=$PID
 wait_listening "$IPERF_PORT"
 
-iperf() { # port [-R] -> Gbit/s received
+iperf() { # port [-R] -> "Gbit/s bytes" received
   iperf3 -c 127.0.0.1 -p "$1" -t "$T" ${2:-} -J \
-    | python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))'
+    | python3 -c 'import json,sys; r=json.load(sys.stdin)["end"]["sum_received"]; print("%.2f %d" % (r["bits_per_second"]/1e9, r["bytes"]))'
 }
 
-declare -A tcp
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime of a process, in clock ticks
+
+# measure PATH DIR PORT [PID] [-R]: records Gbit/s, and for a forwarder its CPU seconds per GB relayed
+# (robust against a loaded machine, where throughput mostly says how much CPU the relay was given).
+measure() {
+  local before=0 after=0 gbps bytes
+  [ -n "$4" ] && before=$(cpu_ticks "$4")
+  read -r gbps bytes <<<"$(iperf "$3" ${5:-})"
+  [ -n "$4" ] && after=$(cpu_ticks "$4")
+  tcp[$1,$2]+="$gbps "
+  [ -n "$4" ] && cpu[$1,$2]+="$(python3 -c 'import sys,os; print("%.3f" % ((int(sys.argv[1]) / os.sysconf("SC_CLK_TCK")) / (int(sys.argv[2]) / 1e9)))' "$((after - before))" "$bytes") "
+  return 0
+}
+
+declare -A tcp cpu
 for round in $(seq $ROUNDS); do
   for path in direct splice managed; do
-    case $path in direct) p=$IPERF_PORT ;; splice) p=$SPLICE_PORT ;; managed) p=$MANAGED_PORT ;; esac
-    tcp[$path,fwd]+="$(iperf "$p") "
-    tcp[$path,rev]+="$(iperf "$p" -R) "
+    case $path in direct) p=$IPERF_PORT; pid="" ;; splice) p=$SPLICE_PORT; pid=$SPLICE_PID ;; managed) p=$MANAGED_PORT; pid=$MANAGED_PID ;; esac
+    measure "$path" fwd "$p" "$pid"
+    measure "$path" rev "$p" "$pid" -R
   done
   echo "round $round: direct ${tcp[direct,fwd]}| splice ${tcp[splice,fwd]}| managed ${tcp[managed,fwd]}(forward, so far)" >&2
 done
 
 echo "## TCP throughput (iperf3, ${T}s, median of $ROUNDS interleaved rounds)"
 echo
-echo "| path | forward Gbit/s | ratio | reverse (-R) Gbit/s | ratio | all forward runs | all reverse runs |"
-echo "|---|---|---|---|---|---|---|"
+echo "| path | forward Gbit/s | ratio | reverse (-R) Gbit/s | ratio | all forward runs | all reverse runs | forwarder CPU s/GB fwd | rev |"
+echo "|---|---|---|---|---|---|---|---|---|"
 dfwd=$(median ${tcp[direct,fwd]}); drev=$(median ${tcp[direct,rev]})
 for path in direct splice managed; do
   f=$(median ${tcp[$path,fwd]}); r=$(median ${tcp[$path,rev]})
-  python3 -c 'import sys; n,f,df,r,dr,af,ar=sys.argv[1:]; print("| %s | %.1f | %.2f | %.1f | %.2f | %s | %s |" % (n,float(f),float(f)/float(df),float(r),float(r)/float(dr),af.strip(),ar.strip()))' \
-    "$path" "$f" "$dfwd" "$r" "$drev" "${tcp[$path,fwd]}" "${tcp[$path,rev]}"
+  cf=-; cr=-
+  [ "$path" != direct ] && cf=$(median ${cpu[$path,fwd]}) && cr=$(median ${cpu[$path,rev]})
+  python3 -c 'import sys; n,f,df,r,dr,af,ar,cf,cr=sys.argv[1:]; print("| %s | %.1f | %.2f | %.1f | %.2f | %s | %s | %s | %s |" % (n,float(f),float(f)/float(df),float(r),float(r)/float(dr),af.strip(),ar.strip(),cf,cr))' \
+    "$path" "$f" "$dfwd" "$r" "$drev" "${tcp[$path,fwd]}" "${tcp[$path,rev]}" "$cf" "$cr"
 done
 echo
 
