@@ -1,10 +1,29 @@
+using System.Runtime.InteropServices;
+using NatMap.Mapping;
+
 namespace NatMap.Cli;
 
 internal static class Program
 {
-    private static int Main(string[] args)
+    private static async Task<int> Main(string[] args)
     {
-        Console.Error.WriteLine("natmap: the command line is not built yet.");
-        return args.Length == 0 ? 2 : 2;
+        Daemon.EnterBackgroundIfChild();
+
+        using var stop = new CancellationTokenSource();
+        void OnSignal(PosixSignalContext context)
+        {
+            if (stop.IsCancellationRequested)
+            {
+                // A second signal while stopping: let the default action end the process at once.
+                return;
+            }
+
+            context.Cancel = true;
+            stop.Cancel();
+        }
+
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        return await Cli.RunAsync(args, Console.Out, Console.Error, static (options, logs) => PortMapper.Create(options, logs), stop.Token).ConfigureAwait(false);
     }
 }

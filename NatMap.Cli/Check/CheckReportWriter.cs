@@ -1,0 +1,221 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using NatMap.Discovery;
+using NatMap.Mapping;
+
+namespace NatMap.Cli.Check;
+
+/// <summary>Renders a <see cref="NatDiscoveryReport"/> as the short table with a verdict, or as one JSON object.</summary>
+internal static class CheckReportWriter
+{
+    /// <summary>The JSON and table word for a behaviour.</summary>
+    public static string Name(NatBehavior behavior) => behavior switch
+    {
+        NatBehavior.Direct => "direct",
+        NatBehavior.EndpointIndependent => "endpoint-independent",
+        NatBehavior.AddressDependent => "address-dependent",
+        NatBehavior.AddressAndPortDependent => "address-and-port-dependent",
+        NatBehavior.UnsupportedServer => "unsupported-server",
+        NatBehavior.NotApplicable => "not-applicable",
+        _ => "unknown",
+    };
+
+    /// <summary>The JSON word for a NAT type.</summary>
+    public static string Name(NatType type) => type switch
+    {
+        NatType.Open => "open",
+        NatType.FullCone => "full-cone",
+        NatType.RestrictedCone => "restricted-cone",
+        NatType.PortRestrictedCone => "port-restricted-cone",
+        NatType.Symmetric => "symmetric",
+        _ => "unknown",
+    };
+
+    /// <summary>The one-line verdict for the main result.</summary>
+    public static string Verdict(NatDiscoveryResult result)
+    {
+        if (!result.ServerAnswered)
+        {
+            return "No answer: the STUN server did not answer, so nothing is known about the NAT.";
+        }
+
+        return result.NatType switch
+        {
+            NatType.Open when result.Filtering is NatBehavior.AddressDependent or NatBehavior.AddressAndPortDependent =>
+                "Open, but firewalled: there is no NAT, yet a firewall only lets in hosts this host has sent to.",
+            NatType.Open => "Open: there is no NAT on this path; natmap's port is the host's own.",
+            NatType.FullCone => "Full cone: mappings made by natmap are reachable by anyone.",
+            NatType.RestrictedCone => "Restricted cone: the public port is stable, but only hosts natmap has sent to can reach it; others cannot.",
+            NatType.PortRestrictedCone => "Port-restricted cone: the public port is stable, but only the exact address and port natmap has sent to can reach it; others cannot.",
+            NatType.Symmetric => "Symmetric: each destination sees another public port, so the port natmap reports is not the one others would reach.",
+            _ when result.Mapping == NatBehavior.UnsupportedServer || result.Filtering == NatBehavior.UnsupportedServer =>
+                "Unknown: this STUN server cannot run the RFC 5780 tests (it needs two IP addresses); try another with -s.",
+            _ when result.Protocol == MappingProtocol.Tcp && result.Mapping == NatBehavior.EndpointIndependent =>
+                "Unknown type: TCP mapping is endpoint-independent; filtering is a UDP notion in RFC 5780, so run the UDP test for the full verdict.",
+            _ => "Unknown: " + (result.Notes.Count > 0 ? result.Notes[0] : "the tests could not decide") + ".",
+        };
+    }
+
+    public static void WriteText(TextWriter output, NatDiscoveryReport report)
+    {
+        var main = Primary(report);
+        var text = new StringBuilder();
+        Row(text, "protocol", main.Protocol == MappingProtocol.Udp ? "UDP" : "TCP");
+        Row(text, "STUN server", main.OtherAddress is null ? main.Server.ToString() : $"{main.Server} (other address {main.OtherAddress})");
+        Row(text, "local endpoint", main.LocalEndPoint.ToString());
+        Row(text, "public endpoint", main.PublicEndPoint?.ToString() ?? "-");
+        Row(text, "mapping", Name(main.Mapping));
+        Row(text, "filtering", main.Filtering == NatBehavior.NotApplicable ? "not tested (a UDP notion in RFC 5780)" : Name(main.Filtering));
+        Row(text, "NAT type", Name(main.NatType));
+        if (main.Hairpinning is bool hairpin)
+        {
+            Row(text, "hairpinning", hairpin ? "yes" : "no");
+        }
+
+        if (report.Udp is not null && report.Tcp is { } tcp)
+        {
+            Row(text, "TCP mapping", tcp.ServerAnswered
+                ? $"{Name(tcp.Mapping)} (public {tcp.PublicEndPoint}; filtering is a UDP notion in RFC 5780)"
+                : "no answer over TCP");
+        }
+
+        if (report.Lifetime is { } lifetime)
+        {
+            Row(text, "UDP lifetime", LifetimeText(lifetime));
+        }
+
+        foreach (var note in Notes(report))
+        {
+            Row(text, "note", note);
+        }
+
+        text.Append(Verdict(main)).Append('\n');
+        output.Write(text.ToString());
+    }
+
+    public static void WriteJson(TextWriter output, NatDiscoveryReport report)
+    {
+        var main = Primary(report);
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            json.WriteStartObject();
+            json.WriteString("protocol", main.Protocol == MappingProtocol.Udp ? "udp" : "tcp");
+            json.WriteString("mapping", Name(main.Mapping));
+
+            // The issue fixes filtering's words; over TCP alone there is no filtering verdict.
+            json.WriteString("filtering", main.Filtering == NatBehavior.NotApplicable ? "unknown" : Name(main.Filtering));
+            json.WriteString("natType", Name(main.NatType));
+            EndPoint(json, "publicEndpoint", main.PublicEndPoint);
+            EndPoint(json, "localEndpoint", main.LocalEndPoint);
+            EndPoint(json, "server", main.Server);
+            EndPoint(json, "otherAddress", main.OtherAddress);
+            if (main.Hairpinning is bool hairpin)
+            {
+                json.WriteBoolean("hairpinning", hairpin);
+            }
+            else
+            {
+                json.WriteNull("hairpinning");
+            }
+
+            json.WriteString("verdict", Verdict(main));
+            if (report.Udp is not null && report.Tcp is { } tcp)
+            {
+                json.WriteStartObject("tcp");
+                json.WriteString("mapping", Name(tcp.Mapping));
+                json.WriteString("filtering", Name(tcp.Filtering));
+                EndPoint(json, "publicEndpoint", tcp.PublicEndPoint);
+                EndPoint(json, "localEndpoint", tcp.LocalEndPoint);
+                EndPoint(json, "server", tcp.Server);
+                json.WriteEndObject();
+            }
+
+            if (report.Lifetime is { } lifetime)
+            {
+                json.WriteStartObject("lifetime");
+                json.WriteBoolean("measured", lifetime.Measured);
+                json.WriteNumber("survivedSeconds", lifetime.Survived.TotalSeconds);
+                if (lifetime.Expired is { } expired)
+                {
+                    json.WriteNumber("expiredSeconds", expired.TotalSeconds);
+                }
+                else
+                {
+                    json.WriteNull("expiredSeconds");
+                }
+
+                if (lifetime.RecommendedKeepAlive is { } keepAlive)
+                {
+                    json.WriteNumber("recommendedKeepAliveSeconds", keepAlive.TotalSeconds);
+                }
+                else
+                {
+                    json.WriteNull("recommendedKeepAliveSeconds");
+                }
+
+                json.WriteString("reason", lifetime.Reason);
+                json.WriteEndObject();
+            }
+
+            json.WriteStartArray("notes");
+            foreach (var note in Notes(report))
+            {
+                json.WriteStringValue(note);
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        output.Write(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+        output.Write('\n');
+    }
+
+    private static NatDiscoveryResult Primary(NatDiscoveryReport report) => report.Udp ?? report.Tcp!;
+
+    private static IEnumerable<string> Notes(NatDiscoveryReport report)
+    {
+        foreach (var note in report.Udp?.Notes ?? [])
+        {
+            yield return note;
+        }
+
+        foreach (var note in report.Tcp?.Notes ?? [])
+        {
+            yield return "TCP: " + note;
+        }
+    }
+
+    private static string LifetimeText(BindingLifetimeEstimate lifetime)
+    {
+        if (!lifetime.Measured)
+        {
+            return "not measured: " + lifetime.Reason;
+        }
+
+        var survived = lifetime.Survived.TotalSeconds.ToString(CultureInfo.InvariantCulture);
+        var keepAlive = lifetime.RecommendedKeepAlive!.Value.TotalSeconds.ToString(CultureInfo.InvariantCulture);
+        return lifetime.Expired is { } expired
+            ? $"alive after {survived} s idle, gone after {expired.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s: use -k {keepAlive} or less"
+            : $"alive after {survived} s idle (the longest probed): -k {keepAlive} is safe";
+    }
+
+    private static void Row(StringBuilder text, string label, string value) =>
+        text.Append("  ").Append(label.PadRight(16)).Append(value).Append('\n');
+
+    private static void EndPoint(Utf8JsonWriter json, string name, IPEndPoint? endPoint)
+    {
+        if (endPoint is null)
+        {
+            json.WriteNull(name);
+        }
+        else
+        {
+            json.WriteString(name, endPoint.ToString());
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Logging;
+
+namespace NatMap.Cli.Logging;
+
+/// <summary>
+/// Writes log entries as single lines to standard error (or any writer): <c>natmap: warn: message</c>,
+/// with the category and event id appended when debug logging is on. No dependency beyond the logging
+/// abstractions, so the native build stays small and trim-safe.
+/// </summary>
+internal sealed class StderrLoggerProvider(TextWriter writer, LogLevel minimumLevel) : ILoggerProvider
+{
+    private readonly object _gate = new();
+
+    public LogLevel MinimumLevel { get; } = minimumLevel;
+
+    public ILogger CreateLogger(string categoryName) => new StderrLogger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    internal void Write(LogLevel level, string category, EventId eventId, string message, Exception? exception)
+    {
+        var line = new System.Text.StringBuilder(message.Length + 32);
+        line.Append("natmap: ").Append(LevelText(level)).Append(": ").Append(message);
+        if (exception is not null)
+        {
+            line.Append(" (").Append(exception.Message).Append(')');
+        }
+
+        if (MinimumLevel <= LogLevel.Debug)
+        {
+            line.Append(" [").Append(category);
+            if (eventId.Id != 0)
+            {
+                line.Append(" #").Append(eventId.Id);
+            }
+
+            line.Append(']');
+        }
+
+        lock (_gate)
+        {
+            writer.WriteLine(line.ToString());
+            writer.Flush();
+        }
+    }
+
+    private static string LevelText(LogLevel level) => level switch
+    {
+        LogLevel.Trace => "trace",
+        LogLevel.Debug => "debug",
+        LogLevel.Information => "info",
+        LogLevel.Warning => "warn",
+        LogLevel.Error => "error",
+        _ => "fatal",
+    };
+}

@@ -1,0 +1,60 @@
+using System.Buffers;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using NatMap.Mapping;
+using NatMap.Notify;
+
+namespace NatMap.Cli;
+
+/// <summary>
+/// <c>--json</c>: one JSON object per mapping change, written with <see cref="Utf8JsonWriter"/> (no
+/// reflection, so the native build stays trim-safe). Example:
+/// <c>{"event":"mapping","protocol":"tcp","publicAddress":"203.0.113.1","publicPort":45555,"ip4p":"2001::b1f3:cb00:7101","privateAddress":"192.0.2.2","privatePort":5555,"previousPublicAddress":null,"previousPublicPort":null,"previousPrivateAddress":null,"previousPrivatePort":null}</c>.
+/// </summary>
+internal static class MappingJson
+{
+    public static string Format(MappingChanged mapping)
+    {
+        var arguments = MappingText.ToArguments(mapping);
+        var buffer = new ArrayBufferWriter<byte>(384);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("event"u8, "mapping"u8);
+            json.WriteString("protocol"u8, arguments[4]);
+            json.WriteString("publicAddress"u8, arguments[0]);
+            json.WriteNumber("publicPort"u8, mapping.PublicEndPoint.Port);
+            if (arguments[2].Length > 0)
+            {
+                json.WriteString("ip4p"u8, arguments[2]);
+            }
+            else
+            {
+                json.WriteNull("ip4p"u8);
+            }
+
+            json.WriteString("privateAddress"u8, arguments[5]);
+            json.WriteNumber("privatePort"u8, mapping.PrivateEndPoint.Port);
+            WriteEndPoint(json, "previousPublicAddress"u8, "previousPublicPort"u8, mapping.PreviousPublicEndPoint);
+            WriteEndPoint(json, "previousPrivateAddress"u8, "previousPrivatePort"u8, mapping.PreviousPrivateEndPoint);
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteEndPoint(Utf8JsonWriter json, ReadOnlySpan<byte> addressName, ReadOnlySpan<byte> portName, IPEndPoint? endPoint)
+    {
+        if (endPoint is null)
+        {
+            json.WriteNull(addressName);
+            json.WriteNull(portName);
+            return;
+        }
+
+        var address = endPoint.Address.IsIPv4MappedToIPv6 ? endPoint.Address.MapToIPv4() : endPoint.Address;
+        json.WriteString(addressName, address.ToString());
+        json.WriteNumber(portName, endPoint.Port);
+    }
+}

@@ -1,0 +1,101 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using NatMap.Mapping;
+using NatMap.Notify;
+
+namespace NatMap.Cli;
+
+/// <summary>Runs the mapper and reports each change: the classic line, JSON, or the notify script.</summary>
+internal static class MappingRunner
+{
+    /// <summary>How long a stop waits for notify scripts still running, so their outcome is logged.</summary>
+    public static readonly TimeSpan ScriptGracePeriod = TimeSpan.FromSeconds(5);
+
+    public static async Task<int> RunAsync(CliOptions options, PortMapperOptions mapperOptions, CliContext context, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        var logger = loggerFactory.CreateLogger("NatMap.Cli");
+        CliLog.Started(
+            logger,
+            MappingText.FormatProtocol(options.Protocol),
+            options.AddressFamily == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4",
+            options.Port.ToString(),
+            string.Join(", ", options.StunServers));
+
+        var notifier = options.Script is null ? null : new ScriptNotifier(options.Script, loggerFactory);
+        var mapper = context.MapperFactory(mapperOptions, loggerFactory);
+        try
+        {
+            MappingChanged? last = null;
+            await foreach (var change in mapper.WatchAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (change.IsSameMapping(last))
+                {
+                    continue;
+                }
+
+                last = change;
+                var line = MappingText.FormatLine(change);
+                CliLog.MappingChanged(logger, line);
+                if (options.Json)
+                {
+                    await WriteAsync(context.Stdout, MappingJson.Format(change)).ConfigureAwait(false);
+                }
+                else if (notifier is null)
+                {
+                    await WriteAsync(context.Stdout, line).ConfigureAwait(false);
+                }
+
+                notifier?.Notify(change);
+            }
+
+            if (!cancellationToken.IsCancellationRequested)
+            {
+                CliLog.MapperEnded(logger);
+                return ExitCodes.Fatal;
+            }
+
+            // The mapper ended its stream quietly on cancellation instead of throwing.
+            CliLog.Stopping(logger);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            CliLog.Stopping(logger);
+        }
+        finally
+        {
+            await mapper.DisposeAsync().ConfigureAwait(false);
+            if (notifier is not null)
+            {
+                await StopNotifierAsync(notifier, logger).ConfigureAwait(false);
+            }
+        }
+
+        CliLog.Stopped(logger);
+        return ExitCodes.Success;
+    }
+
+    private static async Task WriteAsync(TextWriter stdout, string line)
+    {
+        await stdout.WriteLineAsync(line).ConfigureAwait(false);
+        await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private static async Task StopNotifierAsync(ScriptNotifier notifier, ILogger logger)
+    {
+        int running = notifier.RunningCount;
+        if (running > 0)
+        {
+            CliLog.WaitingForScripts(logger, (int)ScriptGracePeriod.TotalSeconds, running);
+            try
+            {
+                await notifier.WaitForRunningAsync().WaitAsync(ScriptGracePeriod).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // DisposeAsync logs the scripts left running.
+            }
+        }
+
+        await notifier.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,169 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using NatMap.Discovery.Internal;
+using NatMap.Mapping;
+using NatMap.Stun.Internal;
+
+namespace NatMap.Discovery;
+
+public sealed partial class NatDiscoveryClient
+{
+    private async Task<NatDiscoveryResult> RunTcpAsync(List<IPEndPoint> servers, NatDiscoveryResult? udp, CancellationToken cancellationToken)
+    {
+        NatDiscoveryResult? fallback = null;
+        NatDiscoveryResult? last = null;
+        foreach (var server in servers)
+        {
+            // The UDP test already learnt this server's other address; reuse it if the TCP
+            // answer leaves OTHER-ADDRESS out.
+            var otherHint = udp is not null && udp.Server.Equals(server) ? udp.OtherAddress : null;
+            last = await RunTcpOnceAsync(server, otherHint, cancellationToken).ConfigureAwait(false);
+            if (!last.ServerAnswered)
+            {
+                DiscoveryLog.ServerUnanswered(_logger, server, MappingProtocol.Tcp);
+                continue;
+            }
+
+            if (last.Mapping != NatBehavior.UnsupportedServer)
+            {
+                return last;
+            }
+
+            DiscoveryLog.ServerUnsupported(_logger, server);
+            fallback ??= last;
+        }
+
+        return fallback ?? last!;
+    }
+
+    /// <summary>
+    /// The TCP mapping test: each request is a new connection from the same local port
+    /// (SO_REUSEADDR and SO_REUSEPORT let it be bound again while earlier connections linger in
+    /// TIME_WAIT), so the NAT is asked to map one local port towards the server's addresses.
+    /// </summary>
+    private async Task<NatDiscoveryResult> RunTcpOnceAsync(IPEndPoint server, IPEndPoint? otherHint, CancellationToken cancellationToken)
+    {
+        int port = _options.LocalPort;
+        var first = await ConnectAsync(server, port, cancellationToken).ConfigureAwait(false);
+        var local = first is null
+            ? new IPEndPoint(SourceAddressTowards(server), port)
+            : (IPEndPoint)first.LocalEndPoint!;
+        if (local.Address.IsIPv4MappedToIPv6)
+        {
+            local = new IPEndPoint(local.Address.MapToIPv4(), local.Port);
+        }
+
+        port = local.Port;
+        var discovery = new NatBehaviorDiscovery(MappingProtocol.Tcp, server, local);
+        DiscoveryLog.DiscoveryStarted(_logger, MappingProtocol.Tcp, local, server);
+        while (!discovery.IsComplete)
+        {
+            var request = discovery.Current;
+            DiscoveryLog.RequestSent(_logger, request.Step, request.Socket, request.Destination, request.ChangeFlags);
+            var socket = first ?? await ConnectAsync(request.Destination, port, cancellationToken).ConfigureAwait(false);
+            first = null;
+            DiscoveryResponse response;
+            using (socket)
+            {
+                response = socket is null
+                    ? DiscoveryResponse.Timeout
+                    : await TcpTransactionAsync(socket, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (request.Step == DiscoveryStep.Binding && response is { Kind: DiscoveryResponseKind.Success, OtherAddress: null } && otherHint is not null)
+            {
+                response = DiscoveryResponse.Success(response.MappedEndPoint!, otherHint, response.ResponseOrigin, response.Source);
+            }
+
+            DiscoveryLog.ResponseReceived(_logger, request.Step, response);
+            discovery.Advance(response);
+        }
+
+        var result = discovery.Result;
+        DiscoveryLog.DiscoveryCompleted(_logger, MappingProtocol.Tcp, server, result.Mapping, result.Filtering, result.NatType, result.PublicEndPoint);
+        return result;
+    }
+
+    private async Task<Socket?> ConnectAsync(IPEndPoint destination, int port, CancellationToken cancellationToken)
+    {
+        var socket = CreateSocket(destination.AddressFamily, SocketType.Stream, port, reusePort: true);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.RequestTimeout);
+        try
+        {
+            await socket.ConnectAsync(destination, timeout.Token).ConfigureAwait(false);
+            return socket;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            DiscoveryLog.TcpConnectFailed(_logger, destination, SocketError.TimedOut);
+        }
+        catch (SocketException ex)
+        {
+            DiscoveryLog.TcpConnectFailed(_logger, destination, ex.SocketErrorCode);
+        }
+
+        socket.Dispose();
+        return null;
+    }
+
+    /// <summary>A Binding request over a connected TCP socket; STUN over TCP frames itself by its length field (RFC 8489 section 6.2.2).</summary>
+    private async Task<DiscoveryResponse> TcpTransactionAsync(Socket socket, CancellationToken cancellationToken)
+    {
+        var transaction = StunBindingTransaction.Create();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.RequestTimeout);
+        try
+        {
+            await socket.SendAsync(transaction.Request, SocketFlags.None, timeout.Token).ConfigureAwait(false);
+            var header = new byte[StunConstants.HeaderLength];
+            if (!await ReadExactlyAsync(socket, header, timeout.Token).ConfigureAwait(false))
+            {
+                return DiscoveryResponse.Timeout;
+            }
+
+            int length = BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(2));
+            var frame = new byte[StunConstants.HeaderLength + length];
+            header.CopyTo(frame, 0);
+            if (!await ReadExactlyAsync(socket, frame.AsMemory(StunConstants.HeaderLength), timeout.Token).ConfigureAwait(false))
+            {
+                return DiscoveryResponse.Timeout;
+            }
+
+            var outcome = transaction.Accept(frame, out var response);
+            var source = (IPEndPoint)socket.RemoteEndPoint!;
+            return outcome switch
+            {
+                StunAcceptResult.Success => DiscoveryResponse.Success(response!.MappedAddress!, response.OtherAddress, response.ResponseOrigin, source),
+                StunAcceptResult.ErrorResponse when response!.ErrorCode is >= 300 and <= 699 => DiscoveryResponse.Error(response.ErrorCode),
+                _ => DiscoveryResponse.Timeout,
+            };
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return DiscoveryResponse.Timeout;
+        }
+        catch (SocketException)
+        {
+            return DiscoveryResponse.Timeout;
+        }
+    }
+
+    private static async Task<bool> ReadExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        int read = 0;
+        while (read < buffer.Length)
+        {
+            int n = await socket.ReceiveAsync(buffer[read..], SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            if (n == 0)
+            {
+                return false;
+            }
+
+            read += n;
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,152 @@
+using System.Net;
+using System.Net.Sockets;
+using NatMap.Stun.Internal;
+
+namespace NatMap.Discovery;
+
+public sealed partial class NatDiscoveryClient
+{
+    /// <summary>
+    /// One Binding transaction over UDP: sends from <paramref name="sender"/>, retransmitting with
+    /// doubling intervals (RFC 8489 section 6.2.1, shortened so that a filtered answer costs at most
+    /// <see cref="NatDiscoveryOptions.RequestTimeout"/>), and waits on <paramref name="receiver"/>
+    /// for the answer to this transaction; anything else arriving there is skipped.
+    /// </summary>
+    private async Task<DiscoveryResponse> UdpTransactionAsync(
+        Socket sender, IPEndPoint destination, DiscoveryChangeFlags changeFlags, int? responsePort, Socket receiver, CancellationToken cancellationToken)
+    {
+        var transaction = StunBindingTransaction.Create((StunChangeFlags)(int)changeFlags, responsePort: responsePort);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.RequestTimeout);
+        var receive = ReceiveAnswerAsync(receiver, transaction, timeout.Token);
+        try
+        {
+            await SendWithRetransmitsAsync(sender, transaction.Request, destination, receive, timeout.Token).ConfigureAwait(false);
+            return await receive.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return DiscoveryResponse.Timeout;
+        }
+        catch (SocketException)
+        {
+            // No route, or the network refused: to the tests this is an unanswered request.
+            return DiscoveryResponse.Timeout;
+        }
+        finally
+        {
+            await timeout.CancelAsync().ConfigureAwait(false);
+            await Observe(receive).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The hairpinning probe (RFC 5780 section 4.5): a Binding request from the secondary socket
+    /// to the primary socket's public endpoint; the NAT hairpins if the primary socket receives it.
+    /// </summary>
+    private async Task<DiscoveryResponse> HairpinAsync(Socket secondary, Socket primary, IPEndPoint publicEndPoint, CancellationToken cancellationToken)
+    {
+        var transaction = StunBindingTransaction.Create();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.RequestTimeout);
+        var receive = ReceiveOwnRequestAsync(primary, transaction, timeout.Token);
+        try
+        {
+            await SendWithRetransmitsAsync(secondary, transaction.Request, publicEndPoint, receive, timeout.Token).ConfigureAwait(false);
+            return await receive.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return DiscoveryResponse.Timeout;
+        }
+        catch (SocketException)
+        {
+            return DiscoveryResponse.Timeout;
+        }
+        finally
+        {
+            await timeout.CancelAsync().ConfigureAwait(false);
+            await Observe(receive).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task SendWithRetransmitsAsync(Socket sender, ReadOnlyMemory<byte> request, IPEndPoint destination, Task answered, CancellationToken cancellationToken)
+    {
+        var interval = FirstRetransmit;
+        while (!answered.IsCompleted)
+        {
+            await sender.SendToAsync(request, SocketFlags.None, destination, cancellationToken).ConfigureAwait(false);
+            var wait = Task.Delay(interval, cancellationToken);
+            await Task.WhenAny(answered, wait).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            interval *= 2;
+        }
+    }
+
+    private static async Task<DiscoveryResponse> ReceiveAnswerAsync(Socket socket, StunBindingTransaction transaction, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[StunConstants.ReceiveBufferLength];
+        EndPoint any = socket.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
+        while (true)
+        {
+            SocketReceiveFromResult received;
+            try
+            {
+                received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, any, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
+            {
+                // An ICMP error from an earlier datagram, or an oversized stray datagram: not our answer.
+                continue;
+            }
+
+            var outcome = transaction.Accept(buffer.AsSpan(0, received.ReceivedBytes), out var response);
+            if (outcome == StunAcceptResult.Success)
+            {
+                return DiscoveryResponse.Success(response!.MappedAddress!, response.OtherAddress, response.ResponseOrigin, (IPEndPoint)received.RemoteEndPoint);
+            }
+
+            if (outcome == StunAcceptResult.ErrorResponse && response!.ErrorCode is >= 300 and <= 699)
+            {
+                return DiscoveryResponse.Error(response.ErrorCode);
+            }
+        }
+    }
+
+    private static async Task<DiscoveryResponse> ReceiveOwnRequestAsync(Socket socket, StunBindingTransaction transaction, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[StunConstants.ReceiveBufferLength];
+        EndPoint any = socket.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
+        while (true)
+        {
+            SocketReceiveFromResult received;
+            try
+            {
+                received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, any, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
+            {
+                continue;
+            }
+
+            if (transaction.Matches(buffer.AsSpan(0, received.ReceivedBytes)))
+            {
+                return DiscoveryResponse.HairpinReceived;
+            }
+        }
+    }
+
+    private static async Task Observe(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (SocketException)
+        {
+        }
+    }
+}

@@ -1,0 +1,244 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using NatMap.Diagnostics;
+using NatMap.Diagnostics.Internal;
+using NatMap.Discovery.Internal;
+using NatMap.Mapping;
+using NatMap.Sockets.Internal;
+
+namespace NatMap.Discovery;
+
+/// <summary>
+/// Runs <see cref="NatBehaviorDiscovery"/> over real sockets: the UDP mapping, filtering and
+/// optional hairpinning tests, the TCP mapping test, and the optional UDP binding lifetime
+/// estimate (RFC 5780 sections 4.3 to 4.6).
+/// </summary>
+public sealed partial class NatDiscoveryClient
+{
+    private static readonly TimeSpan FirstRetransmit = TimeSpan.FromMilliseconds(250);
+
+    private readonly NatDiscoveryOptions _options;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates a client; nothing is sent until <see cref="RunAsync"/>.</summary>
+    /// <param name="options">What to test; read when <see cref="RunAsync"/> starts.</param>
+    /// <param name="loggerFactory">Logging, or null for none.</param>
+    /// <exception cref="NatMapException">The options are invalid (<see cref="NatMapErrorKind.InvalidOptions"/>).</exception>
+    public NatDiscoveryClient(NatDiscoveryOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Servers.Count == 0)
+        {
+            ThrowHelper.ThrowInvalidOptions("at least one STUN server is needed");
+        }
+
+        if (options.LocalPort is < 0 or > IPEndPoint.MaxPort)
+        {
+            ThrowHelper.ThrowInvalidOptions("the local port must be 0 to 65535");
+        }
+
+        if (options.AddressFamily is not (AddressFamily.Unspecified or AddressFamily.InterNetwork or AddressFamily.InterNetworkV6))
+        {
+            ThrowHelper.ThrowInvalidOptions("the address family must be IPv4, IPv6 or unspecified");
+        }
+
+        if (options.RequestTimeout <= TimeSpan.Zero || options.MaxLifetimeProbe <= TimeSpan.Zero)
+        {
+            ThrowHelper.ThrowInvalidOptions("timeouts must be positive");
+        }
+
+        if (!options.TestUdp && !options.TestTcp)
+        {
+            ThrowHelper.ThrowInvalidOptions("nothing to test: neither UDP nor TCP is selected");
+        }
+
+        _options = options;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("NatMap.Discovery");
+    }
+
+    /// <summary>Runs the selected tests, one after the other.</summary>
+    /// <param name="cancellationToken">Stops the check.</param>
+    /// <returns>The findings; check <see cref="NatDiscoveryReport.AnyServerAnswered"/>.</returns>
+    /// <exception cref="NatMapException">
+    /// No server name resolved (<see cref="NatMapErrorKind.ResolutionFailed"/>) or the local port
+    /// could not be bound (<see cref="NatMapErrorKind.BindFailed"/>).
+    /// </exception>
+    public async Task<NatDiscoveryReport> RunAsync(CancellationToken cancellationToken = default)
+    {
+        var servers = await ResolveServersAsync(cancellationToken).ConfigureAwait(false);
+        NatDiscoveryResult? udp = null;
+        NatDiscoveryResult? tcp = null;
+        BindingLifetimeEstimate? lifetime = null;
+        if (_options.TestUdp)
+        {
+            udp = await RunUdpAsync(servers, cancellationToken).ConfigureAwait(false);
+            if (udp.ServerAnswered)
+            {
+                // TCP then starts with the server that served UDP, whose OTHER-ADDRESS is known.
+                servers.Remove(udp.Server);
+                servers.Insert(0, udp.Server);
+            }
+        }
+
+        if (_options.TestTcp)
+        {
+            tcp = await RunTcpAsync(servers, udp, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_options.EstimateLifetime && udp is { ServerAnswered: true })
+        {
+            lifetime = await EstimateLifetimeAsync(udp.Server, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new NatDiscoveryReport(udp, tcp, lifetime);
+    }
+
+    private async Task<List<IPEndPoint>> ResolveServersAsync(CancellationToken cancellationToken)
+    {
+        var family = _options.AddressFamily;
+        var resolved = new List<IPEndPoint>();
+        foreach (var server in _options.Servers)
+        {
+            if (server.Address is { } literal)
+            {
+                var address = literal.IsIPv4MappedToIPv6 ? literal.MapToIPv4() : literal;
+                if (family == AddressFamily.Unspecified || address.AddressFamily == family)
+                {
+                    family = address.AddressFamily;
+                    resolved.Add(new IPEndPoint(address, server.Port));
+                }
+                else
+                {
+                    DiscoveryLog.ResolveFailed(_logger, server.ToString(), family, "the address is of the other family");
+                }
+
+                continue;
+            }
+
+            try
+            {
+                var addresses = await Dns.GetHostAddressesAsync(server.Host, family, cancellationToken).ConfigureAwait(false);
+                var first = addresses.FirstOrDefault(a => a.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6);
+                if (first is null)
+                {
+                    DiscoveryLog.ResolveFailed(_logger, server.Host, family, "no address");
+                    continue;
+                }
+
+                family = first.AddressFamily;
+                resolved.Add(new IPEndPoint(first, server.Port));
+            }
+            catch (SocketException ex)
+            {
+                DiscoveryLog.ResolveFailed(_logger, server.Host, family, ex.Message);
+            }
+        }
+
+        if (resolved.Count == 0)
+        {
+            ThrowHelper.Throw(NatMapErrorKind.ResolutionFailed, "no STUN server resolved to a usable address");
+        }
+
+        return resolved;
+    }
+
+    private Socket CreateSocket(AddressFamily family, SocketType type, int port, bool reusePort = false)
+    {
+        var socket = new Socket(family, type, type == SocketType.Dgram ? ProtocolType.Udp : ProtocolType.Tcp);
+        try
+        {
+            if (reusePort && !LinuxSocketOptions.TrySetReuseAddressAndPort(socket, out var reuseError))
+            {
+                DiscoveryLog.ReusePortFailed(_logger, reuseError);
+            }
+
+            if (_options.InterfaceName is { } name && !LinuxSocketOptions.TryBindToDevice(socket, name, out var error))
+            {
+                DiscoveryLog.BindToDeviceFailed(_logger, name, error);
+            }
+
+            var address = _options.LocalAddress ?? (family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any);
+            socket.Bind(new IPEndPoint(address, port));
+            return socket;
+        }
+        catch (SocketException ex)
+        {
+            socket.Dispose();
+            return ThrowHelper.Throw<Socket>(NatMapErrorKind.BindFailed, $"cannot bind {type} port {port}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>
+    /// The source address the kernel picks towards <paramref name="server"/>: a connected UDP
+    /// socket learns it without sending anything. Needed to recognise "no NAT", since the
+    /// primary socket is bound to the wildcard address.
+    /// </summary>
+    private IPAddress SourceAddressTowards(IPEndPoint server)
+    {
+        if (_options.LocalAddress is { } local && !local.Equals(IPAddress.Any) && !local.Equals(IPAddress.IPv6Any))
+        {
+            return local;
+        }
+
+        using var probe = CreateSocket(server.AddressFamily, SocketType.Dgram, 0);
+        try
+        {
+            probe.Connect(server);
+            return ((IPEndPoint)probe.LocalEndPoint!).Address;
+        }
+        catch (SocketException ex)
+        {
+            return ThrowHelper.Throw<IPAddress>(NatMapErrorKind.Unreachable, $"no route to {server}: {ex.Message}", ex);
+        }
+    }
+
+    private async Task<NatDiscoveryResult> RunUdpAsync(List<IPEndPoint> servers, CancellationToken cancellationToken)
+    {
+        NatDiscoveryResult? fallback = null;
+        NatDiscoveryResult? last = null;
+        foreach (var server in servers)
+        {
+            last = await RunUdpOnceAsync(server, cancellationToken).ConfigureAwait(false);
+            if (!last.ServerAnswered)
+            {
+                DiscoveryLog.ServerUnanswered(_logger, server, MappingProtocol.Udp);
+                continue;
+            }
+
+            if (last.Filtering != NatBehavior.UnsupportedServer && last.Mapping != NatBehavior.UnsupportedServer)
+            {
+                return last;
+            }
+
+            DiscoveryLog.ServerUnsupported(_logger, server);
+            fallback ??= last;
+        }
+
+        return fallback ?? last!;
+    }
+
+    private async Task<NatDiscoveryResult> RunUdpOnceAsync(IPEndPoint server, CancellationToken cancellationToken)
+    {
+        using var primary = CreateSocket(server.AddressFamily, SocketType.Dgram, _options.LocalPort);
+        using var secondary = _options.TestHairpinning ? CreateSocket(server.AddressFamily, SocketType.Dgram, 0) : null;
+        var local = new IPEndPoint(SourceAddressTowards(server), ((IPEndPoint)primary.LocalEndPoint!).Port);
+        var discovery = new NatBehaviorDiscovery(MappingProtocol.Udp, server, local, _options.TestHairpinning);
+        DiscoveryLog.DiscoveryStarted(_logger, MappingProtocol.Udp, local, server);
+        while (!discovery.IsComplete)
+        {
+            var request = discovery.Current;
+            DiscoveryLog.RequestSent(_logger, request.Step, request.Socket, request.Destination, request.ChangeFlags);
+            var response = request.Step == DiscoveryStep.Hairpinning
+                ? await HairpinAsync(secondary!, primary, request.Destination, cancellationToken).ConfigureAwait(false)
+                : await UdpTransactionAsync(primary, request.Destination, request.ChangeFlags, null, primary, cancellationToken).ConfigureAwait(false);
+            DiscoveryLog.ResponseReceived(_logger, request.Step, response);
+            discovery.Advance(response);
+        }
+
+        var result = discovery.Result;
+        DiscoveryLog.DiscoveryCompleted(_logger, MappingProtocol.Udp, server, result.Mapping, result.Filtering, result.NatType, result.PublicEndPoint);
+        return result;
+    }
+}

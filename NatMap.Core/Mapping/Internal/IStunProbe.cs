@@ -1,0 +1,16 @@
+using System.Net.Sockets;
+
+namespace NatMap.Mapping.Internal;
+
+/// <summary>
+/// The STUN queries the mappers need, behind a seam so the mapping logic can be tested apart from the
+/// STUN client. Implementations try their servers in order and throw a NatMapException when all fail.
+/// </summary>
+internal interface IStunProbe
+{
+    /// <summary>A Binding request from <paramref name="boundSocket"/>, a bound UDP socket.</summary>
+    Task<StunObservation> QueryUdpAsync(Socket boundSocket, CancellationToken cancellationToken);
+
+    /// <summary>A Binding request over TCP from sockets made by <paramref name="createSocket"/> (bound, unconnected).</summary>
+    Task<StunObservation> QueryTcpAsync(AddressFamily family, Func<AddressFamily, Socket> createSocket, CancellationToken cancellationToken);
+}

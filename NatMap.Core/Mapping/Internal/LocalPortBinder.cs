@@ -1,0 +1,81 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using NatMap.Sockets.Internal;
+
+namespace NatMap.Mapping.Internal;
+
+/// <summary>
+/// Binds the mapper's local port following the port spec: tries the ports of the range in turn, and for
+/// a fixed port held by another process, shares it through <see cref="PortTakeover"/> when it can.
+/// </summary>
+internal sealed class LocalPortBinder
+{
+    private readonly MapperSettings _settings;
+    private readonly BoundSocketFactory _sockets;
+    private readonly PortTakeover _takeover;
+    private readonly ILogger _logger;
+
+    public LocalPortBinder(MapperSettings settings, BoundSocketFactory sockets, PortTakeover takeover, PortSelector selector, ILogger logger)
+    {
+        _settings = settings;
+        _sockets = sockets;
+        _takeover = takeover;
+        Selector = selector;
+        _logger = logger;
+    }
+
+    public PortSelector Selector { get; }
+
+    public BoundSocketFactory Sockets => _sockets;
+
+    /// <summary>
+    /// A socket bound to the next usable port, or <see langword="null"/> when every port tried failed
+    /// (the failures are logged; the caller pauses and tries again).
+    /// </summary>
+    public Socket? TryBind(ProtocolType protocol, bool shareLocalPort)
+    {
+        for (int attempt = 0; attempt < Selector.AttemptsPerSetup; attempt++)
+        {
+            var local = new IPEndPoint(_settings.BindAddress, Selector.Current);
+            var socket = _sockets.Create(_settings.AddressFamily, protocol, shareLocalPort);
+            if (BoundSocketFactory.TryBind(socket, local, out var error)
+                || (error == SocketError.AddressAlreadyInUse && TryTakeOver(socket, local, protocol)))
+            {
+                var bound = (IPEndPoint)socket.LocalEndPoint!;
+                Selector.Bound(bound.Port);
+                MappingLog.Bound(_logger, protocol, bound);
+                return socket;
+            }
+
+            socket.Dispose();
+            MappingLog.BindFailed(_logger, protocol, local, error);
+            Selector.BindFailed();
+        }
+
+        return null;
+    }
+
+    private bool TryTakeOver(Socket socket, IPEndPoint local, ProtocolType protocol)
+    {
+        if (!Selector.MayTakeOver)
+        {
+            return false;
+        }
+
+        if (!_takeover.TryShare(local, protocol, out string reason))
+        {
+            MappingLog.TakeoverFailed(_logger, local, reason);
+            return false;
+        }
+
+        // The holder now has SO_REUSEPORT; this socket needs it too to join the port.
+        if (!LinuxSocketOptions.TrySetReuseAddressAndPort(socket, out var error) || !BoundSocketFactory.TryBind(socket, local, out error))
+        {
+            MappingLog.TakeoverFailed(_logger, local, "bind still failed after sharing: " + error);
+            return false;
+        }
+
+        return true;
+    }
+}

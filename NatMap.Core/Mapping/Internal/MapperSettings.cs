@@ -1,0 +1,72 @@
+using System.Net;
+using System.Net.Sockets;
+using NatMap.Sockets.Internal;
+using NatMap.Stun;
+
+namespace NatMap.Mapping.Internal;
+
+/// <summary>A checked, immutable copy of <see cref="PortMapperOptions"/>, taken when the mapper is created.</summary>
+internal sealed record MapperSettings
+{
+    public required MappingProtocol Protocol { get; init; }
+
+    public required AddressFamily AddressFamily { get; init; }
+
+    public required IPAddress BindAddress { get; init; }
+
+    public required PortSpec Port { get; init; }
+
+    public required IReadOnlyList<StunServerEndpoint> StunServers { get; init; }
+
+    public StunServerEndpoint? HttpServer { get; init; }
+
+    public required TimeSpan KeepAliveInterval { get; init; }
+
+    public required int UdpCheckCycle { get; init; }
+
+    public required SocketSettings Sockets { get; init; }
+
+    public required TimeSpan RetryDelay { get; init; }
+
+    public required TimeSpan MaxRetryDelay { get; init; }
+
+    /// <summary>The forward target host (<c>-t</c>), or <see langword="null"/> when not forwarding.</summary>
+    public string? ForwardTarget { get; init; }
+
+    /// <summary>The forward target port (<c>-p</c>); 0 means the current public port.</summary>
+    public int ForwardPort { get; init; }
+
+    /// <summary>Idle timeout of forwarded connections and sessions (<c>-T</c>).</summary>
+    public TimeSpan ForwardIdleTimeout { get; init; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>How long a connect to the HTTP server may take before the setup counts as failed.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Reads validated options; call <see cref="PortMapperOptions.Validate"/> first.</summary>
+    public static MapperSettings From(PortMapperOptions options)
+    {
+        StunServerEndpoint? http = null;
+        if (options.Protocol == MappingProtocol.Tcp && StunServerEndpoint.TryParse(options.HttpServer, PortMapperOptions.DefaultHttpPort, out var parsed))
+        {
+            http = parsed;
+        }
+
+        return new MapperSettings
+        {
+            Protocol = options.Protocol,
+            AddressFamily = options.AddressFamily,
+            BindAddress = options.BindAddress ?? (options.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any),
+            Port = options.Port,
+            StunServers = options.StunServers.Select(StunServerEndpoint.Parse).ToArray(),
+            HttpServer = http,
+            KeepAliveInterval = options.EffectiveKeepAliveInterval,
+            UdpCheckCycle = options.UdpCheckCycle,
+            Sockets = new SocketSettings(options.BindInterface, options.FirewallMark, options.CongestionControl),
+            RetryDelay = options.RetryDelay,
+            MaxRetryDelay = options.MaxRetryDelay,
+            ForwardTarget = options.ForwardTarget,
+            ForwardPort = options.ForwardPort,
+            ForwardIdleTimeout = options.ForwardIdleTimeout,
+        };
+    }
+}

@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+using NatMap.Sockets.Internal;
+
+namespace NatMap.Mapping.Internal;
+
+/// <summary>Wires a mapper from checked settings and a STUN probe (tests pass their own probe).</summary>
+internal static class PortMapperFactory
+{
+    public static PortMapperRunner Create(MapperSettings settings, IStunProbe stun, ILoggerFactory loggerFactory, TimeSpan? forwardedStunRto = null)
+    {
+        var logger = loggerFactory.CreateLogger("NatMap.Mapping.PortMapper");
+        var sockets = new BoundSocketFactory(settings.Sockets, loggerFactory.CreateLogger("NatMap.Sockets"));
+        var takeover = new PortTakeover(loggerFactory.CreateLogger("NatMap.Sockets.PortTakeover"));
+        var binder = new LocalPortBinder(settings, sockets, takeover, new PortSelector(settings.Port), logger);
+        bool forwarding = settings.ForwardTarget is not null;
+        IMappingLoop loop = (settings.Protocol, forwarding) switch
+        {
+            (MappingProtocol.Tcp, false) => new TcpMappingLoop(settings, stun, binder, logger),
+            (MappingProtocol.Tcp, true) => new TcpForwardingLoop(new TcpMappingLoop(settings, stun, binder, logger), settings, sockets, loggerFactory, logger),
+            (_, false) => new UdpMappingLoop(settings, stun, binder, logger),
+            (_, true) => new UdpForwardingLoop(settings, stun, binder, loggerFactory, logger, forwardedStunRto),
+        };
+        return new PortMapperRunner(loop, settings.Protocol, logger);
+    }
+}

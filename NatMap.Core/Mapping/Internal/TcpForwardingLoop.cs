@@ -1,0 +1,106 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using NatMap.Forwarding;
+using NatMap.Sockets.Internal;
+
+namespace NatMap.Mapping.Internal;
+
+/// <summary>
+/// TCP forward mode: runs the TCP mapping loop and, before each reported mapping is announced,
+/// (re)starts a <see cref="TcpForwarder"/> listening on the mapping's local port (SO_REUSEPORT lets it
+/// share the port with the keep-alive socket) towards the target at <c>-p</c>, or at the public port
+/// when <c>-p</c> is 0. A mapping that changes neither the local port nor the target keeps the
+/// forwarder. So a watcher (or the notify script) that sees a mapping finds the port forwarded.
+/// </summary>
+internal sealed class TcpForwardingLoop : IMappingLoop, IMappingSink
+{
+    private readonly IMappingLoop _inner;
+    private readonly MapperSettings _settings;
+    private readonly BoundSocketFactory _sockets;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private IMappingSink? _sink;
+    private TcpForwarder? _forwarder;
+    private (int LocalPort, int TargetPort) _running;
+
+    public TcpForwardingLoop(IMappingLoop inner, MapperSettings settings, BoundSocketFactory sockets, ILoggerFactory loggerFactory, ILogger logger)
+    {
+        _inner = inner;
+        _settings = settings;
+        _sockets = sockets;
+        _loggerFactory = loggerFactory;
+        _logger = logger;
+    }
+
+    public async Task RunAsync(IMappingSink sink, CancellationToken cancellationToken)
+    {
+        _sink = sink;
+        try
+        {
+            await _inner.RunAsync(this, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await StopForwarderAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask<bool> ReportAsync(IPEndPoint publicEndPoint, IPEndPoint privateEndPoint, CancellationToken cancellationToken)
+    {
+        int targetPort = _settings.ForwardPort != 0 ? _settings.ForwardPort : publicEndPoint.Port;
+        if (_forwarder is null || _running != (privateEndPoint.Port, targetPort))
+        {
+            await StopForwarderAsync().ConfigureAwait(false);
+            _forwarder = TryStart(privateEndPoint.Port, targetPort);
+            _running = (privateEndPoint.Port, targetPort);
+        }
+
+        return await _sink!.ReportAsync(publicEndPoint, privateEndPoint, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task StopForwarderAsync()
+    {
+        if (_forwarder is { } forwarder)
+        {
+            _forwarder = null;
+            await forwarder.StopAsync().ConfigureAwait(false);
+        }
+    }
+
+    private TcpForwarder? TryStart(int localPort, int targetPort)
+    {
+        var local = new IPEndPoint(_settings.BindAddress, localPort);
+        var forwarder = new TcpForwarder(
+            new TcpForwarderOptions
+            {
+                ListenEndPoint = local,
+                TargetHost = _settings.ForwardTarget!,
+                TargetPort = targetPort,
+                IdleTimeout = _settings.ForwardIdleTimeout,
+                CongestionControl = _settings.Sockets.CongestionControl,
+                ReuseAddress = true,
+            },
+            _loggerFactory);
+        var socket = _sockets.Create(_settings.AddressFamily, ProtocolType.Tcp, shareLocalPort: true);
+        if (!BoundSocketFactory.TryBind(socket, local, out var error))
+        {
+            socket.Dispose();
+            MappingLog.ForwarderFailed(_logger, local, error.ToString());
+            return null;
+        }
+
+        try
+        {
+            forwarder.Start(socket);
+        }
+        catch (SocketException ex)
+        {
+            MappingLog.ForwarderFailed(_logger, local, ex.Message);
+            return null;
+        }
+
+        MappingLog.ForwarderStarted(_logger, ProtocolType.Tcp, local, _settings.ForwardTarget!, targetPort);
+        return forwarder;
+    }
+}

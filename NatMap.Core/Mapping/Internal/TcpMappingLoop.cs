@@ -1,0 +1,222 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using NatMap.Stun;
+
+namespace NatMap.Mapping.Internal;
+
+/// <summary>
+/// The TCP mapping, the original's way. A socket bound to the local port with SO_REUSEADDR and
+/// SO_REUSEPORT holds a keep-alive connection to an HTTP server, sending <c>HEAD /</c> every interval and
+/// discarding the answers; that connection keeps the NAT's entry for the port alive. STUN over TCP runs
+/// from the same local port, on fresh sockets, at each setup and again at each keep-alive round: a
+/// re-assigned port is thus seen within one interval even while the keep-alive has not noticed yet,
+/// at the cost of one short connection to the STUN server per interval (30 s by default). When the
+/// keep-alive connection fails, the mapping is set up again after the retry delay (doubling on
+/// repeated failure up to the cap), on the next port of the spec.
+/// </summary>
+internal sealed class TcpMappingLoop : IMappingLoop
+{
+    private const int DrainBufferSize = 2048;
+
+    private readonly MapperSettings _settings;
+    private readonly IStunProbe _stun;
+    private readonly LocalPortBinder _binder;
+    private readonly ILogger _logger;
+    private readonly StunServerEndpoint _http;
+    private readonly string _httpText;
+    private readonly byte[] _request;
+
+    public TcpMappingLoop(MapperSettings settings, IStunProbe stun, LocalPortBinder binder, ILogger logger)
+    {
+        _settings = settings;
+        _stun = stun;
+        _binder = binder;
+        _logger = logger;
+        _http = settings.HttpServer ?? throw new ArgumentException("TCP mapping needs an HTTP server.", nameof(settings));
+        _httpText = _http.ToString();
+        _request = Encoding.ASCII.GetBytes("HEAD / HTTP/1.1\r\nHost: " + HostHeader(_http) + "\r\nConnection: keep-alive\r\n\r\n");
+    }
+
+    public async Task RunAsync(IMappingSink sink, CancellationToken cancellationToken)
+    {
+        var backoff = new RetryBackoff(_settings.RetryDelay, _settings.MaxRetryDelay);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (await RunSessionAsync(sink, cancellationToken).ConfigureAwait(false))
+            {
+                backoff.Reset();
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            _binder.Selector.Resetup();
+            var delay = backoff.Next();
+            MappingLog.RetryScheduled(_logger, delay);
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One setup and its keep-alive rounds; true when the keep-alive connection was established.</summary>
+    private async Task<bool> RunSessionAsync(IMappingSink sink, CancellationToken cancellationToken)
+    {
+        using var keepAlive = _binder.TryBind(ProtocolType.Tcp, shareLocalPort: true);
+        if (keepAlive is null)
+        {
+            return false;
+        }
+
+        // Abort rather than linger on close, so no TIME_WAIT blocks the next connect from this port.
+        keepAlive.LingerState = new LingerOption(true, 0);
+        if (!await TryConnectAsync(keepAlive, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        var local = (IPEndPoint)keepAlive.LocalEndPoint!;
+        MappingLog.KeepAliveConnected(_logger, local, keepAlive.RemoteEndPoint!);
+        using var session = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var drained = DrainAsync(keepAlive, session.Token);
+        try
+        {
+            while (true)
+            {
+                if (!await TrySendAsync(keepAlive, cancellationToken).ConfigureAwait(false))
+                {
+                    return true;
+                }
+
+                await CheckAsync(sink, local, cancellationToken).ConfigureAwait(false);
+                var tick = Task.Delay(_settings.KeepAliveInterval, cancellationToken);
+                if (await Task.WhenAny(tick, drained).ConfigureAwait(false) == drained)
+                {
+                    MappingLog.KeepAliveLost(_logger, _httpText, await drained.ConfigureAwait(false));
+                    return true;
+                }
+
+                await tick.ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await session.CancelAsync().ConfigureAwait(false);
+            await drained.ConfigureAwait(false);
+        }
+    }
+
+    private async Task CheckAsync(IMappingSink sink, IPEndPoint local, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var observation = await _stun.QueryTcpAsync(_settings.AddressFamily, family => CreateStunSocket(family, local.Port), cancellationToken).ConfigureAwait(false);
+            MappingLog.StunChecked(_logger, local, observation.MappedEndPoint);
+            await sink.ReportAsync(Normalize(observation.MappedEndPoint), local, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            MappingLog.StunCheckFailed(_logger, local, ex.Message);
+        }
+    }
+
+    private Socket CreateStunSocket(AddressFamily family, int port)
+    {
+        var socket = _binder.Sockets.Create(family, ProtocolType.Tcp, shareLocalPort: true);
+        try
+        {
+            socket.LingerState = new LingerOption(true, 0);
+            socket.Bind(new IPEndPoint(_settings.BindAddress, port));
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private async Task<bool> TryConnectAsync(Socket socket, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_settings.ConnectTimeout);
+        try
+        {
+            var addresses = _http.Address is { } literal
+                ? [literal]
+                : await Dns.GetHostAddressesAsync(_http.Host, _settings.AddressFamily, timeout.Token).ConfigureAwait(false);
+            addresses = Array.FindAll(addresses, a => a.AddressFamily == _settings.AddressFamily);
+            if (addresses.Length == 0)
+            {
+                MappingLog.KeepAliveConnectFailed(_logger, _httpText, "the host name has no address of the mapper's family");
+                return false;
+            }
+
+            await socket.ConnectAsync(new IPEndPoint(addresses[0], _http.Port), timeout.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            MappingLog.KeepAliveConnectFailed(_logger, _httpText, "timed out");
+            return false;
+        }
+        catch (SocketException ex)
+        {
+            MappingLog.KeepAliveConnectFailed(_logger, _httpText, ex.Message);
+            return false;
+        }
+    }
+
+    private async Task<bool> TrySendAsync(Socket socket, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_settings.ConnectTimeout);
+        try
+        {
+            await socket.SendAsync(_request, SocketFlags.None, timeout.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            MappingLog.KeepAliveLost(_logger, _httpText, "sending the request timed out");
+            return false;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            MappingLog.KeepAliveLost(_logger, _httpText, ex.Message);
+            return false;
+        }
+    }
+
+    /// <summary>Reads and discards the server's answers; completes with the reason the connection ended.</summary>
+    private static async Task<string> DrainAsync(Socket socket, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[DrainBufferSize];
+        try
+        {
+            while (await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false) > 0)
+            {
+            }
+
+            return "the server closed the connection";
+        }
+        catch (OperationCanceledException)
+        {
+            return "stopped";
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return ex.Message;
+        }
+    }
+
+    /// <summary>The Host header value, RFC 9110 section 7.2: the port only when not the default, IPv6 in brackets.</summary>
+    internal static string HostHeader(StunServerEndpoint server)
+    {
+        string host = server.Host.Contains(':', StringComparison.Ordinal) ? "[" + server.Host + "]" : server.Host;
+        return server.Port == PortMapperOptions.DefaultHttpPort ? host : host + ":" + server.Port.ToString(CultureInfo.InvariantCulture);
+    }
+
+    private static IPEndPoint Normalize(IPEndPoint endPoint) =>
+        endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
+}

@@ -1,0 +1,207 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using NatMap.Forwarding;
+using NatMap.Stun;
+
+namespace NatMap.Mapping.Internal;
+
+/// <summary>
+/// UDP forward mode. The mapping socket is bound and checked once with STUN (the target port may be the
+/// public port, so it must be known first), then handed to a <see cref="UdpForwarder"/>, which owns it
+/// from then on. Each round sends a one-byte keep-alive from the forwarder's socket to the STUN server
+/// that answered last, and every <c>-c</c> rounds a full Binding check runs through the forwarder
+/// (<see cref="ForwardedUdpStun"/>). When the check shows a mapping whose target port differs (with
+/// <c>-p 0</c>), the forwarder is stopped (closing the socket), the same port is bound again and the
+/// cycle restarts.
+/// </summary>
+internal sealed class UdpForwardingLoop : IMappingLoop
+{
+    private readonly MapperSettings _settings;
+    private readonly IStunProbe _stun;
+    private readonly LocalPortBinder _binder;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly TimeSpan? _forwardedStunRto;
+
+    public UdpForwardingLoop(MapperSettings settings, IStunProbe stun, LocalPortBinder binder, ILoggerFactory loggerFactory, ILogger logger, TimeSpan? forwardedStunRto = null)
+    {
+        _settings = settings;
+        _stun = stun;
+        _binder = binder;
+        _loggerFactory = loggerFactory;
+        _logger = logger;
+        _forwardedStunRto = forwardedStunRto;
+    }
+
+    public async Task RunAsync(IMappingSink sink, CancellationToken cancellationToken)
+    {
+        var backoff = new RetryBackoff(_settings.RetryDelay, _settings.MaxRetryDelay);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var socket = _binder.TryBind(ProtocolType.Udp, shareLocalPort: false);
+            if (socket is null)
+            {
+                var delay = backoff.Next();
+                MappingLog.NoPortBound(_logger, _settings.Port, delay);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            var bound = (IPEndPoint)socket.LocalEndPoint!;
+            StunObservation first;
+            try
+            {
+                first = await FirstCheckAsync(socket, bound, backoff, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+
+            backoff.Reset();
+            var privateEndPoint = PrivateEndPoint(bound, first);
+            await sink.ReportAsync(first.MappedEndPoint, privateEndPoint, cancellationToken).ConfigureAwait(false);
+            await ForwardUntilTargetChangesAsync(socket, bound, privateEndPoint, first, sink, cancellationToken).ConfigureAwait(false);
+
+            // Same port again: the NAT's entry belongs to it.
+            _binder.Selector.Bound(bound.Port);
+        }
+    }
+
+    private async Task<StunObservation> FirstCheckAsync(Socket socket, IPEndPoint bound, RetryBackoff backoff, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                var observation = await _stun.QueryUdpAsync(socket, cancellationToken).ConfigureAwait(false);
+                MappingLog.StunChecked(_logger, bound, observation.MappedEndPoint);
+                return observation;
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                MappingLog.StunCheckFailed(_logger, bound, ex.Message);
+            }
+
+            var delay = backoff.Next();
+            await Task.Delay(delay < _settings.KeepAliveInterval ? delay : _settings.KeepAliveInterval, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ForwardUntilTargetChangesAsync(Socket socket, IPEndPoint bound, IPEndPoint privateEndPoint, StunObservation first, IMappingSink sink, CancellationToken cancellationToken)
+    {
+        int targetPort = TargetPort(first.MappedEndPoint);
+        UdpForwarder? forwarder = null;
+        var stun = new ForwardedUdpStun(
+            _settings.StunServers,
+            _settings.AddressFamily,
+            (datagram, remote) => forwarder!.SendFromListener(datagram, remote),
+            remote => forwarder!.AddControlEndPoint(remote),
+            _logger,
+            _forwardedStunRto);
+        forwarder = new UdpForwarder(
+            new UdpForwarderOptions
+            {
+                ListenEndPoint = bound,
+                TargetHost = _settings.ForwardTarget!,
+                TargetPort = targetPort,
+                IdleTimeout = _settings.ForwardIdleTimeout,
+                ControlDatagramHandler = stun.OnControlDatagram,
+            },
+            _loggerFactory);
+        if (first.ServerEndPoint is { } server)
+        {
+            forwarder.AddControlEndPoint(server);
+        }
+
+        forwarder.Start(socket);
+        MappingLog.ForwarderStarted(_logger, ProtocolType.Udp, bound, _settings.ForwardTarget!, targetPort);
+        var keepAliveTo = first.ServerEndPoint;
+        try
+        {
+            var schedule = new UdpCheckSchedule(_settings.UdpCheckCycle);
+            schedule.NextIsFullCheck();
+            var backoff = new RetryBackoff(_settings.RetryDelay, _settings.MaxRetryDelay);
+            while (true)
+            {
+                var wait = _settings.KeepAliveInterval;
+                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                if (!schedule.NextIsFullCheck())
+                {
+                    SendKeepAlive(forwarder, bound, keepAliveTo);
+                    continue;
+                }
+
+                try
+                {
+                    var observation = await stun.QueryAsync(cancellationToken).ConfigureAwait(false);
+                    MappingLog.StunChecked(_logger, bound, observation.MappedEndPoint);
+                    backoff.Reset();
+                    keepAliveTo = stun.LastServer ?? keepAliveTo;
+                    await sink.ReportAsync(observation.MappedEndPoint, privateEndPoint, cancellationToken).ConfigureAwait(false);
+                    if (TargetPort(observation.MappedEndPoint) != targetPort)
+                    {
+                        return;
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or SocketException or TimeoutException && !cancellationToken.IsCancellationRequested)
+                {
+                    MappingLog.StunCheckFailed(_logger, bound, ex.Message);
+                    schedule.CheckFailed();
+                }
+            }
+        }
+        finally
+        {
+            await forwarder.StopAsync().ConfigureAwait(false);
+        }
+    }
+
+    private void SendKeepAlive(UdpForwarder forwarder, IPEndPoint bound, IPEndPoint? server)
+    {
+        if (server is null)
+        {
+            return;
+        }
+
+        try
+        {
+            forwarder.SendFromListener([0], server);
+            MappingLog.UdpKeepAliveSent(_logger, bound);
+        }
+        catch (IOException ex)
+        {
+            MappingLog.UdpKeepAliveFailed(_logger, bound, ex.Message);
+        }
+    }
+
+    private int TargetPort(IPEndPoint publicEndPoint) => _settings.ForwardPort != 0 ? _settings.ForwardPort : publicEndPoint.Port;
+
+    /// <summary>The private endpoint: the bound one, with the source address towards the server when bound to a wildcard.</summary>
+    private IPEndPoint PrivateEndPoint(IPEndPoint bound, StunObservation observation)
+    {
+        if (!bound.Address.Equals(IPAddress.Any) && !bound.Address.Equals(IPAddress.IPv6Any))
+        {
+            return bound;
+        }
+
+        if (observation.ServerEndPoint is { } server)
+        {
+            try
+            {
+                using var scratch = _binder.Sockets.Create(bound.AddressFamily, ProtocolType.Udp, shareLocalPort: false);
+                scratch.Connect(server);
+                return new IPEndPoint(((IPEndPoint)scratch.LocalEndPoint!).Address, bound.Port);
+            }
+            catch (SocketException)
+            {
+                // No route now: report the wildcard.
+            }
+        }
+
+        return bound;
+    }
+}

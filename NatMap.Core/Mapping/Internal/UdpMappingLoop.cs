@@ -1,0 +1,127 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace NatMap.Mapping.Internal;
+
+/// <summary>
+/// The UDP mapping: one bound socket, and a STUN Binding from it every interval, which both keeps the
+/// NAT's entry alive and shows its public endpoint. A failed check is retried after the retry delay
+/// (doubling up to the cap, but never longer than the interval, since the requests keep the entry
+/// alive) on the same socket: the NAT's entry belongs to that local port, so moving to another would
+/// only lose it. The socket is bound once, retrying the bind the same way.
+/// Forward mode is <see cref="UdpForwardingLoop"/>.
+/// </summary>
+internal sealed class UdpMappingLoop : IMappingLoop
+{
+    private readonly MapperSettings _settings;
+    private readonly IStunProbe _stun;
+    private readonly LocalPortBinder _binder;
+    private readonly ILogger _logger;
+
+    public UdpMappingLoop(MapperSettings settings, IStunProbe stun, LocalPortBinder binder, ILogger logger)
+    {
+        _settings = settings;
+        _stun = stun;
+        _binder = binder;
+        _logger = logger;
+    }
+
+    public async Task RunAsync(IMappingSink sink, CancellationToken cancellationToken)
+    {
+        var backoff = new RetryBackoff(_settings.RetryDelay, _settings.MaxRetryDelay);
+        Socket? socket;
+        while ((socket = _binder.TryBind(ProtocolType.Udp, shareLocalPort: false)) is null)
+        {
+            var delay = backoff.Next();
+            MappingLog.NoPortBound(_logger, _settings.Port, delay);
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+        }
+
+        using (socket)
+        {
+            backoff.Reset();
+            var bound = (IPEndPoint)socket.LocalEndPoint!;
+            IPAddress? sourceAddress = null;
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                TimeSpan wait = _settings.KeepAliveInterval;
+                if (await TryCheckAsync(socket, bound, cancellationToken).ConfigureAwait(false) is { } observation)
+                {
+                    backoff.Reset();
+                    var source = sourceAddress ?? SourceAddressFor(bound, observation);
+                    if (!source.Equals(bound.Address))
+                    {
+                        sourceAddress = source;
+                    }
+
+                    await sink.ReportAsync(Normalize(observation.MappedEndPoint), new IPEndPoint(source, bound.Port), cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    // The requests are the keep-alive too: never pause longer than the interval, or the
+                    // NAT could drop the entry while the servers are out.
+                    var delay = backoff.Next();
+                    wait = delay < wait ? delay : wait;
+                    MappingLog.RetryScheduled(_logger, wait);
+                }
+
+                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<StunObservation?> TryCheckAsync(Socket socket, IPEndPoint bound, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var observation = await _stun.QueryUdpAsync(socket, cancellationToken).ConfigureAwait(false);
+            MappingLog.StunChecked(_logger, bound, observation.MappedEndPoint);
+            return observation;
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            MappingLog.StunCheckFailed(_logger, bound, ex.Message);
+            return null;
+        }
+    }
+
+
+    /// <summary>
+    /// The private address to report. A socket bound to a wildcard has no address of its own; the one the
+    /// kernel would send from towards the STUN server is found by connecting a scratch UDP socket (which
+    /// sends nothing).
+    /// </summary>
+    private IPAddress SourceAddressFor(IPEndPoint bound, StunObservation observation)
+    {
+        if (!bound.Address.Equals(IPAddress.Any) && !bound.Address.Equals(IPAddress.IPv6Any))
+        {
+            return bound.Address;
+        }
+
+        if (observation.LocalEndPoint is { } local && !local.Address.Equals(IPAddress.Any) && !local.Address.Equals(IPAddress.IPv6Any))
+        {
+            return local.Address;
+        }
+
+        if (observation.ServerEndPoint is { } server)
+        {
+            try
+            {
+                using var scratch = _binder.Sockets.Create(bound.AddressFamily, ProtocolType.Udp, shareLocalPort: false);
+                scratch.Connect(server);
+                return ((IPEndPoint)scratch.LocalEndPoint!).Address;
+            }
+            catch (SocketException)
+            {
+                // No route now: report the wildcard rather than fail the check.
+            }
+        }
+
+        return bound.Address;
+    }
+
+    private static IPEndPoint Normalize(IPEndPoint endPoint) =>
+        endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
+}

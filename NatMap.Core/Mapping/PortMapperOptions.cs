@@ -1,0 +1,241 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using NatMap.Diagnostics;
+using NatMap.Diagnostics.Internal;
+using NatMap.Stun;
+
+namespace NatMap.Mapping;
+
+/// <summary>
+/// What <see cref="PortMapper.Create"/> builds: protocol, local binding, servers and timers, in the
+/// terms of the original natmap's command line (the option letter is given on each member).
+/// </summary>
+public sealed class PortMapperOptions
+{
+    /// <summary>The default keep-alive interval for TCP (<c>-k</c>): 30 seconds.</summary>
+    public static readonly TimeSpan DefaultTcpKeepAliveInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>The default keep-alive (STUN check) interval for UDP (<c>-k</c>): 10 seconds.</summary>
+    public static readonly TimeSpan DefaultUdpKeepAliveInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>The HTTP server's port when <see cref="HttpServer"/> names none: 80.</summary>
+    public const int DefaultHttpPort = 80;
+
+    private const string HostPortSyntax = "expected host[:port], [IPv6]:port or an IPv6 address, with a port from 1 to 65535";
+
+    /// <summary>The protocol of the mapping (<c>-u</c> selects UDP). Default TCP.</summary>
+    public MappingProtocol Protocol { get; set; } = MappingProtocol.Tcp;
+
+    /// <summary>
+    /// The address family: <see cref="AddressFamily.InterNetwork"/> (<c>-4</c>, the default) or
+    /// <see cref="AddressFamily.InterNetworkV6"/> (<c>-6</c>).
+    /// </summary>
+    public AddressFamily AddressFamily { get; set; } = AddressFamily.InterNetwork;
+
+    /// <summary>The local address to bind (<c>-i</c> with an IP address), or <see langword="null"/> for any.</summary>
+    public IPAddress? BindAddress { get; set; }
+
+    /// <summary>
+    /// The interface to send through (<c>-i</c> with an interface name), set with SO_BINDTODEVICE;
+    /// where the OS lacks it, a warning is logged and the option has no effect.
+    /// </summary>
+    public string? BindInterface { get; set; }
+
+    /// <summary>
+    /// The local port or ports to bind (<c>-b</c>). Default: any port the OS picks (kept across
+    /// re-setups). A range moves to its next port (or a new random one) when a port cannot be bound
+    /// and when the mapping is set up again. A fixed port held by another process without
+    /// SO_REUSEPORT is shared with it where possible (Linux 5.6 or later, as root); ports of a range
+    /// are skipped instead.
+    /// </summary>
+    public PortSpec Port { get; set; } = PortSpec.Any;
+
+    /// <summary>
+    /// STUN servers as <c>host[:port]</c> or <c>[v6]:port</c> (<c>-s</c>, repeatable), tried in order;
+    /// the default port is 3478. At least one is required.
+    /// </summary>
+    public IList<string> StunServers { get; } = new List<string>();
+
+    /// <summary>
+    /// The HTTP server that keeps a TCP mapping alive, as <c>host[:port]</c> (<c>-h</c>); the default
+    /// port is 80. Required for TCP, ignored for UDP.
+    /// </summary>
+    public string? HttpServer { get; set; }
+
+    /// <summary>
+    /// The keep-alive interval (<c>-k</c>); <see langword="null"/> for the default of
+    /// <see cref="DefaultTcpKeepAliveInterval"/> (TCP) or <see cref="DefaultUdpKeepAliveInterval"/> (UDP).
+    /// TCP sends an HTTP <c>HEAD</c> on the keep-alive connection and runs a STUN check over TCP from
+    /// the same local port every interval; UDP runs a STUN Binding check every interval.
+    /// </summary>
+    public TimeSpan? KeepAliveInterval { get; set; }
+
+    /// <summary>
+    /// In UDP forward mode, a full STUN check every this many keep-alive intervals (<c>-c</c>); the
+    /// intervals in between only send a one-byte keep-alive. Default 10.
+    /// </summary>
+    public int UdpCheckCycle { get; set; } = 10;
+
+    /// <summary>The firewall mark (SO_MARK, <c>-f</c>) for the mapper's sockets, or <see langword="null"/>.</summary>
+    public uint? FirewallMark { get; set; }
+
+    /// <summary>
+    /// The TCP congestion control algorithm (TCP_CONGESTION, <c>-C</c>), such as <c>bbr</c>; applied to
+    /// the mapper's TCP sockets (and to forwarded connections). Where the OS lacks it, a warning is logged.
+    /// </summary>
+    public string? CongestionControl { get; set; }
+
+    /// <summary>The pause before setting the mapping up again after a failure. Default 5 seconds.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The cap of the back-off: on repeated failures the pause doubles from <see cref="RetryDelay"/>
+    /// up to this value, and returns to <see cref="RetryDelay"/> after a success. Default 60 seconds.
+    /// </summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// The host to forward the mapped port to (<c>-t</c>); forward mode when set. TCP: a forwarder
+    /// listens on the mapping's local port (sharing it with SO_REUSEPORT) and is restarted on each new
+    /// mapping. UDP: the forwarder takes over the mapping socket; the keep-alive rounds send one byte
+    /// from it and a full STUN check runs every <see cref="UdpCheckCycle"/> rounds.
+    /// </summary>
+    public string? ForwardTarget { get; set; }
+
+    /// <summary>The port to forward to (<c>-p</c>); 0 means the current public port.</summary>
+    public int ForwardPort { get; set; }
+
+    /// <summary>How long an idle forwarded connection or UDP session is kept (<c>-T</c>). Default 300 seconds.</summary>
+    public TimeSpan ForwardIdleTimeout { get; set; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>The keep-alive interval in effect: <see cref="KeepAliveInterval"/> or the protocol's default.</summary>
+    public TimeSpan EffectiveKeepAliveInterval =>
+        KeepAliveInterval ?? (Protocol == MappingProtocol.Tcp ? DefaultTcpKeepAliveInterval : DefaultUdpKeepAliveInterval);
+
+    /// <summary>Checks the options and throws on the first problem found, with a message that names it.</summary>
+    /// <exception cref="NatMapException">An option is invalid (kind <see cref="NatMapErrorKind.InvalidOptions"/>).</exception>
+    public void Validate()
+    {
+        if (FindProblem() is { } problem)
+        {
+            ThrowHelper.Throw(problem.Kind, problem.Message);
+        }
+    }
+
+    internal (NatMapErrorKind Kind, string Message)? FindProblem()
+    {
+        if (Protocol is not (MappingProtocol.Tcp or MappingProtocol.Udp))
+        {
+            return Invalid(string.Create(CultureInfo.InvariantCulture, $"protocol {(int)Protocol} is unknown: expected TCP or UDP"));
+        }
+
+        if (AddressFamily is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6))
+        {
+            return Invalid(string.Create(CultureInfo.InvariantCulture, $"address family {AddressFamily} is not supported: expected InterNetwork (IPv4) or InterNetworkV6 (IPv6)"));
+        }
+
+        if (BindAddress is not null && BindAddress.AddressFamily != AddressFamily)
+        {
+            return Invalid(string.Create(CultureInfo.InvariantCulture, $"bind address {BindAddress} is not an {FamilyName(AddressFamily)} address, but the mapper runs over {FamilyName(AddressFamily)}"));
+        }
+
+        if (BindInterface is not null && (BindInterface.Length == 0 || BindInterface.Length > 15 || BindInterface.Contains('/', StringComparison.Ordinal) || BindInterface.Any(char.IsWhiteSpace)))
+        {
+            return Invalid($"interface name '{BindInterface}' is invalid: expected 1 to 15 characters without '/' or spaces");
+        }
+
+        if (Port.First < 0 || Port.Last > 65535 || Port.Last < Port.First)
+        {
+            return Invalid($"port spec {Port} is invalid");
+        }
+
+        if (StunServers.Count == 0)
+        {
+            return Invalid("no STUN server given: at least one is required (-s host[:port])");
+        }
+
+        bool anyServerOfFamily = false;
+        foreach (var server in StunServers)
+        {
+            if (!StunServerEndpoint.TryParse(server, out var endPoint))
+            {
+                return Invalid($"STUN server '{server}' is invalid: {HostPortSyntax}");
+            }
+
+            anyServerOfFamily |= endPoint.Address is null || endPoint.Address.AddressFamily == AddressFamily;
+        }
+
+        if (!anyServerOfFamily)
+        {
+            return Invalid($"no STUN server can be reached over {FamilyName(AddressFamily)}: every one given is an address of the other family");
+        }
+
+        if (Protocol == MappingProtocol.Tcp)
+        {
+            if (string.IsNullOrWhiteSpace(HttpServer))
+            {
+                return Invalid("no HTTP server given: TCP mode keeps the mapping alive through one (-h host[:port])");
+            }
+
+            if (!StunServerEndpoint.TryParse(HttpServer, DefaultHttpPort, out var http))
+            {
+                return Invalid($"HTTP server '{HttpServer}' is invalid: {HostPortSyntax}");
+            }
+
+            if (http.Address is { } address && address.AddressFamily != AddressFamily)
+            {
+                return Invalid($"HTTP server '{HttpServer}' is not an {FamilyName(AddressFamily)} address, but the mapper runs over {FamilyName(AddressFamily)}");
+            }
+        }
+
+        if (KeepAliveInterval is { } interval && (interval <= TimeSpan.Zero || interval.TotalMilliseconds > int.MaxValue))
+        {
+            return Invalid(string.Create(CultureInfo.InvariantCulture, $"keep-alive interval {interval.TotalSeconds} s is invalid: it must be positive and under 24 days"));
+        }
+
+        if (UdpCheckCycle < 1)
+        {
+            return Invalid(string.Create(CultureInfo.InvariantCulture, $"UDP check cycle {UdpCheckCycle} is invalid: it must be at least 1"));
+        }
+
+        if (CongestionControl is not null && (CongestionControl.Length == 0 || CongestionControl.Length > 15 || !CongestionControl.All(char.IsAsciiLetterOrDigit)))
+        {
+            return Invalid($"congestion control algorithm '{CongestionControl}' is invalid: expected a name such as bbr or cubic");
+        }
+
+        if (RetryDelay <= TimeSpan.Zero || RetryDelay.TotalMilliseconds > int.MaxValue)
+        {
+            return Invalid(string.Create(CultureInfo.InvariantCulture, $"retry delay {RetryDelay.TotalSeconds} s is invalid: it must be positive and under 24 days"));
+        }
+
+        if (MaxRetryDelay < RetryDelay || MaxRetryDelay.TotalMilliseconds > int.MaxValue)
+        {
+            return Invalid(string.Create(CultureInfo.InvariantCulture, $"maximum retry delay {MaxRetryDelay.TotalSeconds} s is invalid: it must not be below the retry delay ({RetryDelay.TotalSeconds} s) nor over 24 days"));
+        }
+
+        if (ForwardPort is < 0 or > 65535)
+        {
+            return Invalid(string.Create(CultureInfo.InvariantCulture, $"forward port {ForwardPort} is out of range: expected 0 (the public port) to 65535"));
+        }
+
+        if (ForwardIdleTimeout <= TimeSpan.Zero || ForwardIdleTimeout.TotalMilliseconds > int.MaxValue)
+        {
+            return Invalid(string.Create(CultureInfo.InvariantCulture, $"forward idle timeout {ForwardIdleTimeout.TotalSeconds} s is invalid: it must be positive and under 24 days"));
+        }
+
+        if (ForwardTarget is not null)
+        {
+            if (string.IsNullOrWhiteSpace(ForwardTarget) || Uri.CheckHostName(ForwardTarget) == UriHostNameType.Unknown)
+            {
+                return Invalid($"forward target '{ForwardTarget}' is invalid: expected a host name or an IP address (without port; the port is -p)");
+            }
+        }
+
+        return null;
+    }
+
+    private static (NatMapErrorKind, string) Invalid(string message) => (NatMapErrorKind.InvalidOptions, message);
+
+    private static string FamilyName(AddressFamily family) => family == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4";
+}

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+
+namespace NatMap.Notify.Internal;
+
+/// <summary>Log messages of the script notifier; EventIds 4500-4999 are a contract.</summary>
+internal static partial class NotifyLog
+{
+    [LoggerMessage(EventId = 4500, Level = LogLevel.Debug, Message = "Started notify script {Script} (pid {ProcessId}) for {PublicAddress} port {PublicPort}")]
+    public static partial void ScriptStarted(ILogger logger, string script, int processId, string publicAddress, string publicPort);
+
+    [LoggerMessage(EventId = 4501, Level = LogLevel.Debug, Message = "Notify script {Script} (pid {ProcessId}) exited with code 0")]
+    public static partial void ScriptSucceeded(ILogger logger, string script, int processId);
+
+    [LoggerMessage(EventId = 4502, Level = LogLevel.Warning, Message = "Notify script {Script} (pid {ProcessId}) exited with code {ExitCode}")]
+    public static partial void ScriptFailed(ILogger logger, string script, int processId, int exitCode);
+
+    [LoggerMessage(EventId = 4503, Level = LogLevel.Error, Message = "Notify script {Script} could not be started: {Reason}")]
+    public static partial void ScriptStartFailed(ILogger logger, string script, string reason);
+
+    [LoggerMessage(EventId = 4504, Level = LogLevel.Warning, Message = "{Count} notify script(s) still running at shutdown; leaving them to finish on their own")]
+    public static partial void ScriptsStillRunning(ILogger logger, int count);
+}

@@ -1,0 +1,89 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace NatMap.Sockets.Internal;
+
+/// <summary>
+/// Creates the mapper's sockets with the platform options applied. An option the OS lacks or refuses is
+/// logged once as a warning and otherwise ignored, as the original tool does.
+/// </summary>
+internal sealed class BoundSocketFactory
+{
+    private const int WarnedReuse = 1;
+    private const int WarnedDevice = 2;
+    private const int WarnedMark = 4;
+    private const int WarnedCongestion = 8;
+
+    private readonly SocketSettings _settings;
+    private readonly ILogger _logger;
+    private int _warned;
+
+    public BoundSocketFactory(SocketSettings settings, ILogger logger)
+    {
+        _settings = settings;
+        _logger = logger;
+    }
+
+    public SocketSettings Settings => _settings;
+
+    /// <summary>A new, unbound socket; <paramref name="shareLocalPort"/> sets SO_REUSEADDR and SO_REUSEPORT.</summary>
+    public Socket Create(AddressFamily family, ProtocolType protocol, bool shareLocalPort)
+    {
+        var socket = new Socket(family, protocol == ProtocolType.Tcp ? SocketType.Stream : SocketType.Dgram, protocol);
+        try
+        {
+            if (family == AddressFamily.InterNetworkV6)
+            {
+                socket.DualMode = false;
+            }
+
+            SocketError error;
+            if (shareLocalPort && !LinuxSocketOptions.TrySetReuseAddressAndPort(socket, out error) && FirstWarning(WarnedReuse))
+            {
+                SocketsLog.ReusePortUnavailable(_logger, error);
+            }
+
+            if (_settings.BindInterface is { } device && !LinuxSocketOptions.TryBindToDevice(socket, device, out error) && FirstWarning(WarnedDevice))
+            {
+                SocketsLog.BindToDeviceUnavailable(_logger, device, error);
+            }
+
+            if (_settings.FirewallMark is { } mark && !LinuxSocketOptions.TrySetMark(socket, mark, out error) && FirstWarning(WarnedMark))
+            {
+                SocketsLog.MarkUnavailable(_logger, mark, error);
+            }
+
+            if (protocol == ProtocolType.Tcp && _settings.CongestionControl is { } algorithm
+                && !LinuxSocketOptions.TrySetCongestionControl(socket, algorithm, out error) && FirstWarning(WarnedCongestion))
+            {
+                SocketsLog.CongestionControlUnavailable(_logger, algorithm, error);
+            }
+
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Binds without throwing; the error says why it failed.</summary>
+    public static bool TryBind(Socket socket, IPEndPoint localEndPoint, out SocketError error)
+    {
+        try
+        {
+            socket.Bind(localEndPoint);
+            error = SocketError.Success;
+            return true;
+        }
+        catch (SocketException ex)
+        {
+            error = ex.SocketErrorCode;
+            return false;
+        }
+    }
+
+    private bool FirstWarning(int flag) => (Interlocked.Or(ref _warned, flag) & flag) == 0;
+}

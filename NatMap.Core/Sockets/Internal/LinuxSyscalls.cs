@@ -1,0 +1,53 @@
+using System.Runtime.InteropServices;
+
+namespace NatMap.Sockets.Internal;
+
+/// <summary>The few raw Linux calls the port takeover needs, as source-generated (AOT-safe) imports.</summary>
+internal static partial class LinuxSyscalls
+{
+    public const int ENOSYS = 38;
+    public const int EPERM = 1;
+    public const int ESRCH = 3;
+    public const int EBADF = 9;
+
+    // The generic syscall table numbers these the same on every architecture (added in Linux 5.3 and 5.6).
+    private const long SysPidfdOpen = 434;
+    private const long SysPidfdGetfd = 438;
+
+    private const int SolSocket = 1;
+    private const int SoReusePort = 15;
+
+    /// <summary>pidfd_open(2): a file descriptor that refers to process <paramref name="pid"/>; -1 and errno on failure.</summary>
+    public static int PidfdOpen(int pid, out int errno)
+    {
+        long result = Syscall(SysPidfdOpen, pid, 0, 0);
+        errno = result < 0 ? Marshal.GetLastPInvokeError() : 0;
+        return (int)result;
+    }
+
+    /// <summary>pidfd_getfd(2): a duplicate, in this process, of descriptor <paramref name="targetFd"/> of the pidfd's process.</summary>
+    public static int PidfdGetfd(int pidfd, int targetFd, out int errno)
+    {
+        long result = Syscall(SysPidfdGetfd, pidfd, targetFd, 0);
+        errno = result < 0 ? Marshal.GetLastPInvokeError() : 0;
+        return (int)result;
+    }
+
+    /// <summary>Sets SO_REUSEPORT on a raw socket descriptor; returns 0 or errno.</summary>
+    public static unsafe int SetReusePort(int fd)
+    {
+        int one = 1;
+        return SetSockOpt(fd, SolSocket, SoReusePort, &one, sizeof(int)) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    }
+
+    public static void CloseFd(int fd) => _ = Close(fd);
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial long Syscall(long number, long arg1, long arg2, long arg3);
+
+    [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
+    private static unsafe partial int SetSockOpt(int fd, int level, int name, void* value, uint length);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+}

@@ -1,0 +1,7 @@
+namespace NatMap.Sockets.Internal;
+
+/// <summary>The platform socket options (<c>-i</c> interface, <c>-f</c> fwmark, <c>-C</c> congestion control) to apply.</summary>
+/// <param name="BindInterface">SO_BINDTODEVICE interface name, or <see langword="null"/>.</param>
+/// <param name="FirewallMark">SO_MARK value, or <see langword="null"/>.</param>
+/// <param name="CongestionControl">TCP_CONGESTION algorithm for TCP sockets, or <see langword="null"/>.</param>
+internal sealed record SocketSettings(string? BindInterface, uint? FirewallMark, string? CongestionControl);

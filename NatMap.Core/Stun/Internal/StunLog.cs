@@ -1,0 +1,32 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace NatMap.Stun.Internal;
+
+/// <summary>Log messages of the STUN client. Event ids 1000-1999 are a contract: never reuse one.</summary>
+internal static partial class StunLog
+{
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Debug, Message = "STUN query over {Protocol}/{Family} starting with {ServerCount} server(s)")]
+    public static partial void QueryStarting(ILogger logger, string protocol, string family, int serverCount);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "STUN server {Server} resolved to {Addresses}")]
+    public static partial void Resolved(ILogger logger, StunServerEndpoint server, string addresses);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Trace, Message = "STUN request {Attempt}/{MaxRequests} sent to {ServerEndPoint} (transaction {TransactionId}, waiting {WaitMs} ms)")]
+    public static partial void UdpRequestSent(ILogger logger, int attempt, int maxRequests, IPEndPoint serverEndPoint, string transactionId, long waitMs);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Debug, Message = "Ignored a datagram of {Length} bytes from {Source} while waiting for {ServerEndPoint}: {Reason}")]
+    public static partial void DatagramIgnored(ILogger logger, int length, EndPoint source, IPEndPoint serverEndPoint, string reason);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "STUN server {Server} ({ServerEndPoint}) failed over {Protocol}: {Reason}")]
+    public static partial void ServerFailed(ILogger logger, StunServerEndpoint server, string serverEndPoint, string protocol, string reason);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "STUN server {Server} ({ServerEndPoint}) maps {Protocol} {LocalEndPoint} to {MappedEndPoint}")]
+    public static partial void Mapped(ILogger logger, StunServerEndpoint server, IPEndPoint serverEndPoint, string protocol, IPEndPoint localEndPoint, IPEndPoint mappedEndPoint);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Error, Message = "No STUN server answered over {Protocol}/{Family}: {Failures}")]
+    public static partial void AllServersFailed(ILogger logger, string protocol, string family, string failures);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Debug, Message = "TCP connection to STUN server {ServerEndPoint} established from {LocalEndPoint}")]
+    public static partial void TcpConnected(ILogger logger, IPEndPoint serverEndPoint, EndPoint? localEndPoint);
+}

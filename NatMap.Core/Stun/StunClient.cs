@@ -1,0 +1,473 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using NatMap.Diagnostics;
+using NatMap.Diagnostics.Internal;
+using NatMap.Sockets.Internal;
+using NatMap.Stun.Internal;
+
+namespace NatMap.Stun;
+
+/// <summary>
+/// Asks STUN servers for the mapped (public) address of a local UDP or TCP endpoint with Binding
+/// requests (RFC 8489). Servers are tried in order and each resolved address in turn until one
+/// answers; when none does, a <see cref="NatMapException"/> of kind
+/// <see cref="NatMapErrorKind.AllServersFailed"/> names every server tried and why it failed.
+/// </summary>
+/// <remarks>
+/// Over UDP, requests are retransmitted per RFC 8489 section 6.2.1 (RTO doubling, then a final
+/// wait), and datagrams from other sources or for other transactions are ignored. Over TCP there is
+/// no retransmission (section 6.2.2); the response is framed by its header length. Instances are
+/// thread-safe; each query is independent.
+/// </remarks>
+public sealed class StunClient
+{
+    private readonly StunServerEndpoint[] _servers;
+    private readonly TimeSpan _initialRto;
+    private readonly int _maxRequests;
+    private readonly int _lastWaitMultiplier;
+    private readonly TimeSpan _tcpTimeout;
+    private readonly string? _software;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates a client; <paramref name="options"/> are validated and copied.</summary>
+    /// <param name="options">Servers and timing.</param>
+    /// <param name="loggerFactory">Where to log, or null for no logging.</param>
+    /// <exception cref="NatMapException">The options are invalid (<see cref="NatMapErrorKind.InvalidOptions"/>).</exception>
+    public StunClient(StunClientOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _servers = [.. options.Servers];
+        if (_servers.Length == 0)
+        {
+            ThrowHelper.ThrowInvalidOptions("At least one STUN server is required.");
+        }
+
+        if (Array.Exists(_servers, s => s is null))
+        {
+            ThrowHelper.ThrowInvalidOptions("The STUN server list contains a null entry.");
+        }
+
+        if (options.InitialRto <= TimeSpan.Zero || options.InitialRto > StunRetransmission.MaxWait)
+        {
+            ThrowHelper.ThrowInvalidOptions("InitialRto must be positive and at most one hour.");
+        }
+
+        if (options.MaxRequests < 1)
+        {
+            ThrowHelper.ThrowInvalidOptions("MaxRequests must be at least 1.");
+        }
+
+        if (options.LastWaitMultiplier < 1)
+        {
+            ThrowHelper.ThrowInvalidOptions("LastWaitMultiplier must be at least 1.");
+        }
+
+        if (options.TcpTimeout <= TimeSpan.Zero || options.TcpTimeout > StunRetransmission.MaxWait)
+        {
+            ThrowHelper.ThrowInvalidOptions("TcpTimeout must be positive and at most one hour.");
+        }
+
+        if (options.Software is { } software && System.Text.Encoding.UTF8.GetByteCount(software) > SoftwareAttribute.MaxLength)
+        {
+            ThrowHelper.ThrowInvalidOptions("Software must fit in 763 UTF-8 bytes (RFC 8489 section 14.14).");
+        }
+
+        _initialRto = options.InitialRto;
+        _maxRequests = options.MaxRequests;
+        _lastWaitMultiplier = options.LastWaitMultiplier;
+        _tcpTimeout = options.TcpTimeout;
+        _software = options.Software;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<StunClient>();
+    }
+
+    /// <summary>
+    /// Queries over UDP from <paramref name="socket"/>, which the caller owns and keeps: its local
+    /// port is the one whose mapping is reported. Servers are resolved for the socket's address
+    /// family only (a dual-mode IPv6 socket is asked about IPv6). Nothing else may receive on the
+    /// socket during the query: datagrams that are not the answer are read and dropped.
+    /// </summary>
+    /// <param name="socket">A UDP socket, bound or not (sending binds it).</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The first successful answer.</returns>
+    /// <exception cref="NatMapException">Every server failed (<see cref="NatMapErrorKind.AllServersFailed"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<StunBindingResult> QueryUdpAsync(Socket socket, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        if (socket.SocketType != SocketType.Dgram)
+        {
+            throw new ArgumentException("The socket must be a UDP socket.", nameof(socket));
+        }
+
+        var family = CheckFamily(socket.AddressFamily, nameof(socket));
+        return await RunAsync(ProtocolType.Udp, family, (server, remote, ct) => UdpTransactionAsync(socket, server, remote, ct), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Queries over TCP. For each attempt <paramref name="createSocket"/> is called with the address
+    /// family and must return a fresh, bound, unconnected TCP socket (a port mapper binds it to its
+    /// shared local port with SO_REUSEADDR/SO_REUSEPORT); the client connects it, runs one
+    /// transaction, and closes it with a reset (so the next query from the same local port is not
+    /// held up by TIME_WAIT). Exceptions thrown by <paramref name="createSocket"/> are not failover
+    /// reasons: they reach the caller unchanged.
+    /// </summary>
+    /// <param name="family"><see cref="AddressFamily.InterNetwork"/> or <see cref="AddressFamily.InterNetworkV6"/>.</param>
+    /// <param name="createSocket">Makes the socket for one attempt.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The first successful answer.</returns>
+    /// <exception cref="NatMapException">Every server failed (<see cref="NatMapErrorKind.AllServersFailed"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<StunBindingResult> QueryTcpAsync(AddressFamily family, Func<AddressFamily, Socket> createSocket, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(createSocket);
+        CheckFamily(family, nameof(family));
+        return await RunAsync(ProtocolType.Tcp, family, (server, remote, ct) => TcpTransactionAsync(family, createSocket, server, remote, ct), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Queries from a socket the client binds itself to an ephemeral port and closes afterwards.</summary>
+    /// <param name="protocol"><see cref="ProtocolType.Udp"/> or <see cref="ProtocolType.Tcp"/>.</param>
+    /// <param name="family"><see cref="AddressFamily.InterNetwork"/> or <see cref="AddressFamily.InterNetworkV6"/>.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The first successful answer.</returns>
+    /// <exception cref="NatMapException">Every server failed, or the socket could not be made.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<StunBindingResult> QueryAsync(ProtocolType protocol, AddressFamily family, CancellationToken cancellationToken = default)
+    {
+        CheckFamily(family, nameof(family));
+        switch (protocol)
+        {
+            case ProtocolType.Udp:
+                using (var socket = CreateBoundSocket(family, SocketType.Dgram, ProtocolType.Udp))
+                {
+                    return await QueryUdpAsync(socket, cancellationToken).ConfigureAwait(false);
+                }
+
+            case ProtocolType.Tcp:
+                return await QueryTcpAsync(family, f => CreateBoundSocket(f, SocketType.Stream, ProtocolType.Tcp), cancellationToken).ConfigureAwait(false);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(protocol), protocol, "Only UDP and TCP are supported.");
+        }
+    }
+
+    private async Task<StunBindingResult> RunAsync(
+        ProtocolType protocol,
+        AddressFamily family,
+        Func<StunServerEndpoint, IPEndPoint, CancellationToken, Task<(StunBindingResult? Result, string? Failure)>> transaction,
+        CancellationToken cancellationToken)
+    {
+        string protocolName = protocol == ProtocolType.Udp ? "UDP" : "TCP";
+        string familyName = family == AddressFamily.InterNetwork ? "IPv4" : "IPv6";
+        StunLog.QueryStarting(_logger, protocolName, familyName, _servers.Length);
+        var failures = new List<string>();
+        try
+        {
+            foreach (var server in _servers)
+            {
+                var (addresses, resolveFailure) = await ResolveAsync(server, family, cancellationToken).ConfigureAwait(false);
+                if (addresses is null)
+                {
+                    StunLog.ServerFailed(_logger, server, "-", protocolName, resolveFailure!);
+                    failures.Add(server + ": " + resolveFailure);
+                    continue;
+                }
+
+                foreach (var address in addresses)
+                {
+                    var remote = new IPEndPoint(address, server.Port);
+                    var (result, failure) = await transaction(server, remote, cancellationToken).ConfigureAwait(false);
+                    if (result is not null)
+                    {
+                        StunLog.Mapped(_logger, server, remote, protocolName, result.LocalEndPoint, result.MappedEndPoint);
+                        return result;
+                    }
+
+                    StunLog.ServerFailed(_logger, server, remote.ToString(), protocolName, failure!);
+                    failures.Add(Describe(server, remote) + ": " + failure);
+                }
+            }
+        }
+        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested && ex.CancellationToken != cancellationToken)
+        {
+            throw new OperationCanceledException(ex.Message, ex, cancellationToken);
+        }
+
+        string summary = string.Join("; ", failures);
+        StunLog.AllServersFailed(_logger, protocolName, familyName, summary);
+        return ThrowHelper.Throw<StunBindingResult>(
+            NatMapErrorKind.AllServersFailed,
+            "No STUN server answered over " + protocolName + "/" + familyName + ". Tried " + summary + ".");
+    }
+
+    private async Task<(IPAddress[]? Addresses, string? Failure)> ResolveAsync(StunServerEndpoint server, AddressFamily family, CancellationToken cancellationToken)
+    {
+        if (server.Address is { } literal)
+        {
+            return literal.AddressFamily == family
+                ? ([literal], null)
+                : (null, "is an " + FamilyName(literal.AddressFamily) + " address but the query is " + FamilyName(family));
+        }
+
+        IPAddress[] addresses;
+        try
+        {
+            addresses = await Dns.GetHostAddressesAsync(server.Host, family, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException ex)
+        {
+            return (null, "cannot resolve (" + SocketErrorClassifier.Describe(ex) + ")");
+        }
+
+        addresses = Array.FindAll(addresses, a => a.AddressFamily == family);
+        if (addresses.Length == 0)
+        {
+            return (null, "no " + FamilyName(family) + " address");
+        }
+
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            StunLog.Resolved(_logger, server, string.Join(", ", (object[])addresses));
+        }
+
+        return (addresses, null);
+    }
+
+    private async Task<(StunBindingResult? Result, string? Failure)> UdpTransactionAsync(Socket socket, StunServerEndpoint server, IPEndPoint remote, CancellationToken cancellationToken)
+    {
+        var transaction = StunBindingTransaction.Create(software: _software);
+        var anyEndPoint = new IPEndPoint(remote.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, 0);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(StunConstants.MaxMessageLength);
+        TimeSpan waited = TimeSpan.Zero;
+        try
+        {
+            for (int attempt = 1; attempt <= _maxRequests; attempt++)
+            {
+                TimeSpan wait = StunRetransmission.WaitAfter(attempt, _initialRto, _maxRequests, _lastWaitMultiplier);
+                await socket.SendToAsync(transaction.Request, SocketFlags.None, remote, cancellationToken).ConfigureAwait(false);
+                if (_logger.IsEnabled(LogLevel.Trace))
+                {
+                    StunLog.UdpRequestSent(_logger, attempt, _maxRequests, remote, transaction.TransactionId.ToString(), (long)wait.TotalMilliseconds);
+                }
+
+                long started = Stopwatch.GetTimestamp();
+                while (true)
+                {
+                    TimeSpan remaining = wait - Stopwatch.GetElapsedTime(started);
+                    if (remaining <= TimeSpan.Zero)
+                    {
+                        break;
+                    }
+
+                    SocketReceiveFromResult received;
+                    using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                    {
+                        timeout.CancelAfter(remaining);
+                        try
+                        {
+                            received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, anyEndPoint, timeout.Token).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                        {
+                            break;
+                        }
+                    }
+
+                    var datagram = buffer.AsSpan(0, received.ReceivedBytes);
+                    if (!SameEndPoint(received.RemoteEndPoint, remote))
+                    {
+                        StunLog.DatagramIgnored(_logger, datagram.Length, received.RemoteEndPoint, remote, "another source");
+                        continue;
+                    }
+
+                    switch (transaction.Accept(datagram, out var response))
+                    {
+                        case StunAcceptResult.Success:
+                            return (CreateResult(ProtocolType.Udp, response!, socket.LocalEndPoint, server, remote), null);
+                        case StunAcceptResult.ErrorResponse:
+                            return (null, ErrorText(response!));
+                        case StunAcceptResult.Malformed:
+                            return (null, "malformed response");
+                        case StunAcceptResult.TransactionMismatch:
+                            StunLog.DatagramIgnored(_logger, datagram.Length, received.RemoteEndPoint, remote, "another transaction");
+                            break;
+                        default:
+                            StunLog.DatagramIgnored(_logger, datagram.Length, received.RemoteEndPoint, remote, "not STUN");
+                            break;
+                    }
+                }
+
+                waited += wait;
+            }
+
+            return (null, "no answer to " + _maxRequests.ToString(CultureInfo.InvariantCulture) + " request(s) in " + Seconds(waited));
+        }
+        catch (SocketException ex)
+        {
+            return (null, SocketErrorClassifier.Describe(ex));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task<(StunBindingResult? Result, string? Failure)> TcpTransactionAsync(
+        AddressFamily family,
+        Func<AddressFamily, Socket> createSocket,
+        StunServerEndpoint server,
+        IPEndPoint remote,
+        CancellationToken cancellationToken)
+    {
+        var transaction = StunBindingTransaction.Create(software: _software);
+        using var socket = createSocket(family) ?? throw new InvalidOperationException("createSocket returned null.");
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(StunConstants.MaxMessageLength);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_tcpTimeout);
+        try
+        {
+            await socket.ConnectAsync(remote, timeout.Token).ConfigureAwait(false);
+            StunLog.TcpConnected(_logger, remote, socket.LocalEndPoint);
+            var request = transaction.Request;
+            while (!request.IsEmpty)
+            {
+                int sent = await socket.SendAsync(request, SocketFlags.None, timeout.Token).ConfigureAwait(false);
+                request = request[sent..];
+            }
+
+            // RFC 8489 section 6.2.2: no retransmission; the header's length frames the response,
+            // whatever the segmentation.
+            int have = await ReadAtLeastAsync(socket, buffer.AsMemory(0, StunConstants.HeaderLength), timeout.Token).ConfigureAwait(false);
+            if (have < StunConstants.HeaderLength)
+            {
+                return (null, "connection closed after " + have.ToString(CultureInfo.InvariantCulture) + " byte(s) of the response");
+            }
+
+            var headerError = StunHeader.TryRead(buffer.AsSpan(0, StunConstants.HeaderLength), out var header);
+            if (headerError != StunParseError.None)
+            {
+                return (null, "malformed response header (" + headerError + ")");
+            }
+
+            int total = StunConstants.HeaderLength + header.Length;
+            have += await ReadAtLeastAsync(socket, buffer.AsMemory(StunConstants.HeaderLength, header.Length), timeout.Token).ConfigureAwait(false);
+            if (have < total)
+            {
+                return (null, "connection closed after " + have.ToString(CultureInfo.InvariantCulture) + " of " + total.ToString(CultureInfo.InvariantCulture) + " byte(s) of the response");
+            }
+
+            return transaction.Accept(buffer.AsSpan(0, total), out var response) switch
+            {
+                StunAcceptResult.Success => (CreateResult(ProtocolType.Tcp, response!, socket.LocalEndPoint, server, remote), null),
+                StunAcceptResult.ErrorResponse => (null, ErrorText(response!)),
+                StunAcceptResult.TransactionMismatch => (null, "response for another transaction"),
+                _ => (null, "malformed response"),
+            };
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (null, "no answer within " + Seconds(_tcpTimeout));
+        }
+        catch (SocketException ex)
+        {
+            return (null, SocketErrorClassifier.Describe(ex));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            CloseAbortively(socket);
+        }
+    }
+
+    /// <summary>
+    /// Ends a TCP transaction with a reset rather than a FIN. A port mapper queries again and again
+    /// from one shared local port to the same server; a graceful close by the client leaves that
+    /// four-tuple in TIME_WAIT and Linux then refuses the next connect with EADDRNOTAVAIL for up to
+    /// 60 s. With SO_LINGER set to zero the close sends RST and leaves no TIME_WAIT behind.
+    /// </summary>
+    private static void CloseAbortively(Socket socket)
+    {
+        try
+        {
+            socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (SocketException)
+        {
+            // The socket is already unusable; disposing it is all that is left.
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed by the caller's factory or elsewhere.
+        }
+    }
+
+    /// <summary>Reads until <paramref name="destination"/> is full or the peer closes; returns the bytes read.</summary>
+    private static async Task<int> ReadAtLeastAsync(Socket socket, Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        int total = 0;
+        while (total < destination.Length)
+        {
+            int read = await socket.ReceiveAsync(destination[total..], SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return total;
+    }
+
+    private static StunBindingResult CreateResult(ProtocolType protocol, StunBindingResponse response, EndPoint? local, StunServerEndpoint server, IPEndPoint remote) =>
+        new(protocol, response.MappedAddress!, local as IPEndPoint ?? new IPEndPoint(IPAddress.Any, 0), server, remote, response.OtherAddress, response.ResponseOrigin);
+
+    private static Socket CreateBoundSocket(AddressFamily family, SocketType type, ProtocolType protocol)
+    {
+        Socket? socket = null;
+        try
+        {
+            socket = new Socket(family, type, protocol);
+            socket.Bind(new IPEndPoint(family == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, 0));
+            return socket;
+        }
+        catch (SocketException ex)
+        {
+            socket?.Dispose();
+            return ThrowHelper.Throw<Socket>(
+                SocketErrorClassifier.Classify(ex) == NatMapErrorKind.NotSupported ? NatMapErrorKind.NotSupported : NatMapErrorKind.BindFailed,
+                "Cannot bind an " + FamilyName(family) + " " + protocol.ToString().ToUpperInvariant() + " socket: " + SocketErrorClassifier.Describe(ex),
+                ex);
+        }
+    }
+
+    private static AddressFamily CheckFamily(AddressFamily family, string parameterName) =>
+        family is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6
+            ? family
+            : throw new ArgumentOutOfRangeException(parameterName, family, "Only IPv4 and IPv6 are supported.");
+
+    private static bool SameEndPoint(EndPoint received, IPEndPoint expected) =>
+        received is IPEndPoint source
+        && source.Port == expected.Port
+        && Normalize(source.Address).Equals(Normalize(expected.Address));
+
+    private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+
+    private static string Describe(StunServerEndpoint server, IPEndPoint remote)
+    {
+        string text = server.ToString();
+        string resolved = remote.ToString();
+        return text == resolved ? text : text + " (" + resolved + ")";
+    }
+
+    private static string ErrorText(StunBindingResponse response) =>
+        "error response " + response.ErrorCode.ToString(CultureInfo.InvariantCulture)
+        + (string.IsNullOrEmpty(response.ErrorReason) ? string.Empty : " " + response.ErrorReason);
+
+    private static string FamilyName(AddressFamily family) => family == AddressFamily.InterNetwork ? "IPv4" : "IPv6";
+
+    private static string Seconds(TimeSpan time) => time.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s";
+}

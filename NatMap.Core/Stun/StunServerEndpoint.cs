@@ -1,0 +1,169 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace NatMap.Stun;
+
+/// <summary>
+/// A STUN server as the user names it: a host name or address and a port. Parsed from
+/// <c>host</c>, <c>host:port</c>, <c>[IPv6]:port</c>, <c>[IPv6]</c> or a bare IPv6 address; the port
+/// defaults to <see cref="DefaultPort"/>. Names are resolved when queried, per address family.
+/// </summary>
+public sealed class StunServerEndpoint
+{
+    /// <summary>The STUN port over UDP and TCP, RFC 8489 section 18.6.</summary>
+    public const int DefaultPort = 3478;
+
+    /// <summary>Creates an endpoint from a host (name, IPv4 or IPv6 address without brackets) and a port.</summary>
+    /// <param name="host">A DNS name or an IP address.</param>
+    /// <param name="port">1 to 65535.</param>
+    /// <exception cref="ArgumentException"><paramref name="host"/> is not a valid name or address.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="port"/> is out of range.</exception>
+    public StunServerEndpoint(string host, int port = DefaultPort)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(host);
+        ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
+        if (!IsValidHost(host, out var address))
+        {
+            throw new ArgumentException("'" + host + "' is neither a host name nor an IP address.", nameof(host));
+        }
+
+        Host = host;
+        Port = port;
+        Address = address;
+    }
+
+    /// <summary>The host name or IP address (IPv6 without brackets).</summary>
+    public string Host { get; }
+
+    /// <summary>The port.</summary>
+    public int Port { get; }
+
+    /// <summary>The address when <see cref="Host"/> is an IP literal, else null (resolved through DNS).</summary>
+    internal IPAddress? Address { get; }
+
+    /// <summary>Parses <c>host[:port]</c>, <c>[IPv6]:port</c>, <c>[IPv6]</c> or a bare IPv6 address.</summary>
+    /// <param name="text">The text to parse.</param>
+    /// <returns>The endpoint.</returns>
+    /// <exception cref="FormatException"><paramref name="text"/> is not a valid server.</exception>
+    public static StunServerEndpoint Parse(string text) =>
+        TryParse(text, out var server) ? server : throw new FormatException("'" + text + "' is not a STUN server; expected host[:port], [IPv6]:port or an IPv6 address.");
+
+    /// <summary>Parses like <see cref="Parse"/>, returning false instead of throwing.</summary>
+    /// <param name="text">The text to parse.</param>
+    /// <param name="server">The endpoint, when the text is valid.</param>
+    /// <returns>True when <paramref name="text"/> is valid.</returns>
+    public static bool TryParse(string? text, [NotNullWhen(true)] out StunServerEndpoint? server) =>
+        TryParse(text, DefaultPort, out server);
+
+    /// <summary>Parses like <see cref="TryParse(string?, out StunServerEndpoint?)"/> with another default port (the port mapper's HTTP server uses 80).</summary>
+    internal static bool TryParse(string? text, int defaultPort, [NotNullWhen(true)] out StunServerEndpoint? server)
+    {
+        server = null;
+        if (string.IsNullOrWhiteSpace(text) || text.Trim().Length != text.Length)
+        {
+            return false;
+        }
+
+        string host;
+        int port = defaultPort;
+        if (text[0] == '[')
+        {
+            int close = text.IndexOf(']', StringComparison.Ordinal);
+            if (close < 0)
+            {
+                return false;
+            }
+
+            host = text[1..close];
+            string rest = text[(close + 1)..];
+            if (rest.Length > 0 && (rest[0] != ':' || !TryParsePort(rest[1..], out port)))
+            {
+                return false;
+            }
+
+            if (!IPAddress.TryParse(host, out var bracketed) || bracketed.AddressFamily != AddressFamily.InterNetworkV6)
+            {
+                return false;
+            }
+        }
+        else if (text.IndexOf(':', StringComparison.Ordinal) is int colon && colon >= 0 && text.IndexOf(':', colon + 1) < 0)
+        {
+            host = text[..colon];
+            if (!TryParsePort(text[(colon + 1)..], out port))
+            {
+                return false;
+            }
+        }
+        else
+        {
+            // No colon, or several: a name, an IPv4 address, or a bare IPv6 address.
+            host = text;
+        }
+
+        if (!IsValidHost(host, out var address))
+        {
+            return false;
+        }
+
+        server = new StunServerEndpoint(host, port, address);
+        return true;
+    }
+
+    /// <summary><c>host:port</c>, or <c>[IPv6]:port</c>.</summary>
+    /// <returns>Text that <see cref="Parse"/> reads back to the same endpoint.</returns>
+    public override string ToString() =>
+        (Address?.AddressFamily == AddressFamily.InterNetworkV6 ? "[" + Host + "]" : Host) + ":" + Port.ToString(CultureInfo.InvariantCulture);
+
+    private StunServerEndpoint(string host, int port, IPAddress? address)
+    {
+        Host = host;
+        Port = port;
+        Address = address;
+    }
+
+    private static bool TryParsePort(string text, out int port) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port is >= 1 and <= IPEndPoint.MaxPort;
+
+    private static bool IsValidHost(string host, out IPAddress? address)
+    {
+        address = null;
+        if (host.Length == 0 || host.AsSpan().IndexOfAny('[', ']') >= 0)
+        {
+            return false;
+        }
+
+        if (host.Contains(':', StringComparison.Ordinal))
+        {
+            if (IPAddress.TryParse(host, out var v6) && v6.AddressFamily == AddressFamily.InterNetworkV6)
+            {
+                address = v6;
+                return true;
+            }
+
+            return false;
+        }
+
+        switch (Uri.CheckHostName(host))
+        {
+            case UriHostNameType.IPv4:
+                // Uri accepts forms such as "1" or "0x7f.1"; only dotted quads count as addresses here.
+                if (IPAddress.TryParse(host, out var v4) && host.Count(c => c == '.') == 3)
+                {
+                    address = v4;
+                    return true;
+                }
+
+                return false;
+            case UriHostNameType.Dns:
+                return !LooksNumeric(host);
+            default:
+                return false;
+        }
+    }
+
+    // "1.2.3" or "300.1.1.1" are not IPv4 addresses and should not go to DNS as names either.
+    private static bool LooksNumeric(string host) => host.All(c => char.IsAsciiDigit(c) || c == '.');
+}

@@ -1,0 +1,218 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using NatMap.Cli;
+using NatMap.Mapping;
+
+namespace NatMap.Tests.Cli;
+
+public sealed class CliParsingTests
+{
+    [Fact]
+    public void Parse_MinimalTcp_GivesOriginalDefaults()
+    {
+        var (options, mapper) = Parse("-s", "203.0.113.2", "-h", "203.0.113.2");
+
+        Assert.Equal(MappingProtocol.Tcp, mapper.Protocol);
+        Assert.Equal(AddressFamily.InterNetwork, mapper.AddressFamily);
+        Assert.Equal(PortSpec.Any, mapper.Port);
+        Assert.Null(mapper.KeepAliveInterval);
+        Assert.Equal(10, mapper.UdpCheckCycle);
+        Assert.Equal(["203.0.113.2"], mapper.StunServers);
+        Assert.Equal("203.0.113.2", mapper.HttpServer);
+        Assert.Null(mapper.BindAddress);
+        Assert.Null(mapper.BindInterface);
+        Assert.Null(mapper.FirewallMark);
+        Assert.Null(mapper.ForwardTarget);
+        Assert.Equal(TimeSpan.FromSeconds(300), mapper.ForwardIdleTimeout);
+        Assert.False(options.Detach);
+        Assert.False(options.Json);
+        Assert.Null(options.Script);
+        Assert.Equal(LogLevel.Information, options.LogLevel);
+    }
+
+    [Theory]
+    [InlineData(new[] { "-4" }, AddressFamily.InterNetwork)]
+    [InlineData(new[] { "-6" }, AddressFamily.InterNetworkV6)]
+    public void Parse_FamilyFlag_SetsAddressFamily(string[] flag, AddressFamily expected)
+    {
+        var (_, mapper) = Parse([.. flag, "-u", "-s", "stun.example"]);
+        Assert.Equal(expected, mapper.AddressFamily);
+    }
+
+    [Fact]
+    public void Parse_UdpFlag_NeedsNoHttpServer()
+    {
+        var (_, mapper) = Parse("-u", "-s", "203.0.113.2");
+        Assert.Equal(MappingProtocol.Udp, mapper.Protocol);
+        Assert.Null(mapper.HttpServer);
+    }
+
+    [Fact]
+    public void Parse_BundledShortFlags_AreSplitLikeGetopt()
+    {
+        var (options, mapper) = Parse("-6ud", "-s", "[2001:db8::2]:3478");
+        Assert.Equal(AddressFamily.InterNetworkV6, mapper.AddressFamily);
+        Assert.Equal(MappingProtocol.Udp, mapper.Protocol);
+        Assert.True(options.Detach);
+    }
+
+    [Fact]
+    public void Parse_ValueAttachedToShortOption_IsAccepted()
+    {
+        var (_, mapper) = Parse("-u", "-s203.0.113.2:3479", "-b5555-5560");
+        Assert.Equal(["203.0.113.2:3479"], mapper.StunServers);
+        Assert.Equal(PortSpec.Range(5555, 5560, random: false), mapper.Port);
+    }
+
+    [Fact]
+    public void Parse_RepeatedStunOption_KeepsAllInOrder()
+    {
+        var (_, mapper) = Parse("-u", "-s", "203.0.113.2", "-s", "203.0.113.3:3479", "-s", "[2001:db8::1]:3478", "-s", "2001:db8::2");
+        Assert.Equal(["203.0.113.2", "203.0.113.3:3479", "[2001:db8::1]:3478", "2001:db8::2"], mapper.StunServers);
+    }
+
+    [Fact]
+    public void Parse_InterfaceName_SetsBindInterface()
+    {
+        var (_, mapper) = Parse("-u", "-s", "a", "-i", "eth0");
+        Assert.Equal("eth0", mapper.BindInterface);
+        Assert.Null(mapper.BindAddress);
+    }
+
+    [Theory]
+    [InlineData("-4", "192.0.2.2")]
+    [InlineData("-6", "2001:db8::2")]
+    public void Parse_InterfaceAddress_SetsBindAddress(string family, string address)
+    {
+        var (_, mapper) = Parse(family, "-u", "-s", "a", "-i", address);
+        Assert.Equal(IPAddress.Parse(address), mapper.BindAddress);
+        Assert.Null(mapper.BindInterface);
+    }
+
+    [Theory]
+    [InlineData("15", 15)]
+    [InlineData("1", 1)]
+    public void Parse_KeepAlive_SetsInterval(string text, int seconds)
+    {
+        var (_, mapper) = Parse("-u", "-s", "a", "-k", text);
+        Assert.Equal(TimeSpan.FromSeconds(seconds), mapper.KeepAliveInterval);
+    }
+
+    [Fact]
+    public void Parse_KeepAliveZero_KeepsDefaultAsOriginal()
+    {
+        var (_, mapper) = Parse("-u", "-s", "a", "-k", "0");
+        Assert.Null(mapper.KeepAliveInterval);
+    }
+
+    [Fact]
+    public void Parse_CheckCycle_SetsCycle()
+    {
+        Assert.Equal(4, Parse("-u", "-s", "a", "-c", "4").Mapper.UdpCheckCycle);
+        Assert.Equal(10, Parse("-u", "-s", "a", "-c", "0").Mapper.UdpCheckCycle);
+    }
+
+    [Fact]
+    public void Parse_HttpServerWithPort_IsPassedThrough()
+    {
+        Assert.Equal("example.org:8080", Parse("-s", "a", "-h", "example.org:8080").Mapper.HttpServer);
+    }
+
+    [Fact]
+    public void Parse_Script_IsKept()
+    {
+        Assert.Equal("/usr/local/bin/on-map", Parse("-u", "-s", "a", "-e", "/usr/local/bin/on-map").Options.Script);
+    }
+
+    [Theory]
+    [InlineData("0x1f", 31u)]
+    [InlineData("0X1F", 31u)]
+    [InlineData("31", 31u)]
+    [InlineData("037", 31u)]
+    [InlineData("0", 0u)]
+    [InlineData("0xffffffff", uint.MaxValue)]
+    [InlineData("037777777777", uint.MaxValue)]
+    public void Parse_Mark_ReadsHexDecimalAndOctal(string text, uint expected)
+    {
+        Assert.Equal(expected, Parse("-u", "-s", "a", "-f", text).Mapper.FirewallMark);
+    }
+
+    [Theory]
+    [InlineData("0", PortSpecKind.Any, 0, 0)]
+    [InlineData("5555", PortSpecKind.Fixed, 5555, 5555)]
+    [InlineData("5555-5560", PortSpecKind.Sequential, 5555, 5560)]
+    [InlineData("5555~5560", PortSpecKind.Random, 5555, 5560)]
+    public void Parse_BindPort_UsesPortSpec(string text, PortSpecKind kind, int first, int last)
+    {
+        var port = Parse("-u", "-s", "a", "-b", text).Mapper.Port;
+        Assert.Equal((kind, first, last), (port.Kind, port.First, port.Last));
+    }
+
+    [Fact]
+    public void Parse_ForwardOptions_AreMapped()
+    {
+        var (options, mapper) = Parse("-s", "a", "-h", "b", "-C", "bbr", "-T", "60", "-t", "192.0.2.9", "-p", "0");
+        Assert.Equal("bbr", mapper.CongestionControl);
+        Assert.Equal(TimeSpan.FromSeconds(60), mapper.ForwardIdleTimeout);
+        Assert.Equal("192.0.2.9", mapper.ForwardTarget);
+        Assert.Equal(0, mapper.ForwardPort);
+        Assert.Equal(0, options.ForwardPort);
+        Assert.Equal(8080, Parse("-s", "a", "-h", "b", "-t", "x", "-p", "8080").Mapper.ForwardPort);
+    }
+
+    [Fact]
+    public void Parse_ReuseWait_IsAcceptedForCompatibility()
+    {
+        Assert.Equal(3, Parse("-u", "-s", "a", "-w", "3").Options.PortReuseWait);
+    }
+
+    [Fact]
+    public void Parse_JsonAndVerbose_AreOurExtras()
+    {
+        var (options, _) = Parse("-u", "-s", "a", "--json", "-v");
+        Assert.True(options.Json);
+        Assert.Equal(LogLevel.Debug, options.LogLevel);
+        Assert.Equal(LogLevel.Debug, Parse("-u", "-s", "a", "--verbose").Options.LogLevel);
+    }
+
+    [Fact]
+    public void Parse_DashH_IsTheHttpServerNotHelp()
+    {
+        var command = new NatMapCommand((_, _) => Task.FromResult(0));
+        var result = command.Root.Parse(["-s", "a", "-h", "203.0.113.2"]);
+        Assert.Empty(result.Errors);
+        Assert.Equal("203.0.113.2", result.GetValue(command.Http));
+        Assert.Same(command.Root, result.CommandResult.Command);
+    }
+
+    [Fact]
+    public void Parse_SubcommandAddedToRoot_GetsItsOwnOptionsAndHelp()
+    {
+        // What the `check` subcommand will do with one line in NatMapCommand's constructor.
+        var command = new NatMapCommand((_, _) => Task.FromResult(0));
+        var sub = new System.CommandLine.Command("probe");
+        var server = new System.CommandLine.Option<string>("-s");
+        sub.Options.Add(server);
+        command.Root.Subcommands.Add(sub);
+
+        var run = command.Root.Parse(["probe", "-s", "203.0.113.2"]);
+        Assert.Empty(run.Errors);
+        Assert.Same(sub, run.CommandResult.Command);
+        Assert.Equal("203.0.113.2", run.GetValue(server));
+
+        var help = command.Root.Parse(["probe", "--help"]);
+        Assert.Empty(help.Errors);
+        Assert.IsType<System.CommandLine.Help.HelpAction>(help.Action);
+    }
+
+    private static (CliOptions Options, PortMapperOptions Mapper) Parse(params string[] args)
+    {
+        var command = new NatMapCommand((_, _) => Task.FromResult(0));
+        var result = command.Root.Parse(args);
+        Assert.Empty(result.Errors);
+        Assert.True(command.TryGetOptions(result, out var options, out var error), error);
+        var mapper = NatMap.Cli.Cli.ToMapperOptions(options);
+        return (options, mapper);
+    }
+}

@@ -1,0 +1,117 @@
+using NatMap.Cli;
+using NatMap.Mapping;
+
+namespace NatMap.Tests.Cli;
+
+public sealed class CliUsageTests
+{
+    [Theory]
+    [InlineData("", "a STUN server is required")]
+    [InlineData("-u -s", "option -s needs a value")]
+    [InlineData("-s 203.0.113.2", "TCP mode needs an HTTP server")]
+    [InlineData("-s 203.0.113.2 -h", "option -h needs a value")]
+    [InlineData("-u -s a -t 192.0.2.9", "option -t needs -p")]
+    [InlineData("-u -s a -p 80", "option -p needs -t")]
+    [InlineData("-u -s a -b 65536", "port 65536 is out of range")]
+    [InlineData("-u -s a -b 5000-65536", "port 65536 is out of range")]
+    [InlineData("-u -s a -t x -p 65536", "option -p: port 65536 is out of range")]
+    [InlineData("-u -s a:70000", "option -s: port '70000'")]
+    [InlineData("-s a -h b:0", "option -h: port '0'")]
+    [InlineData("-u -s a -b 6000-5000", "reversed")]
+    [InlineData("-u -s a -b 6000~5000", "reversed")]
+    [InlineData("-u -s a -b x", "option -b: 'x' is not a port number")]
+    [InlineData("-u -s a -k abc", "option -k: 'abc' is not a number of seconds")]
+    [InlineData("-u -s a -k 1.5", "option -k: '1.5' is not a number of seconds")]
+    [InlineData("-u -s a -k -5", "option -k: '-5' is not a number of seconds")]
+    [InlineData("-u -s a -k 99999999999", "option -k: 99999999999 is too large")]
+    [InlineData("-u -s a -c x", "option -c: 'x' is not a count")]
+    [InlineData("-u -s a -T soon", "option -T: 'soon' is not a number of seconds")]
+    [InlineData("-u -s a -w x", "option -w: 'x' is not a number of seconds")]
+    [InlineData("-u -s a -x", "unknown option '-x'")]
+    [InlineData("-u -s a --bogus", "unknown option '--bogus'")]
+    [InlineData("-u -s a -?", "unknown option '-?'")]
+    [InlineData("-u -s a extra", "unexpected argument 'extra'")]
+    [InlineData("-4 -6 -u -s a", "options -4 and -6 exclude each other")]
+    [InlineData("-u -s a -f 0xZZ", "option -f: '0xZZ' is not a mark")]
+    [InlineData("-u -s a -f 08", "option -f: '08' is not a mark")]
+    [InlineData("-u -s a -f 0x100000000", "option -f: '0x100000000' is not a mark")]
+    [InlineData("-u -s a -f -1", "option -f: '-1' is not a mark")]
+    [InlineData("-u -s a -k 1 -k 2", "option -k is given more than once")]
+    [InlineData("-u -s a -i 2001:db8::1", "option -i: 2001:db8::1 is an IPv6 address but the mapping is IPv4")]
+    [InlineData("-6 -u -s a -i 192.0.2.2", "option -i: 192.0.2.2 is an IPv4 address but the mapping is IPv6")]
+    [InlineData("-u -s [2001:db8::1", "option -s: '[2001:db8::1' has '[' without ']'")]
+    [InlineData("-u -s 1:2:3", "option -s: '1:2:3' is not an IPv6 address")]
+    [InlineData("-u -s a:", "option -s: 'a:' ends with ':'")]
+    public async Task Run_BadCommandLine_ExitsTwoWithOneLineAndHint(string commandLine, string expected)
+    {
+        var args = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var (exitCode, stdout, stderr, mapperCreated) = await RunAsync(args);
+
+        Assert.Equal(2, exitCode);
+        Assert.False(mapperCreated);
+        Assert.Equal("", stdout);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("natmap: ", lines[0], StringComparison.Ordinal);
+        Assert.Contains(expected, lines[0], StringComparison.Ordinal);
+        Assert.Equal("Try 'natmap --help'.", lines[1]);
+    }
+
+    [Theory]
+    [InlineData("-u -s a -i averyveryverylongname", "interface name 'averyveryverylongname' is invalid")]
+    [InlineData("-s a -h b -C b/r", "congestion control algorithm 'b/r' is invalid")]
+    public async Task Run_OptionsRejectedByMapperValidation_ExitTwoWithOneLine(string commandLine, string expected)
+    {
+        var (exitCode, _, stderr, mapperCreated) = await RunAsync(commandLine.Split(' '));
+
+        Assert.Equal(2, exitCode);
+        Assert.False(mapperCreated);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.Contains(expected, lines[0], StringComparison.Ordinal);
+        Assert.Equal("Try 'natmap --help'.", lines[1]);
+    }
+
+    [Fact]
+    public async Task Run_Help_PrintsOptionsAndExitsZero()
+    {
+        var (exitCode, stdout, stderr, mapperCreated) = await RunAsync(["--help"]);
+
+        Assert.Equal(0, exitCode);
+        Assert.False(mapperCreated);
+        Assert.Equal("", stderr);
+        foreach (var option in new[] { "-4", "-6", "-u", "-d", "-i <interface|ip>", "-k <seconds>", "-c <count>", "-s <addr[:port]>", "-h <addr[:port]>", "-e <path>", "-f <mark>", "-b <port[-port|~port]>", "-C <algo>", "-T <seconds>", "-t <addr>", "-p <port>", "--json", "-v, --verbose", "--help", "--version" })
+        {
+            Assert.Contains(option, stdout, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("-?", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_Version_PrintsVersionAndExitsZero()
+    {
+        var (exitCode, stdout, _, _) = await RunAsync(["--version"]);
+        // In-process the version is the entry assembly's (the test host); the process test checks natmap's own.
+        Assert.Equal(0, exitCode);
+        Assert.Matches(@"^\d+\.\d+\.\d+", stdout);
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr, bool MapperCreated)> RunAsync(string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        bool created = false;
+        var context = new CliContext(
+            stdout,
+            stderr,
+            (_, _) =>
+            {
+                created = true;
+                return new FakePortMapper();
+            },
+            (_, _) => throw new InvalidOperationException("must not detach"));
+        int exitCode = await NatMap.Cli.Cli.RunAsync(args, context, TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        return (exitCode, stdout.ToString(), stderr.ToString(), created);
+    }
+}

@@ -1,0 +1,239 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using NatMap.Diagnostics;
+using NatMap.Discovery;
+using NatMap.Stun;
+
+namespace NatMap.Tests.Discovery;
+
+/// <summary>The driver over real loopback sockets against <see cref="LoopbackStunServer"/>: no NAT, so "open".</summary>
+public sealed class NatDiscoveryClientTests
+{
+    private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(30);
+
+    private static NatDiscoveryOptions Options(params IPEndPoint[] servers)
+    {
+        var options = new NatDiscoveryOptions { TestTcp = false, RequestTimeout = TimeSpan.FromMilliseconds(800) };
+        foreach (var server in servers)
+        {
+            options.Servers.Add(new StunServerEndpoint(server.Address.ToString(), server.Port));
+        }
+
+        return options;
+    }
+
+    [Fact]
+    public async Task RunAsync_Rfc5780ServerWithoutNat_OpenAndEndpointIndependentFiltering()
+    {
+        await using var server = LoopbackStunServer.Start(LoopbackStunMode.Rfc5780);
+
+        var report = await new NatDiscoveryClient(Options(server.Primary)).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
+
+        var udp = Assert.IsType<NatDiscoveryResult>(report.Udp);
+        Assert.True(report.AnyServerAnswered);
+        Assert.Equal(NatBehavior.Direct, udp.Mapping);
+        Assert.Equal(NatBehavior.EndpointIndependent, udp.Filtering);
+        Assert.Equal(NatType.Open, udp.NatType);
+        Assert.Equal(udp.LocalEndPoint, udp.PublicEndPoint);
+        Assert.Equal(IPAddress.Loopback, udp.LocalEndPoint.Address);
+        Assert.Equal(server.Other, udp.OtherAddress);
+        Assert.Null(report.Tcp);
+        Assert.Null(report.Lifetime);
+    }
+
+    [Fact]
+    public async Task RunAsync_LocalPortGiven_EveryRequestLeavesFromThatPort()
+    {
+        await using var server = LoopbackStunServer.Start(LoopbackStunMode.Rfc5780);
+        int port = FreeUdpPort();
+        var options = Options(server.Primary);
+        options.LocalPort = port;
+
+        var report = await new NatDiscoveryClient(options).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
+
+        Assert.Equal(port, report.Udp!.LocalEndPoint.Port);
+        Assert.NotEmpty(server.Requests);
+        Assert.All(server.Requests, r => Assert.Equal(port, r.From.Port));
+    }
+
+    [Fact]
+    public async Task RunAsync_ServerIgnoresChangeRequest_FilteringUnsupportedNotEndpointIndependent()
+    {
+        await using var server = LoopbackStunServer.Start(LoopbackStunMode.IgnoresChangeRequest);
+
+        var report = await new NatDiscoveryClient(Options(server.Primary)).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
+
+        Assert.Equal(NatBehavior.UnsupportedServer, report.Udp!.Filtering);
+        Assert.Equal(NatBehavior.Direct, report.Udp.Mapping);
+    }
+
+    [Fact]
+    public async Task RunAsync_ServerAnswers420_FilteringUnsupported()
+    {
+        await using var server = LoopbackStunServer.Start(LoopbackStunMode.RejectsChangeRequest);
+
+        var report = await new NatDiscoveryClient(Options(server.Primary)).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
+
+        Assert.Equal(NatBehavior.UnsupportedServer, report.Udp!.Filtering);
+        Assert.Contains(report.Udp.Notes, n => n.Contains("420", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RunAsync_FirstServerHasNoOtherAddress_SecondServerUsed()
+    {
+        await using var plain = LoopbackStunServer.Start(LoopbackStunMode.NoOtherAddress);
+        await using var full = LoopbackStunServer.Start(LoopbackStunMode.Rfc5780);
+
+        var report = await new NatDiscoveryClient(Options(plain.Primary, full.Primary)).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
+
+        Assert.Equal(full.Primary, report.Udp!.Server);
+        Assert.Equal(NatBehavior.EndpointIndependent, report.Udp.Filtering);
+        Assert.NotEmpty(plain.Requests);
+    }
+
+    [Fact]
+    public async Task RunAsync_OnlyServerHasNoOtherAddress_ReportsUnsupportedServer()
+    {
+        await using var plain = LoopbackStunServer.Start(LoopbackStunMode.NoOtherAddress);
+
+        var report = await new NatDiscoveryClient(Options(plain.Primary)).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
+
+        Assert.True(report.AnyServerAnswered);
+        Assert.Equal(NatBehavior.UnsupportedServer, report.Udp!.Filtering);
+        Assert.Null(report.Udp.OtherAddress);
+    }
+
+    [Fact]
+    public async Task RunAsync_SilentServer_NoServerAnswered()
+    {
+        await using var silent = LoopbackStunServer.Start(LoopbackStunMode.Silent);
+        var options = Options(silent.Primary);
+        options.RequestTimeout = TimeSpan.FromMilliseconds(600);
+
+        var report = await new NatDiscoveryClient(options).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
+
+        Assert.False(report.AnyServerAnswered);
+        Assert.Null(report.Udp!.PublicEndPoint);
+        Assert.True(silent.Requests.Count >= 2, "the request should have been retransmitted");
+    }
+
+    [Fact]
+    public async Task RunAsync_Hairpinning_LoopbackDeliversProbe()
+    {
+        await using var server = LoopbackStunServer.Start(LoopbackStunMode.Rfc5780);
+        var options = Options(server.Primary);
+        options.TestHairpinning = true;
+
+        var report = await new NatDiscoveryClient(options).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
+
+        Assert.True(report.Udp!.Hairpinning);
+    }
+
+    [Fact]
+    public async Task RunAsync_Lifetime_ServerHonoursResponsePort_SurvivesEveryProbe()
+    {
+        await using var server = LoopbackStunServer.Start(LoopbackStunMode.Rfc5780);
+        var options = Options(server.Primary);
+        options.EstimateLifetime = true;
+        options.MaxLifetimeProbe = TimeSpan.FromSeconds(2);
+
+        var report = await new NatDiscoveryClient(options).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
+
+        var lifetime = Assert.IsType<BindingLifetimeEstimate>(report.Lifetime);
+        Assert.True(lifetime.Measured, lifetime.Reason);
+        Assert.Equal(TimeSpan.FromSeconds(2), lifetime.Survived);
+        Assert.Null(lifetime.Expired);
+        Assert.Equal(TimeSpan.FromSeconds(1), lifetime.RecommendedKeepAlive);
+    }
+
+    [Fact]
+    public async Task RunAsync_Lifetime_ServerIgnoresResponsePort_NotMeasured()
+    {
+        await using var server = LoopbackStunServer.Start(LoopbackStunMode.IgnoresResponsePort);
+        var options = Options(server.Primary);
+        options.EstimateLifetime = true;
+        options.MaxLifetimeProbe = TimeSpan.FromSeconds(2);
+
+        var report = await new NatDiscoveryClient(options).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
+
+        var lifetime = Assert.IsType<BindingLifetimeEstimate>(report.Lifetime);
+        Assert.False(lifetime.Measured);
+        Assert.Null(lifetime.RecommendedKeepAlive);
+        Assert.Contains("RESPONSE-PORT", lifetime.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Constructor_NoServer_InvalidOptions()
+    {
+        var ex = Assert.Throws<NatMapException>(() => new NatDiscoveryClient(new NatDiscoveryOptions()));
+        Assert.Equal(NatMapErrorKind.InvalidOptions, ex.Kind);
+    }
+
+    [Fact]
+    public void Constructor_NeitherUdpNorTcp_InvalidOptions()
+    {
+        var options = Options(IPEndPoint.Parse("127.0.0.1:3478"));
+        options.TestUdp = false;
+
+        var ex = Assert.Throws<NatMapException>(() => new NatDiscoveryClient(options));
+        Assert.Equal(NatMapErrorKind.InvalidOptions, ex.Kind);
+    }
+
+    [Fact]
+    public async Task RunAsync_ServerOfOtherFamilyOnly_ResolutionFailed()
+    {
+        var options = Options(IPEndPoint.Parse("[::1]:3478"));
+        options.AddressFamily = AddressFamily.InterNetwork;
+
+        var ex = await Assert.ThrowsAsync<NatMapException>(() => new NatDiscoveryClient(options).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken));
+        Assert.Equal(NatMapErrorKind.ResolutionFailed, ex.Kind);
+    }
+
+    [Fact]
+    public async Task RunAsync_Logs_DiscoveryEventIdsInRange()
+    {
+        await using var server = LoopbackStunServer.Start(LoopbackStunMode.Rfc5780);
+        var logs = new RecordingLogs();
+
+        await new NatDiscoveryClient(Options(server.Primary), logs).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
+
+        var ids = logs.Entries.Select(e => e.Id).ToList();
+        Assert.Contains(5000, ids);
+        Assert.Contains(5001, ids);
+        Assert.Contains(5002, ids);
+        Assert.Contains(5003, ids);
+        Assert.All(ids, id => Assert.InRange(id, 5000, 5999));
+        Assert.Equal(LogLevel.Information, logs.Entries.First(e => e.Id == 5003).Level);
+    }
+
+    private sealed class RecordingLogs : ILoggerFactory, ILogger
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<(int Id, LogLevel Level)> Entries { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public void AddProvider(ILoggerProvider provider)
+        {
+        }
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Enqueue((eventId.Id, logLevel));
+
+        public void Dispose()
+        {
+        }
+    }
+
+    internal static int FreeUdpPort()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        probe.Bind(new IPEndPoint(IPAddress.Any, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+}

@@ -1,0 +1,14 @@
+namespace NatMap.Tests.Infrastructure;
+
+/// <summary>The three network namespaces of the testbed.</summary>
+internal enum TestbedNode
+{
+    /// <summary>Behind the NAT: where natmap and the services it maps run.</summary>
+    Lan,
+
+    /// <summary>The NAT router (nftables).</summary>
+    Router,
+
+    /// <summary>The internet side: coturn, nginx, peers.</summary>
+    Wan,
+}

@@ -1,0 +1,124 @@
+using System.Net;
+using System.Net.Sockets;
+using NatMap.Mapping;
+using NatMap.Tests.Mapping.Fakes;
+
+namespace NatMap.Tests.Mapping;
+
+public sealed class UdpPortMapperTests
+{
+    private static readonly TimeSpan Timeout = MapperHarness.Timeout;
+
+    private static PortMapperOptions Options(FakeStunServer stun, IPAddress? bindAddress, PortSpec port) => new()
+    {
+        Protocol = MappingProtocol.Udp,
+        BindAddress = bindAddress,
+        Port = port,
+        StunServers = { stun.Text },
+        KeepAliveInterval = TimeSpan.FromMilliseconds(50),
+        RetryDelay = TimeSpan.FromMilliseconds(20),
+        MaxRetryDelay = TimeSpan.FromMilliseconds(100),
+    };
+
+    [Fact]
+    public async Task WatchAsync_FirstCheck_ReportsMappingWithBoundEndPoint()
+    {
+        await using var stun = new FakeStunServer(MapperHarness.Nat(500));
+        await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Any));
+        await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
+
+        var first = await MapperHarness.NextAsync(events);
+
+        var source = await stun.Requests.ReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        Assert.Equal(MappingProtocol.Udp, first.Protocol);
+        Assert.Equal(source, first.PrivateEndPoint);
+        Assert.Equal(new IPEndPoint(IPAddress.Parse("203.0.113.7"), source.Port + 500), first.PublicEndPoint);
+    }
+
+    [Fact]
+    public async Task WatchAsync_BoundToWildcard_ReportsTheSourceAddressTowardsTheServer()
+    {
+        int port = MapperHarness.FreeRange(1);
+        await using var stun = new FakeStunServer(MapperHarness.Nat(500));
+        await using var mapper = MapperHarness.Create(Options(stun, null, PortSpec.Fixed(port)));
+        await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
+
+        var first = await MapperHarness.NextAsync(events);
+
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, port), first.PrivateEndPoint);
+    }
+
+    [Fact]
+    public async Task WatchAsync_PublicEndPointChanges_ReportsOnceAndNotWhileUnchanged()
+    {
+        await using var stun = new FakeStunServer(MapperHarness.Nat(500));
+        await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Any));
+        await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
+        var first = await MapperHarness.NextAsync(events);
+
+        for (int i = 0; i < 4; i++)
+        {
+            await stun.Requests.ReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Same(first, mapper.Current);
+
+        stun.Map = MapperHarness.Nat(700, "198.51.100.9");
+        var second = await MapperHarness.NextAsync(events);
+
+        Assert.Equal(new IPEndPoint(IPAddress.Parse("198.51.100.9"), first.PrivateEndPoint.Port + 700), second.PublicEndPoint);
+        Assert.Equal(first.PrivateEndPoint, second.PrivateEndPoint);
+        Assert.Equal(first.PublicEndPoint, second.PreviousPublicEndPoint);
+    }
+
+    [Fact]
+    public async Task WatchAsync_StunServerSilent_KeepsTheSocketAndReportsWhenItAnswers()
+    {
+        await using var stun = new FakeStunServer(MapperHarness.Nat(500)) { Answering = false };
+        await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Any));
+        await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
+        var next = events.MoveNextAsync().AsTask();
+
+        var firstTry = await stun.Dropped.ReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        var secondTry = await stun.Dropped.ReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        stun.Answering = true;
+
+        Assert.True(await next.WaitAsync(Timeout, TestContext.Current.CancellationToken));
+        Assert.Equal(firstTry, secondTry);
+        Assert.Equal(firstTry, events.Current.PrivateEndPoint);
+    }
+
+    [Fact]
+    public async Task WatchAsync_Cancelled_EndsStreamWithoutError()
+    {
+        await using var stun = new FakeStunServer(MapperHarness.Nat(500));
+        await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Any));
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        int count = 0;
+
+        await foreach (var change in mapper.WatchAsync(cts.Token).WithCancellation(TestContext.Current.CancellationToken))
+        {
+            count++;
+            await cts.CancelAsync();
+        }
+
+        Assert.Equal(1, count);
+    }
+
+    [Fact]
+    public async Task WatchAsync_FirstPortsOfRangeTaken_BindsTheNextFree()
+    {
+        int first = MapperHarness.FreeRange(3);
+        using var holder1 = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        holder1.Bind(new IPEndPoint(IPAddress.Loopback, first));
+        using var holder2 = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        holder2.Bind(new IPEndPoint(IPAddress.Loopback, first + 1));
+        await using var stun = new FakeStunServer(MapperHarness.Nat(500));
+        await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Range(first, first + 2, random: false)));
+        await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
+
+        var mapping = await MapperHarness.NextAsync(events);
+
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, first + 2), mapping.PrivateEndPoint);
+    }
+}

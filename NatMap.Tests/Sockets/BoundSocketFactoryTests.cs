@@ -1,0 +1,61 @@
+using System.Net;
+using System.Net.Sockets;
+using NatMap.Sockets.Internal;
+
+namespace NatMap.Tests.Sockets;
+
+public sealed class BoundSocketFactoryTests
+{
+    [Fact]
+    public void Create_UnknownInterface_WarnsOnceAndStillGivesUsableSocket()
+    {
+        var logger = new ListLogger();
+        var factory = new BoundSocketFactory(new SocketSettings("nmnosuch0", null, null), logger);
+
+        using var first = factory.Create(AddressFamily.InterNetwork, ProtocolType.Udp, shareLocalPort: false);
+        using var second = factory.Create(AddressFamily.InterNetwork, ProtocolType.Udp, shareLocalPort: false);
+        first.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+
+        var warning = Assert.Single(logger.Entries, e => e.Id.Id == 4001);
+        Assert.Contains("nmnosuch0", warning.Message, StringComparison.Ordinal);
+        Assert.NotEqual(0, ((IPEndPoint)first.LocalEndPoint!).Port);
+    }
+
+    [Fact]
+    public void Create_UnknownCongestionControl_WarnsAndStillGivesSocket()
+    {
+        var logger = new ListLogger();
+        var factory = new BoundSocketFactory(new SocketSettings(null, null, "nmnosuchcc"), logger);
+
+        using var socket = factory.Create(AddressFamily.InterNetwork, ProtocolType.Tcp, shareLocalPort: true);
+
+        Assert.Single(logger.Entries, e => e.Id.Id == 4003);
+        Assert.Equal(SocketType.Stream, socket.SocketType);
+    }
+
+    [Fact]
+    public void Create_ShareLocalPort_TwoSocketsBindOnePort()
+    {
+        var factory = new BoundSocketFactory(new SocketSettings(null, null, null), new ListLogger());
+        using var first = factory.Create(AddressFamily.InterNetwork, ProtocolType.Tcp, shareLocalPort: true);
+        first.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var local = (IPEndPoint)first.LocalEndPoint!;
+        using var second = factory.Create(AddressFamily.InterNetwork, ProtocolType.Tcp, shareLocalPort: true);
+
+        Assert.True(BoundSocketFactory.TryBind(second, local, out var error), error.ToString());
+    }
+
+    [Fact]
+    public void Create_LoopbackInterface_BindsToDevice()
+    {
+        var logger = new ListLogger();
+        var factory = new BoundSocketFactory(new SocketSettings("lo", null, null), logger);
+
+        using var socket = factory.Create(AddressFamily.InterNetwork, ProtocolType.Udp, shareLocalPort: false);
+
+        Span<byte> name = stackalloc byte[16];
+        int length = socket.GetRawSocketOption(1, 25, name);
+        Assert.Equal("lo", System.Text.Encoding.ASCII.GetString(name[..length]).TrimEnd('\0'));
+        Assert.Empty(logger.Entries);
+    }
+}

@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Small network peers for the testbed, to show what the NAT does to a flow.
+
+  testbed-peer.py echo udp|tcp ADDR PORT
+      Binds ADDR:PORT, prints `listening ADDR PORT` (flushed) so a caller can wait for
+      readiness, then answers every datagram, or every TCP connection before closing it, with
+      `PEER-ADDR PEER-PORT` as seen here.
+  testbed-peer.py ask udp|tcp [--from PORT] ADDR PORT
+      Sends one datagram (or connects) from local port PORT (any when omitted) and prints the
+      answer line.
+  testbed-peer.py stun udp|tcp [--from PORT] ADDR PORT
+      Sends one STUN Binding request (RFC 8489) and prints the XOR-MAPPED-ADDRESS as
+      `ADDR PORT`.
+
+  testbed-peer.py hold udp|tcp PORT
+      Binds 0.0.0.0:PORT without SO_REUSEADDR or SO_REUSEPORT (a TCP socket is bound but
+      neither listening nor connected, so no other socket can share the port and /proc lists
+      no owner for it), prints `holding PORT` and waits until killed.
+
+ask and stun give up after 5 seconds with exit code 2.
+"""
+import ipaddress
+import os
+import signal
+import socket
+import struct
+import sys
+
+TIMEOUT = 5.0
+MAGIC = 0x2112A442
+
+
+def make_socket(proto, addr, local_port):
+    family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    kind = socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM
+    s = socket.socket(family, kind)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if local_port:
+        s.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", local_port))
+    s.settimeout(TIMEOUT)
+    return s
+
+
+def echo(proto, addr, port):
+    family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    kind = socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM
+    with socket.socket(family, kind) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((addr, port))
+        if kind == socket.SOCK_STREAM:
+            s.listen(16)
+        print(f"listening {addr} {s.getsockname()[1]}", flush=True)
+        while True:
+            if kind == socket.SOCK_DGRAM:
+                _, peer = s.recvfrom(2048)
+                s.sendto(f"{peer[0]} {peer[1]}\n".encode(), peer)
+            else:
+                conn, peer = s.accept()
+                with conn:
+                    conn.sendall(f"{peer[0]} {peer[1]}\n".encode())
+            print(f"answered {peer[0]} {peer[1]}", flush=True)
+
+
+def recv_exact(s, n):
+    data = b""
+    while len(data) < n:
+        chunk = s.recv(n - len(data))
+        if not chunk:
+            raise ConnectionError("connection closed early")
+        data += chunk
+    return data
+
+
+def ask(proto, addr, port, local_port):
+    with make_socket(proto, addr, local_port) as s:
+        if proto == "udp":
+            s.sendto(b"?", (addr, port))
+            data, _ = s.recvfrom(2048)
+        else:
+            s.connect((addr, port))
+            data = s.makefile("rb").readline()
+    print(data.decode().strip(), flush=True)
+
+
+def stun(proto, addr, port, local_port):
+    tid = os.urandom(12)
+    request = struct.pack("!HHI", 0x0001, 0, MAGIC) + tid
+    with make_socket(proto, addr, local_port) as s:
+        if proto == "udp":
+            s.sendto(request, (addr, port))
+            data, _ = s.recvfrom(2048)
+        else:
+            s.connect((addr, port))
+            s.sendall(request)
+            header = recv_exact(s, 20)
+            data = header + recv_exact(s, struct.unpack("!H", header[2:4])[0])
+    kind, length, magic = struct.unpack("!HHI", data[:8])
+    if kind != 0x0101 or magic != MAGIC or data[8:20] != tid:
+        sys.exit(f"not a Binding success response for our request (type {kind:#06x})")
+    pos = 20
+    while pos + 4 <= 20 + length:
+        atype, alen = struct.unpack("!HH", data[pos:pos + 4])
+        value = data[pos + 4:pos + 4 + alen]
+        if atype == 0x0020:  # XOR-MAPPED-ADDRESS, RFC 8489 section 14.2
+            family = value[1]
+            xport = struct.unpack("!H", value[2:4])[0] ^ (MAGIC >> 16)
+            key = struct.pack("!I", MAGIC) + tid
+            raw = bytes(b ^ key[i] for i, b in enumerate(value[4:4 + (4 if family == 1 else 16)]))
+            print(f"{ipaddress.ip_address(raw)} {xport}", flush=True)
+            return
+        pos += 4 + ((alen + 3) & ~3)
+    sys.exit("no XOR-MAPPED-ADDRESS in the response")
+
+
+def hold(proto, port):
+    kind = socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("0.0.0.0", port))
+        print(f"holding {port}", flush=True)
+        signal.pause()
+
+
+def main(argv):
+    if len(argv) == 3 and argv[0] == "hold" and argv[1] in ("udp", "tcp"):
+        hold(argv[1], int(argv[2]))
+        return 0
+    if len(argv) < 4 or argv[0] not in ("echo", "ask", "stun") or argv[1] not in ("udp", "tcp"):
+        sys.exit(__doc__)
+    mode, proto, rest = argv[0], argv[1], argv[2:]
+    local_port = 0
+    if rest[0] == "--from":
+        local_port, rest = int(rest[1]), rest[2:]
+    addr, port = rest[0], int(rest[1])
+    try:
+        if mode == "echo":
+            echo(proto, addr, port)
+        elif mode == "ask":
+            ask(proto, addr, port, local_port)
+        else:
+            stun(proto, addr, port, local_port)
+    except (socket.timeout, ConnectionError) as e:
+        print(f"testbed-peer.py: {mode} {proto} {addr} {port}: {e or 'timed out'}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,458 @@
+#!/usr/bin/env bash
+# A real NAT on one machine, for NatMap's end-to-end tests (needs root, iproute2, nftables,
+# conntrack; coturn and nginx-light for the servers).
+#
+#   [lan] 192.0.2.2/24      --- 192.0.2.1 [rtr] 203.0.113.1      --- 203.0.113.2, .3     [wan]
+#         2001:db8:1::2/64  --- 2001:db8:1::1   2001:db8:2::1/64 --- 2001:db8:2::2, ::3
+#         natmap, services      nftables NAT (IPv4 only),            coturn (STUN :3478),
+#                               plain IPv6 forwarding                nginx (HTTP :80)
+#
+# Usage:
+#   testbed.sh up ID [--nat fullcone|masquerade|symmetric] [--map PRIV:PUB,...] [--owner PID]
+#   testbed.sh down ID
+#   testbed.sh gc [--all]            remove testbeds whose owner process is gone (all with --all)
+#   testbed.sh nat ID MODE [--map PRIV:PUB,...]
+#   testbed.sh remap ID PRIV OLDPUB NEWPUB
+#   testbed.sh coturn ID start|stop|restart [single]
+#   testbed.sh nginx ID start|stop|restart
+#   testbed.sh exec ID lan|rtr|wan CMD...
+#   testbed.sh info ID
+#
+# ID is 1-8 characters [a-z0-9]. Namespaces are nmtb-ID-lan, nmtb-ID-rtr, nmtb-ID-wan. The veth
+# pairs are created directly inside the namespaces, so they never appear in the host namespace
+# and their names (lan0, rtr-lan, rtr-wan, wan0) cannot collide between runs. `up` prints the
+# names and addresses as NAME=VALUE lines. Only documentation addresses are ever configured, and
+# only inside these namespaces; nothing in the host namespace is changed.
+#
+# fullcone is endpoint-independent mapping and filtering with deterministic port translation
+# (default map 5555:45555,5556:45556, TCP and UDP alike; other source ports get `masquerade
+# random`); masquerade keeps the source port when free and filters per flow (port-restricted
+# cone); symmetric maps every new flow to a random port.
+set -euo pipefail
+shopt -s inherit_errexit
+
+PREFIX=nmtb
+STATE_ROOT=${NATMAP_TESTBED_STATE:-/run/natmap-testbed}
+DEFAULT_MAP=5555:45555,5556:45556
+
+LAN4=192.0.2.2 RTR_LAN4=192.0.2.1 RTR_WAN4=203.0.113.1 WAN4=203.0.113.2 WAN4B=203.0.113.3
+LAN6=2001:db8:1::2 RTR_LAN6=2001:db8:1::1 RTR_WAN6=2001:db8:2::1 WAN6=2001:db8:2::2 WAN6B=2001:db8:2::3
+
+die() { echo "testbed.sh: $*" >&2; exit 1; }
+
+need() {
+  local cmd
+  for cmd in "$@"; do
+    command -v "$cmd" >/dev/null 2>&1 || die "needs '$cmd' on PATH (sudo ./scripts/test.sh installs it)"
+  done
+}
+
+check_id() {
+  [[ ${1:-} =~ ^[a-z0-9]{1,8}$ ]] || die "bad testbed id '${1:-}': use 1-8 characters [a-z0-9]"
+}
+
+ns() { echo "$PREFIX-$ID-$1"; }
+state() { echo "$STATE_ROOT/$ID"; }
+in_ns() { local n; n=$(ns "$1"); shift; ip netns exec "$n" "$@"; }
+exists() { [ -e "/run/netns/$(ns "$1")" ]; }
+
+require_up() {
+  exists lan && exists rtr && exists wan || die "testbed '$ID' is not up (run: testbed.sh up $ID)"
+}
+
+# Polls for a readiness condition (a listening socket), never a fixed sleep.
+wait_until() {
+  local what=$1 deadline=$((SECONDS + 10)); shift
+  until "$@"; do
+    [ $SECONDS -lt $deadline ] || die "timed out waiting for $what"
+    sleep 0.05
+  done
+}
+
+listening() { # NS PROTO ADDR PORT
+  local n=$1 proto=$2 addr=$3 port=$4 flag
+  [ "$proto" = tcp ] && flag=-ltnH || flag=-lunH
+  [[ $addr == *:* ]] && addr="[$addr]"
+  in_ns "$n" ss $flag "src $addr and sport = :$port" 2>/dev/null | grep -q .
+}
+
+not_listening() { ! listening "$@"; }
+
+kill_ns_processes() { # NAME: TERM, then KILL what is left; processes keep a deleted netns alive
+  local n=$1 pids i
+  [ -e "/run/netns/$n" ] || return 0
+  pids=$(ip netns pids "$n" 2>/dev/null || true)
+  [ -n "$pids" ] || return 0
+  kill -TERM $pids 2>/dev/null || true
+  for i in $(seq 1 10); do
+    pids=$(ip netns pids "$n" 2>/dev/null || true)
+    [ -n "$pids" ] || return 0
+    sleep 0.05
+  done
+  kill -KILL $pids 2>/dev/null || true
+}
+
+down_id() {
+  local part n
+  for part in lan rtr wan; do
+    n=$(ns "$part")
+    kill_ns_processes "$n"
+    if [ -e "/run/netns/$n" ] && ! ip netns del "$n" && [ -e "/run/netns/$n" ]; then
+      die "could not delete namespace $n"
+    fi
+  done
+  rm -rf "$(state)"
+}
+
+parse_map() { # validates PRIV:PUB,... and prints nft map elements for out4 and in4
+  local map=$1 out="" in="" pair priv pub
+  [[ $map =~ ^[0-9]+:[0-9]+(,[0-9]+:[0-9]+)*$ ]] || die "bad --map '$map': use PRIV:PUB[,PRIV:PUB...]"
+  IFS=, read -ra pairs <<<"$map"
+  for pair in "${pairs[@]}"; do
+    priv=${pair%%:*} pub=${pair#*:}
+    { [ "$priv" -ge 1 ] && [ "$priv" -le 65535 ] && [ "$pub" -ge 1 ] && [ "$pub" -le 65535 ]; } ||
+      die "bad port in --map '$pair'"
+    out+="${out:+, }$priv : $pub"
+    in+="${in:+, }$pub : $priv"
+  done
+  echo "$out"
+  echo "$in"
+}
+
+nat_rules() { # MODE MAP -> nft script on stdout
+  local mode=$1 map=$2 elements out in
+  echo "table ip nat"
+  echo "delete table ip nat"
+  case $mode in
+    fullcone)
+      elements=$(parse_map "$map")
+      out=${elements%%$'\n'*} in=${elements#*$'\n'}
+      cat <<EOF
+table ip nat {
+  map out4 { type inet_service : inet_service; elements = { $out }; }
+  map in4 { type inet_service : inet_service; elements = { $in }; }
+  chain pre {
+    type nat hook prerouting priority dstnat; policy accept;
+    iifname "rtr-wan" ip daddr $RTR_WAN4 tcp dport @in4 dnat to $LAN4 : tcp dport map @in4
+    iifname "rtr-wan" ip daddr $RTR_WAN4 udp dport @in4 dnat to $LAN4 : udp dport map @in4
+  }
+  chain post {
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname "rtr-wan" ip saddr $LAN4 tcp sport @out4 snat to $RTR_WAN4 : tcp sport map @out4
+    oifname "rtr-wan" ip saddr $LAN4 udp sport @out4 snat to $RTR_WAN4 : udp sport map @out4
+    oifname "rtr-wan" masquerade random
+  }
+}
+EOF
+      ;;
+    masquerade|symmetric)
+      local how=masquerade
+      [ "$mode" = symmetric ] && how="masquerade random"
+      cat <<EOF
+table ip nat {
+  chain post {
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname "rtr-wan" $how
+  }
+}
+EOF
+      ;;
+    *) die "unknown NAT mode '$mode': use fullcone, masquerade or symmetric" ;;
+  esac
+}
+
+set_nat() { # MODE MAP
+  local rules
+  rules=$(nat_rules "$1" "$2")
+  in_ns rtr nft -f - <<<"$rules" || die "nft rejected the $1 rules"
+  in_ns rtr conntrack -F >/dev/null 2>&1 || true
+  echo "$1" >"$(state)/nat"
+}
+
+info() {
+  cat <<EOF
+LAN_NS=$(ns lan)
+RTR_NS=$(ns rtr)
+WAN_NS=$(ns wan)
+LAN4=$LAN4
+RTR_LAN4=$RTR_LAN4
+RTR_WAN4=$RTR_WAN4
+WAN4=$WAN4
+WAN4B=$WAN4B
+LAN6=$LAN6
+RTR_LAN6=$RTR_LAN6
+RTR_WAN6=$RTR_WAN6
+WAN6=$WAN6
+WAN6B=$WAN6B
+STATE=$(state)
+EOF
+}
+
+cmd_up() {
+  local mode=fullcone map=$DEFAULT_MAP owner=""
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --nat) mode=${2:?--nat needs a mode}; shift 2 ;;
+      --map) map=${2:?--map needs PRIV:PUB,...}; shift 2 ;;
+      --owner) owner=${2:?--owner needs a pid}; shift 2 ;;
+      *) die "up: unknown argument '$1'" ;;
+    esac
+  done
+  need ip nft conntrack ss
+  [ -z "$owner" ] || [[ $owner =~ ^[0-9]+$ ]] || die "bad --owner '$owner'"
+  nat_rules "$mode" "$map" >/dev/null
+
+  # Idempotent: a testbed left over with this id is replaced.
+  down_id
+  mkdir -p "$(state)"
+  echo "${owner:-0}" >"$(state)/owner"
+  # Whatever stops the build half way (a failing command, die), nothing half built stays behind.
+  trap 'down_id' EXIT
+
+  local part
+  for part in lan rtr wan; do
+    ip netns add "$(ns "$part")"
+    in_ns "$part" ip link set lo up
+    # No router solicitations, no autoconfiguration, no duplicate address detection delay:
+    # every address is usable as soon as it is added, and nothing but our traffic is sent.
+    in_ns "$part" sysctl -qw net.ipv6.conf.default.accept_ra=0 net.ipv6.conf.default.autoconf=0 \
+      net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.default.router_solicitations=0
+  done
+  ip -n "$(ns lan)" link add lan0 type veth peer name rtr-lan netns "$(ns rtr)"
+  ip -n "$(ns wan)" link add wan0 type veth peer name rtr-wan netns "$(ns rtr)"
+
+  in_ns rtr sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+
+  ip -n "$(ns lan)" addr add "$LAN4/24" dev lan0
+  ip -n "$(ns lan)" addr add "$LAN6/64" dev lan0 nodad
+  ip -n "$(ns lan)" link set lan0 up
+  ip -n "$(ns lan)" route add default via "$RTR_LAN4"
+  ip -n "$(ns lan)" -6 route add default via "$RTR_LAN6"
+
+  ip -n "$(ns rtr)" addr add "$RTR_LAN4/24" dev rtr-lan
+  ip -n "$(ns rtr)" addr add "$RTR_LAN6/64" dev rtr-lan nodad
+  ip -n "$(ns rtr)" addr add "$RTR_WAN4/24" dev rtr-wan
+  ip -n "$(ns rtr)" addr add "$RTR_WAN6/64" dev rtr-wan nodad
+  ip -n "$(ns rtr)" link set rtr-lan up
+  ip -n "$(ns rtr)" link set rtr-wan up
+
+  ip -n "$(ns wan)" addr add "$WAN4/24" dev wan0
+  ip -n "$(ns wan)" addr add "$WAN4B/24" dev wan0
+  ip -n "$(ns wan)" addr add "$WAN6/64" dev wan0 nodad
+  ip -n "$(ns wan)" addr add "$WAN6B/64" dev wan0 nodad
+  ip -n "$(ns wan)" link set wan0 up
+  # IPv6 is routed without NAT, so the wan side needs the way back to the lan prefix.
+  ip -n "$(ns wan)" -6 route add 2001:db8:1::/64 via "$RTR_WAN6"
+
+  set_nat "$mode" "$map"
+  trap - EXIT
+  info
+}
+
+coturn_pid() { cat "$(state)/coturn.pid" 2>/dev/null || true; }
+
+coturn_stop() {
+  local pid
+  pid=$(coturn_pid)
+  if [ -n "$pid" ] && alive "$pid"; then
+    kill -TERM "$pid" 2>/dev/null || true
+    wait_until "coturn (pid $pid) to exit" not_alive "$pid"
+  fi
+  rm -f "$(state)/coturn.pid"
+  wait_until "port 3478 to be free" not_listening wan udp "$WAN4" 3478
+}
+
+# A zombie counts as gone: where pid 1 does not reap orphans, a killed server stays a zombie.
+alive() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [ "${stat%% *}" != Z ]
+}
+
+not_alive() { ! alive "$1"; }
+
+coturn_start() {
+  local variant=${1:-double} pid listen
+  need turnserver
+  pid=$(coturn_pid)
+  if [ -n "$pid" ] && alive "$pid"; then
+    [ "$(cat "$(state)/coturn.variant" 2>/dev/null)" = "$variant" ] && return 0
+    coturn_stop
+  fi
+  case $variant in
+    double) listen=(-L "$WAN4" -L "$WAN4B" -L "$WAN6" -L "$WAN6B") ;;
+    # One address per family: no RFC 5780 (change requests get error 420).
+    single) listen=(-L "$WAN4" -L "$WAN6") ;;
+    *) die "coturn: unknown variant '$variant' (use single, or nothing for two addresses)" ;;
+  esac
+  # `ip netns exec` execs the server, so $! is its pid.
+  ip netns exec "$(ns wan)" turnserver -n -S --no-tls --no-dtls --no-cli "${listen[@]}" \
+    --listening-port 3478 --log-file stdout --simple-log --pidfile "$(state)/coturn.pidfile" \
+    </dev/null >"$(state)/coturn.log" 2>&1 &
+  echo $! >"$(state)/coturn.pid"
+  echo "$variant" >"$(state)/coturn.variant"
+  pid=$!
+  local addr
+  for addr in "$WAN4" "$WAN6"; do
+    wait_until "coturn to listen on $addr udp/3478 (log: $(state)/coturn.log)" listening wan udp "$addr" 3478
+    wait_until "coturn to listen on $addr tcp/3478 (log: $(state)/coturn.log)" listening wan tcp "$addr" 3478
+  done
+  if [ "$variant" = double ]; then
+    wait_until "coturn to listen on $WAN4B udp/3478" listening wan udp "$WAN4B" 3478
+    wait_until "coturn to listen on $WAN4B tcp/3478" listening wan tcp "$WAN4B" 3478
+  fi
+  alive "$pid" || die "coturn exited (log: $(state)/coturn.log)"
+}
+
+cmd_coturn() {
+  local action=${1:-} variant=${2:-double}
+  require_up
+  case $action in
+    start) coturn_start "$variant" ;;
+    stop) coturn_stop ;;
+    restart) coturn_stop; coturn_start "$variant" ;;
+    *) die "coturn: use start|stop|restart [single]" ;;
+  esac
+}
+
+nginx_conf() {
+  local s
+  s=$(state)
+  mkdir -p "$s/nginx"
+  cat >"$s/nginx/nginx.conf" <<EOF
+pid $s/nginx/nginx.pid;
+error_log $s/nginx/error.log;
+worker_processes 1;
+events { worker_connections 256; }
+http {
+  access_log off;
+  client_body_temp_path $s/nginx/body;
+  proxy_temp_path $s/nginx/proxy;
+  fastcgi_temp_path $s/nginx/fastcgi;
+  uwsgi_temp_path $s/nginx/uwsgi;
+  scgi_temp_path $s/nginx/scgi;
+  keepalive_timeout 120s;
+  keepalive_requests 1000000;
+  server {
+    listen $WAN4:80;
+    listen [$WAN6]:80;
+    location / { default_type text/plain; return 200 "ok\n"; }
+  }
+}
+EOF
+}
+
+nginx_pid() { cat "$(state)/nginx/nginx.pid" 2>/dev/null || true; }
+
+nginx_stop() {
+  local pid
+  pid=$(nginx_pid)
+  if [ -n "$pid" ] && alive "$pid"; then
+    # TERM is nginx's fast shutdown: open keep-alive connections are closed at once.
+    kill -TERM "$pid" 2>/dev/null || true
+    wait_until "nginx (pid $pid) to exit" not_alive "$pid"
+  fi
+  rm -f "$(state)/nginx/nginx.pid"
+  wait_until "port 80 to be free" not_listening wan tcp "$WAN4" 80
+}
+
+nginx_start() {
+  local pid
+  need nginx
+  pid=$(nginx_pid)
+  if [ -n "$pid" ] && alive "$pid"; then
+    return 0
+  fi
+  nginx_conf
+  in_ns wan nginx -e "$(state)/nginx/error.log" -p "$(state)/nginx" -c "$(state)/nginx/nginx.conf" </dev/null ||
+    die "nginx failed to start (log: $(state)/nginx/error.log)"
+  wait_until "nginx to listen on $WAN4:80" listening wan tcp "$WAN4" 80
+  wait_until "nginx to listen on [$WAN6]:80" listening wan tcp "$WAN6" 80
+}
+
+cmd_nginx() {
+  require_up
+  case ${1:-} in
+    start) nginx_start ;;
+    stop) nginx_stop ;;
+    restart) nginx_stop; nginx_start ;;
+    *) die "nginx: use start|stop|restart" ;;
+  esac
+}
+
+cmd_remap() {
+  local priv=${1:-} old=${2:-} new=${3:-} p
+  for p in "$priv" "$old" "$new"; do
+    [[ $p =~ ^[0-9]+$ ]] && [ "$p" -ge 1 ] && [ "$p" -le 65535 ] || die "remap: use PRIV OLDPUB NEWPUB (ports)"
+  done
+  require_up
+  [ "$(cat "$(state)/nat" 2>/dev/null)" = fullcone ] || die "remap needs the fullcone NAT mode"
+  # One nft transaction, so no packet sees a half-changed map; then forget live flows so the
+  # next packet of every flow is translated by the new map (an ISP re-assigning the port).
+  in_ns rtr nft -f - <<EOF || die "remap: nft rejected the change (is $priv:$old mapped?)"
+delete element ip nat out4 { $priv }
+add element ip nat out4 { $priv : $new }
+delete element ip nat in4 { $old }
+add element ip nat in4 { $new : $priv }
+EOF
+  in_ns rtr conntrack -F >/dev/null 2>&1 || true
+}
+
+cmd_gc() {
+  local all=0 n id owner
+  [ "${1:-}" = --all ] && all=1
+  [ -d /run/netns ] || return 0
+  for n in $(ls /run/netns); do
+    [[ $n =~ ^$PREFIX-([a-z0-9]{1,8})-(lan|rtr|wan)$ ]] || continue
+    id=${BASH_REMATCH[1]}
+    owner=$(cat "$STATE_ROOT/$id/owner" 2>/dev/null || echo none)
+    # A testbed whose owner is alive belongs to a running test, and one brought up by hand
+    # (owner 0) belongs to whoever did that; leave both (unless --all).
+    if [ $all = 1 ] || { [ "$owner" != 0 ] && ! alive "$owner"; }; then
+      ID=$id down_id
+    fi
+  done
+}
+
+main() {
+  local cmd=${1:-}
+  [ $# -gt 0 ] && shift
+  [ "$(id -u)" = 0 ] || die "must run as root (network namespaces, nftables)"
+  case $cmd in
+    up|down|nat|remap|coturn|nginx|exec|info)
+      check_id "${1:-}"
+      ID=$1
+      shift
+      ;;
+  esac
+  # up, down and gc create and delete namespaces: one at a time, so a gc never sees a
+  # testbed half built or half torn down by a test running in parallel.
+  case $cmd in
+    up|down|gc)
+      mkdir -p "$STATE_ROOT"
+      exec 9>"$STATE_ROOT/.lock"
+      flock 9
+      ;;
+  esac
+  case $cmd in
+    up) cmd_up "$@" ;;
+    down) need ip; down_id ;;
+    gc) need ip; cmd_gc "$@" ;;
+    nat) require_up; local mode=${1:?nat needs a mode}; shift
+         local map=$DEFAULT_MAP
+         [ "${1:-}" = --map ] && map=${2:?--map needs PRIV:PUB,...}
+         set_nat "$mode" "$map" ;;
+    remap) cmd_remap "$@" ;;
+    coturn) cmd_coturn "$@" ;;
+    nginx) cmd_nginx "$@" ;;
+    exec) require_up; local part=${1:-}; shift || true
+          [[ $part =~ ^(lan|rtr|wan)$ ]] || die "exec: use lan|rtr|wan CMD..."
+          [ $# -gt 0 ] || die "exec: missing command"
+          exec ip netns exec "$(ns "$part")" "$@" ;;
+    info) info ;;
+    *) die "usage: testbed.sh up|down|gc|nat|remap|coturn|nginx|exec|info ID ... (see the header of $0)" ;;
+  esac
+}
+
+main "$@"
