@@ -18,23 +18,21 @@ if [ "$(id -u)" = 0 ] && [ "${NATMAP_SKIP_APT:-0}" != 1 ]; then
   fi
 fi
 
-if [ "$(id -u)" = 0 ] && command -v ip >/dev/null 2>&1; then
-  if [ "${CI:-}" = true ]; then
-    # A clean CI machine runs one test run at a time: whatever testbed an earlier (crashed) run
-    # left behind goes. Services that installing nginx and coturn may have started on the host
-    # are stopped; the tests run their own copies inside network namespaces.
-    ./scripts/testbed.sh gc --all
-    for svc in nginx coturn; do
-      if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
-        systemctl stop "$svc" || true
-      elif command -v service >/dev/null 2>&1 && service "$svc" status >/dev/null 2>&1; then
-        service "$svc" stop >/dev/null 2>&1 || true
-      fi
-    done
-  else
-    # Elsewhere other runs may be going on: only testbeds whose owner process is gone go.
-    ./scripts/testbed.sh gc
-  fi
+if [ "$(id -u)" = 0 ] && [ -x scripts/testbed.sh ] && command -v ip >/dev/null 2>&1; then
+  # Testbeds left behind by a crashed run (their owner process is gone) are removed, with every
+  # process still running inside them; those of runs going on now are left alone.
+  ./scripts/testbed.sh gc
+fi
+if [ "$(id -u)" = 0 ] && [ "${CI:-}" = true ]; then
+  # Installing nginx and coturn may have started them on the host; the tests run their own
+  # copies inside network namespaces and need nothing else answering.
+  for svc in nginx coturn; do
+    if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
+      systemctl stop "$svc" || true
+    elif command -v service >/dev/null 2>&1 && service "$svc" status >/dev/null 2>&1; then
+      service "$svc" stop >/dev/null 2>&1 || true
+    fi
+  done
 fi
 
 results=$(mktemp -d)

@@ -10,7 +10,8 @@
 # Usage:
 #   testbed.sh up ID [--nat fullcone|masquerade|symmetric] [--map PRIV:PUB,...] [--owner PID]
 #   testbed.sh down ID
-#   testbed.sh gc [--all]            remove testbeds whose owner process is gone (all with --all)
+#   testbed.sh gc [--all]            remove testbeds whose owner process is gone (all with --all;
+#                                    by hand only: it also removes those of tests running now)
 #   testbed.sh nat ID MODE [--map PRIV:PUB,...]
 #   testbed.sh remap ID PRIV OLDPUB NEWPUB
 #   testbed.sh coturn ID start|stop|restart [single]
@@ -243,6 +244,19 @@ cmd_up() {
   ip -n "$(ns wan)" link set wan0 up
   # IPv6 is routed without NAT, so the wan side needs the way back to the lan prefix.
   ip -n "$(ns wan)" -6 route add 2001:db8:1::/64 via "$RTR_WAN6"
+  # Fixed IPv6 neighbours: in a freshly built router the first neighbour solicitation toward
+  # wan goes unanswered and the first packet waits a retransmission (about 1 s), which would
+  # show up in every IPv6 timing. The veths never change their addresses, so static is exact.
+  local lan_mac rl_mac rw_mac wan_mac
+  lan_mac=$(in_ns lan cat /sys/class/net/lan0/address)
+  rl_mac=$(in_ns rtr cat /sys/class/net/rtr-lan/address)
+  rw_mac=$(in_ns rtr cat /sys/class/net/rtr-wan/address)
+  wan_mac=$(in_ns wan cat /sys/class/net/wan0/address)
+  ip -n "$(ns lan)" -6 neigh replace "$RTR_LAN6" lladdr "$rl_mac" dev lan0 nud permanent
+  ip -n "$(ns rtr)" -6 neigh replace "$LAN6" lladdr "$lan_mac" dev rtr-lan nud permanent
+  ip -n "$(ns rtr)" -6 neigh replace "$WAN6" lladdr "$wan_mac" dev rtr-wan nud permanent
+  ip -n "$(ns rtr)" -6 neigh replace "$WAN6B" lladdr "$wan_mac" dev rtr-wan nud permanent
+  ip -n "$(ns wan)" -6 neigh replace "$RTR_WAN6" lladdr "$rw_mac" dev wan0 nud permanent
 
   set_nat "$mode" "$map"
   trap - EXIT
@@ -408,8 +422,9 @@ cmd_gc() {
     id=${BASH_REMATCH[1]}
     owner=$(cat "$STATE_ROOT/$id/owner" 2>/dev/null || echo none)
     # A testbed whose owner is alive belongs to a running test, and one brought up by hand
-    # (owner 0) belongs to whoever did that; leave both (unless --all).
-    if [ $all = 1 ] || { [ "$owner" != 0 ] && ! alive "$owner"; }; then
+    # (owner 0) belongs to whoever did that; leave both (unless --all). Without a state folder it
+    # is a leftover (up and down hold the lock, so it is not one half built or half torn down).
+    if [ $all = 1 ] || [ "$owner" = none ] || { [ "$owner" != 0 ] && ! alive "$owner"; }; then
       ID=$id down_id
     fi
   done

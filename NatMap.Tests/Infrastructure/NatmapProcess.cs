@@ -18,13 +18,19 @@ internal sealed class NatmapProcess : IAsyncDisposable
     private bool Owned { get; }
 
     /// <summary>
-    /// How to start the CLI: the `dotnet` host with natmap.dll (works wherever the tests run), or
-    /// the natmap apphost when there is no dll beside the tests.
+    /// How to start the CLI: NATMAP_CLI_PATH when set (e.g. the NativeAOT build of
+    /// scripts/publish-aot.sh), else the `dotnet` host with natmap.dll (works wherever the tests
+    /// run), else the natmap apphost beside the tests.
     /// </summary>
     public static (string FileName, string[] Prefix) Command
     {
         get
         {
+            if (System.Environment.GetEnvironmentVariable("NATMAP_CLI_PATH") is { Length: > 0 } path)
+            {
+                return (Path.GetFullPath(path), []);
+            }
+
             var dll = Path.Combine(AppContext.BaseDirectory, "natmap.dll");
             if (File.Exists(dll))
             {

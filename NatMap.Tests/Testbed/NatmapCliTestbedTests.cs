@@ -237,6 +237,20 @@ public sealed class NatmapCliTestbedTests(ITestOutputHelper output)
         Assert.Equal(testbed.WanAddress, seen.Address);
     }
 
+    [Fact]
+    public async Task Tcp_PortHeldBySocatListener_IsTakenOver()
+    {
+        await using var testbed = await StartTestbedAsync();
+
+        // socat sets SO_REUSEADDR only (reuseaddr), never SO_REUSEPORT.
+        testbed.Start(TestbedNode.Lan, "socat", ["TCP4-LISTEN:5555,fork,reuseaddr", "SYSTEM:echo served"]);
+        await testbed.WaitForListenerAsync(TestbedNode.Lan, "tcp", 5555, Infrastructure.Testbed.CommandTimeout);
+        var natmap = NatmapProcess.Start(testbed, TestbedNode.Lan, "-s", "203.0.113.2", "-h", "203.0.113.2", "-b", "5555");
+        var line = await natmap.ReadMappingAsync(Recovery);
+
+        Assert.Equal($"203.0.113.1 45555 {Ip4p45555} 5555 tcp 192.0.2.2", line);
+    }
+
     [Theory]
     [InlineData("tcp")]
     [InlineData("udp")]
