@@ -15,10 +15,10 @@ namespace NatMap.Tests.Forwarding;
 /// <item><c>tcp ADDR PORT CLIENTS BYTES</c>: that many clients at once, each sending its own
 /// pseudo-random bytes while reading the echo, then printing
 /// <c>client I sent BYTES SHA256 received BYTES SHA256</c>.</item>
-/// <item><c>udp ADDR PORT SOCKETS SIZE...</c>: for each size, each socket (its own source port)
-/// sends a pseudo-random datagram and waits for the identical echo, sending the same bytes again
-/// after 2 s without an answer (UDP may drop); prints <c>ok PORT SIZE</c> per datagram, exits 1 on
-/// a differing echo or four unanswered sends.</item>
+/// <item><c>udp ADDR PORT SOCKETS SIZE...</c>: for each size, every socket (its own source port)
+/// sends a pseudo-random datagram, then each waits for its identical echo, sending the same bytes
+/// again after 2 s without an answer (UDP may drop); prints <c>ok PORT SIZE</c> per datagram and
+/// <c>resent N</c> at the end, exits 1 on a differing echo or four unanswered sends.</item>
 /// <item><c>ask ADDR PORT</c>: one connection sending <c>ping\n</c>, expecting it back.</item>
 /// </list>
 /// </summary>
@@ -113,7 +113,10 @@ def client_tcp(addr, port, clients, size):
 
 
 def client_udp(addr, port, sockets, sizes):
-    # Stop-and-wait per datagram; a lost datagram is sent again (same bytes), never skipped.
+    # Each round sends one datagram from every socket before reading any echo, so the forwarder
+    # has several sessions with datagrams in flight at once. A socket without its echo after 2 s
+    # sends the same bytes again (UDP may drop); an echo that differs from every datagram that
+    # socket sent fails the run.
     rng = random.Random(7)
     socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(sockets)]
     sent_before = [set() for _ in socks]
@@ -122,10 +125,11 @@ def client_udp(addr, port, sockets, sizes):
         s.bind(("0.0.0.0", 0))
         s.settimeout(2.0)
     for size in sizes:
-        for i, s in enumerate(socks):
-            payload = rng.randbytes(size)
+        payloads = [rng.randbytes(size) for _ in socks]
+        for s, payload in zip(socks, payloads):
+            s.sendto(payload, (addr, port))
+        for i, (s, payload) in enumerate(zip(socks, payloads)):
             for attempt in range(4):
-                s.sendto(payload, (addr, port))
                 try:
                     while True:
                         data, _ = s.recvfrom(65535)
@@ -137,6 +141,7 @@ def client_udp(addr, port, sockets, sizes):
                     break
                 except socket.timeout:
                     resent += 1
+                    s.sendto(payload, (addr, port))
             else:
                 print(f"no echo port {s.getsockname()[1]} size {size}")
                 sys.exit(1)
