@@ -63,6 +63,8 @@ def echo_tcp(conn, peer):
 def serve_udp(addr, port):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Every forwarder session's large datagrams queue here at once; the default buffer drops them.
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     s.bind((addr, port))
     print(f"listening {addr} {s.getsockname()[1]}", flush=True)
     while True:
@@ -141,6 +143,7 @@ def client_udp(addr, port, sockets, sizes):
                     break
                 except socket.timeout:
                     resent += 1
+                    print(f"resend {s.getsockname()[1]} {size}")
                     s.sendto(payload, (addr, port))
             else:
                 print(f"no echo port {s.getsockname()[1]} size {size}")

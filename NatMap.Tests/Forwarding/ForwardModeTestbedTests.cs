@@ -97,7 +97,7 @@ public sealed class ForwardModeTestbedTests(ITestOutputHelper output)
 
         var result = await ForwardModePeer.RunClientAsync(
             testbed, TestbedNode.Wan, Bulk, ["udp", testbed.PublicAddress.ToString(), ForwardModePeer.Text(PublicPort), ForwardModePeer.Text(sockets), .. sizes.Select(ForwardModePeer.Text)]);
-        output.WriteLine(result.Stdout.Split('\n').LastOrDefault() ?? "");
+        output.WriteLine(string.Join('\n', Fields(result.Stdout, "resend").Concat(Fields(result.Stdout, "resent")).Select(fields => string.Join(' ', fields))));
         Assert.True(result.ExitCode == 0, $"the client failed: {result}\n{natmap.Process.Describe()}\n{service.Describe()}");
 
         var ok = Fields(result.Stdout, "ok").ToList();
