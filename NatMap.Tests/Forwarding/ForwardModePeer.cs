@@ -83,10 +83,13 @@ def client_tcp(addr, port, clients, size):
                 received, digest = 0, hashlib.sha256()
 
                 def send():
-                    view = memoryview(payload)
-                    for offset in range(0, size, CHUNK):
-                        c.sendall(view[offset:offset + CHUNK])
-                    c.shutdown(socket.SHUT_WR)
+                    try:
+                        view = memoryview(payload)
+                        for offset in range(0, size, CHUNK):
+                            c.sendall(view[offset:offset + CHUNK])
+                        c.shutdown(socket.SHUT_WR)
+                    except OSError as e:
+                        errors.append(f"client {index} failed to send: {e!r}")
 
                 sender = threading.Thread(target=send)
                 sender.start()
