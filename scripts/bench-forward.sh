@@ -70,34 +70,52 @@ iperf3 -s -p "$IPERF_PORT" >/dev/null 2>&1 &
 pids+=("$!")
 start_harness splice --proto tcp --engine splice --listen 127.0.0.1:0 --target "127.0.0.1:$IPERF_PORT"
 SPLICE_PORT=$PORT
+SPLICE_PID=$PID
 start_harness managed --proto tcp --engine managed --listen 127.0.0.1:0 --target "127.0.0.1:$IPERF_PORT"
 MANAGED_PORT=$PORT
+MANAGED_PID=$PID
 wait_listening "$IPERF_PORT"
 
-iperf() { # port [-R] -> Gbit/s received
+iperf() { # port [-R] -> "Gbit/s bytes" received
   iperf3 -c 127.0.0.1 -p "$1" -t "$T" ${2:-} -J \
-    | python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))'
+    | python3 -c 'import json,sys; r=json.load(sys.stdin)["end"]["sum_received"]; print("%.2f %d" % (r["bits_per_second"]/1e9, r["bytes"]))'
 }
 
-declare -A tcp
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime of a process, in clock ticks
+
+# measure PATH DIR PORT [PID] [-R]: records Gbit/s, and for a forwarder its CPU seconds per GB relayed
+# (robust against a loaded machine, where throughput mostly says how much CPU the relay was given).
+measure() {
+  local before=0 after=0 gbps bytes
+  [ -n "$4" ] && before=$(cpu_ticks "$4")
+  read -r gbps bytes <<<"$(iperf "$3" ${5:-})"
+  [ -n "$4" ] && after=$(cpu_ticks "$4")
+  tcp[$1,$2]+="$gbps "
+  [ -n "$4" ] && cpu[$1,$2]+="$(python3 -c 'import sys,os; print("%.3f" % ((int(sys.argv[1]) / os.sysconf("SC_CLK_TCK")) / (int(sys.argv[2]) / 1e9)))' "$((after - before))" "$bytes") "
+  return 0
+}
+
+declare -A tcp cpu
 for round in $(seq $ROUNDS); do
   for path in direct splice managed; do
-    case $path in direct) p=$IPERF_PORT ;; splice) p=$SPLICE_PORT ;; managed) p=$MANAGED_PORT ;; esac
-    tcp[$path,fwd]+="$(iperf "$p") "
-    tcp[$path,rev]+="$(iperf "$p" -R) "
+    case $path in direct) p=$IPERF_PORT; pid="" ;; splice) p=$SPLICE_PORT; pid=$SPLICE_PID ;; managed) p=$MANAGED_PORT; pid=$MANAGED_PID ;; esac
+    measure "$path" fwd "$p" "$pid"
+    measure "$path" rev "$p" "$pid" -R
   done
   echo "round $round: direct ${tcp[direct,fwd]}| splice ${tcp[splice,fwd]}| managed ${tcp[managed,fwd]}(forward, so far)" >&2
 done
 
 echo "## TCP throughput (iperf3, ${T}s, median of $ROUNDS interleaved rounds)"
 echo
-echo "| path | forward Gbit/s | ratio | reverse (-R) Gbit/s | ratio | all forward runs | all reverse runs |"
-echo "|---|---|---|---|---|---|---|"
+echo "| path | forward Gbit/s | ratio | reverse (-R) Gbit/s | ratio | all forward runs | all reverse runs | forwarder CPU s/GB fwd | rev |"
+echo "|---|---|---|---|---|---|---|---|---|"
 dfwd=$(median ${tcp[direct,fwd]}); drev=$(median ${tcp[direct,rev]})
 for path in direct splice managed; do
   f=$(median ${tcp[$path,fwd]}); r=$(median ${tcp[$path,rev]})
-  python3 -c 'import sys; n,f,df,r,dr,af,ar=sys.argv[1:]; print("| %s | %.1f | %.2f | %.1f | %.2f | %s | %s |" % (n,float(f),float(f)/float(df),float(r),float(r)/float(dr),af.strip(),ar.strip()))' \
-    "$path" "$f" "$dfwd" "$r" "$drev" "${tcp[$path,fwd]}" "${tcp[$path,rev]}"
+  cf=-; cr=-
+  [ "$path" != direct ] && cf=$(median ${cpu[$path,fwd]}) && cr=$(median ${cpu[$path,rev]})
+  python3 -c 'import sys; n,f,df,r,dr,af,ar,cf,cr=sys.argv[1:]; print("| %s | %.1f | %.2f | %.1f | %.2f | %s | %s | %s | %s |" % (n,float(f),float(f)/float(df),float(r),float(r)/float(dr),af.strip(),ar.strip(),cf,cr))' \
+    "$path" "$f" "$dfwd" "$r" "$drev" "${tcp[$path,fwd]}" "${tcp[$path,rev]}" "$cf" "$cr"
 done
 echo
 
@@ -177,4 +195,41 @@ for path in direct naive forwarder; do
   case $path in direct) name="direct" ;; naive) name="one recvfrom + one send per datagram" ;; forwarder) name="UdpForwarder" ;; esac
   d=$(median ${udp[$path]}); s=$(median ${udp[$path,sent]})
   python3 -c 'import sys; n,d,dd,s=sys.argv[1:]; print("| %s | %d | %.2f | %d |" % (n,float(d),float(d)/float(dd),float(s)))' "$name" "$d" "$ddirect" "$s"
+done
+echo
+
+# 4. Memory per idle relayed connection -----------------------------------------------------------
+# The forwarder runs in its own process (two descriptors per connection), so its RSS is measured
+# alone; the clients and the target live in one python process.
+IDLE=${IDLE_CONNECTIONS:-9000}
+echo "## Forwarder RSS with $IDLE idle relayed TCP connections (VmRSS of the forwarder process)"
+echo
+echo "| engine | RSS before | RSS after | per connection |"
+echo "|---|---|---|---|"
+for engine in splice managed; do
+  python3 - "$DLL" "$engine" "$IDLE" <<'PY'
+import socket, subprocess, sys, time
+dll, engine, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+target = socket.socket(); target.bind(("127.0.0.1", 0)); target.listen(4096)
+proc = subprocess.Popen(["dotnet", dll, "forward", "--proto", "tcp", "--engine", engine, "--listen", "127.0.0.1:0",
+                         "--target", "127.0.0.1:%d" % target.getsockname()[1]], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+line = proc.stdout.readline().split()
+port = int(line[1].rsplit(":", 1)[1])
+def rss():
+    with open("/proc/%d/status" % proc.pid) as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
+time.sleep(1)
+before = rss()
+clients, accepted = [], []
+for start in range(0, n, 500):
+    batch = min(500, n - start)
+    for _ in range(batch):
+        c = socket.socket(); c.connect(("127.0.0.1", port)); clients.append(c)
+    for _ in range(batch):
+        accepted.append(target.accept()[0])
+time.sleep(2)
+after = rss()
+print("| %s | %d KiB | %d KiB | %.0f bytes |" % (engine, before, after, (after - before) * 1024.0 / n))
+proc.stdin.close(); proc.wait(timeout=30)
+PY
 done

@@ -34,14 +34,31 @@ PY
 echo "package carries README, XML docs for net8.0 and net10.0, MIT expression, embedded symbols"
 
 mkdir "$work/app" && cd "$work/app"
+# The package cache keys packages by id and version only, so it would serve an older build of this
+# same version: drop our own package from it (its dependencies, restored by the pack above, stay).
+cache=${NUGET_PACKAGES:-$HOME/.nuget/packages}
+rm -rf "$cache/natmap.core"
 dotnet new console --framework net10.0 --name App -o . >/dev/null
 # The app is outside this repo, so it does not see our Directory.*.props.
-dotnet add package NatMap.Core --source "$work/feed" >/dev/null
+dotnet add package NatMap.Core --source "$work/feed" > add.log 2>&1 || { cat add.log >&2; fail "dotnet add package failed"; }
+# The README's library example must compile against the package; creating a mapper touches no
+# network until it is enumerated, so the app disposes it unenumerated and prints an IP4P address.
 cat > Program.cs <<'CS'
 using System.Net;
 using NatMap.Ip4p;
+using NatMap.Mapping;
+
+var options = new PortMapperOptions { Protocol = MappingProtocol.Udp, Port = PortSpec.Parse("5555") };
+options.StunServers.Add("stun.example.org");
+options.StunServers.Add("stun2.example.org:3478");
+await using (IPortMapper mapper = PortMapper.Create(options))
+{
+    if (mapper.Current is not null) throw new InvalidOperationException("a mapping before watching");
+}
 Console.WriteLine(Ip4pCodec.Encode(new IPEndPoint(IPAddress.Parse("203.0.113.1"), 45555)));
 CS
-out=$(dotnet run -c Release 2>&1 | tail -n1)
+dotnet build -c Release -v q --nologo > build.log 2>&1 || { cat build.log >&2; fail "the consumer app did not build"; }
+out=$(dotnet run -c Release --no-build 2>&1 | tail -n1) || true
 [ "$out" = "2001::b1f3:cb00:7101" ] || fail "consumer app printed '$out'"
 echo "consumer app built from the package printed $out"
+rm -rf "$cache/natmap.core"

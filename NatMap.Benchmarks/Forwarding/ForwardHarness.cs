@@ -82,6 +82,8 @@ internal static class ForwardHarness
                 TargetHost = target.Address.ToString(),
                 TargetPort = target.Port,
                 Engine = engine == "managed" ? TcpRelayEngine.Managed : TcpRelayEngine.Splice,
+                MaxConnections = 100_000,
+                ListenBacklog = 4096,
             };
             if (pipe > 0)
             {

@@ -166,7 +166,9 @@ public sealed class UdpForwarder : IAsyncDisposable
         _listener = boundSocket;
         _localEndPoint = (IPEndPoint)boundSocket.LocalEndPoint!;
         ForwardingLog.UdpStarted(_logger, _localEndPoint, _resolver.Host, _resolver.Port);
-        _receiveLoop = ReceiveLoopAsync(boundSocket, _stopping.Token);
+        _receiveLoop = UdpBatchReceiver.IsSupported
+            ? ReceiveBatchesAsync(boundSocket, _stopping.Token)
+            : ReceiveLoopAsync(boundSocket, _stopping.Token);
         if (_idleTimeout != Timeout.InfiniteTimeSpan)
         {
             _sweepLoop = SweepAsync(_stopping.Token);
@@ -307,6 +309,52 @@ public sealed class UdpForwarder : IAsyncDisposable
             }
 
             Dispatch(buffer.AsSpan(0, received), from);
+        }
+    }
+
+    /// <summary>
+    /// Linux: waits for the listening socket to be readable with a zero-byte MSG_PEEK receive,
+    /// then takes up to a batch of datagrams per recvmmsg(2) call, instead of one system call
+    /// per datagram.
+    /// </summary>
+    private async Task ReceiveBatchesAsync(Socket listener, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        using var batch = new UdpBatchReceiver(listener, MaxDatagram);
+        var from = new SocketAddress(listener.AddressFamily);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await listener.ReceiveFromAsync(Memory<byte>.Empty, SocketFlags.Peek, from, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (ObjectDisposedException)
+            {
+                break;
+            }
+            catch (SocketException ex)
+            {
+                ForwardingLog.UdpReceiveFailed(_logger, _localEndPoint, ex.SocketErrorCode);
+
+                // A pending ICMP error is reported (and cleared) by the next receive.
+                batch.Receive();
+                continue;
+            }
+
+            int count;
+            do
+            {
+                count = batch.Receive();
+                for (int i = 0; i < count; i++)
+                {
+                    Dispatch(batch.Datagram(i), batch.Sender(i, from));
+                }
+            }
+            while (count == batch.Capacity);
         }
     }
 

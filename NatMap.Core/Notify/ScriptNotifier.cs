@@ -128,6 +128,9 @@ public sealed class ScriptNotifier : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
+    private const int TextFileBusy = 26;
+    private const int StartAttempts = 5;
+
     private async Task<int?> RunAsync(string[] arguments)
     {
         var startInfo = new ProcessStartInfo(ScriptPath)
@@ -145,19 +148,30 @@ public sealed class ScriptNotifier : IAsyncDisposable
         }
 
         Process? process;
-        try
+        for (int attempt = 1; ; attempt++)
         {
-            process = Process.Start(startInfo);
-        }
-        catch (Win32Exception ex)
-        {
-            NotifyLog.ScriptStartFailed(_logger, ScriptPath, ex.Message);
-            return null;
-        }
-        catch (InvalidOperationException ex)
-        {
-            NotifyLog.ScriptStartFailed(_logger, ScriptPath, ex.Message);
-            return null;
+            try
+            {
+                process = Process.Start(startInfo);
+                break;
+            }
+            catch (Win32Exception ex) when (ex.NativeErrorCode == TextFileBusy && attempt < StartAttempts)
+            {
+                // ETXTBSY: the script was just written and some process forked in the meantime still
+                // holds it open for writing until it execs. That window is short; waiting out a
+                // few milliseconds beats dropping the notification.
+                await Task.Delay(TimeSpan.FromMilliseconds(20 * attempt)).ConfigureAwait(false);
+            }
+            catch (Win32Exception ex)
+            {
+                NotifyLog.ScriptStartFailed(_logger, ScriptPath, ex.Message);
+                return null;
+            }
+            catch (InvalidOperationException ex)
+            {
+                NotifyLog.ScriptStartFailed(_logger, ScriptPath, ex.Message);
+                return null;
+            }
         }
 
         if (process is null)

@@ -82,8 +82,8 @@ public sealed class UdpForwarderTests
         }
 
         Assert.Equal(4, forwarder.OpenedSessions);
-        Assert.Equal(4 * Sizes.Length, forwarder.DatagramsToTarget);
-        Assert.Equal(4L * Sizes.Sum(), forwarder.BytesToTarget);
+        await WaitUntilAsync(() => forwarder.DatagramsToTarget == 4 * Sizes.Length && forwarder.BytesToTarget == 4L * Sizes.Sum(),
+            "the counters to catch up with the relayed datagrams");
     }
 
     [Fact]

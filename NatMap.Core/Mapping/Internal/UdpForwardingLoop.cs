@@ -17,6 +17,14 @@ namespace NatMap.Mapping.Internal;
 /// </summary>
 internal sealed class UdpForwardingLoop : IMappingLoop
 {
+    /// <summary>
+    /// SO_RCVBUF asked for the forwarder's socket (Linux caps it at net.core.rmem_max and doubles it).
+    /// Every client's datagrams queue on this one socket, and a large datagram reassembled from
+    /// 1500-byte fragments costs far more than its length: with the 208 KiB default, four 49 KiB
+    /// datagrams arriving together from four clients overflowed it in the testbed (UdpRcvbufErrors).
+    /// </summary>
+    private const int ListenerReceiveBufferSize = 2 * 1024 * 1024;
+
     private readonly MapperSettings _settings;
     private readonly IStunProbe _stun;
     private readonly LocalPortBinder _binder;
@@ -109,6 +117,7 @@ internal sealed class UdpForwardingLoop : IMappingLoop
                 TargetHost = _settings.ForwardTarget!,
                 TargetPort = targetPort,
                 IdleTimeout = _settings.ForwardIdleTimeout,
+                ReceiveBufferSize = ListenerReceiveBufferSize,
                 ControlDatagramHandler = stun.OnControlDatagram,
             },
             _loggerFactory);

@@ -66,6 +66,9 @@ internal static unsafe partial class LinuxIo
     [LibraryImport(Libc, EntryPoint = "recv", SetLastError = true)]
     public static partial nint Recv(int fd, byte* buffer, nuint length, int flags);
 
+    [LibraryImport(Libc, EntryPoint = "recvmmsg", SetLastError = true)]
+    public static partial int RecvMmsg(int fd, byte* messages, uint count, int flags, void* timeout);
+
     [LibraryImport(Libc, EntryPoint = "epoll_create1", SetLastError = true)]
     public static partial int EpollCreate1(int flags);
 
