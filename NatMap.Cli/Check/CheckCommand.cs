@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using Microsoft.Extensions.Logging;
+using NatMap.Cli.Logging;
 using NatMap.Diagnostics;
 using NatMap.Discovery;
 
@@ -109,7 +110,7 @@ internal static class CheckCommand
     }
 
     private static ILoggerFactory LoggerFactoryFor(TextWriter stderr, bool verbose) =>
-        new CheckLoggerFactory(stderr, verbose ? LogLevel.Debug : LogLevel.Error);
+        new CliLoggerFactory(new StderrLoggerProvider(stderr, verbose ? LogLevel.Debug : LogLevel.Error));
 
     private static int UsageError(TextWriter stderr, string message)
     {

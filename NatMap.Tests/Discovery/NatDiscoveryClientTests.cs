@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using NatMap.Diagnostics;
 using NatMap.Discovery;
 using NatMap.Stun;
+using NatMap.Tests.Infrastructure;
 
 namespace NatMap.Tests.Discovery;
 
@@ -194,41 +195,19 @@ public sealed class NatDiscoveryClientTests
     public async Task RunAsync_Logs_DiscoveryEventIdsInRange()
     {
         await using var server = LoopbackStunServer.Start(LoopbackStunMode.Rfc5780);
-        var logs = new RecordingLogs();
+        var logs = new RecordingLoggerFactory();
 
         await new NatDiscoveryClient(Options(server.Primary), logs).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
 
-        var ids = logs.Entries.Select(e => e.Id).ToList();
+        var ids = logs.Entries.Select(e => e.Id.Id).ToList();
         Assert.Contains(5000, ids);
         Assert.Contains(5001, ids);
         Assert.Contains(5002, ids);
         Assert.Contains(5003, ids);
         Assert.All(ids, id => Assert.InRange(id, 5000, 5999));
-        Assert.Equal(LogLevel.Information, logs.Entries.First(e => e.Id == 5003).Level);
+        Assert.Equal(LogLevel.Information, logs.Entries.First(e => e.Id.Id == 5003).Level);
     }
 
-    private sealed class RecordingLogs : ILoggerFactory, ILogger
-    {
-        public System.Collections.Concurrent.ConcurrentQueue<(int Id, LogLevel Level)> Entries { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public void AddProvider(ILoggerProvider provider)
-        {
-        }
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Entries.Enqueue((eventId.Id, logLevel));
-
-        public void Dispose()
-        {
-        }
-    }
 
     internal static int FreeUdpPort()
     {

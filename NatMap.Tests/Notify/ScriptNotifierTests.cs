@@ -3,6 +3,7 @@ using System.Runtime.Versioning;
 using Microsoft.Extensions.Logging;
 using NatMap.Mapping;
 using NatMap.Notify;
+using NatMap.Tests.Infrastructure;
 
 namespace NatMap.Tests.Notify;
 
@@ -18,7 +19,7 @@ public sealed class ScriptNotifierTests : IDisposable
     public async Task Notify_Ipv4Mapping_PassesSixArgumentsAndEnvironment()
     {
         var script = WriteRecordingScript(exitCode: 0);
-        var log = new CapturingLoggerFactory();
+        var log = new RecordingLoggerFactory();
         await using var notifier = new ScriptNotifier(script, log);
         var mapping = new MappingChanged(MappingProtocol.Tcp, IPEndPoint.Parse("203.0.113.1:45555"), IPEndPoint.Parse("192.0.2.2:5555"));
 
@@ -74,7 +75,7 @@ public sealed class ScriptNotifierTests : IDisposable
     [Fact]
     public async Task Notify_NonexistentScript_LogsAndDoesNotThrow()
     {
-        var log = new CapturingLoggerFactory();
+        var log = new RecordingLoggerFactory();
         var missing = Path.Combine(_dir, "no-such-script");
         await using var notifier = new ScriptNotifier(missing, log);
         var mapping = new MappingChanged(MappingProtocol.Tcp, IPEndPoint.Parse("203.0.113.1:45555"), IPEndPoint.Parse("192.0.2.2:5555"));
@@ -90,7 +91,7 @@ public sealed class ScriptNotifierTests : IDisposable
     [Fact]
     public async Task Notify_NonExecutableFile_LogsAndDoesNotThrow()
     {
-        var log = new CapturingLoggerFactory();
+        var log = new RecordingLoggerFactory();
         var path = Path.Combine(_dir, "plain.txt");
         File.WriteAllText(path, "not a program\n");
         await using var notifier = new ScriptNotifier(path, log);
@@ -104,7 +105,7 @@ public sealed class ScriptNotifierTests : IDisposable
     public async Task Notify_ScriptExitsNonZero_LogsWarningWithCode()
     {
         var script = WriteRecordingScript(exitCode: 3);
-        var log = new CapturingLoggerFactory();
+        var log = new RecordingLoggerFactory();
         await using var notifier = new ScriptNotifier(script, log);
         var mapping = new MappingChanged(MappingProtocol.Udp, IPEndPoint.Parse("203.0.113.1:45555"), IPEndPoint.Parse("192.0.2.2:5555"));
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using NatMap.Sockets.Internal;
+using NatMap.Tests.Infrastructure;
 
 namespace NatMap.Tests.Sockets;
 
@@ -9,7 +10,7 @@ public sealed class BoundSocketFactoryTests
     [Fact]
     public void Create_UnknownInterface_WarnsOnceAndStillGivesUsableSocket()
     {
-        var logger = new ListLogger();
+        var logger = new RecordingLoggerFactory();
         var factory = new BoundSocketFactory(new SocketSettings("nmnosuch0", null, null), logger);
 
         using var first = factory.Create(AddressFamily.InterNetwork, ProtocolType.Udp, shareLocalPort: false);
@@ -24,7 +25,7 @@ public sealed class BoundSocketFactoryTests
     [Fact]
     public void Create_UnknownCongestionControl_WarnsAndStillGivesSocket()
     {
-        var logger = new ListLogger();
+        var logger = new RecordingLoggerFactory();
         var factory = new BoundSocketFactory(new SocketSettings(null, null, "nmnosuchcc"), logger);
 
         using var socket = factory.Create(AddressFamily.InterNetwork, ProtocolType.Tcp, shareLocalPort: true);
@@ -36,7 +37,7 @@ public sealed class BoundSocketFactoryTests
     [Fact]
     public void Create_ShareLocalPort_TwoSocketsBindOnePort()
     {
-        var factory = new BoundSocketFactory(new SocketSettings(null, null, null), new ListLogger());
+        var factory = new BoundSocketFactory(new SocketSettings(null, null, null), new RecordingLoggerFactory());
         using var first = factory.Create(AddressFamily.InterNetwork, ProtocolType.Tcp, shareLocalPort: true);
         first.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var local = (IPEndPoint)first.LocalEndPoint!;
@@ -48,7 +49,7 @@ public sealed class BoundSocketFactoryTests
     [Fact]
     public void Create_LoopbackInterface_BindsToDevice()
     {
-        var logger = new ListLogger();
+        var logger = new RecordingLoggerFactory();
         var factory = new BoundSocketFactory(new SocketSettings("lo", null, null), logger);
 
         using var socket = factory.Create(AddressFamily.InterNetwork, ProtocolType.Udp, shareLocalPort: false);

@@ -12,7 +12,7 @@ public sealed class SocketOptionsServerTests
     public void Create_FirewallMark_SetsSoMark()
     {
         Requirements.Root();
-        var logger = new ListLogger();
+        var logger = new RecordingLoggerFactory();
         var factory = new BoundSocketFactory(new SocketSettings(null, 0x1a2b, null), logger);
 
         using var socket = factory.Create(AddressFamily.InterNetwork, ProtocolType.Tcp, shareLocalPort: true);

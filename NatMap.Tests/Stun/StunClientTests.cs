@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using NatMap.Diagnostics;
 using NatMap.Stun;
 using NatMap.Stun.Internal;
+using NatMap.Tests.Infrastructure;
 
 namespace NatMap.Tests.Stun;
 
@@ -336,7 +337,7 @@ public sealed class StunClientTests
 
         await new StunClient(Options(silent.Server, good.Server), logs).QueryUdpAsync(socket, Ct).WaitAsync(Timeout, Ct);
 
-        var events = logs.Events.ToArray();
+        var events = logs.Entries.ToArray();
         Assert.Contains(events, e => e.Id.Id == 1000 && e.Id.Name == "QueryStarting");
         Assert.Equal(3, events.Count(e => e.Id.Id == 1002 && e.Level == Microsoft.Extensions.Logging.LogLevel.Trace && e.Message.Contains(silent.EndPoint.ToString(), StringComparison.Ordinal)));
         Assert.Contains(events, e => e.Id.Id == 1004 && e.Level == Microsoft.Extensions.Logging.LogLevel.Warning && e.Message.Contains("no answer to 3 request(s)", StringComparison.Ordinal));

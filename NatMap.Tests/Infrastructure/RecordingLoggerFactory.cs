@@ -1,12 +1,16 @@
 using Microsoft.Extensions.Logging;
 
-namespace NatMap.Tests.Sockets;
+namespace NatMap.Tests.Infrastructure;
 
-/// <summary>Collects log entries (event id and message) for assertions.</summary>
-internal sealed class ListLogger : ILogger
+/// <summary>
+/// Records every log entry (event id, level, message), for tests that check the logging contract.
+/// Usable as a factory (every category shares one list) or directly as a logger.
+/// </summary>
+internal sealed class RecordingLoggerFactory : ILoggerFactory, ILogger
 {
     private readonly List<(EventId Id, LogLevel Level, string Message)> _entries = [];
 
+    /// <summary>A snapshot of the entries so far, in the order they were logged.</summary>
     public IReadOnlyList<(EventId Id, LogLevel Level, string Message)> Entries
     {
         get
@@ -16,6 +20,12 @@ internal sealed class ListLogger : ILogger
                 return [.. _entries];
             }
         }
+    }
+
+    public ILogger CreateLogger(string categoryName) => this;
+
+    public void AddProvider(ILoggerProvider provider)
+    {
     }
 
     public IDisposable? BeginScope<TState>(TState state)
@@ -29,5 +39,9 @@ internal sealed class ListLogger : ILogger
         {
             _entries.Add((eventId, logLevel, formatter(state, exception)));
         }
+    }
+
+    public void Dispose()
+    {
     }
 }
