@@ -16,13 +16,35 @@ public sealed partial class NatDiscoveryClient
         Socket sender, IPEndPoint destination, DiscoveryChangeFlags changeFlags, int? responsePort, Socket receiver, CancellationToken cancellationToken)
     {
         var transaction = StunBindingTransaction.Create((StunChangeFlags)(int)changeFlags, responsePort: responsePort);
+        return await ExchangeAsync(
+            sender, transaction.Request, destination, token => ReceiveAnswerAsync(receiver, transaction, token), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The hairpinning probe (RFC 5780 section 4.5): a Binding request from the secondary socket
+    /// to the primary socket's public endpoint; the NAT hairpins if the primary socket receives it.
+    /// </summary>
+    private async Task<DiscoveryResponse> HairpinAsync(Socket secondary, Socket primary, IPEndPoint publicEndPoint, CancellationToken cancellationToken)
+    {
+        var transaction = StunBindingTransaction.Create();
+        return await ExchangeAsync(
+            secondary, transaction.Request, publicEndPoint, token => ReceiveOwnRequestAsync(primary, transaction, token), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="request"/> with retransmits until <paramref name="receive"/> completes or
+    /// <see cref="NatDiscoveryOptions.RequestTimeout"/> passes; silence is a result here, not an error.
+    /// </summary>
+    private async Task<DiscoveryResponse> ExchangeAsync(
+        Socket sender, ReadOnlyMemory<byte> request, IPEndPoint destination, Func<CancellationToken, Task<DiscoveryResponse>> receive, CancellationToken cancellationToken)
+    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.RequestTimeout);
-        var receive = ReceiveAnswerAsync(receiver, transaction, timeout.Token);
+        var received = receive(timeout.Token);
         try
         {
-            await SendWithRetransmitsAsync(sender, transaction.Request, destination, receive, timeout.Token).ConfigureAwait(false);
-            return await receive.ConfigureAwait(false);
+            await SendWithRetransmitsAsync(sender, request, destination, received, timeout.Token).ConfigureAwait(false);
+            return await received.ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -36,37 +58,7 @@ public sealed partial class NatDiscoveryClient
         finally
         {
             await timeout.CancelAsync().ConfigureAwait(false);
-            await Observe(receive).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// The hairpinning probe (RFC 5780 section 4.5): a Binding request from the secondary socket
-    /// to the primary socket's public endpoint; the NAT hairpins if the primary socket receives it.
-    /// </summary>
-    private async Task<DiscoveryResponse> HairpinAsync(Socket secondary, Socket primary, IPEndPoint publicEndPoint, CancellationToken cancellationToken)
-    {
-        var transaction = StunBindingTransaction.Create();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.RequestTimeout);
-        var receive = ReceiveOwnRequestAsync(primary, transaction, timeout.Token);
-        try
-        {
-            await SendWithRetransmitsAsync(secondary, transaction.Request, publicEndPoint, receive, timeout.Token).ConfigureAwait(false);
-            return await receive.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return DiscoveryResponse.Timeout;
-        }
-        catch (SocketException)
-        {
-            return DiscoveryResponse.Timeout;
-        }
-        finally
-        {
-            await timeout.CancelAsync().ConfigureAwait(false);
-            await Observe(receive).ConfigureAwait(false);
+            await Observe(received).ConfigureAwait(false);
         }
     }
 
