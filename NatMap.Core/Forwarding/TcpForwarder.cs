@@ -22,7 +22,7 @@ namespace NatMap.Forwarding;
 /// Call <see cref="Start()"/> once; <see cref="StopAsync"/> and <see cref="DisposeAsync"/> stop
 /// the listener and close every relayed connection, and may be called more than once.
 /// </remarks>
-public sealed class TcpForwarder : IAsyncDisposable
+public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
 {
     private readonly ILogger _logger;
     private readonly TargetResolver _resolver;
@@ -118,6 +118,10 @@ public sealed class TcpForwarder : IAsyncDisposable
     /// <summary>Bytes relayed from the target to clients.</summary>
     public long BytesFromTarget => Interlocked.Read(ref _counters.BytesFromTarget);
 
+    string IForwarderMetricsSource.MetricsProtocol => "tcp";
+
+    int IForwarderMetricsSource.MetricsLocalPort => _localEndPoint?.Port ?? 0;
+
     /// <summary>Binds <see cref="TcpForwarderOptions.ListenEndPoint"/>, listens, and starts relaying.</summary>
     /// <exception cref="NatMapException">The endpoint cannot be bound (<see cref="NatMapErrorKind.BindFailed"/>), or the splice engine was asked for where it is unavailable.</exception>
     /// <exception cref="InvalidOperationException">The forwarder was already started.</exception>
@@ -187,6 +191,7 @@ public sealed class TcpForwarder : IAsyncDisposable
         }
 
         ForwardingLog.TcpStarted(_logger, _localEndPoint, _resolver.Host, _resolver.Port, Engine);
+        ForwarderMetricsRegistry.Register(this);
         _acceptLoop = AcceptLoopAsync(listeningSocket, _stopping.Token);
     }
 
@@ -228,6 +233,7 @@ public sealed class TcpForwarder : IAsyncDisposable
             await Task.Run(loop.Stop).ConfigureAwait(false);
         }
 
+        ForwarderMetricsRegistry.Unregister(this);
         ForwardingLog.TcpStopped(_logger, _localEndPoint);
         _stopping.Dispose();
     }
@@ -235,6 +241,9 @@ public sealed class TcpForwarder : IAsyncDisposable
     /// <summary>Same as <see cref="StopAsync"/>.</summary>
     /// <returns>A task that completes when everything is closed.</returns>
     public ValueTask DisposeAsync() => new(StopAsync());
+
+    ForwarderCounts IForwarderMetricsSource.ReadMetricsCounts() =>
+        new(ActiveConnections, AcceptedConnections, RefusedConnections, FailedConnections, BytesToTarget, BytesFromTarget);
 
     private TcpRelayEngine ChooseEngine()
     {

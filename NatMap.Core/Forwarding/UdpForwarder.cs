@@ -24,7 +24,7 @@ namespace NatMap.Forwarding;
 /// <see cref="AddControlEndPoint"/> go to <see cref="UdpForwarderOptions.ControlDatagramHandler"/>
 /// instead of being relayed.
 /// </remarks>
-public sealed class UdpForwarder : IAsyncDisposable
+public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
 {
     /// <summary>Enough for any UDP payload (65,507 bytes over IPv4, 65,527 over IPv6).</summary>
     private const int MaxDatagram = 65536;
@@ -120,6 +120,10 @@ public sealed class UdpForwarder : IAsyncDisposable
     /// <summary>Datagrams that could not be passed on (socket buffer full, session still resolving the target, send error).</summary>
     public long DroppedDatagrams => Interlocked.Read(ref _datagramsDropped);
 
+    string IForwarderMetricsSource.MetricsProtocol => "udp";
+
+    int IForwarderMetricsSource.MetricsLocalPort => _localEndPoint?.Port ?? 0;
+
     /// <summary>Binds <see cref="UdpForwarderOptions.ListenEndPoint"/> and starts relaying.</summary>
     /// <exception cref="NatMapException">The endpoint cannot be bound (<see cref="NatMapErrorKind.BindFailed"/>).</exception>
     /// <exception cref="InvalidOperationException">The forwarder was already started.</exception>
@@ -166,6 +170,7 @@ public sealed class UdpForwarder : IAsyncDisposable
         _listener = boundSocket;
         _localEndPoint = (IPEndPoint)boundSocket.LocalEndPoint!;
         ForwardingLog.UdpStarted(_logger, _localEndPoint, _resolver.Host, _resolver.Port);
+        ForwarderMetricsRegistry.Register(this);
         _receiveLoop = UdpBatchReceiver.IsSupported
             ? ReceiveBatchesAsync(boundSocket, _stopping.Token)
             : ReceiveLoopAsync(boundSocket, _stopping.Token);
@@ -273,6 +278,7 @@ public sealed class UdpForwarder : IAsyncDisposable
             }
         }
 
+        ForwarderMetricsRegistry.Unregister(this);
         ForwardingLog.UdpStopped(_logger, _localEndPoint);
         _stopping.Dispose();
     }
@@ -280,6 +286,9 @@ public sealed class UdpForwarder : IAsyncDisposable
     /// <summary>Same as <see cref="StopAsync"/>.</summary>
     /// <returns>A task that completes when everything is closed.</returns>
     public ValueTask DisposeAsync() => new(StopAsync());
+
+    ForwarderCounts IForwarderMetricsSource.ReadMetricsCounts() =>
+        new(ActiveSessions, OpenedSessions, RefusedDatagrams, 0, BytesToTarget, BytesFromTarget);
 
     private async Task ReceiveLoopAsync(Socket listener, CancellationToken cancellationToken)
     {

@@ -157,7 +157,7 @@ public sealed class StunClient
     private async Task<StunBindingResult> RunAsync(
         ProtocolType protocol,
         AddressFamily family,
-        Func<StunServerEndpoint, IPEndPoint, CancellationToken, Task<(StunBindingResult? Result, string? Failure)>> transaction,
+        Func<StunServerEndpoint, IPEndPoint, CancellationToken, Task<(StunBindingResult? Result, string? Failure, StunOutcome Outcome)>> transaction,
         CancellationToken cancellationToken)
     {
         string protocolName = protocol == ProtocolType.Udp ? "UDP" : "TCP";
@@ -179,7 +179,9 @@ public sealed class StunClient
                 foreach (var address in addresses)
                 {
                     var remote = new IPEndPoint(address, server.Port);
-                    var (result, failure) = await transaction(server, remote, cancellationToken).ConfigureAwait(false);
+                    long started = Stopwatch.GetTimestamp();
+                    var (result, failure, outcome) = await transaction(server, remote, cancellationToken).ConfigureAwait(false);
+                    NatMapInstruments.StunTransaction(protocol, outcome, server.Host, server.Port, started);
                     if (result is not null)
                     {
                         StunLog.Mapped(_logger, server, remote, protocolName, result.LocalEndPoint, result.MappedEndPoint);
@@ -236,7 +238,7 @@ public sealed class StunClient
         return (addresses, null);
     }
 
-    private async Task<(StunBindingResult? Result, string? Failure)> UdpTransactionAsync(Socket socket, StunServerEndpoint server, IPEndPoint remote, CancellationToken cancellationToken)
+    private async Task<(StunBindingResult? Result, string? Failure, StunOutcome Outcome)> UdpTransactionAsync(Socket socket, StunServerEndpoint server, IPEndPoint remote, CancellationToken cancellationToken)
     {
         var transaction = StunBindingTransaction.Create(software: _software);
         var anyEndPoint = new IPEndPoint(remote.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, 0);
@@ -286,11 +288,11 @@ public sealed class StunClient
                     switch (transaction.Accept(datagram, out var response))
                     {
                         case StunAcceptResult.Success:
-                            return (CreateResult(ProtocolType.Udp, response!, socket.LocalEndPoint, server, remote), null);
+                            return (CreateResult(ProtocolType.Udp, response!, socket.LocalEndPoint, server, remote), null, StunOutcome.Success);
                         case StunAcceptResult.ErrorResponse:
-                            return (null, ErrorText(response!));
+                            return (null, ErrorText(response!), StunOutcome.ErrorResponse);
                         case StunAcceptResult.Malformed:
-                            return (null, "malformed response");
+                            return (null, "malformed response", StunOutcome.Malformed);
                         case StunAcceptResult.TransactionMismatch:
                             StunLog.DatagramIgnored(_logger, datagram.Length, received.RemoteEndPoint, remote, "another transaction");
                             break;
@@ -303,11 +305,11 @@ public sealed class StunClient
                 waited += wait;
             }
 
-            return (null, "no answer to " + _maxRequests.ToString(CultureInfo.InvariantCulture) + " request(s) in " + Seconds(waited));
+            return (null, "no answer to " + _maxRequests.ToString(CultureInfo.InvariantCulture) + " request(s) in " + Seconds(waited), StunOutcome.Timeout);
         }
         catch (SocketException ex)
         {
-            return (null, SocketErrorClassifier.Describe(ex));
+            return (null, SocketErrorClassifier.Describe(ex), StunOutcome.Unreachable);
         }
         finally
         {
@@ -315,7 +317,7 @@ public sealed class StunClient
         }
     }
 
-    private async Task<(StunBindingResult? Result, string? Failure)> TcpTransactionAsync(
+    private async Task<(StunBindingResult? Result, string? Failure, StunOutcome Outcome)> TcpTransactionAsync(
         AddressFamily family,
         Func<AddressFamily, Socket> createSocket,
         StunServerEndpoint server,
@@ -343,37 +345,37 @@ public sealed class StunClient
             int have = await ReadAtLeastAsync(socket, buffer.AsMemory(0, StunConstants.HeaderLength), timeout.Token).ConfigureAwait(false);
             if (have < StunConstants.HeaderLength)
             {
-                return (null, "connection closed after " + have.ToString(CultureInfo.InvariantCulture) + " byte(s) of the response");
+                return (null, "connection closed after " + have.ToString(CultureInfo.InvariantCulture) + " byte(s) of the response", StunOutcome.Malformed);
             }
 
             var headerError = StunHeader.TryRead(buffer.AsSpan(0, StunConstants.HeaderLength), out var header);
             if (headerError != StunParseError.None)
             {
-                return (null, "malformed response header (" + headerError + ")");
+                return (null, "malformed response header (" + headerError + ")", StunOutcome.Malformed);
             }
 
             int total = StunConstants.HeaderLength + header.Length;
             have += await ReadAtLeastAsync(socket, buffer.AsMemory(StunConstants.HeaderLength, header.Length), timeout.Token).ConfigureAwait(false);
             if (have < total)
             {
-                return (null, "connection closed after " + have.ToString(CultureInfo.InvariantCulture) + " of " + total.ToString(CultureInfo.InvariantCulture) + " byte(s) of the response");
+                return (null, "connection closed after " + have.ToString(CultureInfo.InvariantCulture) + " of " + total.ToString(CultureInfo.InvariantCulture) + " byte(s) of the response", StunOutcome.Malformed);
             }
 
             return transaction.Accept(buffer.AsSpan(0, total), out var response) switch
             {
-                StunAcceptResult.Success => (CreateResult(ProtocolType.Tcp, response!, socket.LocalEndPoint, server, remote), null),
-                StunAcceptResult.ErrorResponse => (null, ErrorText(response!)),
-                StunAcceptResult.TransactionMismatch => (null, "response for another transaction"),
-                _ => (null, "malformed response"),
+                StunAcceptResult.Success => (CreateResult(ProtocolType.Tcp, response!, socket.LocalEndPoint, server, remote), null, StunOutcome.Success),
+                StunAcceptResult.ErrorResponse => (null, ErrorText(response!), StunOutcome.ErrorResponse),
+                StunAcceptResult.TransactionMismatch => (null, "response for another transaction", StunOutcome.Malformed),
+                _ => (null, "malformed response", StunOutcome.Malformed),
             };
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return (null, "no answer within " + Seconds(_tcpTimeout));
+            return (null, "no answer within " + Seconds(_tcpTimeout), StunOutcome.Timeout);
         }
         catch (SocketException ex)
         {
-            return (null, SocketErrorClassifier.Describe(ex));
+            return (null, SocketErrorClassifier.Describe(ex), StunOutcome.Unreachable);
         }
         finally
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -73,19 +74,26 @@ internal sealed class ForwardedUdpStun
             {
                 var remote = new IPEndPoint(address, server.Port);
                 string? failure = null;
+                long started = Stopwatch.GetTimestamp();
                 try
                 {
                     if (await TryServerAsync(remote, cancellationToken).ConfigureAwait(false) is { } observation)
                     {
+                        NatMapInstruments.StunTransaction(ProtocolType.Udp, StunOutcome.Success, server.Host, server.Port, started);
                         LastServer = remote;
                         return observation;
                     }
 
                     failure = "no answer";
+                    NatMapInstruments.StunTransaction(ProtocolType.Udp, StunOutcome.Timeout, server.Host, server.Port, started);
                 }
                 catch (Exception ex) when (ex is IOException or SocketException && !cancellationToken.IsCancellationRequested)
                 {
                     failure = ex.Message;
+
+                    // TryServerAsync reports an error response as a plain IOException; anything else is the socket.
+                    var outcome = ex.GetType() == typeof(IOException) ? StunOutcome.ErrorResponse : StunOutcome.Unreachable;
+                    NatMapInstruments.StunTransaction(ProtocolType.Udp, outcome, server.Host, server.Port, started);
                 }
 
                 MappingLog.StunCheckFailed(_logger, remote, failure);

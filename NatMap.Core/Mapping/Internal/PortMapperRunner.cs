@@ -2,6 +2,7 @@ using System.Net;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using NatMap.Diagnostics.Internal;
 
 namespace NatMap.Mapping.Internal;
 
@@ -120,6 +121,7 @@ internal sealed class PortMapperRunner : IPortMapper, IMappingSink
         }
 
         MappingLog.MappingReported(_logger, _protocol, publicEndPoint, privateEndPoint);
+        NatMapInstruments.MappingChanged(_protocol, privateEndPoint.Port);
         writer?.TryWrite(next);
         return true;
     }

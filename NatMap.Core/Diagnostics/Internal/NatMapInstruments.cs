@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Net.Sockets;
+using NatMap.Mapping;
+
+namespace NatMap.Diagnostics.Internal;
+
+/// <summary>The meter and instruments named in <see cref="NatMapMetrics"/>, and the calls that record them.</summary>
+internal static class NatMapInstruments
+{
+    public static readonly Meter Meter = new(NatMapMetrics.MeterName, typeof(NatMapInstruments).Assembly.GetName().Version?.ToString());
+
+    private static readonly Counter<long> MappingChanges = Meter.CreateCounter<long>(
+        NatMapMetrics.MappingChanges, "{change}", "Public mappings reported by port mappers.");
+
+    private static readonly Counter<long> StunTransactions = Meter.CreateCounter<long>(
+        NatMapMetrics.StunTransactions, "{transaction}", "STUN Binding transactions, by outcome.");
+
+    private static readonly Histogram<double> StunDuration = Meter.CreateHistogram<double>(
+        NatMapMetrics.StunDuration, "s", "Duration of successful STUN Binding transactions.");
+
+    private static readonly ObservableUpDownCounter<long> ForwardActive = Meter.CreateObservableUpDownCounter(
+        NatMapMetrics.ForwardConnectionsActive, ForwarderMetricsRegistry.ObserveActive, "{connection}",
+        "TCP connections and UDP sessions being relayed.");
+
+    private static readonly ObservableCounter<long> ForwardConnections = Meter.CreateObservableCounter(
+        NatMapMetrics.ForwardConnections, ForwarderMetricsRegistry.ObserveConnections, "{connection}",
+        "TCP connections and UDP sessions offered to forwarders, by outcome.");
+
+    private static readonly ObservableCounter<long> ForwardBytes = Meter.CreateObservableCounter(
+        NatMapMetrics.ForwardBytes, ForwarderMetricsRegistry.ObserveBytes, "By",
+        "Payload bytes relayed by forwarders, by direction.");
+
+    /// <summary>Makes sure the observable instruments exist before the first forwarder registers.</summary>
+    public static void EnsureCreated() => GC.KeepAlive(ForwardActive);
+
+    public static void MappingChanged(MappingProtocol protocol, int localPort)
+    {
+        if (!MappingChanges.Enabled)
+        {
+            return;
+        }
+
+        var tags = new TagList
+        {
+            { NatMapMetrics.ProtocolTag, protocol == MappingProtocol.Tcp ? "tcp" : "udp" },
+            { NatMapMetrics.LocalPortTag, localPort },
+        };
+        MappingChanges.Add(1, tags);
+    }
+
+    /// <summary>Records one STUN transaction; <paramref name="startTimestamp"/> is from <see cref="Stopwatch.GetTimestamp"/>.</summary>
+    public static void StunTransaction(ProtocolType protocol, StunOutcome outcome, string serverAddress, int serverPort, long startTimestamp)
+    {
+        if (!StunTransactions.Enabled && !StunDuration.Enabled)
+        {
+            return;
+        }
+
+        var tags = new TagList
+        {
+            { NatMapMetrics.ProtocolTag, protocol == ProtocolType.Tcp ? "tcp" : "udp" },
+            { NatMapMetrics.ServerAddressTag, serverAddress },
+            { NatMapMetrics.ServerPortTag, serverPort },
+        };
+        if (outcome == StunOutcome.Success)
+        {
+            StunDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, tags);
+        }
+
+        tags.Add(NatMapMetrics.OutcomeTag, OutcomeName(outcome));
+        StunTransactions.Add(1, tags);
+    }
+
+    private static string OutcomeName(StunOutcome outcome) => outcome switch
+    {
+        StunOutcome.Success => "success",
+        StunOutcome.Timeout => "timeout",
+        StunOutcome.ErrorResponse => "error_response",
+        StunOutcome.Malformed => "malformed",
+        _ => "unreachable",
+    };
+}

@@ -1,0 +1,82 @@
+namespace NatMap.Diagnostics;
+
+/// <summary>
+/// Names of the metrics NatMap.Core publishes through <see cref="System.Diagnostics.Metrics"/>: one
+/// meter, <see cref="MeterName"/>, whose instruments and tags are listed here. Collect them with any
+/// metrics listener, for example <c>dotnet-counters monitor --counters NatMap</c> or an OpenTelemetry
+/// meter provider configured with <c>AddMeter("NatMap")</c>.
+/// </summary>
+/// <remarks>
+/// Tag values are lower case. <see cref="ProtocolTag"/> is <c>tcp</c> or <c>udp</c>. Forwarder
+/// instruments are observed from the counters of every started and not yet stopped
+/// <see cref="Forwarding.TcpForwarder"/> and <see cref="Forwarding.UdpForwarder"/>, one series per
+/// protocol and listening port; the totals of a stopped forwarder are kept, so a forwarder started
+/// again on the same port goes on counting from them.
+/// </remarks>
+public static class NatMapMetrics
+{
+    /// <summary>The name of the meter: <c>NatMap</c>.</summary>
+    public const string MeterName = "NatMap";
+
+    /// <summary>
+    /// <c>natmap.mapping.changes</c>: counter of public mappings reported by a port mapper (the first
+    /// one and every change). Tags: <see cref="ProtocolTag"/>, <see cref="LocalPortTag"/> (the
+    /// mapping's private port).
+    /// </summary>
+    public const string MappingChanges = "natmap.mapping.changes";
+
+    /// <summary>
+    /// <c>natmap.stun.transactions</c>: counter of STUN Binding transactions with one server
+    /// address, by result. Tags: <see cref="ProtocolTag"/>, <see cref="OutcomeTag"/> (<c>success</c>,
+    /// <c>timeout</c>, <c>error_response</c>, <c>malformed</c>, <c>unreachable</c>),
+    /// <see cref="ServerAddressTag"/>, <see cref="ServerPortTag"/>.
+    /// </summary>
+    public const string StunTransactions = "natmap.stun.transactions";
+
+    /// <summary>
+    /// <c>natmap.stun.duration</c>: histogram of the time, in seconds, that successful STUN Binding
+    /// transactions took, retransmissions included. Tags: <see cref="ProtocolTag"/>,
+    /// <see cref="ServerAddressTag"/>, <see cref="ServerPortTag"/>.
+    /// </summary>
+    public const string StunDuration = "natmap.stun.duration";
+
+    /// <summary>
+    /// <c>natmap.forward.connections.active</c>: observable up-down counter of the TCP connections
+    /// and UDP sessions a forwarder relays now. Tags: <see cref="ProtocolTag"/>, <see cref="LocalPortTag"/>.
+    /// </summary>
+    public const string ForwardConnectionsActive = "natmap.forward.connections.active";
+
+    /// <summary>
+    /// <c>natmap.forward.connections</c>: observable counter of the TCP connections and UDP
+    /// sessions a forwarder was offered, by result. Tags: <see cref="ProtocolTag"/>,
+    /// <see cref="LocalPortTag"/>, <see cref="OutcomeTag"/> (<c>accepted</c>; <c>refused</c> at the
+    /// connection or session limit, counted per datagram for UDP; <c>failed</c>, TCP only, when the
+    /// target could not be resolved or reached).
+    /// </summary>
+    public const string ForwardConnections = "natmap.forward.connections";
+
+    /// <summary>
+    /// <c>natmap.forward.bytes</c>: observable counter of the payload bytes a forwarder relayed.
+    /// Tags: <see cref="ProtocolTag"/>, <see cref="LocalPortTag"/>, <see cref="DirectionTag"/>
+    /// (<c>to_target</c>, <c>from_target</c>).
+    /// </summary>
+    public const string ForwardBytes = "natmap.forward.bytes";
+
+    /// <summary>Tag <c>protocol</c>: the transport, <c>tcp</c> or <c>udp</c>.</summary>
+    public const string ProtocolTag = "protocol";
+
+    /// <summary>Tag <c>outcome</c>: how a transaction or a connection ended.</summary>
+    public const string OutcomeTag = "outcome";
+
+    /// <summary>Tag <c>direction</c>: <c>to_target</c> or <c>from_target</c>.</summary>
+    public const string DirectionTag = "direction";
+
+    /// <summary>Tag <c>local.port</c>: the local port of a mapping or the listening port of a forwarder (an integer).</summary>
+    public const string LocalPortTag = "local.port";
+
+    /// <summary>Tag <c>server.address</c>: a STUN server as configured (host name or address literal).</summary>
+    public const string ServerAddressTag = "server.address";
+
+    /// <summary>Tag <c>server.port</c>: a STUN server's port (an integer).</summary>
+    public const string ServerPortTag = "server.port";
+}
