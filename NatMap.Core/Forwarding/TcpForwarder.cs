@@ -24,6 +24,9 @@ namespace NatMap.Forwarding;
 /// </remarks>
 public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
 {
+    /// <summary>How many bytes of idle managed-engine buffers a forwarder keeps for reuse (4 to 64 buffers).</summary>
+    private const int RetainedBufferBytes = 16 * 1024 * 1024;
+
     private readonly ILogger _logger;
     private readonly TargetResolver _resolver;
     private readonly TcpForwarderOptions _options;
@@ -89,7 +92,7 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
             SplicePipeSize = options.SplicePipeSize,
             ListenBacklog = options.ListenBacklog,
         };
-        _buffers = new RelayBufferPool(options.BufferSize, retain: 64);
+        _buffers = new RelayBufferPool(options.BufferSize, retain: Math.Clamp(RetainedBufferBytes / options.BufferSize, 4, 64));
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<TcpForwarder>();
     }
 
