@@ -128,27 +128,8 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
     /// <summary>Binds <see cref="TcpForwarderOptions.ListenEndPoint"/>, listens, and starts relaying.</summary>
     /// <exception cref="NatMapException">The endpoint cannot be bound (<see cref="NatMapErrorKind.BindFailed"/>), or the splice engine was asked for where it is unavailable.</exception>
     /// <exception cref="InvalidOperationException">The forwarder was already started.</exception>
-    public void Start()
-    {
-        var endPoint = _options.ListenEndPoint;
-        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            if (_options.ReuseAddress && !LinuxSocketOptions.TrySetReuseAddressAndPort(socket, out var reuseError))
-            {
-                ForwardingLog.ReuseFailed(_logger, endPoint, reuseError);
-            }
-
-            socket.Bind(endPoint);
-        }
-        catch (SocketException ex)
-        {
-            socket.Dispose();
-            ThrowHelper.Throw(NatMapErrorKind.BindFailed, "Cannot bind the TCP forwarder to " + endPoint + ": " + ex.SocketErrorCode + ".", ex);
-        }
-
-        Start(socket);
-    }
+    public void Start() =>
+        Start(ForwarderSocket.Bind(_options.ListenEndPoint, ProtocolType.Tcp, _options.ReuseAddress, _logger));
 
     /// <summary>
     /// Starts relaying connections that arrive on an already bound socket (listening or not).

@@ -127,26 +127,8 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
     /// <summary>Binds <see cref="UdpForwarderOptions.ListenEndPoint"/> and starts relaying.</summary>
     /// <exception cref="NatMapException">The endpoint cannot be bound (<see cref="NatMapErrorKind.BindFailed"/>).</exception>
     /// <exception cref="InvalidOperationException">The forwarder was already started.</exception>
-    public void Start()
-    {
-        var socket = new Socket(_listenEndPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        try
-        {
-            if (_reuseAddress && !LinuxSocketOptions.TrySetReuseAddressAndPort(socket, out var reuseError))
-            {
-                ForwardingLog.ReuseFailed(_logger, _listenEndPoint, reuseError);
-            }
-
-            socket.Bind(_listenEndPoint);
-        }
-        catch (SocketException ex)
-        {
-            socket.Dispose();
-            ThrowHelper.Throw(NatMapErrorKind.BindFailed, "Cannot bind the UDP forwarder to " + _listenEndPoint + ": " + ex.SocketErrorCode + ".", ex);
-        }
-
-        Start(socket);
-    }
+    public void Start() =>
+        Start(ForwarderSocket.Bind(_listenEndPoint, ProtocolType.Udp, _reuseAddress, _logger));
 
     /// <summary>
     /// Starts relaying datagrams that arrive on an already bound UDP socket. The forwarder owns
