@@ -75,7 +75,34 @@ public sealed partial class NatDiscoveryClient
         }
     }
 
-    private static async Task<DiscoveryResponse> ReceiveAnswerAsync(Socket socket, StunBindingTransaction transaction, CancellationToken cancellationToken)
+    private static Task<DiscoveryResponse> ReceiveAnswerAsync(Socket socket, StunBindingTransaction transaction, CancellationToken cancellationToken) =>
+        ReceiveUntilAsync(
+            socket,
+            (datagram, source) =>
+            {
+                var outcome = transaction.Accept(datagram, out var response);
+                if (outcome == StunAcceptResult.Success)
+                {
+                    return DiscoveryResponse.Success(response!.MappedAddress!, response.OtherAddress, response.ResponseOrigin, source);
+                }
+
+                return outcome == StunAcceptResult.ErrorResponse && response!.ErrorCode is >= 300 and <= 699
+                    ? DiscoveryResponse.Error(response.ErrorCode)
+                    : null;
+            },
+            cancellationToken);
+
+    private static Task<DiscoveryResponse> ReceiveOwnRequestAsync(Socket socket, StunBindingTransaction transaction, CancellationToken cancellationToken) =>
+        ReceiveUntilAsync(
+            socket,
+            (datagram, _) => transaction.Matches(datagram) ? DiscoveryResponse.HairpinReceived : null,
+            cancellationToken);
+
+    /// <summary>What a received datagram means to the waiting test, or <see langword="null"/> to keep waiting.</summary>
+    private delegate DiscoveryResponse? DatagramMatcher(ReadOnlySpan<byte> datagram, IPEndPoint source);
+
+    /// <summary>Receives on <paramref name="socket"/> until <paramref name="match"/> recognises a datagram.</summary>
+    private static async Task<DiscoveryResponse> ReceiveUntilAsync(Socket socket, DatagramMatcher match, CancellationToken cancellationToken)
     {
         var buffer = new byte[StunConstants.ReceiveBufferLength];
         EndPoint any = socket.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
@@ -88,42 +115,13 @@ public sealed partial class NatDiscoveryClient
             }
             catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
             {
-                // An ICMP error from an earlier datagram, or an oversized stray datagram: not our answer.
+                // An ICMP error from an earlier datagram, or an oversized stray datagram: not what we wait for.
                 continue;
             }
 
-            var outcome = transaction.Accept(buffer.AsSpan(0, received.ReceivedBytes), out var response);
-            if (outcome == StunAcceptResult.Success)
+            if (match(buffer.AsSpan(0, received.ReceivedBytes), (IPEndPoint)received.RemoteEndPoint) is { } response)
             {
-                return DiscoveryResponse.Success(response!.MappedAddress!, response.OtherAddress, response.ResponseOrigin, (IPEndPoint)received.RemoteEndPoint);
-            }
-
-            if (outcome == StunAcceptResult.ErrorResponse && response!.ErrorCode is >= 300 and <= 699)
-            {
-                return DiscoveryResponse.Error(response.ErrorCode);
-            }
-        }
-    }
-
-    private static async Task<DiscoveryResponse> ReceiveOwnRequestAsync(Socket socket, StunBindingTransaction transaction, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[StunConstants.ReceiveBufferLength];
-        EndPoint any = socket.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
-        while (true)
-        {
-            SocketReceiveFromResult received;
-            try
-            {
-                received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, any, cancellationToken).ConfigureAwait(false);
-            }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
-            {
-                continue;
-            }
-
-            if (transaction.Matches(buffer.AsSpan(0, received.ReceivedBytes)))
-            {
-                return DiscoveryResponse.HairpinReceived;
+                return response;
             }
         }
     }
