@@ -77,23 +77,23 @@ internal sealed class ForwardedUdpStun
                 long started = Stopwatch.GetTimestamp();
                 try
                 {
-                    if (await TryServerAsync(remote, cancellationToken).ConfigureAwait(false) is { } observation)
+                    var (observation, errorResponse) = await TryServerAsync(remote, cancellationToken).ConfigureAwait(false);
+                    if (observation is { } found)
                     {
                         NatMapInstruments.StunTransaction(ProtocolType.Udp, StunOutcome.Success, server.Host, server.Port, started);
                         LastServer = remote;
-                        return observation;
+                        return found;
                     }
 
-                    failure = "no answer";
-                    NatMapInstruments.StunTransaction(ProtocolType.Udp, StunOutcome.Timeout, server.Host, server.Port, started);
+                    failure = errorResponse ?? "no answer";
+                    var outcome = errorResponse is null ? StunOutcome.Timeout : StunOutcome.ErrorResponse;
+                    NatMapInstruments.StunTransaction(ProtocolType.Udp, outcome, server.Host, server.Port, started);
                 }
                 catch (Exception ex) when (ex is IOException or SocketException && !cancellationToken.IsCancellationRequested)
                 {
+                    // Sending from the forwarder's socket failed.
                     failure = ex.Message;
-
-                    // TryServerAsync reports an error response as a plain IOException; anything else is the socket.
-                    var outcome = ex.GetType() == typeof(IOException) ? StunOutcome.ErrorResponse : StunOutcome.Unreachable;
-                    NatMapInstruments.StunTransaction(ProtocolType.Udp, outcome, server.Host, server.Port, started);
+                    NatMapInstruments.StunTransaction(ProtocolType.Udp, StunOutcome.Unreachable, server.Host, server.Port, started);
                 }
 
                 MappingLog.StunCheckFailed(_logger, remote, failure);
@@ -104,7 +104,8 @@ internal sealed class ForwardedUdpStun
         return ThrowHelper.Throw<StunObservation>(NatMapErrorKind.AllServersFailed, "No STUN server answered through the forwarder: " + string.Join("; ", failures));
     }
 
-    private async Task<StunObservation?> TryServerAsync(IPEndPoint remote, CancellationToken cancellationToken)
+    /// <summary>One transaction with retransmits: the observation, or the error response's text, or neither when nothing answered.</summary>
+    private async Task<(StunObservation? Observation, string? ErrorResponse)> TryServerAsync(IPEndPoint remote, CancellationToken cancellationToken)
     {
         // Registered for good: a late answer must not be relayed to the target as a new client.
         _addControlEndPoint(remote);
@@ -121,12 +122,9 @@ internal sealed class ForwardedUdpStun
                 try
                 {
                     var (response, origin) = await pending.Answer.Task.WaitAsync(wait, cancellationToken).ConfigureAwait(false);
-                    if (!response.IsSuccess || response.MappedAddress is null)
-                    {
-                        throw new IOException("error response " + response.ErrorCode + " " + response.ErrorReason);
-                    }
-
-                    return new StunObservation(response.MappedAddress, null, origin);
+                    return !response.IsSuccess || response.MappedAddress is null
+                        ? (null, "error response " + response.ErrorCode + " " + response.ErrorReason)
+                        : (new StunObservation(response.MappedAddress, null, origin), null);
                 }
                 catch (TimeoutException)
                 {
@@ -134,7 +132,7 @@ internal sealed class ForwardedUdpStun
                 }
             }
 
-            return null;
+            return (null, null);
         }
         finally
         {
