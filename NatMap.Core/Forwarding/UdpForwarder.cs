@@ -153,7 +153,7 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
         _localEndPoint = (IPEndPoint)boundSocket.LocalEndPoint!;
         ForwardingLog.UdpStarted(_logger, _localEndPoint, _resolver.Host, _resolver.Port);
         ForwarderMetricsRegistry.Register(this);
-        _receiveLoop = UdpBatchReceiver.IsSupported
+        _receiveLoop = UdpDatagramBatch.IsSupported
             ? ReceiveBatchesAsync(boundSocket, _stopping.Token)
             : ReceiveLoopAsync(boundSocket, _stopping.Token);
         if (_idleTimeout != Timeout.InfiniteTimeSpan)
@@ -305,13 +305,14 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
 
     /// <summary>
     /// Linux: waits for the listening socket to be readable with a zero-byte MSG_PEEK receive,
-    /// then takes up to a batch of datagrams per recvmmsg(2) call, instead of one system call
-    /// per datagram.
+    /// then takes up to a batch of datagrams per recvmmsg(2) call, and passes each run of
+    /// datagrams from one client on with one sendmmsg(2) call, instead of a system call per
+    /// datagram each way.
     /// </summary>
     private async Task ReceiveBatchesAsync(Socket listener, CancellationToken cancellationToken)
     {
         await Task.Yield();
-        using var batch = new UdpBatchReceiver(listener, MaxDatagram);
+        using var batch = new UdpDatagramBatch(listener, MaxDatagram);
         var from = new SocketAddress(listener.AddressFamily);
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -340,9 +341,17 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
             do
             {
                 count = batch.Receive();
-                for (int i = 0; i < count; i++)
+                int start = 0;
+                while (start < count)
                 {
-                    Dispatch(batch.Datagram(i), batch.Sender(i, from));
+                    int end = start + 1;
+                    while (end < count && batch.SameSender(start, end))
+                    {
+                        end++;
+                    }
+
+                    DispatchRun(batch, start, end - start, batch.Sender(start, from));
+                    start = end;
                 }
             }
             while (count == batch.Capacity);
@@ -351,29 +360,11 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
 
     private void Dispatch(ReadOnlySpan<byte> datagram, SocketAddress from)
     {
-        var controls = Volatile.Read(ref _controls);
-        for (int i = 0; i < controls.Length; i++)
-        {
-            if (controls[i].Matches(from))
-            {
-                DeliverControl(datagram, controls[i].EndPoint);
-                return;
-            }
-        }
-
-        UdpSession? session;
-        lock (_gate)
-        {
-            _sessions.TryGetValue(from, out session);
-        }
-
-        session ??= OpenSession(from, datagram);
-        if (session?.Socket is not { } socket)
+        if (TryDeliverControl(datagram, from) || FindSession(from, datagram)?.Socket is not { } socket)
         {
             return;
         }
 
-        session.Touch();
         SocketError error;
         try
         {
@@ -395,6 +386,63 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
             // WouldBlock (socket buffer full) or an ICMP error from an earlier datagram: UDP may drop.
             Interlocked.Increment(ref _datagramsDropped);
         }
+    }
+
+    /// <summary>Relays <paramref name="count"/> datagrams of the batch that all came from <paramref name="from"/>.</summary>
+    private void DispatchRun(UdpDatagramBatch batch, int start, int count, SocketAddress from)
+    {
+        if (TryDeliverControl(batch.Datagram(start), from))
+        {
+            for (int i = start + 1; i < start + count; i++)
+            {
+                TryDeliverControl(batch.Datagram(i), from);
+            }
+
+            return;
+        }
+
+        if (FindSession(from, batch.Datagram(start))?.Socket is not { } socket)
+        {
+            return;
+        }
+
+        int sent = batch.Send(socket, start, count, out long bytes);
+        Interlocked.Add(ref _datagramsToTarget, sent);
+        Interlocked.Add(ref _bytesToTarget, bytes);
+        if (sent < count)
+        {
+            Interlocked.Add(ref _datagramsDropped, count - sent);
+        }
+    }
+
+    /// <summary>Hands a datagram from a registered control endpoint to the handler; false when the sender is a client.</summary>
+    private bool TryDeliverControl(ReadOnlySpan<byte> datagram, SocketAddress from)
+    {
+        var controls = Volatile.Read(ref _controls);
+        for (int i = 0; i < controls.Length; i++)
+        {
+            if (controls[i].Matches(from))
+            {
+                DeliverControl(datagram, controls[i].EndPoint);
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The client's session, opened on its first datagram; touched, as a datagram is about to move.</summary>
+    private UdpSession? FindSession(SocketAddress from, ReadOnlySpan<byte> firstDatagram)
+    {
+        UdpSession? session;
+        lock (_gate)
+        {
+            _sessions.TryGetValue(from, out session);
+        }
+
+        session ??= OpenSession(from, firstDatagram);
+        session?.Touch();
+        return session;
     }
 
     private void DeliverControl(ReadOnlySpan<byte> datagram, IPEndPoint from)

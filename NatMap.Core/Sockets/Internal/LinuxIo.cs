@@ -69,6 +69,9 @@ internal static unsafe partial class LinuxIo
     [LibraryImport(Libc, EntryPoint = "recvmmsg", SetLastError = true)]
     public static partial int RecvMmsg(int fd, byte* messages, uint count, int flags, void* timeout);
 
+    [LibraryImport(Libc, EntryPoint = "sendmmsg", SetLastError = true)]
+    public static partial int SendMmsg(int fd, byte* messages, uint count, int flags);
+
     [LibraryImport(Libc, EntryPoint = "epoll_create1", SetLastError = true)]
     public static partial int EpollCreate1(int flags);
 

@@ -1,0 +1,203 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using NatMap.Sockets.Internal;
+
+namespace NatMap.Forwarding.Internal;
+
+/// <summary>
+/// A batch of datagrams in preallocated native memory: recvmmsg(2) fills it from the listening
+/// socket, up to <see cref="Capacity"/> datagrams per system call, and sendmmsg(2) passes a run of
+/// them on to a connected socket in one call, straight from the same buffers. The relay loop
+/// neither allocates nor copies nor pays a system call per datagram.
+/// Layouts are those of LP64 Linux (x86-64, arm64): struct mmsghdr is 64 bytes, its msghdr
+/// starts with the name pointer and length, iovec pointer and count; msg_len follows at 56.
+/// </summary>
+internal sealed unsafe class UdpDatagramBatch : IDisposable
+{
+    private const int MessageSize = 64;
+    private const int NameLengthOffset = 8;
+    private const int IovOffset = 16;
+    private const int IovLengthOffset = 24;
+    private const int FlagsOffset = 48;
+    private const int ReceivedLengthOffset = 56;
+    private const int NameCapacity = 128;
+    private const int IovSize = 16;
+
+    private readonly Socket _socket;
+    private readonly int _datagramCapacity;
+    private readonly byte* _messages;
+    private readonly byte* _names;
+    private readonly byte* _iovecs;
+    private readonly byte* _sendMessages;
+    private readonly byte* _sendIovecs;
+    private readonly byte* _buffers;
+
+    public UdpDatagramBatch(Socket socket, int datagramCapacity, int capacity = 32)
+    {
+        _socket = socket;
+        _datagramCapacity = datagramCapacity;
+        Capacity = capacity;
+        _messages = (byte*)NativeMemory.AllocZeroed((nuint)(capacity * MessageSize));
+        _names = (byte*)NativeMemory.AllocZeroed((nuint)(capacity * NameCapacity));
+        _iovecs = (byte*)NativeMemory.AllocZeroed((nuint)(capacity * IovSize));
+        _sendMessages = (byte*)NativeMemory.AllocZeroed((nuint)(capacity * MessageSize));
+        _sendIovecs = (byte*)NativeMemory.AllocZeroed((nuint)(capacity * IovSize));
+        _buffers = (byte*)NativeMemory.Alloc((nuint)capacity * (nuint)datagramCapacity);
+        for (int i = 0; i < capacity; i++)
+        {
+            byte* buffer = _buffers + ((nint)i * datagramCapacity);
+            byte* iov = _iovecs + (i * IovSize);
+            Unsafe.WriteUnaligned(iov, (nint)buffer);
+            Unsafe.WriteUnaligned(iov + 8, (nuint)datagramCapacity);
+            byte* message = _messages + (i * MessageSize);
+            Unsafe.WriteUnaligned(message, (nint)(_names + (i * NameCapacity)));
+            Unsafe.WriteUnaligned(message + IovOffset, (nint)iov);
+            Unsafe.WriteUnaligned(message + IovLengthOffset, (nuint)1);
+
+            // Sending on a connected socket: no name; the iovec length is set per datagram.
+            byte* sendIov = _sendIovecs + (i * IovSize);
+            Unsafe.WriteUnaligned(sendIov, (nint)buffer);
+            byte* sendMessage = _sendMessages + (i * MessageSize);
+            Unsafe.WriteUnaligned(sendMessage + IovOffset, (nint)sendIov);
+            Unsafe.WriteUnaligned(sendMessage + IovLengthOffset, (nuint)1);
+        }
+    }
+
+    /// <summary>Linux on a 64-bit process, where the layouts above hold.</summary>
+    public static bool IsSupported => OperatingSystem.IsLinux() && IntPtr.Size == 8
+        && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64;
+
+    public int Capacity { get; }
+
+    /// <summary>Receives what is queued, without waiting; returns how many datagrams (0 when none or on error).</summary>
+    public int Receive()
+    {
+        for (int i = 0; i < Capacity; i++)
+        {
+            byte* message = _messages + (i * MessageSize);
+            Unsafe.WriteUnaligned(message + NameLengthOffset, (uint)NameCapacity);
+            Unsafe.WriteUnaligned(message + FlagsOffset, 0);
+        }
+
+        SafeHandle handle = _socket.SafeHandle;
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            int count = LinuxIo.RecvMmsg((int)handle.DangerousGetHandle(), _messages, (uint)Capacity, LinuxIo.MsgDontWait, null);
+            return count < 0 ? 0 : count;
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    public ReadOnlySpan<byte> Datagram(int index) =>
+        new(_buffers + ((nint)index * _datagramCapacity), Length(index));
+
+    /// <summary>Copies the sender's address into <paramref name="address"/> and returns it.</summary>
+    public SocketAddress Sender(int index, SocketAddress address)
+    {
+        ReadOnlySpan<byte> name = Name(index);
+        int length = Math.Min(name.Length, address.Buffer.Length);
+        name[..length].CopyTo(address.Buffer.Span);
+        address.Size = length;
+        return address;
+    }
+
+    /// <summary>Whether datagrams <paramref name="first"/> and <paramref name="second"/> came from the same endpoint.</summary>
+    public bool SameSender(int first, int second) => Name(first).SequenceEqual(Name(second));
+
+    /// <summary>
+    /// Sends datagrams <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> - 1,
+    /// in order, on a connected socket, with as few sendmmsg calls as the kernel allows. A datagram
+    /// the kernel refuses (a pending ICMP error is reported on the next send) is dropped and the
+    /// rest still go; a full send buffer drops what is left, as UDP may. Returns how many were sent
+    /// and their total length.
+    /// </summary>
+    public int Send(Socket destination, int start, int count, out long bytes)
+    {
+        for (int i = start; i < start + count; i++)
+        {
+            Unsafe.WriteUnaligned(_sendIovecs + (i * IovSize) + 8, (nuint)Length(i));
+        }
+
+        int sent = 0;
+        bytes = 0;
+        SafeHandle handle = destination.SafeHandle;
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            int fd = (int)handle.DangerousGetHandle();
+            int next = start;
+            int end = start + count;
+            while (next < end)
+            {
+                int done = LinuxIo.SendMmsg(fd, _sendMessages + (next * MessageSize), (uint)(end - next), LinuxIo.MsgDontWait);
+                if (done > 0)
+                {
+                    for (int i = next; i < next + done; i++)
+                    {
+                        bytes += Length(i);
+                    }
+
+                    sent += done;
+                    next += done;
+                    continue;
+                }
+
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == LinuxIo.EINTR)
+                {
+                    continue;
+                }
+
+                if (errno == LinuxIo.EAGAIN)
+                {
+                    break;
+                }
+
+                next++;
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // The session expired between lookup and send: what was not sent is dropped.
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+
+        return sent;
+    }
+
+    public void Dispose()
+    {
+        NativeMemory.Free(_messages);
+        NativeMemory.Free(_names);
+        NativeMemory.Free(_iovecs);
+        NativeMemory.Free(_sendMessages);
+        NativeMemory.Free(_sendIovecs);
+        NativeMemory.Free(_buffers);
+    }
+
+    private int Length(int index) =>
+        Math.Min((int)Unsafe.ReadUnaligned<uint>(_messages + (index * MessageSize) + ReceivedLengthOffset), _datagramCapacity);
+
+    private ReadOnlySpan<byte> Name(int index)
+    {
+        int length = (int)Unsafe.ReadUnaligned<uint>(_messages + (index * MessageSize) + NameLengthOffset);
+        return new ReadOnlySpan<byte>(_names + (index * NameCapacity), Math.Min(length, NameCapacity));
+    }
+}

@@ -1,0 +1,181 @@
+using System.Net;
+using System.Net.Sockets;
+using NatMap.Forwarding;
+using NatMap.Forwarding.Internal;
+using static NatMap.Tests.Forwarding.ForwardingTestKit;
+
+namespace NatMap.Tests.Forwarding;
+
+public sealed class UdpDatagramBatchTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    private static Socket UdpSocket()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(AnyLoopback);
+        return socket;
+    }
+
+    private static byte[] Payload(int client, int sequence, int size)
+    {
+        var payload = new byte[size];
+        for (int i = 0; i < size; i++)
+        {
+            payload[i] = (byte)((client * 31) + sequence + i);
+        }
+
+        payload[0] = (byte)client;
+        if (size > 1)
+        {
+            payload[1] = (byte)sequence;
+        }
+
+        return payload;
+    }
+
+    [Fact]
+    public async Task ReceiveThenSend_InterleavedSenders_RunsGroupedAndRelayedInOrderIntact()
+    {
+        Assert.SkipUnless(UdpDatagramBatch.IsSupported, "recvmmsg/sendmmsg batching is Linux on 64-bit only");
+        using var listener = UdpSocket();
+        listener.ReceiveBufferSize = 1024 * 1024;
+        using var a = UdpSocket();
+        using var b = UdpSocket();
+        using var target = UdpSocket();
+        using var toTarget = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        toTarget.Connect(target.LocalEndPoint!);
+
+        // A A B A B B: three runs of one sender each, then two; sizes differ so lengths are checked.
+        (Socket Socket, int Client, int Size)[] order =
+            [(a, 1, 1), (a, 1, 1472), (b, 2, 9000), (a, 1, 65_000), (b, 2, 2), (b, 2, 300)];
+        var sent = new List<byte[]>();
+        using var batch = new UdpDatagramBatch(listener, 65536, capacity: 32);
+        int count = 0;
+        for (int attempt = 0; attempt < 5 && count != order.Length; attempt++)
+        {
+            // Loopback delivers in order, normally before SendTo returns; under heavy load the
+            // kernel may defer delivery, and a batch may catch only part. Then drain and resend.
+            while (batch.Receive() > 0)
+            {
+            }
+
+            sent.Clear();
+            for (int i = 0; i < order.Length; i++)
+            {
+                byte[] payload = Payload(order[i].Client, i, order[i].Size);
+                order[i].Socket.SendTo(payload, listener.LocalEndPoint!);
+                sent.Add(payload);
+            }
+
+            Assert.True(listener.Poll(Timeout, SelectMode.SelectRead), "nothing arrived");
+            count = batch.Receive();
+        }
+
+        Assert.Equal(order.Length, count);
+        for (int i = 0; i < count; i++)
+        {
+            Assert.Equal(sent[i], batch.Datagram(i).ToArray());
+        }
+
+        Assert.True(batch.SameSender(0, 1));
+        Assert.False(batch.SameSender(1, 2));
+        Assert.False(batch.SameSender(2, 3));
+        Assert.True(batch.SameSender(2, 4));
+        Assert.True(batch.SameSender(4, 5));
+        var sender = batch.Sender(2, new SocketAddress(AddressFamily.InterNetwork));
+        Assert.Equal(b.LocalEndPoint, ((IPEndPoint)AnyLoopback).Create(sender));
+
+        // Relay two runs: a's first two datagrams, then b's last two.
+        Assert.Equal(2, batch.Send(toTarget, 0, 2, out long firstBytes));
+        Assert.Equal(1 + 1472, firstBytes);
+        Assert.Equal(2, batch.Send(toTarget, 4, 2, out long secondBytes));
+        Assert.Equal(2 + 300, secondBytes);
+        var buffer = new byte[65536];
+        foreach (int expected in new[] { 0, 1, 4, 5 })
+        {
+            int n = await target.ReceiveAsync(buffer, SocketFlags.None, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+            Assert.Equal(sent[expected], buffer.AsSpan(0, n).ToArray());
+        }
+    }
+
+    [Fact]
+    public void Send_DestinationDisposed_ReportsNothingSent()
+    {
+        Assert.SkipUnless(UdpDatagramBatch.IsSupported, "recvmmsg/sendmmsg batching is Linux on 64-bit only");
+        using var listener = UdpSocket();
+        using var batch = new UdpDatagramBatch(listener, 65536, capacity: 4);
+        var destination = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        destination.Connect(new IPEndPoint(IPAddress.Loopback, 9));
+        destination.Dispose();
+
+        Assert.Equal(0, batch.Send(destination, 0, 1, out long bytes));
+        Assert.Equal(0, bytes);
+    }
+
+    [Fact]
+    public async Task Forwarder_InterleavedBurstsFromFourClients_EachSessionCarriesItsClientsDatagramsInOrder()
+    {
+        using var target = UdpSocket();
+        target.ReceiveBufferSize = 4 * 1024 * 1024;
+        await using var forwarder = new UdpForwarder(new UdpForwarderOptions
+        {
+            ListenEndPoint = AnyLoopback,
+            TargetHost = "127.0.0.1",
+            TargetPort = ((IPEndPoint)target.LocalEndPoint!).Port,
+        });
+        forwarder.Start();
+        var clients = Enumerable.Range(0, 4).Select(_ => UdpSocket()).ToArray();
+        try
+        {
+            // Sent without waiting, so the forwarder's batches hold several clients interleaved:
+            // client 0 in runs of two, the others in runs of one.
+            const int Rounds = 24;
+            var schedule = new List<(int Client, int Sequence)>();
+            for (int round = 0; round < Rounds; round++)
+            {
+                schedule.Add((0, 2 * round));
+                schedule.Add((0, (2 * round) + 1));
+                for (int c = 1; c < clients.Length; c++)
+                {
+                    schedule.Add((c, round));
+                }
+            }
+
+            foreach (var (client, sequence) in schedule)
+            {
+                clients[client].SendTo(Payload(client, sequence, 64 + (client * 100)), forwarder.LocalEndPoint);
+            }
+
+            var received = new Dictionary<EndPoint, List<byte[]>>();
+            var buffer = new byte[65536];
+            for (int i = 0; i < schedule.Count; i++)
+            {
+                var result = await target.ReceiveFromAsync(buffer, SocketFlags.None, AnyLoopback, TestContext.Current.CancellationToken)
+                    .AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+                if (!received.TryGetValue(result.RemoteEndPoint, out var list))
+                {
+                    received[result.RemoteEndPoint] = list = [];
+                }
+
+                list.Add(buffer.AsSpan(0, result.ReceivedBytes).ToArray());
+            }
+
+            Assert.Equal(clients.Length, received.Count);
+            foreach (var list in received.Values)
+            {
+                int client = list[0][0];
+                var expected = schedule.Where(s => s.Client == client)
+                    .Select(s => Payload(s.Client, s.Sequence, 64 + (s.Client * 100))).ToList();
+                Assert.Equal(expected, list);
+            }
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                client.Dispose();
+            }
+        }
+    }
+}
