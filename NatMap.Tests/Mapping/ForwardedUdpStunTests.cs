@@ -4,7 +4,7 @@ using NatMap.Diagnostics;
 using NatMap.Diagnostics.Internal;
 using NatMap.Mapping.Internal;
 using NatMap.Stun;
-using NatMap.Tests.Stun;
+using NatMap.Tests.Fakes;
 
 namespace NatMap.Tests.Mapping;
 
@@ -23,13 +23,13 @@ public sealed class ForwardedUdpStunTests
     [Fact]
     public async Task QueryUdpAsync_ErrorResponseThenStaleThenGood_FailsOverAndRegistersEachServerOnce()
     {
-        await using var refusing = new FakeUdpStunServer(async (index, request, client, socket) =>
-            await socket.SendToAsync(FakeStunServer.Error(FakeStunServer.RequestId(request), 500, "Server Error"), client));
-        await using var good = new FakeUdpStunServer(async (index, request, client, socket) =>
+        await using var refusing = LoopbackStunServer.Udp(async (index, request, client, socket) =>
+            await socket.SendToAsync(StunResponses.Error(StunResponses.RequestId(request), 500, "Server Error"), client));
+        await using var good = LoopbackStunServer.Udp(async (index, request, client, socket) =>
         {
-            var id = FakeStunServer.RequestId(request);
-            await socket.SendToAsync(FakeStunServer.Success(FakeStunServer.Other(id), IPEndPoint.Parse("198.51.100.66:1")), client);
-            await socket.SendToAsync(FakeStunServer.Success(id, Reported), client);
+            var id = StunResponses.RequestId(request);
+            await socket.SendToAsync(StunResponses.Success(StunResponses.Other(id), IPEndPoint.Parse("198.51.100.66:1")), client);
+            await socket.SendToAsync(StunResponses.Success(id, Reported), client);
         });
         await using var listener = new FakeListener();
         var client = new StunClient(Options(refusing.Server, good.Server));
@@ -41,15 +41,15 @@ public sealed class ForwardedUdpStunTests
         Assert.Equal(good.EndPoint, first.ServerEndPoint);
         Assert.Equal(listener.EndPoint, first.LocalEndPoint);
         Assert.Equal(Reported, second.MappedEndPoint);
-        Assert.Equal(2, refusing.RequestCount);
+        Assert.Equal(2, refusing.DatagramCount);
         Assert.Equal([refusing.EndPoint, good.EndPoint], listener.Registered);
     }
 
     [Fact]
     public async Task QueryUdpAsync_SendFailsThenErrorResponse_AllServersFailedNamesBoth()
     {
-        await using var refusing = new FakeUdpStunServer(async (index, request, client, socket) =>
-            await socket.SendToAsync(FakeStunServer.Error(FakeStunServer.RequestId(request), 400, "Bad Request"), client));
+        await using var refusing = LoopbackStunServer.Udp(async (index, request, client, socket) =>
+            await socket.SendToAsync(StunResponses.Error(StunResponses.RequestId(request), 400, "Bad Request"), client));
         var unreachable = new StunServerEndpoint("127.0.0.1", 9);
         await using var listener = new FakeListener(failSendTo: new IPEndPoint(IPAddress.Loopback, 9));
 
@@ -59,7 +59,7 @@ public sealed class ForwardedUdpStunTests
         Assert.Equal(NatMapErrorKind.AllServersFailed, ex.Kind);
         Assert.Contains(unreachable + ": network unreachable", ex.Message, StringComparison.Ordinal);
         Assert.Contains(refusing.Server + ": error response 400 Bad Request", ex.Message, StringComparison.Ordinal);
-        Assert.Equal(1, refusing.RequestCount);
+        Assert.Equal(1, refusing.DatagramCount);
     }
 
     private static StunClientOptions Options(params StunServerEndpoint[] servers)
