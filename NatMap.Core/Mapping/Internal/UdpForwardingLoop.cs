@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using NatMap.Forwarding;
-using NatMap.Stun;
 
 namespace NatMap.Mapping.Internal;
 
