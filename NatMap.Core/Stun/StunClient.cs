@@ -105,7 +105,19 @@ public sealed class StunClient
         }
 
         var family = CheckFamily(socket.AddressFamily, nameof(socket));
-        return await RunAsync(ProtocolType.Udp, family, (server, remote, ct) => UdpTransactionAsync(socket, server, remote, ct), cancellationToken).ConfigureAwait(false);
+        return await QueryUdpAsync(new SocketStunTransport(socket), family, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Queries over UDP through <paramref name="transport"/>, for a socket the client does not read
+    /// itself (the UDP forwarder's listening socket): the same failover, retransmission and
+    /// validation as <see cref="QueryUdpAsync(Socket, CancellationToken)"/>.
+    /// </summary>
+    internal async Task<StunBindingResult> QueryUdpAsync(IStunDatagramTransport transport, AddressFamily family, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        CheckFamily(family, nameof(family));
+        return await RunAsync(ProtocolType.Udp, family, (server, remote, ct) => UdpTransactionAsync(transport, server, remote, ct), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -238,10 +250,9 @@ public sealed class StunClient
         return (addresses, null);
     }
 
-    private async Task<(StunBindingResult? Result, string? Failure, StunOutcome Outcome)> UdpTransactionAsync(Socket socket, StunServerEndpoint server, IPEndPoint remote, CancellationToken cancellationToken)
+    private async Task<(StunBindingResult? Result, string? Failure, StunOutcome Outcome)> UdpTransactionAsync(IStunDatagramTransport transport, StunServerEndpoint server, IPEndPoint remote, CancellationToken cancellationToken)
     {
         var transaction = StunBindingTransaction.Create(software: _software);
-        var anyEndPoint = new IPEndPoint(remote.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, 0);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(StunConstants.MaxMessageLength);
         TimeSpan waited = TimeSpan.Zero;
         try
@@ -249,7 +260,7 @@ public sealed class StunClient
             for (int attempt = 1; attempt <= _maxRequests; attempt++)
             {
                 TimeSpan wait = StunRetransmission.WaitAfter(attempt, _initialRto, _maxRequests, _lastWaitMultiplier);
-                await socket.SendToAsync(transaction.Request, SocketFlags.None, remote, cancellationToken).ConfigureAwait(false);
+                await transport.SendAsync(transaction.Request, remote, cancellationToken).ConfigureAwait(false);
                 if (_logger.IsEnabled(LogLevel.Trace))
                 {
                     StunLog.UdpRequestSent(_logger, attempt, _maxRequests, remote, transaction.TransactionId.ToString(), (long)wait.TotalMilliseconds);
@@ -270,7 +281,7 @@ public sealed class StunClient
                         timeout.CancelAfter(remaining);
                         try
                         {
-                            received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, anyEndPoint, timeout.Token).ConfigureAwait(false);
+                            received = await transport.ReceiveAsync(buffer, timeout.Token).ConfigureAwait(false);
                         }
                         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                         {
@@ -288,7 +299,7 @@ public sealed class StunClient
                     switch (transaction.Accept(datagram, out var response))
                     {
                         case StunAcceptResult.Success:
-                            return (CreateResult(ProtocolType.Udp, response!, socket.LocalEndPoint, server, remote), null, StunOutcome.Success);
+                            return (CreateResult(ProtocolType.Udp, response!, transport.LocalEndPoint, server, remote), null, StunOutcome.Success);
                         case StunAcceptResult.ErrorResponse:
                             return (null, ErrorText(response!), StunOutcome.ErrorResponse);
                         case StunAcceptResult.Malformed:

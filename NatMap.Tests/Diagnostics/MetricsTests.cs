@@ -4,9 +4,9 @@ using NatMap.Diagnostics;
 using NatMap.Forwarding;
 using NatMap.Mapping;
 using NatMap.Stun;
+using NatMap.Tests.Fakes;
 using NatMap.Tests.Mapping.Fakes;
 using static NatMap.Tests.Forwarding.ForwardingTestKit;
-using StunResponses = NatMap.Tests.Stun.FakeStunServer;
 
 namespace NatMap.Tests.Diagnostics;
 
@@ -32,7 +32,7 @@ public sealed class MetricsTests
     public async Task PortMapper_MappingReportedThenChanged_CountsEachChangeForItsLocalPort()
     {
         using var metrics = new MetricsRecorder();
-        await using var stun = new FakeStunServer(MapperHarness.Nat(500));
+        await using var stun = LoopbackStunServer.Nat(MapperHarness.Nat(500));
         await using var mapper = MapperHarness.Create(new PortMapperOptions
         {
             Protocol = MappingProtocol.Udp,
@@ -100,7 +100,7 @@ public sealed class MetricsTests
     {
         using var metrics = new MetricsRecorder();
         var mapped = IPEndPoint.Parse("203.0.113.7:4242");
-        await using var fake = new NatMap.Tests.Stun.FakeUdpStunServer(async (index, request, client, socket) =>
+        await using var fake = LoopbackStunServer.Udp(async (index, request, client, socket) =>
             await socket.SendToAsync(StunResponses.Success(StunResponses.RequestId(request), mapped), client));
         using var socket = BoundSocket(SocketType.Dgram, ProtocolType.Udp);
 
@@ -119,7 +119,7 @@ public sealed class MetricsTests
     public async Task StunClient_ErrorResponse_RecordsErrorResponse()
     {
         using var metrics = new MetricsRecorder();
-        await using var fake = new NatMap.Tests.Stun.FakeUdpStunServer(async (index, request, client, socket) =>
+        await using var fake = LoopbackStunServer.Udp(async (index, request, client, socket) =>
             await socket.SendToAsync(StunResponses.Error(StunResponses.RequestId(request), 400, "Bad Request"), client));
         using var socket = BoundSocket(SocketType.Dgram, ProtocolType.Udp);
 

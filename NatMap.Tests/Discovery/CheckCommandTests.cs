@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using NatMap.Cli.Check;
+using NatMap.Tests.Fakes;
 
 namespace NatMap.Tests.Discovery;
 
@@ -20,9 +21,9 @@ public sealed class CheckCommandTests
     [Fact]
     public async Task RunAsync_JsonAgainstLoopbackServer_OpenAndExitZero()
     {
-        await using var server = LoopbackStunServer.Start(LoopbackStunMode.Rfc5780);
+        await using var server = LoopbackStunServer.Rfc5780(LoopbackStunMode.Rfc5780);
 
-        var (code, stdout, stderr) = await RunAsync("-s", server.Primary.ToString(), "-u", "--json", "--timeout", "0.8");
+        var (code, stdout, stderr) = await RunAsync("-s", server.EndPoint.ToString(), "-u", "--json", "--timeout", "0.8");
 
         Assert.Equal(0, code);
         Assert.Equal("", stderr);
@@ -31,7 +32,7 @@ public sealed class CheckCommandTests
         Assert.Equal("direct", root.GetProperty("mapping").GetString());
         Assert.Equal("endpoint-independent", root.GetProperty("filtering").GetString());
         Assert.Equal("open", root.GetProperty("natType").GetString());
-        Assert.Equal(server.Primary.ToString(), root.GetProperty("server").GetString());
+        Assert.Equal(server.EndPoint.ToString(), root.GetProperty("server").GetString());
         Assert.Equal(server.Other.ToString(), root.GetProperty("otherAddress").GetString());
         Assert.Equal(root.GetProperty("localEndpoint").GetString(), root.GetProperty("publicEndpoint").GetString());
         Assert.StartsWith("127.0.0.1:", root.GetProperty("localEndpoint").GetString(), StringComparison.Ordinal);
@@ -43,10 +44,10 @@ public sealed class CheckCommandTests
     [Fact]
     public async Task RunAsync_TextAgainstLoopbackServer_TableAndVerdict()
     {
-        await using var server = LoopbackStunServer.Start(LoopbackStunMode.Rfc5780);
+        await using var server = LoopbackStunServer.Rfc5780(LoopbackStunMode.Rfc5780);
         int port = NatDiscoveryClientTests.FreeUdpPort();
 
-        var (code, stdout, _) = await RunAsync("-s", server.Primary.ToString(), "-u", "-b", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--timeout", "0.8");
+        var (code, stdout, _) = await RunAsync("-s", server.EndPoint.ToString(), "-u", "-b", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--timeout", "0.8");
 
         Assert.Equal(0, code);
         var lines = stdout.TrimEnd('\n').Split('\n');
@@ -58,9 +59,9 @@ public sealed class CheckCommandTests
     [Fact]
     public async Task RunAsync_UnsupportedServer_ExitZeroWithUnsupportedVerdict()
     {
-        await using var server = LoopbackStunServer.Start(LoopbackStunMode.RejectsChangeRequest);
+        await using var server = LoopbackStunServer.Rfc5780(LoopbackStunMode.RejectsChangeRequest);
 
-        var (code, stdout, _) = await RunAsync("-s", server.Primary.ToString(), "-u", "--json", "--timeout", "0.8");
+        var (code, stdout, _) = await RunAsync("-s", server.EndPoint.ToString(), "-u", "--json", "--timeout", "0.8");
 
         Assert.Equal(0, code);
         using var json = JsonDocument.Parse(stdout);
@@ -70,9 +71,9 @@ public sealed class CheckCommandTests
     [Fact]
     public async Task RunAsync_NoServerAnswers_ExitOneWithOneStderrLine()
     {
-        await using var silent = LoopbackStunServer.Start(LoopbackStunMode.Silent);
+        await using var silent = LoopbackStunServer.Rfc5780(LoopbackStunMode.Silent);
 
-        var (code, stdout, stderr) = await RunAsync("-s", silent.Primary.ToString(), "-u", "--json", "--timeout", "0.5");
+        var (code, stdout, stderr) = await RunAsync("-s", silent.EndPoint.ToString(), "-u", "--json", "--timeout", "0.5");
 
         Assert.Equal(1, code);
         Assert.Equal("natmap: check: no STUN server answered\n", stderr.ReplaceLineEndings("\n"));

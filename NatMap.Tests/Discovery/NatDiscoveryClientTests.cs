@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using NatMap.Diagnostics;
 using NatMap.Discovery;
 using NatMap.Stun;
+using NatMap.Tests.Fakes;
 using NatMap.Tests.Infrastructure;
 
 namespace NatMap.Tests.Discovery;
@@ -27,9 +28,9 @@ public sealed class NatDiscoveryClientTests
     [Fact]
     public async Task RunAsync_Rfc5780ServerWithoutNat_OpenAndEndpointIndependentFiltering()
     {
-        await using var server = LoopbackStunServer.Start(LoopbackStunMode.Rfc5780);
+        await using var server = LoopbackStunServer.Rfc5780(LoopbackStunMode.Rfc5780);
 
-        var report = await new NatDiscoveryClient(Options(server.Primary)).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
+        var report = await new NatDiscoveryClient(Options(server.EndPoint)).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
 
         var udp = Assert.IsType<NatDiscoveryResult>(report.Udp);
         Assert.True(report.AnyServerAnswered);
@@ -46,24 +47,24 @@ public sealed class NatDiscoveryClientTests
     [Fact]
     public async Task RunAsync_LocalPortGiven_EveryRequestLeavesFromThatPort()
     {
-        await using var server = LoopbackStunServer.Start(LoopbackStunMode.Rfc5780);
+        await using var server = LoopbackStunServer.Rfc5780(LoopbackStunMode.Rfc5780);
         int port = FreeUdpPort();
-        var options = Options(server.Primary);
+        var options = Options(server.EndPoint);
         options.LocalPort = port;
 
         var report = await new NatDiscoveryClient(options).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
 
         Assert.Equal(port, report.Udp!.LocalEndPoint.Port);
-        Assert.NotEmpty(server.Requests);
-        Assert.All(server.Requests, r => Assert.Equal(port, r.From.Port));
+        Assert.NotEmpty(server.Received);
+        Assert.All(server.Received, r => Assert.Equal(port, r.From.Port));
     }
 
     [Fact]
     public async Task RunAsync_ServerIgnoresChangeRequest_FilteringUnsupportedNotEndpointIndependent()
     {
-        await using var server = LoopbackStunServer.Start(LoopbackStunMode.IgnoresChangeRequest);
+        await using var server = LoopbackStunServer.Rfc5780(LoopbackStunMode.IgnoresChangeRequest);
 
-        var report = await new NatDiscoveryClient(Options(server.Primary)).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
+        var report = await new NatDiscoveryClient(Options(server.EndPoint)).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
 
         Assert.Equal(NatBehavior.UnsupportedServer, report.Udp!.Filtering);
         Assert.Equal(NatBehavior.Direct, report.Udp.Mapping);
@@ -72,9 +73,9 @@ public sealed class NatDiscoveryClientTests
     [Fact]
     public async Task RunAsync_ServerAnswers420_FilteringUnsupported()
     {
-        await using var server = LoopbackStunServer.Start(LoopbackStunMode.RejectsChangeRequest);
+        await using var server = LoopbackStunServer.Rfc5780(LoopbackStunMode.RejectsChangeRequest);
 
-        var report = await new NatDiscoveryClient(Options(server.Primary)).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
+        var report = await new NatDiscoveryClient(Options(server.EndPoint)).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
 
         Assert.Equal(NatBehavior.UnsupportedServer, report.Udp!.Filtering);
         Assert.Contains(report.Udp.Notes, n => n.Contains("420", StringComparison.Ordinal));
@@ -83,22 +84,22 @@ public sealed class NatDiscoveryClientTests
     [Fact]
     public async Task RunAsync_FirstServerHasNoOtherAddress_SecondServerUsed()
     {
-        await using var plain = LoopbackStunServer.Start(LoopbackStunMode.NoOtherAddress);
-        await using var full = LoopbackStunServer.Start(LoopbackStunMode.Rfc5780);
+        await using var plain = LoopbackStunServer.Rfc5780(LoopbackStunMode.NoOtherAddress);
+        await using var full = LoopbackStunServer.Rfc5780(LoopbackStunMode.Rfc5780);
 
-        var report = await new NatDiscoveryClient(Options(plain.Primary, full.Primary)).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
+        var report = await new NatDiscoveryClient(Options(plain.EndPoint, full.EndPoint)).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
 
-        Assert.Equal(full.Primary, report.Udp!.Server);
+        Assert.Equal(full.EndPoint, report.Udp!.Server);
         Assert.Equal(NatBehavior.EndpointIndependent, report.Udp.Filtering);
-        Assert.NotEmpty(plain.Requests);
+        Assert.NotEmpty(plain.Received);
     }
 
     [Fact]
     public async Task RunAsync_OnlyServerHasNoOtherAddress_ReportsUnsupportedServer()
     {
-        await using var plain = LoopbackStunServer.Start(LoopbackStunMode.NoOtherAddress);
+        await using var plain = LoopbackStunServer.Rfc5780(LoopbackStunMode.NoOtherAddress);
 
-        var report = await new NatDiscoveryClient(Options(plain.Primary)).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
+        var report = await new NatDiscoveryClient(Options(plain.EndPoint)).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
 
         Assert.True(report.AnyServerAnswered);
         Assert.Equal(NatBehavior.UnsupportedServer, report.Udp!.Filtering);
@@ -108,22 +109,22 @@ public sealed class NatDiscoveryClientTests
     [Fact]
     public async Task RunAsync_SilentServer_NoServerAnswered()
     {
-        await using var silent = LoopbackStunServer.Start(LoopbackStunMode.Silent);
-        var options = Options(silent.Primary);
+        await using var silent = LoopbackStunServer.Rfc5780(LoopbackStunMode.Silent);
+        var options = Options(silent.EndPoint);
         options.RequestTimeout = TimeSpan.FromMilliseconds(600);
 
         var report = await new NatDiscoveryClient(options).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
 
         Assert.False(report.AnyServerAnswered);
         Assert.Null(report.Udp!.PublicEndPoint);
-        Assert.True(silent.Requests.Count >= 2, "the request should have been retransmitted");
+        Assert.True(silent.Received.Count >= 2, "the request should have been retransmitted");
     }
 
     [Fact]
     public async Task RunAsync_Hairpinning_LoopbackDeliversProbe()
     {
-        await using var server = LoopbackStunServer.Start(LoopbackStunMode.Rfc5780);
-        var options = Options(server.Primary);
+        await using var server = LoopbackStunServer.Rfc5780(LoopbackStunMode.Rfc5780);
+        var options = Options(server.EndPoint);
         options.TestHairpinning = true;
 
         var report = await new NatDiscoveryClient(options).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
@@ -134,8 +135,8 @@ public sealed class NatDiscoveryClientTests
     [Fact]
     public async Task RunAsync_Lifetime_ServerHonoursResponsePort_SurvivesEveryProbe()
     {
-        await using var server = LoopbackStunServer.Start(LoopbackStunMode.Rfc5780);
-        var options = Options(server.Primary);
+        await using var server = LoopbackStunServer.Rfc5780(LoopbackStunMode.Rfc5780);
+        var options = Options(server.EndPoint);
         options.EstimateLifetime = true;
         options.MaxLifetimeProbe = TimeSpan.FromSeconds(2);
 
@@ -151,8 +152,8 @@ public sealed class NatDiscoveryClientTests
     [Fact]
     public async Task RunAsync_Lifetime_ServerIgnoresResponsePort_NotMeasured()
     {
-        await using var server = LoopbackStunServer.Start(LoopbackStunMode.IgnoresResponsePort);
-        var options = Options(server.Primary);
+        await using var server = LoopbackStunServer.Rfc5780(LoopbackStunMode.IgnoresResponsePort);
+        var options = Options(server.EndPoint);
         options.EstimateLifetime = true;
         options.MaxLifetimeProbe = TimeSpan.FromSeconds(2);
 
@@ -194,10 +195,10 @@ public sealed class NatDiscoveryClientTests
     [Fact]
     public async Task RunAsync_Logs_DiscoveryEventIdsInRange()
     {
-        await using var server = LoopbackStunServer.Start(LoopbackStunMode.Rfc5780);
+        await using var server = LoopbackStunServer.Rfc5780(LoopbackStunMode.Rfc5780);
         var logs = new RecordingLoggerFactory();
 
-        await new NatDiscoveryClient(Options(server.Primary), logs).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
+        await new NatDiscoveryClient(Options(server.EndPoint), logs).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
 
         var ids = logs.Entries.Select(e => e.Id.Id).ToList();
         Assert.Contains(5000, ids);

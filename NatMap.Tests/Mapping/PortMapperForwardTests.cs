@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using NatMap.Mapping;
+using NatMap.Tests.Fakes;
 using NatMap.Tests.Mapping.Fakes;
 
 namespace NatMap.Tests.Mapping;
@@ -22,7 +23,7 @@ public sealed class PortMapperForwardTests
         var serving = EchoTcpOnceAsync(echo);
 
         // With -p 0 the target port is the public one, so the fake NAT maps to the echo port.
-        await using var stun = new FakeStunServer(targetIsPublicPort ? _ => new IPEndPoint(IPAddress.Parse("203.0.113.7"), echoPort) : MapperHarness.Nat(1000));
+        await using var stun = LoopbackStunServer.Nat(targetIsPublicPort ? _ => new IPEndPoint(IPAddress.Parse("203.0.113.7"), echoPort) : MapperHarness.Nat(1000));
         await using var http = new FakeHttpServer();
         var options = new PortMapperOptions
         {
@@ -60,7 +61,7 @@ public sealed class PortMapperForwardTests
         using var echo = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         echo.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         echo.Listen();
-        await using var stun = new FakeStunServer(MapperHarness.Nat(1000));
+        await using var stun = LoopbackStunServer.Nat(MapperHarness.Nat(1000));
         await using var http = new FakeHttpServer();
         var options = new PortMapperOptions
         {
@@ -101,7 +102,7 @@ public sealed class PortMapperForwardTests
         using var echo = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         echo.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var serving = EchoUdpAsync(echo, TestContext.Current.CancellationToken);
-        await using var stun = new FakeStunServer(MapperHarness.Nat(500));
+        await using var stun = LoopbackStunServer.Nat(MapperHarness.Nat(500));
         var options = new PortMapperOptions
         {
             Protocol = MappingProtocol.Udp,
@@ -147,7 +148,7 @@ public sealed class PortMapperForwardTests
     [Fact]
     public async Task WatchAsync_UdpForwardToPublicPort_RebindsSamePortWhenPublicPortChanges()
     {
-        await using var stun = new FakeStunServer(MapperHarness.Nat(500));
+        await using var stun = LoopbackStunServer.Nat(MapperHarness.Nat(500));
         var options = new PortMapperOptions
         {
             Protocol = MappingProtocol.Udp,

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using NatMap.Mapping;
 using NatMap.Mapping.Internal;
 using NatMap.Stun;
+using NatMap.Tests.Fakes;
 using NatMap.Tests.Mapping.Fakes;
 
 namespace NatMap.Tests.Mapping;
@@ -11,7 +12,7 @@ public sealed class TcpPortMapperTests
 {
     private static readonly TimeSpan Timeout = MapperHarness.Timeout;
 
-    private static PortMapperOptions Options(FakeStunServer stun, FakeHttpServer http, PortSpec port) => new()
+    private static PortMapperOptions Options(LoopbackStunServer stun, FakeHttpServer http, PortSpec port) => new()
     {
         Protocol = MappingProtocol.Tcp,
         BindAddress = IPAddress.Loopback,
@@ -26,7 +27,7 @@ public sealed class TcpPortMapperTests
     [Fact]
     public async Task WatchAsync_FirstSetup_ReportsStunMappingOfTheKeepAlivePort()
     {
-        await using var stun = new FakeStunServer(MapperHarness.Nat(1000));
+        await using var stun = LoopbackStunServer.Nat(MapperHarness.Nat(1000));
         await using var http = new FakeHttpServer();
         await using var mapper = MapperHarness.Create(Options(stun, http, PortSpec.Any));
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
@@ -47,7 +48,7 @@ public sealed class TcpPortMapperTests
     [Fact]
     public async Task WatchAsync_KeepAlive_SendsHeadWithHostAndKeepAlive()
     {
-        await using var stun = new FakeStunServer(MapperHarness.Nat(1));
+        await using var stun = LoopbackStunServer.Nat(MapperHarness.Nat(1));
         await using var http = new FakeHttpServer();
         await using var mapper = MapperHarness.Create(Options(stun, http, PortSpec.Any));
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
@@ -66,7 +67,7 @@ public sealed class TcpPortMapperTests
     [Fact]
     public async Task WatchAsync_PublicEndPointChanges_ReportsOnceAndNotWhileUnchanged()
     {
-        await using var stun = new FakeStunServer(MapperHarness.Nat(1000));
+        await using var stun = LoopbackStunServer.Nat(MapperHarness.Nat(1000));
         await using var http = new FakeHttpServer();
         await using var mapper = MapperHarness.Create(Options(stun, http, PortSpec.Any));
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
@@ -94,7 +95,7 @@ public sealed class TcpPortMapperTests
     public async Task WatchAsync_HttpServerDropsConnection_SetsUpAgainOnNextPortOfRange()
     {
         int first = MapperHarness.FreeRange(3);
-        await using var stun = new FakeStunServer(MapperHarness.Nat(1000));
+        await using var stun = LoopbackStunServer.Nat(MapperHarness.Nat(1000));
         await using var http = new FakeHttpServer();
         await using var mapper = MapperHarness.Create(Options(stun, http, PortSpec.Range(first, first + 2, random: false)));
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
@@ -119,7 +120,7 @@ public sealed class TcpPortMapperTests
         using var holder = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         holder.Bind(new IPEndPoint(IPAddress.Loopback, first));
         holder.Listen();
-        await using var stun = new FakeStunServer(MapperHarness.Nat(1000));
+        await using var stun = LoopbackStunServer.Nat(MapperHarness.Nat(1000));
         await using var http = new FakeHttpServer();
         await using var mapper = MapperHarness.Create(Options(stun, http, PortSpec.Range(first, first + 2, random: false)));
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
@@ -132,7 +133,7 @@ public sealed class TcpPortMapperTests
     [Fact]
     public async Task WatchAsync_StunServerSilentAtFirst_RetriesWithoutThrowingThenReports()
     {
-        await using var stun = new FakeStunServer(MapperHarness.Nat(1000)) { Answering = false };
+        await using var stun = LoopbackStunServer.Nat(MapperHarness.Nat(1000), answering: false);
         await using var http = new FakeHttpServer();
         await using var mapper = MapperHarness.Create(Options(stun, http, PortSpec.Any));
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
@@ -150,7 +151,7 @@ public sealed class TcpPortMapperTests
     [Fact]
     public async Task WatchAsync_Cancelled_EndsStreamWithoutError()
     {
-        await using var stun = new FakeStunServer(MapperHarness.Nat(1000));
+        await using var stun = LoopbackStunServer.Nat(MapperHarness.Nat(1000));
         await using var http = new FakeHttpServer();
         await using var mapper = MapperHarness.Create(Options(stun, http, PortSpec.Any));
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
@@ -172,7 +173,7 @@ public sealed class TcpPortMapperTests
     [Fact]
     public async Task DisposeAsync_WhileWatching_EndsStreamAndIsIdempotent()
     {
-        await using var stun = new FakeStunServer(MapperHarness.Nat(1000));
+        await using var stun = LoopbackStunServer.Nat(MapperHarness.Nat(1000));
         await using var http = new FakeHttpServer();
         var mapper = MapperHarness.Create(Options(stun, http, PortSpec.Any));
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);

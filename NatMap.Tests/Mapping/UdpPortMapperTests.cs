@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using NatMap.Mapping;
+using NatMap.Tests.Fakes;
 using NatMap.Tests.Mapping.Fakes;
 
 namespace NatMap.Tests.Mapping;
@@ -9,7 +10,7 @@ public sealed class UdpPortMapperTests
 {
     private static readonly TimeSpan Timeout = MapperHarness.Timeout;
 
-    private static PortMapperOptions Options(FakeStunServer stun, IPAddress? bindAddress, PortSpec port) => new()
+    private static PortMapperOptions Options(LoopbackStunServer stun, IPAddress? bindAddress, PortSpec port) => new()
     {
         Protocol = MappingProtocol.Udp,
         BindAddress = bindAddress,
@@ -23,7 +24,7 @@ public sealed class UdpPortMapperTests
     [Fact]
     public async Task WatchAsync_FirstCheck_ReportsMappingWithBoundEndPoint()
     {
-        await using var stun = new FakeStunServer(MapperHarness.Nat(500));
+        await using var stun = LoopbackStunServer.Nat(MapperHarness.Nat(500));
         await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Any));
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
 
@@ -39,7 +40,7 @@ public sealed class UdpPortMapperTests
     public async Task WatchAsync_BoundToWildcard_ReportsTheSourceAddressTowardsTheServer()
     {
         int port = MapperHarness.FreeRange(1);
-        await using var stun = new FakeStunServer(MapperHarness.Nat(500));
+        await using var stun = LoopbackStunServer.Nat(MapperHarness.Nat(500));
         await using var mapper = MapperHarness.Create(Options(stun, null, PortSpec.Fixed(port)));
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
 
@@ -51,7 +52,7 @@ public sealed class UdpPortMapperTests
     [Fact]
     public async Task WatchAsync_PublicEndPointChanges_ReportsOnceAndNotWhileUnchanged()
     {
-        await using var stun = new FakeStunServer(MapperHarness.Nat(500));
+        await using var stun = LoopbackStunServer.Nat(MapperHarness.Nat(500));
         await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Any));
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
         var first = await MapperHarness.NextAsync(events);
@@ -74,7 +75,7 @@ public sealed class UdpPortMapperTests
     [Fact]
     public async Task WatchAsync_StunServerSilent_KeepsTheSocketAndReportsWhenItAnswers()
     {
-        await using var stun = new FakeStunServer(MapperHarness.Nat(500)) { Answering = false };
+        await using var stun = LoopbackStunServer.Nat(MapperHarness.Nat(500), answering: false);
         await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Any));
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
         var next = events.MoveNextAsync().AsTask();
@@ -91,7 +92,7 @@ public sealed class UdpPortMapperTests
     [Fact]
     public async Task WatchAsync_Cancelled_EndsStreamWithoutError()
     {
-        await using var stun = new FakeStunServer(MapperHarness.Nat(500));
+        await using var stun = LoopbackStunServer.Nat(MapperHarness.Nat(500));
         await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Any));
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         int count = 0;
@@ -113,7 +114,7 @@ public sealed class UdpPortMapperTests
         holder1.Bind(new IPEndPoint(IPAddress.Loopback, first));
         using var holder2 = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         holder2.Bind(new IPEndPoint(IPAddress.Loopback, first + 1));
-        await using var stun = new FakeStunServer(MapperHarness.Nat(500));
+        await using var stun = LoopbackStunServer.Nat(MapperHarness.Nat(500));
         await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Range(first, first + 2, random: false)));
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
 

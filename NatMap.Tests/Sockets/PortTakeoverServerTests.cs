@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using NatMap.Mapping;
 using NatMap.Sockets.Internal;
+using NatMap.Tests.Fakes;
 using NatMap.Tests.Infrastructure;
 using NatMap.Tests.Mapping.Fakes;
 
@@ -56,7 +57,7 @@ public sealed class PortTakeoverServerTests
         Requirements.Root();
         Requirements.Command("python3");
         await using var holder = await Holder.StartAsync(ProtocolType.Tcp, asNobody: false);
-        await using var stun = new FakeStunServer(MapperHarness.Nat(1000));
+        await using var stun = LoopbackStunServer.Nat(MapperHarness.Nat(1000));
         await using var http = new FakeHttpServer();
         var options = new PortMapperOptions
         {

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using NatMap.Diagnostics;
 using NatMap.Stun;
 using NatMap.Stun.Internal;
+using NatMap.Tests.Fakes;
 using NatMap.Tests.Infrastructure;
 
 namespace NatMap.Tests.Stun;
@@ -20,12 +21,12 @@ public sealed class StunClientTests
     [Fact]
     public async Task QueryUdpAsync_WrongTransactionFirst_KeepsWaiting()
     {
-        await using var fake = new FakeUdpStunServer(async (index, request, client, socket) =>
+        await using var fake = LoopbackStunServer.Udp(async (index, request, client, socket) =>
         {
-            var id = FakeStunServer.RequestId(request);
-            await socket.SendToAsync(FakeStunServer.Success(FakeStunServer.Other(id), IPEndPoint.Parse("198.51.100.66:1")), client);
+            var id = StunResponses.RequestId(request);
+            await socket.SendToAsync(StunResponses.Success(StunResponses.Other(id), IPEndPoint.Parse("198.51.100.66:1")), client);
             await socket.SendToAsync("not stun at all, just bytes"u8.ToArray(), client);
-            await socket.SendToAsync(FakeStunServer.Success(id, Reported), client);
+            await socket.SendToAsync(StunResponses.Success(id, Reported), client);
         });
         using var socket = BoundUdp();
 
@@ -34,7 +35,7 @@ public sealed class StunClientTests
         Assert.Equal(Reported, result.MappedEndPoint);
         Assert.Equal(fake.EndPoint, result.ServerEndPoint);
         Assert.Equal(socket.LocalEndPoint, result.LocalEndPoint);
-        Assert.Equal(1, fake.RequestCount);
+        Assert.Equal(1, fake.DatagramCount);
     }
 
     [Fact]
@@ -42,13 +43,13 @@ public sealed class StunClientTests
     {
         using var impostor = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         impostor.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        await using var fake = new FakeUdpStunServer(async (index, request, client, socket) =>
+        await using var fake = LoopbackStunServer.Udp(async (index, request, client, socket) =>
         {
-            var id = FakeStunServer.RequestId(request);
+            var id = StunResponses.RequestId(request);
 
             // Right transaction id, wrong sender: must not be taken.
-            await impostor.SendToAsync(FakeStunServer.Success(id, IPEndPoint.Parse("198.51.100.66:1")), client);
-            await socket.SendToAsync(FakeStunServer.Success(id, Reported), client);
+            await impostor.SendToAsync(StunResponses.Success(id, IPEndPoint.Parse("198.51.100.66:1")), client);
+            await socket.SendToAsync(StunResponses.Success(id, Reported), client);
         });
         using var socket = BoundUdp();
 
@@ -60,11 +61,11 @@ public sealed class StunClientTests
     [Fact]
     public async Task QueryUdpAsync_FirstRequestsLost_RetransmitsSameTransaction()
     {
-        await using var fake = new FakeUdpStunServer(async (index, request, client, socket) =>
+        await using var fake = LoopbackStunServer.Udp(async (index, request, client, socket) =>
         {
             if (index == 2)
             {
-                await socket.SendToAsync(FakeStunServer.Success(FakeStunServer.RequestId(request), Reported), client);
+                await socket.SendToAsync(StunResponses.Success(StunResponses.RequestId(request), Reported), client);
             }
         });
         using var socket = BoundUdp();
@@ -85,7 +86,7 @@ public sealed class StunClientTests
     [Fact]
     public async Task QueryUdpAsync_NeverAnswered_SendsMaxRequestsThenFails()
     {
-        await using var fake = new FakeUdpStunServer((_, _, _, _) => Task.CompletedTask);
+        await using var fake = LoopbackStunServer.Udp((_, _, _, _) => Task.CompletedTask);
         using var socket = BoundUdp();
         var options = Options(fake.Server);
         options.MaxRequests = 4;
@@ -105,35 +106,35 @@ public sealed class StunClientTests
     [Fact]
     public async Task QueryUdpAsync_MalformedAnswer_FailsOverToNextServer()
     {
-        await using var broken = new FakeUdpStunServer(async (index, request, client, socket) =>
+        await using var broken = LoopbackStunServer.Udp(async (index, request, client, socket) =>
         {
-            var response = FakeStunServer.Success(FakeStunServer.RequestId(request), IPEndPoint.Parse("198.51.100.66:1"));
+            var response = StunResponses.Success(StunResponses.RequestId(request), IPEndPoint.Parse("198.51.100.66:1"));
             response[^1] ^= 0xFF;
             await socket.SendToAsync(response, client);
         });
-        await using var good = new FakeUdpStunServer(async (index, request, client, socket) =>
-            await socket.SendToAsync(FakeStunServer.Success(FakeStunServer.RequestId(request), Reported), client));
+        await using var good = LoopbackStunServer.Udp(async (index, request, client, socket) =>
+            await socket.SendToAsync(StunResponses.Success(StunResponses.RequestId(request), Reported), client));
         using var socket = BoundUdp();
 
         var result = await new StunClient(Options(SlowRto, broken.Server, good.Server)).QueryUdpAsync(socket, Ct).WaitAsync(Timeout, Ct);
 
         Assert.Equal(Reported, result.MappedEndPoint);
         Assert.Equal(good.EndPoint, result.ServerEndPoint);
-        Assert.Equal(1, broken.RequestCount);
+        Assert.Equal(1, broken.DatagramCount);
     }
 
     [Fact]
     public async Task QueryUdpAsync_AllFail_MessageNamesEachServerAndReason()
     {
-        await using var broken = new FakeUdpStunServer(async (index, request, client, socket) =>
+        await using var broken = LoopbackStunServer.Udp(async (index, request, client, socket) =>
         {
-            var response = FakeStunServer.Success(FakeStunServer.RequestId(request), Reported);
+            var response = StunResponses.Success(StunResponses.RequestId(request), Reported);
             response[^1] ^= 0xFF;
             await socket.SendToAsync(response, client);
         });
-        await using var refusing = new FakeUdpStunServer(async (index, request, client, socket) =>
-            await socket.SendToAsync(FakeStunServer.Error(FakeStunServer.RequestId(request), 500, "Server Error"), client));
-        await using var silent = new FakeUdpStunServer((_, _, _, _) => Task.CompletedTask);
+        await using var refusing = LoopbackStunServer.Udp(async (index, request, client, socket) =>
+            await socket.SendToAsync(StunResponses.Error(StunResponses.RequestId(request), 500, "Server Error"), client));
+        await using var silent = LoopbackStunServer.Udp((_, _, _, _) => Task.CompletedTask);
         var ipv6 = new StunServerEndpoint("::1", 3478);
         using var socket = BoundUdp();
 
@@ -150,7 +151,7 @@ public sealed class StunClientTests
     [Fact]
     public async Task QueryUdpAsync_CallerCancels_OperationCanceledWithCallerToken()
     {
-        await using var silent = new FakeUdpStunServer((_, _, _, _) => Task.CompletedTask);
+        await using var silent = LoopbackStunServer.Udp((_, _, _, _) => Task.CompletedTask);
         using var socket = BoundUdp();
         var options = Options(silent.Server);
         options.InitialRto = TimeSpan.FromSeconds(30);
@@ -158,7 +159,7 @@ public sealed class StunClientTests
         var query = new StunClient(options).QueryUdpAsync(socket, cts.Token);
 
         // Cancel once the request has reached the server, so the client is inside its wait.
-        await silent.Requests.ReadAsync(Ct).AsTask().WaitAsync(Timeout, Ct);
+        await silent.Datagrams.ReadAsync(Ct).AsTask().WaitAsync(Timeout, Ct);
         cts.Cancel();
 
         var ex = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => query.WaitAsync(Timeout, Ct));
@@ -168,11 +169,11 @@ public sealed class StunClientTests
     [Fact]
     public async Task QueryTcpAsync_ResponseSplitByteByByte_Assembled()
     {
-        await using var fake = new FakeTcpStunServer(async (index, connection, ct) =>
+        await using var fake = LoopbackStunServer.Tcp(async (index, connection, ct) =>
         {
             connection.NoDelay = true;
-            var request = await FakeTcpStunServer.ReadRequestAsync(connection, ct);
-            foreach (byte b in FakeStunServer.Success(FakeStunServer.RequestId(request), Reported))
+            var request = await LoopbackStunServer.ReadRequestAsync(connection, ct);
+            foreach (byte b in StunResponses.Success(StunResponses.RequestId(request), Reported))
             {
                 await connection.SendAsync(new[] { b }, SocketFlags.None, ct);
 
@@ -190,13 +191,13 @@ public sealed class StunClientTests
     [Fact]
     public async Task QueryTcpAsync_ResponseCoalescedWithMore_ReadsOneMessage()
     {
-        await using var fake = new FakeTcpStunServer(async (index, connection, ct) =>
+        await using var fake = LoopbackStunServer.Tcp(async (index, connection, ct) =>
         {
-            var request = await FakeTcpStunServer.ReadRequestAsync(connection, ct);
-            var id = FakeStunServer.RequestId(request);
+            var request = await LoopbackStunServer.ReadRequestAsync(connection, ct);
+            var id = StunResponses.RequestId(request);
 
             // Header, body and the start of a further message in a single write.
-            var bytes = FakeStunServer.Success(id, Reported).Concat(FakeStunServer.Success(id, IPEndPoint.Parse("198.51.100.66:1"))).ToArray();
+            var bytes = StunResponses.Success(id, Reported).Concat(StunResponses.Success(id, IPEndPoint.Parse("198.51.100.66:1"))).ToArray();
             await connection.SendAsync(bytes, SocketFlags.None, ct);
             await connection.ReceiveAsync(new byte[1], SocketFlags.None, ct);
         });
@@ -216,17 +217,17 @@ public sealed class StunClientTests
             closedPort = ((IPEndPoint)probe.LocalEndPoint!).Port;
         }
 
-        await using var truncating = new FakeTcpStunServer(async (index, connection, ct) =>
+        await using var truncating = LoopbackStunServer.Tcp(async (index, connection, ct) =>
         {
-            var request = await FakeTcpStunServer.ReadRequestAsync(connection, ct);
-            var response = FakeStunServer.Success(FakeStunServer.RequestId(request), Reported);
+            var request = await LoopbackStunServer.ReadRequestAsync(connection, ct);
+            var response = StunResponses.Success(StunResponses.RequestId(request), Reported);
             await connection.SendAsync(response.AsMemory(0, 30), SocketFlags.None, ct);
             connection.Shutdown(SocketShutdown.Send);
         });
-        await using var good = new FakeTcpStunServer(async (index, connection, ct) =>
+        await using var good = LoopbackStunServer.Tcp(async (index, connection, ct) =>
         {
-            var request = await FakeTcpStunServer.ReadRequestAsync(connection, ct);
-            await connection.SendAsync(FakeStunServer.Success(FakeStunServer.RequestId(request), Reported), SocketFlags.None, ct);
+            var request = await LoopbackStunServer.ReadRequestAsync(connection, ct);
+            await connection.SendAsync(StunResponses.Success(StunResponses.RequestId(request), Reported), SocketFlags.None, ct);
         });
         var refused = new StunServerEndpoint("127.0.0.1", closedPort);
         var sockets = 0;
@@ -250,9 +251,9 @@ public sealed class StunClientTests
     [Fact]
     public async Task QueryTcpAsync_NoAnswer_TimesOutAndFails()
     {
-        await using var silent = new FakeTcpStunServer(async (index, connection, ct) =>
+        await using var silent = LoopbackStunServer.Tcp(async (index, connection, ct) =>
         {
-            await FakeTcpStunServer.ReadRequestAsync(connection, ct);
+            await LoopbackStunServer.ReadRequestAsync(connection, ct);
 
             // Hold the connection open, answering nothing, until the client gives up and closes.
             while (await connection.ReceiveAsync(new byte[1024], SocketFlags.None, ct) > 0)
@@ -271,19 +272,19 @@ public sealed class StunClientTests
     [Fact]
     public async Task QueryTcpAsync_WrongTransactionOrErrorClass_Fails()
     {
-        await using var other = new FakeTcpStunServer(async (index, connection, ct) =>
+        await using var other = LoopbackStunServer.Tcp(async (index, connection, ct) =>
         {
-            var request = await FakeTcpStunServer.ReadRequestAsync(connection, ct);
-            await connection.SendAsync(FakeStunServer.Success(FakeStunServer.Other(FakeStunServer.RequestId(request)), Reported), SocketFlags.None, ct);
+            var request = await LoopbackStunServer.ReadRequestAsync(connection, ct);
+            await connection.SendAsync(StunResponses.Success(StunResponses.Other(StunResponses.RequestId(request)), Reported), SocketFlags.None, ct);
         });
-        await using var error = new FakeTcpStunServer(async (index, connection, ct) =>
+        await using var error = LoopbackStunServer.Tcp(async (index, connection, ct) =>
         {
-            var request = await FakeTcpStunServer.ReadRequestAsync(connection, ct);
-            await connection.SendAsync(FakeStunServer.Error(FakeStunServer.RequestId(request), 400, "Bad Request"), SocketFlags.None, ct);
+            var request = await LoopbackStunServer.ReadRequestAsync(connection, ct);
+            await connection.SendAsync(StunResponses.Error(StunResponses.RequestId(request), 400, "Bad Request"), SocketFlags.None, ct);
         });
-        await using var echo = new FakeTcpStunServer(async (index, connection, ct) =>
+        await using var echo = LoopbackStunServer.Tcp(async (index, connection, ct) =>
         {
-            var request = await FakeTcpStunServer.ReadRequestAsync(connection, ct);
+            var request = await LoopbackStunServer.ReadRequestAsync(connection, ct);
             await connection.SendAsync(request, SocketFlags.None, ct);
         });
 
@@ -299,9 +300,9 @@ public sealed class StunClientTests
     public async Task QueryTcpAsync_CallerCancels_OperationCanceledWithCallerToken()
     {
         var requestSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var silent = new FakeTcpStunServer(async (index, connection, ct) =>
+        await using var silent = LoopbackStunServer.Tcp(async (index, connection, ct) =>
         {
-            await FakeTcpStunServer.ReadRequestAsync(connection, ct);
+            await LoopbackStunServer.ReadRequestAsync(connection, ct);
             requestSeen.TrySetResult();
             while (await connection.ReceiveAsync(new byte[1024], SocketFlags.None, ct) > 0)
             {
@@ -329,9 +330,9 @@ public sealed class StunClientTests
     [Fact]
     public async Task QueryUdpAsync_FailoverThenSuccess_LogsContractEvents()
     {
-        await using var silent = new FakeUdpStunServer((_, _, _, _) => Task.CompletedTask);
-        await using var good = new FakeUdpStunServer(async (index, request, client, socket) =>
-            await socket.SendToAsync(FakeStunServer.Success(FakeStunServer.RequestId(request), Reported), client));
+        await using var silent = LoopbackStunServer.Udp((_, _, _, _) => Task.CompletedTask);
+        await using var good = LoopbackStunServer.Udp(async (index, request, client, socket) =>
+            await socket.SendToAsync(StunResponses.Success(StunResponses.RequestId(request), Reported), client));
         var logs = new RecordingLoggerFactory();
         using var socket = BoundUdp();
 
@@ -390,16 +391,16 @@ public sealed class StunClientTests
     [Fact]
     public async Task QueryUdpAsync_SoftwareOption_SentInRequest()
     {
-        await using var fake = new FakeUdpStunServer(async (index, request, client, socket) =>
-            await socket.SendToAsync(FakeStunServer.Success(FakeStunServer.RequestId(request), Reported), client));
+        await using var fake = LoopbackStunServer.Udp(async (index, request, client, socket) =>
+            await socket.SendToAsync(StunResponses.Success(StunResponses.RequestId(request), Reported), client));
         var options = Options(fake.Server);
         options.Software = "natmap/ünïcode";
         using var socket = BoundUdp();
 
         await new StunClient(options).QueryUdpAsync(socket, Ct).WaitAsync(Timeout, Ct);
 
-        Assert.True(fake.Requests.TryRead(out var request));
-        Assert.Equal(StunParseError.None, StunMessage.TryParse(request, out var message));
+        Assert.True(fake.Datagrams.TryRead(out var request));
+        Assert.Equal(StunParseError.None, StunMessage.TryParse(request.Data, out var message));
         Assert.True(SoftwareAttribute.TryRead(message, out var software));
         Assert.Equal("natmap/ünïcode", System.Text.Encoding.UTF8.GetString(software));
         Assert.True(message.FingerprintOffset > 0);
@@ -409,7 +410,7 @@ public sealed class StunClientTests
     /// The requests a fake received, up to a sentinel datagram sent now: loopback delivers in send
     /// order, so every request the client sent before returning is in the list.
     /// </summary>
-    private static async Task<List<byte[]>> DrainAsync(FakeUdpStunServer fake)
+    private static async Task<List<byte[]>> DrainAsync(LoopbackStunServer fake)
     {
         var sentinel = "sentinel"u8.ToArray();
         using (var sender = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
@@ -420,7 +421,7 @@ public sealed class StunClientTests
         var requests = new List<byte[]>();
         while (true)
         {
-            var datagram = await fake.Requests.ReadAsync(Ct).AsTask().WaitAsync(Timeout, Ct);
+            var datagram = (await fake.Datagrams.ReadAsync(Ct).AsTask().WaitAsync(Timeout, Ct)).Data;
             if (datagram.AsSpan().SequenceEqual(sentinel))
             {
                 return requests;

@@ -1,149 +1,87 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
+using System.Threading.Channels;
 using NatMap.Diagnostics;
-using NatMap.Diagnostics.Internal;
-using NatMap.Stun;
 using NatMap.Stun.Internal;
 
 namespace NatMap.Mapping.Internal;
 
 /// <summary>
-/// STUN Binding checks in UDP forward mode, where the forwarder owns the mapping socket: requests
+/// The STUN transport of UDP forward mode, where the forwarder owns the mapping socket: requests
 /// leave through the forwarder's listening socket (<see cref="Forwarding.UdpForwarder.SendFromListener"/>)
 /// and answers come back through its control-datagram handler, which calls
-/// <see cref="OnControlDatagram"/>. Servers are tried in order with RFC 8489 section 6.2.1
-/// retransmission, shortened like the mapper's other checks.
+/// <see cref="OnControlDatagram"/>. The failover, retransmission and validation are the
+/// <see cref="Stun.StunClient"/>'s, driven through <see cref="IStunProbe.QueryUdpAsync(IStunDatagramTransport, AddressFamily, CancellationToken)"/>.
 /// </summary>
-internal sealed class ForwardedUdpStun
+internal sealed class ForwardedUdpStun : IStunDatagramTransport
 {
-    private const int MaxRequests = 3;
-    private const int LastWaitMultiplier = 4;
+    /// <summary>
+    /// Answers waiting to be read. A query reads them as they come; what is left over (a late answer
+    /// after the query gave up) is judged stale by the next query's transaction check, and the oldest
+    /// is dropped rather than letting a chatty server grow the queue.
+    /// </summary>
+    private const int QueueCapacity = 16;
 
-    private readonly IReadOnlyList<StunServerEndpoint> _servers;
-    private readonly AddressFamily _family;
-    private readonly Action<byte[], IPEndPoint> _send;
+    private readonly Action<ReadOnlyMemory<byte>, IPEndPoint> _send;
     private readonly Action<IPEndPoint> _addControlEndPoint;
-    private readonly TimeSpan _initialRto;
-    private readonly ILogger _logger;
-    private Pending? _pending;
+    private readonly HashSet<IPEndPoint> _registered = [];
+    private readonly Channel<(byte[] Datagram, IPEndPoint From)> _answers = Channel.CreateBounded<(byte[], IPEndPoint)>(
+        new BoundedChannelOptions(QueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest });
 
-    public ForwardedUdpStun(IReadOnlyList<StunServerEndpoint> servers, AddressFamily family, Action<byte[], IPEndPoint> send, Action<IPEndPoint> addControlEndPoint, ILogger logger, TimeSpan? initialRto = null)
+    /// <param name="localEndPoint">The forwarder's listening endpoint, reported as the query's local endpoint.</param>
+    /// <param name="send">Sends from the forwarder's listening socket.</param>
+    /// <param name="addControlEndPoint">Registers a server address with the forwarder, so that its datagrams reach <see cref="OnControlDatagram"/>.</param>
+    public ForwardedUdpStun(IPEndPoint localEndPoint, Action<ReadOnlyMemory<byte>, IPEndPoint> send, Action<IPEndPoint> addControlEndPoint)
     {
-        _servers = servers;
-        _family = family;
+        LocalEndPoint = localEndPoint;
         _send = send;
         _addControlEndPoint = addControlEndPoint;
-        _logger = logger;
-        _initialRto = initialRto ?? TimeSpan.FromMilliseconds(500);
     }
 
-    /// <summary>The server address that answered last: where the one-byte keep-alives go.</summary>
-    public IPEndPoint? LastServer { get; private set; }
+    public EndPoint? LocalEndPoint { get; }
 
-    /// <summary>Called by the forwarder's receive loop for each datagram from a control endpoint.</summary>
-    public void OnControlDatagram(ReadOnlySpan<byte> datagram, IPEndPoint remoteEndPoint)
+    /// <summary>
+    /// Registers <paramref name="server"/> with the forwarder, once. Registration is for good: a late
+    /// answer must not be relayed to the target as if it came from a new client.
+    /// </summary>
+    public void Watch(IPEndPoint server)
     {
-        var pending = Volatile.Read(ref _pending);
-        if (pending is not null && pending.Transaction.TryAccept(datagram, out var response))
+        lock (_registered)
         {
-            pending.Answer.TrySetResult((response, remoteEndPoint));
-        }
-    }
-
-    public async Task<StunObservation> QueryAsync(CancellationToken cancellationToken)
-    {
-        var failures = new List<string>();
-        foreach (var server in _servers)
-        {
-            IPAddress[] addresses;
-            try
+            if (!_registered.Add(server))
             {
-                addresses = server.Address is { } literal
-                    ? [literal]
-                    : await Dns.GetHostAddressesAsync(server.Host, _family, cancellationToken).ConfigureAwait(false);
-            }
-            catch (SocketException ex)
-            {
-                failures.Add(server + ": cannot resolve (" + ex.Message + ")");
-                continue;
-            }
-
-            foreach (var address in addresses.Where(a => a.AddressFamily == _family))
-            {
-                var remote = new IPEndPoint(address, server.Port);
-                string? failure = null;
-                long started = Stopwatch.GetTimestamp();
-                try
-                {
-                    var (observation, errorResponse) = await TryServerAsync(remote, cancellationToken).ConfigureAwait(false);
-                    if (observation is { } found)
-                    {
-                        NatMapInstruments.StunTransaction(ProtocolType.Udp, StunOutcome.Success, server.Host, server.Port, started);
-                        LastServer = remote;
-                        return found;
-                    }
-
-                    failure = errorResponse ?? "no answer";
-                    var outcome = errorResponse is null ? StunOutcome.Timeout : StunOutcome.ErrorResponse;
-                    NatMapInstruments.StunTransaction(ProtocolType.Udp, outcome, server.Host, server.Port, started);
-                }
-                catch (Exception ex) when (ex is IOException or SocketException && !cancellationToken.IsCancellationRequested)
-                {
-                    // Sending from the forwarder's socket failed.
-                    failure = ex.Message;
-                    NatMapInstruments.StunTransaction(ProtocolType.Udp, StunOutcome.Unreachable, server.Host, server.Port, started);
-                }
-
-                MappingLog.StunCheckFailed(_logger, remote, failure);
-                failures.Add(server + " (" + remote + "): " + failure);
+                return;
             }
         }
 
-        return ThrowHelper.Throw<StunObservation>(NatMapErrorKind.AllServersFailed, "No STUN server answered through the forwarder: " + string.Join("; ", failures));
+        _addControlEndPoint(server);
     }
 
-    /// <summary>One transaction with retransmits: the observation, or the error response's text, or neither when nothing answered.</summary>
-    private async Task<(StunObservation? Observation, string? ErrorResponse)> TryServerAsync(IPEndPoint remote, CancellationToken cancellationToken)
+    /// <summary>Called by the forwarder's receive loop for each datagram from a control endpoint; copies it, since the buffer is reused.</summary>
+    public void OnControlDatagram(ReadOnlySpan<byte> datagram, IPEndPoint remoteEndPoint) =>
+        _answers.Writer.TryWrite((datagram.ToArray(), remoteEndPoint));
+
+    public ValueTask SendAsync(ReadOnlyMemory<byte> datagram, IPEndPoint remote, CancellationToken cancellationToken)
     {
-        // Registered for good: a late answer must not be relayed to the target as a new client.
-        _addControlEndPoint(remote);
-        var pending = new Pending(StunBindingTransaction.Create());
-        Volatile.Write(ref _pending, pending);
+        Watch(remote);
         try
         {
-            var request = pending.Transaction.Request.ToArray();
-            var rto = _initialRto;
-            for (int attempt = 1; attempt <= MaxRequests; attempt++)
-            {
-                _send(request, remote);
-                var wait = attempt == MaxRequests ? _initialRto * LastWaitMultiplier : rto;
-                try
-                {
-                    var (response, origin) = await pending.Answer.Task.WaitAsync(wait, cancellationToken).ConfigureAwait(false);
-                    return !response.IsSuccess || response.MappedAddress is null
-                        ? (null, "error response " + response.ErrorCode + " " + response.ErrorReason)
-                        : (new StunObservation(response.MappedAddress, null, origin), null);
-                }
-                catch (TimeoutException)
-                {
-                    rto *= 2;
-                }
-            }
-
-            return (null, null);
+            _send(datagram, remote);
         }
-        finally
+        catch (NatMapException ex) when (ex.InnerException is SocketException socketError)
         {
-            Volatile.Write(ref _pending, null);
+            // The client classifies socket errors in one place; hand it the forwarder's underlying one.
+            return ValueTask.FromException(socketError);
         }
+
+        return ValueTask.CompletedTask;
     }
 
-    private sealed class Pending(StunBindingTransaction transaction)
+    public async ValueTask<SocketReceiveFromResult> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
-        public StunBindingTransaction Transaction { get; } = transaction;
-
-        public TaskCompletionSource<(StunBindingResponse Response, IPEndPoint Origin)> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (datagram, from) = await _answers.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        int length = Math.Min(datagram.Length, buffer.Length);
+        datagram.AsSpan(0, length).CopyTo(buffer.Span);
+        return new SocketReceiveFromResult { ReceivedBytes = length, RemoteEndPoint = from };
     }
 }

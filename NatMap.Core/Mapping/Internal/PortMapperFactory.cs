@@ -6,7 +6,7 @@ namespace NatMap.Mapping.Internal;
 /// <summary>Wires a mapper from checked settings and a STUN probe (tests pass their own probe).</summary>
 internal static class PortMapperFactory
 {
-    public static PortMapperRunner Create(MapperSettings settings, IStunProbe stun, ILoggerFactory loggerFactory, TimeSpan? forwardedStunRto = null)
+    public static PortMapperRunner Create(MapperSettings settings, IStunProbe stun, ILoggerFactory loggerFactory)
     {
         var logger = loggerFactory.CreateLogger("NatMap.Mapping.PortMapper");
         var sockets = new BoundSocketFactory(settings.Sockets, loggerFactory.CreateLogger("NatMap.Sockets"));
@@ -18,7 +18,7 @@ internal static class PortMapperFactory
             (MappingProtocol.Tcp, false) => new TcpMappingLoop(settings, stun, binder, logger),
             (MappingProtocol.Tcp, true) => new TcpForwardingLoop(new TcpMappingLoop(settings, stun, binder, logger), settings, sockets, loggerFactory, logger),
             (_, false) => new UdpMappingLoop(settings, stun, binder, logger),
-            (_, true) => new UdpForwardingLoop(settings, stun, binder, loggerFactory, logger, forwardedStunRto),
+            (_, true) => new UdpForwardingLoop(settings, stun, binder, loggerFactory, logger),
         };
         return new PortMapperRunner(loop, settings.Protocol, logger);
     }

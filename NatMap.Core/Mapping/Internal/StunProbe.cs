@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using NatMap.Stun;
+using NatMap.Stun.Internal;
 
 namespace NatMap.Mapping.Internal;
 
@@ -43,6 +44,9 @@ internal sealed class StunProbe : IStunProbe
 
     public async Task<StunObservation> QueryUdpAsync(Socket boundSocket, CancellationToken cancellationToken) =>
         ToObservation(await _client.QueryUdpAsync(boundSocket, cancellationToken).ConfigureAwait(false));
+
+    public async Task<StunObservation> QueryUdpAsync(IStunDatagramTransport transport, AddressFamily family, CancellationToken cancellationToken) =>
+        ToObservation(await _client.QueryUdpAsync(transport, family, cancellationToken).ConfigureAwait(false));
 
     public async Task<StunObservation> QueryTcpAsync(AddressFamily family, Func<AddressFamily, Socket> createSocket, CancellationToken cancellationToken) =>
         ToObservation(await _client.QueryTcpAsync(family, createSocket, cancellationToken).ConfigureAwait(false));

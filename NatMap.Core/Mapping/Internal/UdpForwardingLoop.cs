@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using NatMap.Forwarding;
-using NatMap.Stun;
 
 namespace NatMap.Mapping.Internal;
 
@@ -10,8 +9,8 @@ namespace NatMap.Mapping.Internal;
 /// UDP forward mode. The mapping socket is bound and checked once with STUN (the target port may be the
 /// public port, so it must be known first), then handed to a <see cref="UdpForwarder"/>, which owns it
 /// from then on. Each round sends a one-byte keep-alive from the forwarder's socket to the STUN server
-/// that answered last, and every <c>-c</c> rounds a full Binding check runs through the forwarder
-/// (<see cref="ForwardedUdpStun"/>). When the check shows a mapping whose target port differs (with
+/// that answered last, and every <c>-c</c> rounds a full Binding check runs through the forwarder's
+/// socket (the probe's STUN client over a <see cref="ForwardedUdpStun"/> transport). When the check shows a mapping whose target port differs (with
 /// <c>-p 0</c>), the forwarder is stopped (closing the socket), the same port is bound again and the
 /// cycle restarts.
 /// </summary>
@@ -30,16 +29,14 @@ internal sealed class UdpForwardingLoop : IMappingLoop
     private readonly LocalPortBinder _binder;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
-    private readonly TimeSpan? _forwardedStunRto;
 
-    public UdpForwardingLoop(MapperSettings settings, IStunProbe stun, LocalPortBinder binder, ILoggerFactory loggerFactory, ILogger logger, TimeSpan? forwardedStunRto = null)
+    public UdpForwardingLoop(MapperSettings settings, IStunProbe stun, LocalPortBinder binder, ILoggerFactory loggerFactory, ILogger logger)
     {
         _settings = settings;
         _stun = stun;
         _binder = binder;
         _loggerFactory = loggerFactory;
         _logger = logger;
-        _forwardedStunRto = forwardedStunRto;
     }
 
     public async Task RunAsync(IMappingSink sink, CancellationToken cancellationToken)
@@ -103,13 +100,10 @@ internal sealed class UdpForwardingLoop : IMappingLoop
     {
         int targetPort = TargetPort(first.MappedEndPoint);
         UdpForwarder? forwarder = null;
-        var stun = new ForwardedUdpStun(
-            _settings.StunServers,
-            _settings.AddressFamily,
-            (datagram, remote) => forwarder!.SendFromListener(datagram, remote),
-            remote => forwarder!.AddControlEndPoint(remote),
-            _logger,
-            _forwardedStunRto);
+        var transport = new ForwardedUdpStun(
+            bound,
+            (datagram, remote) => forwarder!.SendFromListener(datagram.Span, remote),
+            remote => forwarder!.AddControlEndPoint(remote));
         forwarder = new UdpForwarder(
             new UdpForwarderOptions
             {
@@ -118,12 +112,12 @@ internal sealed class UdpForwardingLoop : IMappingLoop
                 TargetPort = targetPort,
                 IdleTimeout = _settings.ForwardIdleTimeout,
                 ReceiveBufferSize = ListenerReceiveBufferSize,
-                ControlDatagramHandler = stun.OnControlDatagram,
+                ControlDatagramHandler = transport.OnControlDatagram,
             },
             _loggerFactory);
         if (first.ServerEndPoint is { } server)
         {
-            forwarder.AddControlEndPoint(server);
+            transport.Watch(server);
         }
 
         forwarder.Start(socket);
@@ -146,10 +140,10 @@ internal sealed class UdpForwardingLoop : IMappingLoop
 
                 try
                 {
-                    var observation = await stun.QueryAsync(cancellationToken).ConfigureAwait(false);
+                    var observation = await _stun.QueryUdpAsync(transport, _settings.AddressFamily, cancellationToken).ConfigureAwait(false);
                     MappingLog.StunChecked(_logger, bound, observation.MappedEndPoint);
                     backoff.Reset();
-                    keepAliveTo = stun.LastServer ?? keepAliveTo;
+                    keepAliveTo = observation.ServerEndPoint ?? keepAliveTo;
                     await sink.ReportAsync(observation.MappedEndPoint, privateEndPoint, cancellationToken).ConfigureAwait(false);
                     if (TargetPort(observation.MappedEndPoint) != targetPort)
                     {

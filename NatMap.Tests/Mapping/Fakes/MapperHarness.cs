@@ -26,7 +26,7 @@ internal static class MapperHarness
             stun.LastWaitMultiplier = 2;
             stun.TcpTimeout = TimeSpan.FromMilliseconds(500);
         });
-        return PortMapperFactory.Create(settings, probe, NullLoggerFactory.Instance, forwardedStunRto: TimeSpan.FromMilliseconds(100));
+        return PortMapperFactory.Create(settings, probe, NullLoggerFactory.Instance);
     }
 
     public static async Task<MappingChanged> NextAsync(IAsyncEnumerator<MappingChanged> events)
