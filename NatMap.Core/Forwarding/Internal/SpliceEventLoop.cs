@@ -280,7 +280,10 @@ internal sealed unsafe class SpliceEventLoop
                 Pump(connection, fromThisSide);
             }
 
-            if ((mask & Writable) != 0 && connection.FailureReason is null)
+            // Writable matters only to a direction with bytes in its pipe, or a pipe that filled
+            // before its source was drained. A direction without a pipe has moved nothing yet: its
+            // first data comes with a readable edge on its source, so it is not probed here.
+            if ((mask & Writable) != 0 && connection.FailureReason is null && toThisSide.PipeRead >= 0)
             {
                 Pump(connection, toThisSide);
             }
