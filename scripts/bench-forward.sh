@@ -200,8 +200,15 @@ echo
 
 # 4. Memory per idle relayed connection -----------------------------------------------------------
 # The forwarder runs in its own process (two descriptors per connection), so its RSS is measured
-# alone; the clients and the target live in one python process.
-IDLE=${IDLE_CONNECTIONS:-9000}
+# alone; the clients and the target live in one python process. 10,000 unless RLIMIT_NOFILE's
+# hard limit (which only CAP_SYS_RESOURCE can raise) leaves room for fewer.
+hard=$(ulimit -Hn)
+IDLE=10000
+if [ "$hard" != unlimited ] && [ $(((hard - 256) / 2)) -lt $IDLE ]; then
+  IDLE=$(((hard - 256) / 2))
+  echo "RLIMIT_NOFILE hard limit is $hard: $IDLE connections instead of 10,000" >&2
+fi
+IDLE=${IDLE_CONNECTIONS:-$IDLE}
 echo "## Forwarder RSS with $IDLE idle relayed TCP connections (VmRSS of the forwarder process)"
 echo
 echo "| engine | RSS before | RSS after | per connection |"

@@ -1,6 +1,9 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using NatMap.Forwarding;
+using NatMap.Tests.Infrastructure;
+using NatMap.Tests.Testbed.Library;
 using static NatMap.Tests.Forwarding.ForwardingTestKit;
 
 namespace NatMap.Tests.Forwarding;
@@ -99,11 +102,12 @@ public sealed class ForwarderSteadyStateTests(ITestOutputHelper output)
             Assert.Skip("Reads /proc/self/status and raises RLIMIT_NOFILE: Linux only.");
         }
 
-        // Four descriptors per relayed connection live in this process: client, accepted,
-        // forwarder's outbound, target's accepted. Without CAP_SYS_RESOURCE the hard limit
-        // cannot be raised; then as many connections as it allows are opened, and said so.
-        ulong limit = RaiseOpenFileLimit((4 * 10_000) + 1024);
-        int count = (int)Math.Min(10_000, ((long)limit - 1024) / 4);
+        // Two descriptors per relayed connection live in this process (the forwarder's accepted
+        // and outbound sockets); the clients and the target are in IdleConnectionPeer's process,
+        // which has the same limit. Without CAP_SYS_RESOURCE the hard limit cannot be raised;
+        // then as many connections as it allows are opened, and said so.
+        ulong limit = RaiseOpenFileLimit((2 * 10_000) + 1024);
+        int count = (int)Math.Min(10_000, ((long)limit - 1024) / 2);
         if (count < 1000)
         {
             Assert.Skip("RLIMIT_NOFILE is " + limit + ", too low for a meaningful count.");
@@ -114,67 +118,47 @@ public sealed class ForwarderSteadyStateTests(ITestOutputHelper output)
             output.WriteLine($"RLIMIT_NOFILE is {limit} and cannot be raised here: opening {count} connections instead of 10,000");
         }
 
-        using var server = Listen();
-        var targets = new List<Socket>(count);
-        var acceptLoop = Task.Run(async () =>
-        {
-            while (targets.Count < count)
-            {
-                targets.Add(await server.AcceptAsync(Ct));
-            }
-        }, Ct);
+        await using var peer = CapturedProcess.Start(
+            LibraryDriverProcess.DotnetHost(),
+            [typeof(IdleConnectionPeer).Assembly.Location, IdleConnectionPeer.Argument, count.ToString(CultureInfo.InvariantCulture)],
+            name: "idle-connection peer");
+        string targetLine = await peer.ReadLineAsync(line => line.StartsWith("target ", StringComparison.Ordinal) || line.StartsWith("failed ", StringComparison.Ordinal), TestTimeout, "'target PORT'");
+        Assert.StartsWith("target ", targetLine, StringComparison.Ordinal);
         await using var forwarder = new TcpForwarder(new TcpForwarderOptions
         {
             ListenEndPoint = AnyLoopback,
             TargetHost = "127.0.0.1",
-            TargetPort = ((IPEndPoint)server.LocalEndPoint!).Port,
+            TargetPort = int.Parse(targetLine["target ".Length..], CultureInfo.InvariantCulture),
             Engine = engine,
             MaxConnections = count + 1,
             ListenBacklog = 4096,
         });
         forwarder.Start();
-        var clients = new List<Socket>(count);
-        try
-        {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            long rssBefore = ReadRssBytes();
-            long heapBefore = GC.GetTotalMemory(forceFullCollection: true);
-            for (int batch = 0; batch < count; batch += 200)
-            {
-                var connects = Enumerable.Range(0, Math.Min(200, count - batch)).Select(_ => ConnectAsync(forwarder.LocalEndPoint)).ToArray();
-                clients.AddRange(await Task.WhenAll(connects));
-            }
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        long rssBefore = ReadRssBytes();
+        long heapBefore = GC.GetTotalMemory(forceFullCollection: true);
 
-            await acceptLoop.WaitAsync(TestTimeout, Ct);
-            await WaitUntilAsync(() => forwarder.ActiveConnections == count, count + " relayed connections");
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            long rssAfter = ReadRssBytes();
-            long heapAfter = GC.GetTotalMemory(forceFullCollection: true);
-            output.WriteLine($"{engine}: RSS {rssBefore / 1024} KiB -> {rssAfter / 1024} KiB, {(rssAfter - rssBefore) / (double)count:F0} bytes per connection; " +
-                $"managed heap {(heapAfter - heapBefore) / (double)count:F0} bytes per connection " +
-                "(both include the test's own client and target sockets, three of the four per connection)");
+        await peer.WriteInputAsync("connect " + forwarder.LocalEndPoint.Port + "\n", close: false);
+        string connected = await peer.ReadLineAsync(line => line.StartsWith("connected ", StringComparison.Ordinal) || line.StartsWith("failed ", StringComparison.Ordinal), TestTimeout, "'connected N'");
+        Assert.Equal("connected " + count, connected);
+        await WaitUntilAsync(() => forwarder.ActiveConnections == count, count + " relayed connections");
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        long rssAfter = ReadRssBytes();
+        long heapAfter = GC.GetTotalMemory(forceFullCollection: true);
+        output.WriteLine($"{engine}: {count} idle relayed connections, RSS {rssBefore / 1024} KiB -> {rssAfter / 1024} KiB, " +
+            $"{(rssAfter - rssBefore) / (double)count:F0} bytes per connection; managed heap {(heapAfter - heapBefore) / (double)count:F0} bytes per connection " +
+            "(the forwarder's two sockets per connection; clients and target are in another process)");
 
-            // Every connection is live end to end: the last client's bytes reach some target.
-            await clients[^1].SendAsync(new byte[] { 7 }, SocketFlags.None, Ct);
-            await WaitUntilAsync(() => targets.Exists(t => t.Available == 1), "a byte through the last connection");
-            Assert.Equal(count, forwarder.ActiveConnections);
-            Assert.Equal(0, forwarder.RefusedConnections);
-            Assert.Equal(0, forwarder.FailedConnections);
-        }
-        finally
-        {
-            foreach (var socket in clients)
-            {
-                socket.Dispose();
-            }
-
-            foreach (var socket in targets)
-            {
-                socket.Dispose();
-            }
-        }
+        // Every connection is live end to end: the last client's byte reaches the target.
+        await peer.WriteInputAsync("probe\n", close: false);
+        Assert.Equal("probed", await peer.ReadLineAsync(line => line == "probed" || line.StartsWith("failed ", StringComparison.Ordinal), TestTimeout, "'probed'"));
+        Assert.Equal(count, forwarder.ActiveConnections);
+        Assert.Equal(0, forwarder.RefusedConnections);
+        Assert.Equal(0, forwarder.FailedConnections);
+        await peer.WriteInputAsync("", close: true);
+        Assert.Equal(0, await peer.WaitForExitAsync(TestTimeout));
     }
 
     private static async Task RelayAsync(Socket client, byte[] chunk, CountingSink sink, long total)

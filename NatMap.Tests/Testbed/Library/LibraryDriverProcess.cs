@@ -59,7 +59,8 @@ internal sealed class LibraryDriverProcess
         }
     }
 
-    private static string DotnetHost()
+    /// <summary>The dotnet host that runs this test executable, to start it again as a helper process.</summary>
+    internal static string DotnetHost()
     {
         // Set by the dotnet CLI for the processes it starts (dotnet test, dotnet run).
         if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host))
