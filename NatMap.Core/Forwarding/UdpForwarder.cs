@@ -40,6 +40,8 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
     private readonly object _gate = new();
     private readonly Dictionary<SocketAddress, UdpSession> _sessions = [];
     private readonly RelayBufferPool _buffers = new(MaxDatagram, retain: 16);
+    private readonly UdpDatagramBatchPool? _replyBatches =
+        UdpDatagramBatch.IsSupported ? new(MaxDatagram, capacity: 8, maxOutstanding: 8, retain: 2) : null;
     private readonly CancellationTokenSource _stopping = new();
     private UdpControlEndPoint[] _controls = [];
     private Socket? _listener;
@@ -260,6 +262,7 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
             }
         }
 
+        _replyBatches?.Dispose();
         ForwarderMetricsRegistry.Unregister(this);
         ForwardingLog.UdpStopped(_logger, _localEndPoint);
         _stopping.Dispose();
@@ -312,7 +315,7 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
     private async Task ReceiveBatchesAsync(Socket listener, CancellationToken cancellationToken)
     {
         await Task.Yield();
-        using var batch = new UdpDatagramBatch(listener, MaxDatagram);
+        using var batch = new UdpDatagramBatch(MaxDatagram);
         var from = new SocketAddress(listener.AddressFamily);
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -333,14 +336,14 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
                 ForwardingLog.UdpReceiveFailed(_logger, _localEndPoint, ex.SocketErrorCode);
 
                 // A pending ICMP error is reported (and cleared) by the next receive.
-                batch.Receive();
+                batch.Receive(listener);
                 continue;
             }
 
             int count;
             do
             {
-                count = batch.Receive();
+                count = Math.Max(0, batch.Receive(listener));
                 int start = 0;
                 while (start < count)
                 {
@@ -406,7 +409,7 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
             return;
         }
 
-        int sent = batch.Send(socket, start, count, out long bytes);
+        int sent = batch.Send(socket, start, count, to: null, out long bytes);
         Interlocked.Add(ref _datagramsToTarget, sent);
         Interlocked.Add(ref _bytesToTarget, bytes);
         if (sent < count)
@@ -584,6 +587,26 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
                     continue;
                 }
 
+                if (_replyBatches is not null && _replyBatches.TryRent(out var batch))
+                {
+                    bool open;
+                    try
+                    {
+                        open = RelayReplyBatches(session, socket, batch);
+                    }
+                    finally
+                    {
+                        _replyBatches.Return(batch);
+                    }
+
+                    if (!open)
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
                 buffer = _buffers.Rent();
                 while (true)
                 {
@@ -634,6 +657,43 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
             }
 
             Remove(session, "closed");
+        }
+    }
+
+    /// <summary>
+    /// Drains the target's replies of one session in batches: recvmmsg from the session's socket,
+    /// then sendmmsg of the whole batch from the listening socket to the client. False when the
+    /// session's socket failed for good.
+    /// </summary>
+    private bool RelayReplyBatches(UdpSession session, Socket socket, UdpDatagramBatch batch)
+    {
+        while (true)
+        {
+            int count = batch.Receive(socket);
+            if (count == -LinuxIo.ECONNREFUSED)
+            {
+                // ICMP port unreachable from the target: it may come back, keep the session.
+                continue;
+            }
+
+            if (count <= 0)
+            {
+                return count == 0;
+            }
+
+            session.Touch();
+            int sent = batch.Send(_listener!, 0, count, session.ClientAddress, out long bytes);
+            Interlocked.Add(ref _datagramsFromTarget, sent);
+            Interlocked.Add(ref _bytesFromTarget, bytes);
+            if (sent < count)
+            {
+                Interlocked.Add(ref _datagramsDropped, count - sent);
+            }
+
+            if (count < batch.Capacity)
+            {
+                return true;
+            }
         }
     }
 

@@ -50,13 +50,13 @@ public sealed class UdpDatagramBatchTests
         (Socket Socket, int Client, int Size)[] order =
             [(a, 1, 1), (a, 1, 1472), (b, 2, 9000), (a, 1, 65_000), (b, 2, 2), (b, 2, 300)];
         var sent = new List<byte[]>();
-        using var batch = new UdpDatagramBatch(listener, 65536, capacity: 32);
+        using var batch = new UdpDatagramBatch(65536, capacity: 32);
         int count = 0;
         for (int attempt = 0; attempt < 5 && count != order.Length; attempt++)
         {
             // Loopback delivers in order, normally before SendTo returns; under heavy load the
             // kernel may defer delivery, and a batch may catch only part. Then drain and resend.
-            while (batch.Receive() > 0)
+            while (batch.Receive(listener) > 0)
             {
             }
 
@@ -69,7 +69,7 @@ public sealed class UdpDatagramBatchTests
             }
 
             Assert.True(listener.Poll(Timeout, SelectMode.SelectRead), "nothing arrived");
-            count = batch.Receive();
+            count = batch.Receive(listener);
         }
 
         Assert.Equal(order.Length, count);
@@ -87,9 +87,9 @@ public sealed class UdpDatagramBatchTests
         Assert.Equal(b.LocalEndPoint, ((IPEndPoint)AnyLoopback).Create(sender));
 
         // Relay two runs: a's first two datagrams, then b's last two.
-        Assert.Equal(2, batch.Send(toTarget, 0, 2, out long firstBytes));
+        Assert.Equal(2, batch.Send(toTarget, 0, 2, to: null, out long firstBytes));
         Assert.Equal(1 + 1472, firstBytes);
-        Assert.Equal(2, batch.Send(toTarget, 4, 2, out long secondBytes));
+        Assert.Equal(2, batch.Send(toTarget, 4, 2, to: null, out long secondBytes));
         Assert.Equal(2 + 300, secondBytes);
         var buffer = new byte[65536];
         foreach (int expected in new[] { 0, 1, 4, 5 })
@@ -97,6 +97,54 @@ public sealed class UdpDatagramBatchTests
             int n = await target.ReceiveAsync(buffer, SocketFlags.None, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
             Assert.Equal(sent[expected], buffer.AsSpan(0, n).ToArray());
         }
+
+        // The same run addressed from an unconnected socket: b's datagram of 9,000 bytes back to a.
+        Assert.Equal(1, batch.Send(listener, 2, 1, a.LocalEndPoint!.Serialize(), out long addressedBytes));
+        Assert.Equal(9000, addressedBytes);
+        var from = await a.ReceiveFromAsync(buffer, SocketFlags.None, AnyLoopback, TestContext.Current.CancellationToken)
+            .AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        Assert.Equal(sent[2], buffer.AsSpan(0, from.ReceivedBytes).ToArray());
+        Assert.Equal(listener.LocalEndPoint, from.RemoteEndPoint);
+    }
+
+    [Fact]
+    public async Task Forwarder_BurstOfRepliesFromTarget_ArriveAtClientInOrderIntact()
+    {
+        using var target = UdpSocket();
+        await using var forwarder = new UdpForwarder(new UdpForwarderOptions
+        {
+            ListenEndPoint = AnyLoopback,
+            TargetHost = "127.0.0.1",
+            TargetPort = ((IPEndPoint)target.LocalEndPoint!).Port,
+        });
+        forwarder.Start();
+        using var client = UdpSocket();
+        client.ReceiveBufferSize = 1024 * 1024;
+        client.Connect(forwarder.LocalEndPoint);
+        client.Send([1]);
+        var buffer = new byte[65536];
+        var session = await target.ReceiveFromAsync(buffer, SocketFlags.None, AnyLoopback, TestContext.Current.CancellationToken)
+            .AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+        // Sent back to back, so the session's reply loop drains them several to a batch. Small
+        // enough in all (about 100 KiB of socket memory) for the session socket's default receive
+        // buffer, where the kernel would otherwise drop what the forwarder has not drained yet.
+        const int Replies = 100;
+        var replies = Enumerable.Range(0, Replies).Select(i => Payload(9, i, 1 + (i * 37 % 600))).ToList();
+        foreach (var reply in replies)
+        {
+            target.SendTo(reply, session.RemoteEndPoint);
+        }
+
+        foreach (var reply in replies)
+        {
+            int n = await client.ReceiveAsync(buffer, SocketFlags.None, TestContext.Current.CancellationToken)
+                .AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+            Assert.Equal(reply, buffer.AsSpan(0, n).ToArray());
+        }
+
+        await WaitUntilAsync(() => forwarder.DatagramsFromTarget == Replies, "the reply counter to catch up");
+        Assert.Equal(replies.Sum(r => (long)r.Length), forwarder.BytesFromTarget);
     }
 
     [Fact]
@@ -104,12 +152,12 @@ public sealed class UdpDatagramBatchTests
     {
         Assert.SkipUnless(UdpDatagramBatch.IsSupported, "recvmmsg/sendmmsg batching is Linux on 64-bit only");
         using var listener = UdpSocket();
-        using var batch = new UdpDatagramBatch(listener, 65536, capacity: 4);
+        using var batch = new UdpDatagramBatch(65536, capacity: 4);
         var destination = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         destination.Connect(new IPEndPoint(IPAddress.Loopback, 9));
         destination.Dispose();
 
-        Assert.Equal(0, batch.Send(destination, 0, 1, out long bytes));
+        Assert.Equal(0, batch.Send(destination, 0, 1, to: null, out long bytes));
         Assert.Equal(0, bytes);
     }
 

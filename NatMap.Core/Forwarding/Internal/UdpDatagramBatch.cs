@@ -7,10 +7,10 @@ using NatMap.Sockets.Internal;
 namespace NatMap.Forwarding.Internal;
 
 /// <summary>
-/// A batch of datagrams in preallocated native memory: recvmmsg(2) fills it from the listening
-/// socket, up to <see cref="Capacity"/> datagrams per system call, and sendmmsg(2) passes a run of
-/// them on to a connected socket in one call, straight from the same buffers. The relay loop
-/// neither allocates nor copies nor pays a system call per datagram.
+/// A batch of datagrams in preallocated native memory: recvmmsg(2) fills it from a socket, up to
+/// <see cref="Capacity"/> datagrams per system call, and sendmmsg(2) passes a run of them on in one
+/// call, straight from the same buffers: to a connected socket, or to one address. The relay loops
+/// neither allocate nor copy nor pay a system call per datagram.
 /// Layouts are those of LP64 Linux (x86-64, arm64): struct mmsghdr is 64 bytes, its msghdr
 /// starts with the name pointer and length, iovec pointer and count; msg_len follows at 56.
 /// </summary>
@@ -25,18 +25,17 @@ internal sealed unsafe class UdpDatagramBatch : IDisposable
     private const int NameCapacity = 128;
     private const int IovSize = 16;
 
-    private readonly Socket _socket;
     private readonly int _datagramCapacity;
     private readonly byte* _messages;
     private readonly byte* _names;
     private readonly byte* _iovecs;
     private readonly byte* _sendMessages;
     private readonly byte* _sendIovecs;
+    private readonly byte* _sendName;
     private readonly byte* _buffers;
 
-    public UdpDatagramBatch(Socket socket, int datagramCapacity, int capacity = 32)
+    public UdpDatagramBatch(int datagramCapacity, int capacity = 32)
     {
-        _socket = socket;
         _datagramCapacity = datagramCapacity;
         Capacity = capacity;
         _messages = (byte*)NativeMemory.AllocZeroed((nuint)(capacity * MessageSize));
@@ -44,6 +43,7 @@ internal sealed unsafe class UdpDatagramBatch : IDisposable
         _iovecs = (byte*)NativeMemory.AllocZeroed((nuint)(capacity * IovSize));
         _sendMessages = (byte*)NativeMemory.AllocZeroed((nuint)(capacity * MessageSize));
         _sendIovecs = (byte*)NativeMemory.AllocZeroed((nuint)(capacity * IovSize));
+        _sendName = (byte*)NativeMemory.AllocZeroed(NameCapacity);
         _buffers = (byte*)NativeMemory.Alloc((nuint)capacity * (nuint)datagramCapacity);
         for (int i = 0; i < capacity; i++)
         {
@@ -56,7 +56,7 @@ internal sealed unsafe class UdpDatagramBatch : IDisposable
             Unsafe.WriteUnaligned(message + IovOffset, (nint)iov);
             Unsafe.WriteUnaligned(message + IovLengthOffset, (nuint)1);
 
-            // Sending on a connected socket: no name; the iovec length is set per datagram.
+            // The iovec length, and the name when there is one, are set per send.
             byte* sendIov = _sendIovecs + (i * IovSize);
             Unsafe.WriteUnaligned(sendIov, (nint)buffer);
             byte* sendMessage = _sendMessages + (i * MessageSize);
@@ -71,8 +71,12 @@ internal sealed unsafe class UdpDatagramBatch : IDisposable
 
     public int Capacity { get; }
 
-    /// <summary>Receives what is queued, without waiting; returns how many datagrams (0 when none or on error).</summary>
-    public int Receive()
+    /// <summary>
+    /// Receives what <paramref name="source"/> has queued, without waiting: how many datagrams, 0
+    /// when none is queued, or the negated errno of a failure (such as a pending ICMP error, which
+    /// the failing call reports and clears).
+    /// </summary>
+    public int Receive(Socket source)
     {
         for (int i = 0; i < Capacity; i++)
         {
@@ -81,13 +85,23 @@ internal sealed unsafe class UdpDatagramBatch : IDisposable
             Unsafe.WriteUnaligned(message + FlagsOffset, 0);
         }
 
-        SafeHandle handle = _socket.SafeHandle;
+        SafeHandle handle = source.SafeHandle;
         bool added = false;
         try
         {
             handle.DangerousAddRef(ref added);
             int count = LinuxIo.RecvMmsg((int)handle.DangerousGetHandle(), _messages, (uint)Capacity, LinuxIo.MsgDontWait, null);
-            return count < 0 ? 0 : count;
+            if (count >= 0)
+            {
+                return count;
+            }
+
+            int errno = Marshal.GetLastPInvokeError();
+            return errno == LinuxIo.EAGAIN ? 0 : -errno;
+        }
+        catch (ObjectDisposedException)
+        {
+            return -LinuxIo.EBADF;
         }
         finally
         {
@@ -116,16 +130,26 @@ internal sealed unsafe class UdpDatagramBatch : IDisposable
 
     /// <summary>
     /// Sends datagrams <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> - 1,
-    /// in order, on a connected socket, with as few sendmmsg calls as the kernel allows. A datagram
-    /// the kernel refuses (a pending ICMP error is reported on the next send) is dropped and the
-    /// rest still go; a full send buffer drops what is left, as UDP may. Returns how many were sent
-    /// and their total length.
+    /// in order, to <paramref name="to"/> (or, when null, on a connected socket), with as few sendmmsg
+    /// calls as the kernel allows. A datagram the kernel refuses (a pending ICMP error is reported on
+    /// the next send) is dropped and the rest still go; a full send buffer drops what is left, as UDP
+    /// may. Returns how many were sent and their total length.
     /// </summary>
-    public int Send(Socket destination, int start, int count, out long bytes)
+    public int Send(Socket destination, int start, int count, SocketAddress? to, out long bytes)
     {
+        uint nameLength = 0;
+        if (to is not null)
+        {
+            nameLength = (uint)Math.Min(to.Size, NameCapacity);
+            to.Buffer.Span[..(int)nameLength].CopyTo(new Span<byte>(_sendName, NameCapacity));
+        }
+
         for (int i = start; i < start + count; i++)
         {
             Unsafe.WriteUnaligned(_sendIovecs + (i * IovSize) + 8, (nuint)Length(i));
+            byte* message = _sendMessages + (i * MessageSize);
+            Unsafe.WriteUnaligned(message, to is null ? 0 : (nint)_sendName);
+            Unsafe.WriteUnaligned(message + NameLengthOffset, nameLength);
         }
 
         int sent = 0;
@@ -189,6 +213,7 @@ internal sealed unsafe class UdpDatagramBatch : IDisposable
         NativeMemory.Free(_iovecs);
         NativeMemory.Free(_sendMessages);
         NativeMemory.Free(_sendIovecs);
+        NativeMemory.Free(_sendName);
         NativeMemory.Free(_buffers);
     }
 

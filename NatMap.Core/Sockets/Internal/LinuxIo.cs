@@ -14,6 +14,8 @@ internal static unsafe partial class LinuxIo
 
     public const int EAGAIN = 11;
     public const int EINTR = 4;
+    public const int EBADF = 9;
+    public const int ECONNREFUSED = 111;
 
     public const uint SpliceMove = 1;
     public const uint SpliceNonBlock = 2;
