@@ -245,12 +245,18 @@ public sealed class ForwardModeLifetimeTestbedTests(ITestOutputHelper output)
         await testbed.RemapAsync(PrivatePort, PublicPort, NewPublicPort);
         Assert.Equal(Line(NewPublicPort, "udp"), await natmap.ReadMappingAsync(Recovery));
 
+        // natmap reports a mapping before it acts on it, so wait for the next STUN check after the
+        // report: a forwarder restarted for the new mapping would have been stopped by then.
+        var log = new List<string>();
+        await WaitLogAsync(natmap, log, seen => seen.FindIndex(line => line.Contains("Mapping Udp 203.0.113.1:45600", StringComparison.Ordinal)) is >= 0 and var reported && seen.Skip(reported).Any(line => line.Contains(" maps UDP ", StringComparison.Ordinal)), "(a STUN check after the new mapping)");
+
         await client.RetargetAsync("c", NewPublicPort);
         var echo = await client.EchoAsync("c", "c-1");
         Assert.Equal(Text(NewPublicPort), echo[2]);
         string after = (await service.WaitAsync(f => f is ["echoed", _, "c-1"], Step, "'echoed c-1'"))[1];
         Assert.Equal(before, after);
-        Assert.DoesNotContain(natmap.Process.DrainErrors(), line => line.Contains("UDP forwarder on", StringComparison.Ordinal) && line.EndsWith(" stopped", StringComparison.Ordinal));
+        log.AddRange(natmap.Process.DrainErrors());
+        Assert.DoesNotContain(log, line => line.Contains("UDP forwarder on", StringComparison.Ordinal) && line.EndsWith(" stopped", StringComparison.Ordinal));
     }
 
     /// <summary>
@@ -327,20 +333,27 @@ public sealed class ForwardModeLifetimeTestbedTests(ITestOutputHelper output)
     /// <summary>The first natmap log line containing <paramref name="text"/>, among <paramref name="seen"/> or read within <see cref="Step"/>; every line read is added to <paramref name="seen"/>.</summary>
     private static async Task<string> LogLineAsync(NatmapProcess natmap, List<string> seen, string text)
     {
+        await WaitLogAsync(natmap, seen, lines => lines.Any(line => line.Contains(text, StringComparison.Ordinal)), $"containing '{text}'");
+        return seen.First(line => line.Contains(text, StringComparison.Ordinal));
+    }
+
+    /// <summary>Reads natmap's log into <paramref name="seen"/> until <paramref name="done"/> holds for the lines so far, for up to <see cref="Step"/>.</summary>
+    private static async Task WaitLogAsync(NatmapProcess natmap, List<string> seen, Func<List<string>, bool> done, string what)
+    {
         seen.AddRange(natmap.Process.DrainErrors());
-        if (seen.FirstOrDefault(line => line.Contains(text, StringComparison.Ordinal)) is { } found)
+        if (done(seen))
         {
-            return found;
+            return;
         }
 
-        return await natmap.Process.ReadErrorLineAsync(
+        await natmap.Process.ReadErrorLineAsync(
             line =>
             {
                 seen.Add(line);
-                return line.Contains(text, StringComparison.Ordinal);
+                return done(seen);
             },
             Step,
-            $"containing '{text}'");
+            what);
     }
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
