@@ -235,7 +235,7 @@ public sealed class ForwardModeLifetimeTestbedTests(ITestOutputHelper output)
     {
         await using var testbed = await Infrastructure.Testbed.StartAsync(coturn: true);
         var service = await Peer.StartServiceAsync(testbed, "udp", ServicePort);
-        var natmap = StartForwarding(testbed, "udp", ServicePort, ["-k", "1", "-c", "2"]);
+        var natmap = StartForwarding(testbed, "udp", ServicePort, ["-k", "1", "-c", "2", "-v"]);
         Assert.Equal(Line(PublicPort, "udp"), await natmap.ReadMappingAsync(FirstMapping));
         var client = Peer.StartClient(testbed);
         await client.OpenAsync("c", "udp", testbed, PublicPort);
@@ -248,7 +248,7 @@ public sealed class ForwardModeLifetimeTestbedTests(ITestOutputHelper output)
         // natmap reports a mapping before it acts on it, so wait for the next STUN check after the
         // report: a forwarder restarted for the new mapping would have been stopped by then.
         var log = new List<string>();
-        await WaitLogAsync(natmap, log, seen => seen.FindIndex(line => line.Contains("Mapping Udp 203.0.113.1:45600", StringComparison.Ordinal)) is >= 0 and var reported && seen.Skip(reported).Any(line => line.Contains(" maps UDP ", StringComparison.Ordinal)), "(a STUN check after the new mapping)");
+        await WaitLogAsync(natmap, log, seen => seen.FindIndex(line => line.Contains("Mapping Udp 203.0.113.1:45600", StringComparison.Ordinal)) is >= 0 and var reported && seen.Skip(reported).Any(line => line.Contains("STUN check from ", StringComparison.Ordinal)), "(a STUN check after the new mapping)");
 
         await client.RetargetAsync("c", NewPublicPort);
         var echo = await client.EchoAsync("c", "c-1");
