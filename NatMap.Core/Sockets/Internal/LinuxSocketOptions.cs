@@ -42,21 +42,25 @@ internal static class LinuxSocketOptions
     /// many systems), so SO_RCVBUFFORCE, which ignores that cap but needs CAP_NET_ADMIN, is tried
     /// first there, and SO_RCVBUF is the fallback. Linux reports twice the size it was given (the
     /// other half is its bookkeeping allowance, socket(7)), so the value read back is halved there.
+    /// Where the OS refuses a size over its limit instead of capping it (ENOBUFS on the BSDs), the
+    /// socket keeps what it had, and that is returned.
     /// </summary>
     public static int SetReceiveBufferSize(Socket socket, int bytes)
     {
-        if (!OperatingSystem.IsLinux())
+        bool linux = OperatingSystem.IsLinux();
+        if (!linux || !TrySetInt(socket, SolSocket, SoRcvBufForce, bytes, out _))
         {
-            socket.ReceiveBufferSize = bytes;
-            return socket.ReceiveBufferSize;
+            try
+            {
+                socket.ReceiveBufferSize = bytes;
+            }
+            catch (SocketException)
+            {
+                // Refused rather than capped: the caller sees the shortfall in the returned size.
+            }
         }
 
-        if (!TrySetInt(socket, SolSocket, SoRcvBufForce, bytes, out _))
-        {
-            socket.ReceiveBufferSize = bytes;
-        }
-
-        return socket.ReceiveBufferSize / 2;
+        return linux ? socket.ReceiveBufferSize / 2 : socket.ReceiveBufferSize;
     }
 
     /// <summary>SO_BINDTODEVICE: send and receive only through the named interface.</summary>
