@@ -148,7 +148,11 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
 
         if (_receiveBufferSize > 0)
         {
-            boundSocket.ReceiveBufferSize = _receiveBufferSize;
+            int effective = LinuxSocketOptions.SetReceiveBufferSize(boundSocket, _receiveBufferSize);
+            if (effective < _receiveBufferSize)
+            {
+                ForwardingLog.UdpReceiveBufferCapped(_logger, boundSocket.LocalEndPoint, effective, _receiveBufferSize);
+            }
         }
 
         _listener = boundSocket;

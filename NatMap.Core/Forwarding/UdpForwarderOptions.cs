@@ -43,7 +43,12 @@ public sealed class UdpForwarderOptions
     /// </summary>
     public bool ReuseAddress { get; set; }
 
-    /// <summary>SO_RCVBUF for the listening socket in bytes, or 0 for the system default.</summary>
+    /// <summary>
+    /// The receive buffer of the listening socket in bytes (it absorbs bursts from all clients), or 0
+    /// for the system default. On Linux SO_RCVBUFFORCE is tried first, so the size is granted in full
+    /// with CAP_NET_ADMIN; without it SO_RCVBUF is capped at net.core.rmem_max, and a warning is
+    /// logged when the buffer the socket got is smaller than asked.
+    /// </summary>
     public int ReceiveBufferSize { get; set; }
 
     /// <summary>

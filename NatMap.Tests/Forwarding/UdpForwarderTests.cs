@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using NatMap.Forwarding;
+using NatMap.Tests.Infrastructure;
 using static NatMap.Tests.Forwarding.ForwardingTestKit;
 
 namespace NatMap.Tests.Forwarding;
@@ -189,5 +191,31 @@ public sealed class UdpForwarderTests
         await client.SendAsync(new byte[] { 2 }, SocketFlags.None, Ct);
         Assert.Equal(1, await client.ReceiveAsync(reply, SocketFlags.None, Ct).AsTask().WaitAsync(TestTimeout, Ct));
         Assert.Equal(2, reply[0]);
+    }
+
+    /// <summary>
+    /// The listening socket gets the receive buffer asked for (the CLI asks for 2 MiB to absorb
+    /// bursts), as far as net.core.rmem_max allows without privileges, and a shortfall is logged
+    /// (event 3028) rather than silent. Linux reports twice the size the socket was given.
+    /// </summary>
+    [Fact]
+    public async Task ReceiveBufferSize_TwoMiB_ListenerGetsWhatRmemMaxAllowsAndWarnsBelowIt()
+    {
+        const int requested = 2 * 1024 * 1024;
+        var logs = new RecordingLoggerFactory();
+        var socket = UdpSocket();
+        await using var forwarder = new UdpForwarder(new UdpForwarderOptions { TargetHost = "127.0.0.1", TargetPort = 9, ReceiveBufferSize = requested }, logs);
+        int before = socket.ReceiveBufferSize;
+        forwarder.Start(socket);
+        int effective = OperatingSystem.IsLinux() ? socket.ReceiveBufferSize / 2 : socket.ReceiveBufferSize;
+
+        if (OperatingSystem.IsLinux())
+        {
+            int rmemMax = int.Parse(File.ReadAllText("/proc/sys/net/core/rmem_max").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(effective >= Math.Min(requested, rmemMax), $"asked {requested}, rmem_max {rmemMax}, the socket had {before} (as reported) and got {effective}");
+        }
+
+        bool warned = logs.Entries.Any(e => e.Id.Id == 3028 && e.Level == LogLevel.Warning);
+        Assert.True(warned == effective < requested, $"asked {requested}, got {effective}, warning logged: {warned}");
     }
 }

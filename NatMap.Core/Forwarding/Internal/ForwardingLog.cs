@@ -59,4 +59,7 @@ internal static partial class ForwardingLog
 
     [LoggerMessage(EventId = 3027, Level = LogLevel.Debug, Message = "UDP receive on {LocalEndPoint} failed: {Error}")]
     public static partial void UdpReceiveFailed(ILogger logger, EndPoint? localEndPoint, System.Net.Sockets.SocketError error);
+
+    [LoggerMessage(EventId = 3028, Level = LogLevel.Warning, Message = "UDP forwarder on {LocalEndPoint} got a {Effective}-byte receive buffer instead of {Requested} (raise net.core.rmem_max, or run with CAP_NET_ADMIN); bursts may be dropped")]
+    public static partial void UdpReceiveBufferCapped(ILogger logger, EndPoint? localEndPoint, int effective, int requested);
 }

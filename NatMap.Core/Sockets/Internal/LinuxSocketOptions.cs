@@ -13,6 +13,7 @@ internal static class LinuxSocketOptions
 {
     private const int SolSocket = 1;
     private const int SoReusePort = 15;
+    private const int SoRcvBufForce = 33;
     private const int SoBindToDevice = 25;
     private const int SoMark = 36;
     private const int IpProtoTcp = 6;
@@ -33,6 +34,33 @@ internal static class LinuxSocketOptions
         }
 
         return TrySetInt(socket, SolSocket, SoReusePort, 1, out error);
+    }
+
+    /// <summary>
+    /// Asks for a receive buffer of <paramref name="bytes"/> and returns what the socket got, in the
+    /// same units. SO_RCVBUF alone is silently capped at net.core.rmem_max on Linux (212,992 bytes on
+    /// many systems), so SO_RCVBUFFORCE, which ignores that cap but needs CAP_NET_ADMIN, is tried
+    /// first there, and SO_RCVBUF is the fallback. Linux reports twice the size it was given (the
+    /// other half is its bookkeeping allowance, socket(7)), so the value read back is halved there.
+    /// Where the OS refuses a size over its limit instead of capping it (ENOBUFS on the BSDs), the
+    /// socket keeps what it had, and that is returned.
+    /// </summary>
+    public static int SetReceiveBufferSize(Socket socket, int bytes)
+    {
+        bool linux = OperatingSystem.IsLinux();
+        if (!linux || !TrySetInt(socket, SolSocket, SoRcvBufForce, bytes, out _))
+        {
+            try
+            {
+                socket.ReceiveBufferSize = bytes;
+            }
+            catch (SocketException)
+            {
+                // Refused rather than capped: the caller sees the shortfall in the returned size.
+            }
+        }
+
+        return linux ? socket.ReceiveBufferSize / 2 : socket.ReceiveBufferSize;
     }
 
     /// <summary>SO_BINDTODEVICE: send and receive only through the named interface.</summary>
