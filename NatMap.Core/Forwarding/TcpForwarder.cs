@@ -205,7 +205,7 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
         {
             foreach (var connection in _managed)
             {
-                connection.Abort();
+                connection.Abort("forwarder stopped");
             }
 
             handlers = [.. _handlers];
@@ -371,7 +371,7 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
             {
                 if (cancellationToken.IsCancellationRequested)
                 {
-                    connection.Abort();
+                    connection.Abort("forwarder stopped");
                 }
 
                 reason = await connection.RunAsync().ConfigureAwait(false);
@@ -468,7 +468,7 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
 
                 foreach (var connection in expired)
                 {
-                    connection.Abort();
+                    connection.Abort("idle timeout");
                 }
 
                 expired.Clear();

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using NatMap.Forwarding;
+using NatMap.Tests.Infrastructure;
 using static NatMap.Tests.Forwarding.ForwardingTestKit;
 
 namespace NatMap.Tests.Forwarding;
@@ -12,7 +13,7 @@ public sealed class TcpForwarderTests
 {
     public static TheoryData<TcpRelayEngine> Engines => [TcpRelayEngine.Splice, TcpRelayEngine.Managed];
 
-    private static TcpForwarder StartForwarder(IPEndPoint target, TcpRelayEngine engine, Action<TcpForwarderOptions>? configure = null)
+    private static TcpForwarder StartForwarder(IPEndPoint target, TcpRelayEngine engine, Action<TcpForwarderOptions>? configure = null, RecordingLoggerFactory? log = null)
     {
         if (engine == TcpRelayEngine.Splice && !OperatingSystem.IsLinux())
         {
@@ -27,7 +28,7 @@ public sealed class TcpForwarderTests
             Engine = engine,
         };
         configure?.Invoke(options);
-        var forwarder = new TcpForwarder(options);
+        var forwarder = new TcpForwarder(options, log);
         forwarder.Start();
         Assert.Equal(engine, forwarder.Engine);
         return forwarder;
@@ -133,8 +134,9 @@ public sealed class TcpForwarderTests
     public async Task IdleTimeout_ActivityThenSilence_ClosedOnlyAfterSilence(TcpRelayEngine engine)
     {
         using var server = Listen();
+        var log = new RecordingLoggerFactory();
         await using var forwarder = StartForwarder((IPEndPoint)server.LocalEndPoint!, engine,
-            o => o.IdleTimeout = TimeSpan.FromMilliseconds(1500));
+            o => o.IdleTimeout = TimeSpan.FromMilliseconds(1500), log);
         using var client = await ConnectAsync(forwarder.LocalEndPoint);
         using var accepted = await server.AcceptAsync(Ct).AsTask().WaitAsync(TestTimeout, Ct);
 
@@ -152,6 +154,10 @@ public sealed class TcpForwarderTests
         Assert.True(await IsClosedByPeerAsync(client).WaitAsync(TestTimeout, Ct));
         Assert.True(await IsClosedByPeerAsync(accepted).WaitAsync(TestTimeout, Ct));
         await WaitUntilAsync(() => forwarder.ActiveConnections == 0, "the idle connection to be released");
+
+        // Both engines give the same reason for the end.
+        await WaitUntilAsync(() => log.Entries.Any(e => e.Id.Id == 3004), "the connection's end to be logged");
+        Assert.Contains(log.Entries, e => e.Id.Id == 3004 && e.Message.EndsWith("ended: idle timeout", StringComparison.Ordinal));
     }
 
     [Theory]

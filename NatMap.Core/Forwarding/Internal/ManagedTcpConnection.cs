@@ -18,6 +18,7 @@ internal sealed class ManagedTcpConnection
     private readonly int _bufferSize;
     private long _lastActivity;
     private int _aborted;
+    private string? _abortReason;
 
     public ManagedTcpConnection(Socket client, Socket target, TcpRelayCounters counters, RelayBufferPool pool, int bufferSize)
     {
@@ -42,14 +43,18 @@ internal sealed class ManagedTcpConnection
         string? upReason = await up.ConfigureAwait(false);
         string? downReason = await down.ConfigureAwait(false);
         Abort();
-        return upReason ?? downReason ?? "closed";
+        return Volatile.Read(ref _abortReason) ?? upReason ?? downReason ?? "closed";
     }
 
-    /// <summary>Closes both sockets, which ends both loops; safe from any thread, more than once.</summary>
-    public void Abort()
+    /// <summary>
+    /// Closes both sockets, which ends both loops; safe from any thread, more than once. A reason
+    /// (idle timeout, forwarder stopped) given by the first call is the one the connection ends with.
+    /// </summary>
+    public void Abort(string? reason = null)
     {
         if (Interlocked.Exchange(ref _aborted, 1) == 0)
         {
+            Volatile.Write(ref _abortReason, reason);
             _client.Dispose();
             _target.Dispose();
         }

@@ -17,7 +17,8 @@ namespace NatMap.Mapping.Internal;
 internal sealed class UdpForwardingLoop : IMappingLoop
 {
     /// <summary>
-    /// SO_RCVBUF asked for the forwarder's socket (Linux caps it at net.core.rmem_max and doubles it).
+    /// The receive buffer asked for the forwarder's socket (SO_RCVBUFFORCE where allowed, else
+    /// SO_RCVBUF capped at net.core.rmem_max, with a warning; see UdpForwarder.Start).
     /// Every client's datagrams queue on this one socket, and a large datagram reassembled from
     /// 1500-byte fragments costs far more than its length: with the 208 KiB default, four 49 KiB
     /// datagrams arriving together from four clients overflowed it in the testbed (UdpRcvbufErrors).
