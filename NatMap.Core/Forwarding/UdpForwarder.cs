@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using NatMap.Diagnostics;
@@ -19,7 +21,10 @@ namespace NatMap.Forwarding;
 /// datagram: sessions are keyed by <see cref="SocketAddress"/> and the SocketAddress-based
 /// socket calls are used. A session closes after <see cref="UdpForwarderOptions.IdleTimeout"/>
 /// without datagrams either way; at <see cref="UdpForwarderOptions.MaxSessions"/> new clients are
-/// refused. For keeping a NAT mapping open from the listening socket itself, datagrams can be
+/// refused. On 64-bit Linux one thread of the forwarder's own receives from the listening socket
+/// in recvmmsg(2) batches and passes each client's run of datagrams on with one sendmmsg(2) call;
+/// each session drains its target's replies the same way. For keeping a NAT mapping open from the
+/// listening socket itself, datagrams can be
 /// sent from it with <see cref="SendFromListener"/>, and datagrams from endpoints registered with
 /// <see cref="AddControlEndPoint"/> go to <see cref="UdpForwarderOptions.ControlDatagramHandler"/>
 /// instead of being relayed.
@@ -159,13 +164,50 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
         _localEndPoint = (IPEndPoint)boundSocket.LocalEndPoint!;
         ForwardingLog.UdpStarted(_logger, _localEndPoint, _resolver.Host, _resolver.Port);
         ForwarderMetricsRegistry.Register(this);
-        _receiveLoop = UdpDatagramBatch.IsSupported
-            ? ReceiveBatchesAsync(boundSocket, _stopping.Token)
-            : ReceiveLoopAsync(boundSocket, _stopping.Token);
+        _receiveLoop = UdpDatagramBatch.IsSupported ? StartReceiveThread(boundSocket) : ReceiveLoopAsync(boundSocket, _stopping.Token);
         if (_idleTimeout != Timeout.InfiniteTimeSpan)
         {
             _sweepLoop = SweepAsync(_stopping.Token);
         }
+    }
+
+    /// <summary>Starts <see cref="ReceiveBatches"/> on its own thread, woken for stop through an eventfd; the task ends with the thread.</summary>
+    private unsafe Task StartReceiveThread(Socket listener)
+    {
+        int wakeFd = LinuxIo.EventFd(0, LinuxIo.ONonBlock | LinuxIo.OCloExec);
+        if (wakeFd < 0)
+        {
+            return ReceiveLoopAsync(listener, _stopping.Token);
+        }
+
+        var token = _stopping.Token;
+        var wake = token.UnsafeRegister(static state =>
+        {
+            ulong one = 1;
+            LinuxIo.Write((int)state!, (byte*)&one, sizeof(ulong));
+        }, wakeFd);
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                ReceiveBatches(listener, wakeFd, token);
+            }
+            finally
+            {
+                // Unregistered (waiting for a running callback) before the descriptor is closed,
+                // so a later stop never writes to a number the process has reused.
+                wake.Dispose();
+                LinuxIo.Close(wakeFd);
+                done.SetResult();
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "NatMap UDP relay",
+        };
+        thread.Start();
+        return done.Task;
     }
 
     /// <summary>
@@ -311,57 +353,84 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
     }
 
     /// <summary>
-    /// Linux: waits for the listening socket to be readable with a zero-byte MSG_PEEK receive,
-    /// then takes up to a batch of datagrams per recvmmsg(2) call, and passes each run of
-    /// datagrams from one client on with one sendmmsg(2) call, instead of a system call per
-    /// datagram each way.
+    /// Linux: a thread of its own waits in poll(2) for the listening socket (or the stop signal),
+    /// then takes up to a batch of datagrams per recvmmsg(2) call and passes each run of datagrams
+    /// from one client on with one sendmmsg(2) call, instead of a system call per datagram each
+    /// way. One thread wake per batch: no epoll thread handing work to a thread-pool thread.
     /// </summary>
-    private async Task ReceiveBatchesAsync(Socket listener, CancellationToken cancellationToken)
+    private unsafe void ReceiveBatches(Socket listener, int wakeFd, CancellationToken cancellationToken)
     {
-        await Task.Yield();
         using var batch = new UdpDatagramBatch(MaxDatagram);
         var from = new SocketAddress(listener.AddressFamily);
-        while (!cancellationToken.IsCancellationRequested)
+        byte* fds = stackalloc byte[2 * LinuxIo.PollFdSize];
+        SafeHandle handle = listener.SafeHandle;
+        bool added = false;
+        try
         {
-            try
+            // Held for the loop's lifetime, so the descriptor cannot be closed and reused under poll.
+            handle.DangerousAddRef(ref added);
+            Unsafe.WriteUnaligned(fds, (int)handle.DangerousGetHandle());
+            Unsafe.WriteUnaligned(fds + 4, LinuxIo.PollIn);
+            Unsafe.WriteUnaligned(fds + LinuxIo.PollFdSize, wakeFd);
+            Unsafe.WriteUnaligned(fds + LinuxIo.PollFdSize + 4, LinuxIo.PollIn);
+            while (!cancellationToken.IsCancellationRequested)
             {
-                await listener.ReceiveFromAsync(Memory<byte>.Empty, SocketFlags.Peek, from, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-            catch (ObjectDisposedException)
-            {
-                break;
-            }
-            catch (SocketException ex)
-            {
-                ForwardingLog.UdpReceiveFailed(_logger, _localEndPoint, ex.SocketErrorCode);
-
-                // A pending ICMP error is reported (and cleared) by the next receive.
-                batch.Receive(listener);
-                continue;
-            }
-
-            int count;
-            do
-            {
-                count = Math.Max(0, batch.Receive(listener));
-                int start = 0;
-                while (start < count)
+                Unsafe.WriteUnaligned(fds + 6, (short)0);
+                Unsafe.WriteUnaligned(fds + LinuxIo.PollFdSize + 6, (short)0);
+                if (LinuxIo.Poll(fds, 2, -1) < 0)
                 {
-                    int end = start + 1;
-                    while (end < count && batch.SameSender(start, end))
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno == LinuxIo.EINTR)
                     {
-                        end++;
+                        continue;
                     }
 
-                    DispatchRun(batch, start, end - start, batch.Sender(start, from));
-                    start = end;
+                    ForwardingLog.UdpReceiveFailed(_logger, _localEndPoint, SocketErrorClassifier.FromErrno(errno));
+                    break;
                 }
+
+                if (Unsafe.ReadUnaligned<short>(fds + LinuxIo.PollFdSize + 6) != 0)
+                {
+                    break;
+                }
+
+                int count;
+                do
+                {
+                    count = batch.Receive(listener);
+                    if (count < 0)
+                    {
+                        // An ICMP error for an earlier send, reported (and cleared) by this receive.
+                        ForwardingLog.UdpReceiveFailed(_logger, _localEndPoint, SocketErrorClassifier.FromErrno(-count));
+                        count = batch.Capacity;
+                        continue;
+                    }
+
+                    int start = 0;
+                    while (start < count)
+                    {
+                        int end = start + 1;
+                        while (end < count && batch.SameSender(start, end))
+                        {
+                            end++;
+                        }
+
+                        DispatchRun(batch, start, end - start, batch.Sender(start, from));
+                        start = end;
+                    }
+                }
+                while (count == batch.Capacity);
             }
-            while (count == batch.Capacity);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
         }
     }
 

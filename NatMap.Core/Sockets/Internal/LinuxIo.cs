@@ -15,7 +15,9 @@ internal static unsafe partial class LinuxIo
     public const int EAGAIN = 11;
     public const int EINTR = 4;
     public const int EBADF = 9;
+    public const int ENETUNREACH = 101;
     public const int ECONNREFUSED = 111;
+    public const int EHOSTUNREACH = 113;
 
     public const uint SpliceMove = 1;
     public const uint SpliceNonBlock = 2;
@@ -36,6 +38,9 @@ internal static unsafe partial class LinuxIo
     public const uint EpollHup = 0x010;
     public const uint EpollRdHup = 0x2000;
     public const uint EpollEt = 0x80000000;
+
+    public const short PollIn = 0x001;
+    public const int PollFdSize = 8;
 
     public const int ShutWr = 1;
     public const int MsgPeek = 0x2;
@@ -82,6 +87,9 @@ internal static unsafe partial class LinuxIo
 
     [LibraryImport(Libc, EntryPoint = "epoll_wait", SetLastError = true)]
     public static partial int EpollWait(int epollFd, byte* events, int maxEvents, int timeoutMilliseconds);
+
+    [LibraryImport(Libc, EntryPoint = "poll", SetLastError = true)]
+    public static partial int Poll(byte* fds, nuint count, int timeoutMilliseconds);
 
     [LibraryImport(Libc, EntryPoint = "eventfd", SetLastError = true)]
     public static partial int EventFd(uint initialValue, int flags);

@@ -29,6 +29,18 @@ internal static class SocketErrorClassifier
     /// <summary>A short reason for messages, e.g. "connection refused (ConnectionRefused)".</summary>
     public static string Describe(SocketException exception) => Describe(exception.SocketErrorCode);
 
+    /// <summary>The socket error of a Linux errno from a system call made outside <see cref="Socket"/>.</summary>
+    public static SocketError FromErrno(int errno) => errno switch
+    {
+        LinuxIo.ECONNREFUSED => SocketError.ConnectionRefused,
+        LinuxIo.ENETUNREACH => SocketError.NetworkUnreachable,
+        LinuxIo.EHOSTUNREACH => SocketError.HostUnreachable,
+        LinuxIo.EAGAIN => SocketError.WouldBlock,
+        LinuxIo.EINTR => SocketError.Interrupted,
+        LinuxIo.EBADF => SocketError.OperationAborted,
+        _ => SocketError.SocketError,
+    };
+
     /// <summary>A short reason for messages, e.g. "connection refused (ConnectionRefused)".</summary>
     public static string Describe(SocketError error) => error switch
     {
