@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 T=${1:-5}
-ROUNDS=3
+ROUNDS=${ROUNDS:-3}
 
 for tool in iperf3 sockperf python3 dotnet; do
   command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 1; }
@@ -161,41 +161,48 @@ echo
 SINK_PORT=$(free_port)
 start_harness naive --proto udp --engine naive --listen 127.0.0.1:0 --target "127.0.0.1:$SINK_PORT"
 NAIVE_PORT=$PORT
+NAIVE_PID=$PID
 start_harness udpfwd2 --proto udp --engine forwarder --listen 127.0.0.1:0 --target "127.0.0.1:$SINK_PORT"
 UDPFWD2_PORT=$PORT
+UDPFWD2_PID=$PID
 
-udp_rate() { # port -> "delivered/s sent/s"
+udp_rate() { # port [relay-pid] -> "delivered/s sent/s relay-CPU-µs-per-delivered-datagram"
   start_harness sink --proto udp --engine sink --listen "127.0.0.1:$SINK_PORT"
   local sink=$PID
-  local sent
+  local sent before=0 after=0
+  [ -n "${2:-}" ] && before=$(cpu_ticks "$2")
   sent=$(dotnet "$DLL" forward --proto udp --engine blast --target "127.0.0.1:$1" --pipe "$T" --buffer 64 </dev/null | sed -n 's/^sent //p')
   sleep 0.5
+  [ -n "${2:-}" ] && after=$(cpu_ticks "$2")
   kill -TERM "$sink"; wait "$sink" 2>/dev/null || true
   local received
   received=$(sed -n 's/^received //p' "$work/sink.log")
-  echo "$((received / T)) $((sent / T))"
+  echo "$((received / T)) $((sent / T)) $(python3 -c 'import sys,os; t,n=int(sys.argv[1]),int(sys.argv[2]); print("%.2f" % (t / os.sysconf("SC_CLK_TCK") * 1e6 / n) if n else "-")' "$((after - before))" "$received")"
 }
 
 declare -A udp
 for round in $(seq $ROUNDS); do
   for path in direct naive forwarder; do
-    case $path in direct) p=$SINK_PORT ;; naive) p=$NAIVE_PORT ;; forwarder) p=$UDPFWD2_PORT ;; esac
-    read -r got sent <<<"$(udp_rate "$p")"
+    case $path in direct) p=$SINK_PORT; pid="" ;; naive) p=$NAIVE_PORT; pid=$NAIVE_PID ;; forwarder) p=$UDPFWD2_PORT; pid=$UDPFWD2_PID ;; esac
+    read -r got sent us <<<"$(udp_rate "$p" "$pid")"
     udp[$path]+="$got "
     udp[$path,sent]+="$sent "
+    udp[$path,cpu]+="$us "
   done
 done
 
 echo "## UDP datagrams per second delivered (64-byte datagrams, one sender thread at full speed, ${T}s, median of $ROUNDS)"
 echo
-echo "| path | delivered/s | ratio to direct | sent/s (median) |"
-echo "|---|---|---|---|"
+echo "| path | delivered/s | ratio to direct | all runs | sent/s (median) | relay CPU µs per delivered datagram |"
+echo "|---|---|---|---|---|---|"
 ddirect=$(median ${udp[direct]})
 for path in direct naive forwarder; do
   case $path in direct) name="direct" ;; naive) name="one recvfrom + one send per datagram" ;; forwarder) name="UdpForwarder" ;; esac
-  d=$(median ${udp[$path]}); s=$(median ${udp[$path,sent]})
-  python3 -c 'import sys; n,d,dd,s=sys.argv[1:]; print("| %s | %d | %.2f | %d |" % (n,float(d),float(d)/float(dd),float(s)))' "$name" "$d" "$ddirect" "$s"
+  d=$(median ${udp[$path]}); s=$(median ${udp[$path,sent]}); c=-
+  [ "$path" != direct ] && c=$(median ${udp[$path,cpu]})
+  python3 -c 'import sys; n,d,dd,a,s,c=sys.argv[1:]; print("| %s | %d | %.2f | %s | %d | %s |" % (n,float(d),float(d)/float(dd),a.strip(),float(s),c))' "$name" "$d" "$ddirect" "${udp[$path]}" "$s" "$c"
 done
+python3 -c 'import sys; print("\nUdpForwarder / one-recvfrom-one-send relay: %.2f times the datagrams delivered" % (float(sys.argv[1]) / float(sys.argv[2])))' "$(median ${udp[forwarder]})" "$(median ${udp[naive]})"
 echo
 
 # 4. Memory per idle relayed connection -----------------------------------------------------------
