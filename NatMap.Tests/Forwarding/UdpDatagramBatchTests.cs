@@ -25,7 +25,11 @@ public sealed class UdpDatagramBatchTests
             payload[i] = (byte)((client * 31) + sequence + i);
         }
 
-        payload[0] = (byte)client;
+        if (size > 0)
+        {
+            payload[0] = (byte)client;
+        }
+
         if (size > 1)
         {
             payload[1] = (byte)sequence;
@@ -224,6 +228,61 @@ public sealed class UdpDatagramBatchTests
             {
                 client.Dispose();
             }
+        }
+    }
+
+    public static TheoryData<bool> SegmentationRefused => [false, true];
+
+    [Theory]
+    [MemberData(nameof(SegmentationRefused))]
+    public async Task Send_RunsOfEqualSizes_ArriveAsTheSameDatagrams(bool refuse)
+    {
+        Assert.SkipUnless(UdpDatagramBatch.IsSupported, "recvmmsg/sendmmsg batching is Linux on 64-bit only");
+        using var listener = UdpSocket();
+        listener.ReceiveBufferSize = 1024 * 1024;
+        using var client = UdpSocket();
+        using var target = UdpSocket();
+        target.ReceiveBufferSize = 1024 * 1024;
+        using var toTarget = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        toTarget.Connect(target.LocalEndPoint!);
+        if (refuse)
+        {
+            // SO_NO_CHECK: the kernel refuses UDP GSO on a socket that sends without checksums
+            // (EINVAL), as it would on an old kernel or a route that cannot segment.
+            toTarget.SetRawSocketOption(1, 11, BitConverter.GetBytes(1));
+        }
+
+        // Ten of 1,000 bytes then a shorter one (one GSO message), one of 2,000 (above the segment
+        // size: a message of its own), three of 1 byte, and one empty datagram.
+        int[] sizes = [.. Enumerable.Repeat(1000, 10), 300, 2000, 1, 1, 1, 0];
+        var sent = sizes.Select((size, i) => Payload(3, i, size)).ToList();
+        using var batch = new UdpDatagramBatch(65536, capacity: 32);
+        int count = 0;
+        for (int attempt = 0; attempt < 5 && count != sizes.Length; attempt++)
+        {
+            while (batch.Receive(listener) > 0)
+            {
+            }
+
+            foreach (var datagram in sent)
+            {
+                client.SendTo(datagram, listener.LocalEndPoint!);
+            }
+
+            Assert.True(listener.Poll(Timeout, SelectMode.SelectRead), "nothing arrived");
+            count = batch.Receive(listener);
+        }
+
+        Assert.Equal(sizes.Length, count);
+        Assert.Equal(sizes.Length, batch.Send(toTarget, 0, count, to: null, out long bytes));
+        Assert.Equal(sizes.Sum(), bytes);
+        Assert.Equal(refuse ? 0 : 2, batch.SegmentedSends);
+        var buffer = new byte[65536];
+        foreach (var expected in sent)
+        {
+            int n = await target.ReceiveAsync(buffer, SocketFlags.None, TestContext.Current.CancellationToken)
+                .AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+            Assert.Equal(expected, buffer.AsSpan(0, n).ToArray());
         }
     }
 }

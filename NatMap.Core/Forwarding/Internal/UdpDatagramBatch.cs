@@ -20,10 +20,28 @@ internal sealed unsafe class UdpDatagramBatch : IDisposable
     private const int NameLengthOffset = 8;
     private const int IovOffset = 16;
     private const int IovLengthOffset = 24;
+    private const int ControlOffset = 32;
+    private const int ControlLengthOffset = 40;
     private const int FlagsOffset = 48;
     private const int ReceivedLengthOffset = 56;
     private const int NameCapacity = 128;
     private const int IovSize = 16;
+
+    /// <summary>CMSG_SPACE(sizeof(uint16_t)): a cmsghdr (length, level, type) and the segment size, aligned.</summary>
+    private const int ControlSize = 24;
+    private const int SolUdp = 17;
+    private const int UdpSegment = 103;
+
+    /// <summary>
+    /// The largest datagram sent as a segment of a UDP GSO send: what fits a 1500-byte path over
+    /// IPv6. The kernel refuses a segment size above the path MTU (EINVAL), so larger datagrams
+    /// go one message each, and so does everything after a refusal.
+    /// </summary>
+    private const int MaxSegmentSize = 1452;
+
+    /// <summary>UDP_MAX_SEGMENTS of the kernel, and room for the payload of one GSO send.</summary>
+    private const int MaxSegments = 64;
+    private const int MaxGsoPayload = 65_000;
 
     private readonly int _datagramCapacity;
     private readonly byte* _messages;
@@ -32,6 +50,9 @@ internal sealed unsafe class UdpDatagramBatch : IDisposable
     private readonly byte* _sendMessages;
     private readonly byte* _sendIovecs;
     private readonly byte* _sendName;
+    private readonly byte* _controls;
+    private readonly int* _groupFirst;
+    private readonly int* _groupCount;
     private readonly byte* _buffers;
 
     public UdpDatagramBatch(int datagramCapacity, int capacity = 32)
@@ -44,6 +65,9 @@ internal sealed unsafe class UdpDatagramBatch : IDisposable
         _sendMessages = (byte*)NativeMemory.AllocZeroed((nuint)(capacity * MessageSize));
         _sendIovecs = (byte*)NativeMemory.AllocZeroed((nuint)(capacity * IovSize));
         _sendName = (byte*)NativeMemory.AllocZeroed(NameCapacity);
+        _controls = (byte*)NativeMemory.AllocZeroed((nuint)(capacity * ControlSize));
+        _groupFirst = (int*)NativeMemory.AllocZeroed((nuint)(capacity * sizeof(int)));
+        _groupCount = (int*)NativeMemory.AllocZeroed((nuint)(capacity * sizeof(int)));
         _buffers = (byte*)NativeMemory.Alloc((nuint)capacity * (nuint)datagramCapacity);
         for (int i = 0; i < capacity; i++)
         {
@@ -56,12 +80,12 @@ internal sealed unsafe class UdpDatagramBatch : IDisposable
             Unsafe.WriteUnaligned(message + IovOffset, (nint)iov);
             Unsafe.WriteUnaligned(message + IovLengthOffset, (nuint)1);
 
-            // The iovec length, and the name when there is one, are set per send.
-            byte* sendIov = _sendIovecs + (i * IovSize);
-            Unsafe.WriteUnaligned(sendIov, (nint)buffer);
-            byte* sendMessage = _sendMessages + (i * MessageSize);
-            Unsafe.WriteUnaligned(sendMessage + IovOffset, (nint)sendIov);
-            Unsafe.WriteUnaligned(sendMessage + IovLengthOffset, (nuint)1);
+            // Send messages are built per call, over these iovecs: the lengths are set per send.
+            Unsafe.WriteUnaligned(_sendIovecs + (i * IovSize), (nint)buffer);
+            byte* control = _controls + (i * ControlSize);
+            Unsafe.WriteUnaligned(control, (nuint)18);
+            Unsafe.WriteUnaligned(control + 8, SolUdp);
+            Unsafe.WriteUnaligned(control + 12, UdpSegment);
         }
     }
 
@@ -70,6 +94,9 @@ internal sealed unsafe class UdpDatagramBatch : IDisposable
         && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64;
 
     public int Capacity { get; }
+
+    /// <summary>How many UDP GSO messages (several datagrams each) the kernel has taken from this batch.</summary>
+    public long SegmentedSends { get; private set; }
 
     /// <summary>
     /// Receives what <paramref name="source"/> has queued, without waiting: how many datagrams, 0
@@ -130,10 +157,13 @@ internal sealed unsafe class UdpDatagramBatch : IDisposable
 
     /// <summary>
     /// Sends datagrams <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> - 1,
-    /// in order, to <paramref name="to"/> (or, when null, on a connected socket), with as few sendmmsg
-    /// calls as the kernel allows. A datagram the kernel refuses (a pending ICMP error is reported on
-    /// the next send) is dropped and the rest still go; a full send buffer drops what is left, as UDP
-    /// may. Returns how many were sent and their total length.
+    /// in order, to <paramref name="to"/> (or, when null, on a connected socket), with as few
+    /// system calls as the kernel allows: one sendmmsg(2) for the run, where consecutive datagrams of
+    /// one size (the last of them may be shorter) go as a single UDP GSO message (UDP_SEGMENT, RFC
+    /// 768 datagrams cut by the kernel or the NIC at the same boundaries), the rest one message
+    /// each. A datagram the kernel refuses (a pending ICMP error is reported on the next send) is
+    /// dropped and the rest still go; a full send buffer drops what is left, as UDP may. Returns
+    /// how many were sent and their total length.
     /// </summary>
     public int Send(Socket destination, int start, int count, SocketAddress? to, out long bytes)
     {
@@ -147,13 +177,11 @@ internal sealed unsafe class UdpDatagramBatch : IDisposable
         for (int i = start; i < start + count; i++)
         {
             Unsafe.WriteUnaligned(_sendIovecs + (i * IovSize) + 8, (nuint)Length(i));
-            byte* message = _sendMessages + (i * MessageSize);
-            Unsafe.WriteUnaligned(message, to is null ? 0 : (nint)_sendName);
-            Unsafe.WriteUnaligned(message + NameLengthOffset, nameLength);
         }
 
         int sent = 0;
         bytes = 0;
+        bool segmentation = true;
         SafeHandle handle = destination.SafeHandle;
         bool added = false;
         try
@@ -164,16 +192,22 @@ internal sealed unsafe class UdpDatagramBatch : IDisposable
             int end = start + count;
             while (next < end)
             {
-                int done = LinuxIo.SendMmsg(fd, _sendMessages + (next * MessageSize), (uint)(end - next), LinuxIo.MsgDontWait);
+                int groups = BuildMessages(next, end, to is null ? null : _sendName, nameLength, segmentation);
+                int done = LinuxIo.SendMmsg(fd, _sendMessages, (uint)groups, LinuxIo.MsgDontWait);
                 if (done > 0)
                 {
-                    for (int i = next; i < next + done; i++)
+                    for (int g = 0; g < done; g++)
                     {
-                        bytes += Length(i);
+                        for (int i = _groupFirst[g]; i < _groupFirst[g] + _groupCount[g]; i++)
+                        {
+                            bytes += Length(i);
+                        }
+
+                        sent += _groupCount[g];
+                        SegmentedSends += _groupCount[g] > 1 ? 1 : 0;
                     }
 
-                    sent += done;
-                    next += done;
+                    next = _groupFirst[done - 1] + _groupCount[done - 1];
                     continue;
                 }
 
@@ -186,6 +220,14 @@ internal sealed unsafe class UdpDatagramBatch : IDisposable
                 if (errno == LinuxIo.EAGAIN)
                 {
                     break;
+                }
+
+                if (_groupCount[0] > 1 && segmentation)
+                {
+                    // No UDP GSO here (an old kernel, a path MTU below the segment size, a route
+                    // through IPsec): the same datagrams again, one message each.
+                    segmentation = false;
+                    continue;
                 }
 
                 next++;
@@ -214,7 +256,61 @@ internal sealed unsafe class UdpDatagramBatch : IDisposable
         NativeMemory.Free(_sendMessages);
         NativeMemory.Free(_sendIovecs);
         NativeMemory.Free(_sendName);
+        NativeMemory.Free(_controls);
+        NativeMemory.Free(_groupFirst);
+        NativeMemory.Free(_groupCount);
         NativeMemory.Free(_buffers);
+    }
+
+    /// <summary>
+    /// Lays out send messages for datagrams <paramref name="first"/> to <paramref name="end"/> - 1
+    /// from the start of the message array, grouping runs of equal size for UDP GSO when
+    /// <paramref name="segmentation"/> allows; returns how many messages.
+    /// </summary>
+    private int BuildMessages(int first, int end, byte* name, uint nameLength, bool segmentation)
+    {
+        int groups = 0;
+        int i = first;
+        while (i < end)
+        {
+            int size = Length(i);
+            int last = i + 1;
+            if (segmentation && size > 0 && size <= MaxSegmentSize)
+            {
+                int payload = size;
+                while (last < end && last - i < MaxSegments && Length(last) <= size && Length(last) > 0
+                    && payload + Length(last) <= MaxGsoPayload)
+                {
+                    payload += Length(last);
+                    if (Length(last++) < size)
+                    {
+                        break;
+                    }
+                }
+            }
+
+            byte* message = _sendMessages + (groups * MessageSize);
+            Unsafe.WriteUnaligned(message, (nint)name);
+            Unsafe.WriteUnaligned(message + NameLengthOffset, nameLength);
+            Unsafe.WriteUnaligned(message + IovOffset, (nint)(_sendIovecs + (i * IovSize)));
+            Unsafe.WriteUnaligned(message + IovLengthOffset, (nuint)(last - i));
+            byte* control = _controls + (groups * ControlSize);
+            bool segmented = last - i > 1;
+            if (segmented)
+            {
+                Unsafe.WriteUnaligned(control + 16, (ushort)size);
+            }
+
+            Unsafe.WriteUnaligned(message + ControlOffset, segmented ? (nint)control : 0);
+            Unsafe.WriteUnaligned(message + ControlLengthOffset, (nuint)(segmented ? ControlSize : 0));
+            Unsafe.WriteUnaligned(message + FlagsOffset, 0);
+            _groupFirst[groups] = i;
+            _groupCount[groups] = last - i;
+            groups++;
+            i = last;
+        }
+
+        return groups;
     }
 
     private int Length(int index) =>
