@@ -82,13 +82,22 @@ public sealed class ForwarderSteadyStateTests(ITestOutputHelper output)
         var reply = new byte[2048];
 
         await PingPongAsync(client, datagram, reply, 2_000);
-        long before = GC.GetTotalAllocatedBytes(precise: true);
-        await PingPongAsync(client, datagram, reply, 20_000);
-        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
 
-        output.WriteLine($"UDP: {allocated} bytes allocated process-wide over 20,000 round trips through the forwarder");
+        // The counter is process-wide, and work left over from other test classes (a child
+        // process's output still being read) can land in one window; an allocation per datagram
+        // would show in every window, so the least of three is what the relay costs.
+        long allocated = long.MaxValue;
+        for (int window = 0; window < 3; window++)
+        {
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            await PingPongAsync(client, datagram, reply, 20_000);
+            long inWindow = GC.GetTotalAllocatedBytes(precise: true) - before;
+            output.WriteLine($"UDP: {inWindow} bytes allocated process-wide over 20,000 round trips through the forwarder");
+            allocated = Math.Min(allocated, inWindow);
+        }
+
         Assert.InRange(allocated, 0, AllocationBound);
-        await WaitUntilAsync(() => forwarder.DatagramsFromTarget == 22_000, "the counter to catch up with the last reply");
+        await WaitUntilAsync(() => forwarder.DatagramsFromTarget == 62_000, "the counter to catch up with the last reply");
         echo.Dispose();
         await echoLoop;
     }
