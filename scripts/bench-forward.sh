@@ -166,12 +166,12 @@ start_harness udpfwd2 --proto udp --engine forwarder --listen 127.0.0.1:0 --targ
 UDPFWD2_PORT=$PORT
 UDPFWD2_PID=$PID
 
-udp_rate() { # port [relay-pid] -> "delivered/s sent/s relay-CPU-µs-per-delivered-datagram"
+udp_rate() { # port relay-pid size -> "delivered/s sent/s relay-CPU-µs-per-delivered-datagram" (size 0: 64-127 B, varying)
   start_harness sink --proto udp --engine sink --listen "127.0.0.1:$SINK_PORT"
   local sink=$PID
   local sent before=0 after=0
   [ -n "${2:-}" ] && before=$(cpu_ticks "$2")
-  sent=$(dotnet "$DLL" forward --proto udp --engine blast --target "127.0.0.1:$1" --pipe "$T" --buffer 64 </dev/null | sed -n 's/^sent //p')
+  sent=$(dotnet "$DLL" forward --proto udp --engine blast --target "127.0.0.1:$1" --pipe "$T" --buffer "$3" </dev/null | sed -n 's/^sent //p')
   sleep 0.5
   [ -n "${2:-}" ] && after=$(cpu_ticks "$2")
   kill -TERM "$sink"; wait "$sink" 2>/dev/null || true
@@ -182,27 +182,43 @@ udp_rate() { # port [relay-pid] -> "delivered/s sent/s relay-CPU-µs-per-deliver
 
 declare -A udp
 for round in $(seq $ROUNDS); do
-  for path in direct naive forwarder; do
-    case $path in direct) p=$SINK_PORT; pid="" ;; naive) p=$NAIVE_PORT; pid=$NAIVE_PID ;; forwarder) p=$UDPFWD2_PORT; pid=$UDPFWD2_PID ;; esac
-    read -r got sent us <<<"$(udp_rate "$p" "$pid")"
+  for path in direct naive forwarder naive-varied forwarder-varied; do
+    case $path in
+      direct) p=$SINK_PORT; pid=""; size=64 ;;
+      naive) p=$NAIVE_PORT; pid=$NAIVE_PID; size=64 ;;
+      forwarder) p=$UDPFWD2_PORT; pid=$UDPFWD2_PID; size=64 ;;
+      naive-varied) p=$NAIVE_PORT; pid=$NAIVE_PID; size=0 ;;
+      forwarder-varied) p=$UDPFWD2_PORT; pid=$UDPFWD2_PID; size=0 ;;
+    esac
+    read -r got sent us <<<"$(udp_rate "$p" "$pid" "$size")"
     udp[$path]+="$got "
     udp[$path,sent]+="$sent "
     udp[$path,cpu]+="$us "
   done
 done
 
-echo "## UDP datagrams per second delivered (64-byte datagrams, one sender thread at full speed, ${T}s, median of $ROUNDS)"
+echo "## UDP datagrams per second delivered (one sender thread at full speed, ${T}s, median of $ROUNDS)"
 echo
-echo "| path | delivered/s | ratio to direct | all runs | sent/s (median) | relay CPU µs per delivered datagram |"
+echo "64-byte datagrams, and 64 to 127 bytes with no two of one size in a row (varied), where the"
+echo "UdpForwarder's UDP GSO groups cannot form and only its recvmmsg/sendmmsg batching helps."
+echo
+echo "| path | delivered/s | ratio to direct, 64 B | all runs | sent/s (median) | relay CPU µs per delivered datagram |"
 echo "|---|---|---|---|---|---|"
 ddirect=$(median ${udp[direct]})
-for path in direct naive forwarder; do
-  case $path in direct) name="direct" ;; naive) name="one recvfrom + one send per datagram" ;; forwarder) name="UdpForwarder" ;; esac
+for path in direct naive forwarder naive-varied forwarder-varied; do
+  case $path in
+    direct) name="direct, 64 B" ;;
+    naive) name="one recvfrom + one send per datagram, 64 B" ;;
+    forwarder) name="UdpForwarder, 64 B" ;;
+    naive-varied) name="one recvfrom + one send per datagram, varied" ;;
+    forwarder-varied) name="UdpForwarder, varied" ;;
+  esac
   d=$(median ${udp[$path]}); s=$(median ${udp[$path,sent]}); c=-
   [ "$path" != direct ] && c=$(median ${udp[$path,cpu]})
   python3 -c 'import sys; n,d,dd,a,s,c=sys.argv[1:]; print("| %s | %d | %.2f | %s | %d | %s |" % (n,float(d),float(d)/float(dd),a.strip(),float(s),c))' "$name" "$d" "$ddirect" "${udp[$path]}" "$s" "$c"
 done
-python3 -c 'import sys; print("\nUdpForwarder / one-recvfrom-one-send relay: %.2f times the datagrams delivered" % (float(sys.argv[1]) / float(sys.argv[2])))' "$(median ${udp[forwarder]})" "$(median ${udp[naive]})"
+python3 -c 'import sys; a,b,c,d=map(float,sys.argv[1:]); print("\nUdpForwarder / one-recvfrom-one-send relay, datagrams delivered: %.2f times at 64 B, %.2f times varied" % (a/b, c/d))' \
+  "$(median ${udp[forwarder]})" "$(median ${udp[naive]})" "$(median ${udp[forwarder-varied]})" "$(median ${udp[naive-varied]})"
 echo
 
 # 4. Memory per idle relayed connection -----------------------------------------------------------

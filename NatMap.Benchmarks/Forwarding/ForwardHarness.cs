@@ -9,7 +9,8 @@ namespace NatMap.Benchmarks.Forwarding;
 /// A bare forwarder host for scripts/bench-forward.sh:
 /// <c>forward --proto tcp|udp --engine splice|managed|naive --listen IP:PORT --target IP:PORT [--pipe BYTES] [--buffer BYTES]</c>.
 /// Prints <c>ready IP:PORT</c> once listening and runs until SIGTERM, SIGINT or end of stdin.
-/// <c>--engine sink</c> counts datagrams; <c>--engine blast --target X --pipe SECONDS --buffer SIZE</c> sends them.
+/// <c>--engine sink</c> counts datagrams; <c>--engine blast --target X --pipe SECONDS --buffer SIZE</c> sends them
+/// (size 0: 64 to 127 bytes, never two of one size in a row).
 /// The <c>naive</c> UDP engine is the comparison point: one blocking recvfrom and one send per
 /// datagram on one thread, as the original natmap does (but with 64 KiB buffers).
 /// </summary>
@@ -64,7 +65,7 @@ internal static class ForwardHarness
 
         if (proto == "udp" && engine == "blast")
         {
-            return RunBlast(target!, seconds: pipe > 0 ? pipe : 5, size: buffer > 0 ? buffer : 64);
+            return RunBlast(target!, seconds: pipe > 0 ? pipe : 5, size: buffer);
         }
 
         if (listen is null || target is null)
@@ -157,14 +158,18 @@ internal static class ForwardHarness
     {
         using var socket = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         socket.Connect(target);
-        var payload = new byte[size];
+        // Size 0: 64 to 127 bytes, each datagram one byte longer than the last, so no two in a row
+        // have the same size (the UDP forwarder's GSO groups never form).
+        bool varied = size <= 0;
+        var payload = new byte[varied ? 127 : size];
         long sent = 0;
         var deadline = Environment.TickCount64 + (seconds * 1000L);
         while (Environment.TickCount64 < deadline)
         {
             for (int i = 0; i < 256; i++)
             {
-                socket.Send(payload, SocketFlags.None, out SocketError error);
+                int length = varied ? 64 + (i % 64) : payload.Length;
+                socket.Send(payload.AsSpan(0, length), SocketFlags.None, out SocketError error);
                 if (error == SocketError.Success)
                 {
                     sent++;
