@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using NatMap.Tests.Infrastructure;
+using static NatMap.Tests.Forwarding.ForwardModeTestbedLayout;
 
 namespace NatMap.Tests.Forwarding;
 
@@ -16,10 +17,6 @@ namespace NatMap.Tests.Forwarding;
 /// </summary>
 public sealed class ForwardModeLifetimeTestbedTests(ITestOutputHelper output)
 {
-    private const int PrivatePort = 5555;
-    private const int PublicPort = 45555;
-    private const int NewPublicPort = 45600;
-    private const int ServicePort = 6000;
     private const string WanClient = "203.0.113.2";
 
     /// <summary>The <c>-T</c> of the idle timeout tests, in seconds: short, with room for a loaded machine.</summary>
@@ -28,8 +25,6 @@ public sealed class ForwardModeLifetimeTestbedTests(ITestOutputHelper output)
     /// <summary>How often the busy flow sends: far more often than <see cref="IdleSeconds"/>.</summary>
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
 
-    private static readonly TimeSpan FirstMapping = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan Step = TimeSpan.FromSeconds(15);
 
     /// <summary>The longest a silent flow may outlive <c>-T</c> before the test fails (the sweep runs every T/4; the rest is slack for a loaded machine).</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using NatMap.Tests.Infrastructure;
+using static NatMap.Tests.Forwarding.ForwardModeTestbedLayout;
 
 namespace NatMap.Tests.Forwarding;
 
@@ -12,18 +13,9 @@ namespace NatMap.Tests.Forwarding;
 /// </summary>
 public sealed class ForwardModeTestbedTests(ITestOutputHelper output)
 {
-    private const int PrivatePort = 5555;
-    private const int PublicPort = 45555;
-    private const int NewPublicPort = 45600;
-
-    /// <summary>The service's port when natmap is given a fixed <c>-p</c>; the router maps nothing to it.</summary>
-    private const int ServicePort = 6000;
-
     private const string Ip4p45555 = "2001::b1f3:cb00:7101";
     private const string Ip4p45600 = "2001::b220:cb00:7101";
 
-    private static readonly TimeSpan FirstMapping = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan Client = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan Bulk = TimeSpan.FromSeconds(180);
 
