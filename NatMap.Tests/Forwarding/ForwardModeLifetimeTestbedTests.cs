@@ -34,18 +34,7 @@ public sealed class ForwardModeLifetimeTestbedTests(ITestOutputHelper output)
     public async Task IdleTimeout_SilentTcpConnection_ClosedWhileBusyOneStaysOpen()
     {
         await using var testbed = await Infrastructure.Testbed.StartAsync(coturn: true, nginx: true);
-        var service = await Peer.StartServiceAsync(testbed, "tcp", ServicePort);
-        var natmap = StartForwarding(testbed, "tcp", ServicePort, ["-T", Text(IdleSeconds), "-v"]);
-        Assert.Equal(Line(PublicPort, "tcp"), await natmap.ReadMappingAsync(FirstMapping));
-
-        // Two connections through the public endpoint, opened together; each proves its path once.
-        var client = Peer.StartClient(testbed);
-        int silent = await client.OpenAsync("silent", "tcp", testbed, PublicPort);
-        int busy = await client.OpenAsync("busy", "tcp", testbed, PublicPort);
-        await client.EchoAsync("silent", "silent-0");
-        await client.EchoAsync("busy", "busy-0");
-        string silentAtService = (await service.WaitAsync(f => f is ["got", _, "silent-0"], Step, "'got silent-0'"))[1];
-        string busyAtService = (await service.WaitAsync(f => f is ["got", _, "busy-0"], Step, "'got busy-0'"))[1];
+        var (natmap, service, client, silent, busy, silentAtService, busyAtService) = await StartIdleFlowsAsync(testbed, "tcp");
 
         // The busy one sends every Tick until natmap has closed the silent one, ...
         var natmapLog = new List<string>();
@@ -87,19 +76,9 @@ public sealed class ForwardModeLifetimeTestbedTests(ITestOutputHelper output)
     public async Task IdleTimeout_SilentUdpSession_ExpiresWhileBusyOneKeepsItsPort()
     {
         await using var testbed = await Infrastructure.Testbed.StartAsync(coturn: true);
-        var service = await Peer.StartServiceAsync(testbed, "udp", ServicePort);
-        var natmap = StartForwarding(testbed, "udp", ServicePort, ["-T", Text(IdleSeconds), "-v"]);
-        Assert.Equal(Line(PublicPort, "udp"), await natmap.ReadMappingAsync(FirstMapping));
-
         // Two client sockets (two wan source ports), so two forwarder sessions, each with its own
         // socket towards the service: the service tells them apart by the forwarder's source port.
-        var client = Peer.StartClient(testbed);
-        int silent = await client.OpenAsync("silent", "udp", testbed, PublicPort);
-        int busy = await client.OpenAsync("busy", "udp", testbed, PublicPort);
-        await client.EchoAsync("silent", "silent-0");
-        await client.EchoAsync("busy", "busy-0");
-        string silentBefore = (await service.WaitAsync(f => f is ["echoed", _, "silent-0"], Step, "'echoed silent-0'"))[1];
-        string busyPort = (await service.WaitAsync(f => f is ["echoed", _, "busy-0"], Step, "'echoed busy-0'"))[1];
+        var (natmap, service, client, silent, busy, silentBefore, busyPort) = await StartIdleFlowsAsync(testbed, "udp");
 
         // The busy socket sends every Tick until natmap reports the silent session expired.
         var expired = $"UDP session for {WanClient}:{Text(silent)} closed: idle timeout";
@@ -286,6 +265,30 @@ public sealed class ForwardModeLifetimeTestbedTests(ITestOutputHelper output)
     }
 
     /// <summary>natmap in lan forwarding the mapped port 5555 to the lan address at <paramref name="targetPort"/>.</summary>
+    /// <summary>
+    /// natmap forwarding with the short <c>-T</c>, and two flows opened together through the public
+    /// endpoint, "silent" and "busy", each proven once end to end. Returns the client's two source
+    /// ports and the service's name for each flow (its peer port at the service).
+    /// </summary>
+    private static async Task<(NatmapProcess Natmap, Peer Service, Peer Client, int Silent, int Busy, string SilentAtService, string BusyAtService)> StartIdleFlowsAsync(
+        Infrastructure.Testbed testbed, string protocol)
+    {
+        var service = await Peer.StartServiceAsync(testbed, protocol, ServicePort);
+        var natmap = StartForwarding(testbed, protocol, ServicePort, ["-T", Text(IdleSeconds), "-v"]);
+        Assert.Equal(Line(PublicPort, protocol), await natmap.ReadMappingAsync(FirstMapping));
+        var client = Peer.StartClient(testbed);
+        int silent = await client.OpenAsync("silent", protocol, testbed, PublicPort);
+        int busy = await client.OpenAsync("busy", protocol, testbed, PublicPort);
+        await client.EchoAsync("silent", "silent-0");
+        await client.EchoAsync("busy", "busy-0");
+
+        // The TCP service reports what it got; the UDP one, what it echoed.
+        string seen = protocol == "tcp" ? "got" : "echoed";
+        string silentAtService = (await service.WaitAsync(f => f.Length == 3 && f[0] == seen && f[2] == "silent-0", Step, $"'{seen} silent-0'"))[1];
+        string busyAtService = (await service.WaitAsync(f => f.Length == 3 && f[0] == seen && f[2] == "busy-0", Step, $"'{seen} busy-0'"))[1];
+        return (natmap, service, client, silent, busy, silentAtService, busyAtService);
+    }
+
     private static NatmapProcess StartForwarding(Infrastructure.Testbed testbed, string protocol, int targetPort, string[] extra)
     {
         string[] mode = protocol == "udp" ? ["-u"] : ["-h", testbed.WanAddress.ToString()];
