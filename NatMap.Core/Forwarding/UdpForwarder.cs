@@ -398,12 +398,18 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
                 do
                 {
                     count = batch.Receive(listener);
+                    if (count == -LinuxIo.EBADF)
+                    {
+                        // The socket was disposed (by stop, after the wake-up was signalled).
+                        return;
+                    }
+
                     if (count < 0)
                     {
-                        // An ICMP error for an earlier send, reported (and cleared) by this receive.
+                        // An ICMP error for an earlier send, reported (and cleared) by this receive;
+                        // poll says whether datagrams are still waiting.
                         ForwardingLog.UdpReceiveFailed(_logger, _localEndPoint, SocketErrorClassifier.FromErrno(-count));
-                        count = batch.Capacity;
-                        continue;
+                        break;
                     }
 
                     int start = 0;

@@ -218,4 +218,38 @@ public sealed class UdpForwarderTests
         bool warned = logs.Entries.Any(e => e.Id.Id == 3028 && e.Level == LogLevel.Warning);
         Assert.True(warned == effective < requested, $"asked {requested}, got {effective}, warning logged: {warned}");
     }
+
+    [Fact]
+    public async Task Stop_WhileClientsFloodIt_CompletesAndClosesEverySession()
+    {
+        using var sink = UdpSocket();
+        var forwarder = StartForwarder((IPEndPoint)sink.LocalEndPoint!);
+        var clients = Enumerable.Range(0, 2).Select(_ => UdpSocket()).ToArray();
+        using var flooding = new CancellationTokenSource();
+        var floods = clients.Select(client => Task.Run(() =>
+        {
+            var datagram = new byte[512];
+            while (!flooding.IsCancellationRequested)
+            {
+                client.SendTo(datagram, forwarder.LocalEndPoint);
+            }
+        })).ToArray();
+        try
+        {
+            await WaitUntilAsync(() => forwarder.DatagramsToTarget > 10_000 && forwarder.ActiveSessions == clients.Length, "the flood to reach the target");
+
+            // The receive thread is busy draining full batches when the listener goes away.
+            await forwarder.StopAsync().WaitAsync(TestTimeout, Ct);
+            Assert.Equal(0, forwarder.ActiveSessions);
+        }
+        finally
+        {
+            await flooding.CancelAsync();
+            await Task.WhenAll(floods).WaitAsync(TestTimeout, Ct);
+            foreach (var client in clients)
+            {
+                client.Dispose();
+            }
+        }
+    }
 }
