@@ -41,10 +41,13 @@ rm -rf "$cache/natmap.core"
 dotnet new console --framework net10.0 --name App -o . >/dev/null
 # The app is outside this repo, so it does not see our Directory.*.props.
 dotnet add package NatMap.Core --source "$work/feed" > add.log 2>&1 || { cat add.log >&2; fail "dotnet add package failed"; }
-# The README's library example must compile against the package; creating a mapper touches no
-# network until it is enumerated, so the app disposes it unenumerated and prints an IP4P address.
+# The README's library examples must compile against the package; creating a mapper touches no
+# network until it is enumerated, so the app disposes it unenumerated. It then relays two bytes
+# through a TcpForwarder on loopback and prints an IP4P address.
 cat > Program.cs <<'CS'
 using System.Net;
+using System.Net.Sockets;
+using NatMap.Forwarding;
 using NatMap.Ip4p;
 using NatMap.Mapping;
 
@@ -54,6 +57,36 @@ options.StunServers.Add("stun2.example.org:3478");
 await using (IPortMapper mapper = PortMapper.Create(options))
 {
     if (mapper.Current is not null) throw new InvalidOperationException("a mapping before watching");
+}
+
+// The README's forwarder example, on loopback: two bytes through a TcpForwarder from the package.
+var wait = TimeSpan.FromSeconds(10);
+using var target = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+target.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+target.Listen();
+await using (var forwarder = new TcpForwarder(new TcpForwarderOptions
+{
+    ListenEndPoint = new IPEndPoint(IPAddress.Loopback, 0),
+    TargetHost = "127.0.0.1",
+    TargetPort = ((IPEndPoint)target.LocalEndPoint!).Port,
+    IdleTimeout = TimeSpan.FromMinutes(5),
+}))
+{
+    forwarder.Start();
+    using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+    await client.ConnectAsync(forwarder.LocalEndPoint).WaitAsync(wait);
+    using var accepted = await target.AcceptAsync().WaitAsync(wait);
+    await client.SendAsync("ok"u8.ToArray()).WaitAsync(wait);
+    var got = new byte[2];
+    for (int n = 0; n < 2;)
+    {
+        int read = await accepted.ReceiveAsync(got.AsMemory(n)).AsTask().WaitAsync(wait);
+        if (read == 0) throw new InvalidOperationException("the relayed connection closed early");
+        n += read;
+    }
+
+    if (got[0] != (byte)'o' || got[1] != (byte)'k') throw new InvalidOperationException("the relay changed the bytes");
+    Console.WriteLine("relayed through " + forwarder.Engine);
 }
 Console.WriteLine(Ip4pCodec.Encode(new IPEndPoint(IPAddress.Parse("203.0.113.1"), 45555)));
 CS
