@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using NatMap.Diagnostics;
@@ -489,8 +489,14 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
         }
 
         int sent = batch.Send(socket, start, count, to: null, out long bytes);
-        Interlocked.Add(ref _datagramsToTarget, sent);
-        Interlocked.Add(ref _bytesToTarget, bytes);
+        CountBatch(ref _datagramsToTarget, ref _bytesToTarget, count, sent, bytes);
+    }
+
+    /// <summary>Counts a batch of <paramref name="count"/> datagrams of which <paramref name="sent"/> went on; the rest are dropped.</summary>
+    private void CountBatch(ref long datagrams, ref long bytesMoved, int count, int sent, long bytes)
+    {
+        Interlocked.Add(ref datagrams, sent);
+        Interlocked.Add(ref bytesMoved, bytes);
         if (sent < count)
         {
             Interlocked.Add(ref _datagramsDropped, count - sent);
@@ -762,12 +768,7 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
 
             session.Touch();
             int sent = batch.Send(_listener!, 0, count, session.ClientAddress, out long bytes);
-            Interlocked.Add(ref _datagramsFromTarget, sent);
-            Interlocked.Add(ref _bytesFromTarget, bytes);
-            if (sent < count)
-            {
-                Interlocked.Add(ref _datagramsDropped, count - sent);
-            }
+            CountBatch(ref _datagramsFromTarget, ref _bytesFromTarget, count, sent, bytes);
 
             if (count < batch.Capacity)
             {

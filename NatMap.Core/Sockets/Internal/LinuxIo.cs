@@ -4,17 +4,21 @@ using System.Runtime.InteropServices;
 namespace NatMap.Sockets.Internal;
 
 /// <summary>
-/// The Linux system calls the zero-copy TCP relay needs (splice, pipes, epoll, eventfd), bound with
-/// source-generated P/Invoke so the library stays AOT-clean. Constants and errno values are those
-/// of the generic Linux ABI, shared by x86-64 and arm64.
+/// The Linux system calls the relays need (splice, pipes, epoll, eventfd, poll, recvmmsg/sendmmsg),
+/// bound with source-generated P/Invoke so the library stays AOT-clean, and the library's one list
+/// of errno values. Constants and errno values are those of the generic Linux ABI, shared by x86-64
+/// and arm64.
 /// </summary>
 internal static unsafe partial class LinuxIo
 {
     private const string Libc = "libc";
 
-    public const int EAGAIN = 11;
+    public const int EPERM = 1;
+    public const int ESRCH = 3;
     public const int EINTR = 4;
     public const int EBADF = 9;
+    public const int EAGAIN = 11;
+    public const int ENOSYS = 38;
     public const int ENETUNREACH = 101;
     public const int ECONNREFUSED = 111;
     public const int EHOSTUNREACH = 113;

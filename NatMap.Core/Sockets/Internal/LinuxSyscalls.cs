@@ -2,14 +2,12 @@ using System.Runtime.InteropServices;
 
 namespace NatMap.Sockets.Internal;
 
-/// <summary>The few raw Linux calls the port takeover needs, as source-generated (AOT-safe) imports.</summary>
+/// <summary>
+/// The few raw Linux calls the port takeover needs, as source-generated (AOT-safe) imports; errno
+/// values and close(2) are <see cref="LinuxIo"/>'s.
+/// </summary>
 internal static partial class LinuxSyscalls
 {
-    public const int ENOSYS = 38;
-    public const int EPERM = 1;
-    public const int ESRCH = 3;
-    public const int EBADF = 9;
-
     // The generic syscall table numbers these the same on every architecture (added in Linux 5.3 and 5.6).
     private const long SysPidfdOpen = 434;
     private const long SysPidfdGetfd = 438;
@@ -40,14 +38,9 @@ internal static partial class LinuxSyscalls
         return SetSockOpt(fd, SolSocket, SoReusePort, &one, sizeof(int)) == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
-    public static void CloseFd(int fd) => _ = Close(fd);
-
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static partial long Syscall(long number, long arg1, long arg2, long arg3);
 
     [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
     private static unsafe partial int SetSockOpt(int fd, int level, int name, void* value, uint length);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
 }

@@ -195,20 +195,20 @@ internal sealed class PortTakeover
             }
             finally
             {
-                LinuxSyscalls.CloseFd(copy);
+                LinuxIo.Close(copy);
             }
         }
         finally
         {
-            LinuxSyscalls.CloseFd(pidfd);
+            LinuxIo.Close(pidfd);
         }
     }
 
     private static string Describe(string call, int pid, int errno) => errno switch
     {
-        LinuxSyscalls.ENOSYS => call + " is missing: taking over a port needs Linux 5.6 or later",
-        LinuxSyscalls.EPERM => string.Create(CultureInfo.InvariantCulture, $"{call} on process {pid} was refused: taking over a port needs root (CAP_SYS_PTRACE)"),
-        LinuxSyscalls.ESRCH => string.Create(CultureInfo.InvariantCulture, $"process {pid} ended"),
+        LinuxIo.ENOSYS => call + " is missing: taking over a port needs Linux 5.6 or later",
+        LinuxIo.EPERM => string.Create(CultureInfo.InvariantCulture, $"{call} on process {pid} was refused: taking over a port needs root (CAP_SYS_PTRACE)"),
+        LinuxIo.ESRCH => string.Create(CultureInfo.InvariantCulture, $"process {pid} ended"),
         _ => string.Create(CultureInfo.InvariantCulture, $"{call} on process {pid} failed with errno {errno}"),
     };
 
