@@ -38,6 +38,33 @@ public sealed class UdpDatagramBatchTests
         return payload;
     }
 
+    /// <summary>
+    /// Sends the datagrams to <paramref name="listener"/> and takes them with one batch receive;
+    /// returns how many that receive got. Loopback delivers in order, normally before SendTo
+    /// returns; under heavy load the kernel may defer delivery and a batch may catch only part,
+    /// so then the listener is drained and everything is sent again, up to five times.
+    /// </summary>
+    private static int ReceiveAllInOneBatch(UdpDatagramBatch batch, Socket listener, IReadOnlyList<(Socket From, byte[] Datagram)> datagrams)
+    {
+        int count = 0;
+        for (int attempt = 0; attempt < 5 && count != datagrams.Count; attempt++)
+        {
+            while (batch.Receive(listener) > 0)
+            {
+            }
+
+            foreach (var (from, datagram) in datagrams)
+            {
+                from.SendTo(datagram, listener.LocalEndPoint!);
+            }
+
+            Assert.True(listener.Poll(Timeout, SelectMode.SelectRead), "nothing arrived");
+            count = batch.Receive(listener);
+        }
+
+        return count;
+    }
+
     [Fact]
     public async Task ReceiveThenSend_InterleavedSenders_RunsGroupedAndRelayedInOrderIntact()
     {
@@ -53,29 +80,9 @@ public sealed class UdpDatagramBatchTests
         // A A B A B B: three runs of one sender each, then two; sizes differ so lengths are checked.
         (Socket Socket, int Client, int Size)[] order =
             [(a, 1, 1), (a, 1, 1472), (b, 2, 9000), (a, 1, 65_000), (b, 2, 2), (b, 2, 300)];
-        var sent = new List<byte[]>();
+        var sent = order.Select((o, i) => Payload(o.Client, i, o.Size)).ToList();
         using var batch = new UdpDatagramBatch(65536, capacity: 32);
-        int count = 0;
-        for (int attempt = 0; attempt < 5 && count != order.Length; attempt++)
-        {
-            // Loopback delivers in order, normally before SendTo returns; under heavy load the
-            // kernel may defer delivery, and a batch may catch only part. Then drain and resend.
-            while (batch.Receive(listener) > 0)
-            {
-            }
-
-            sent.Clear();
-            for (int i = 0; i < order.Length; i++)
-            {
-                byte[] payload = Payload(order[i].Client, i, order[i].Size);
-                order[i].Socket.SendTo(payload, listener.LocalEndPoint!);
-                sent.Add(payload);
-            }
-
-            Assert.True(listener.Poll(Timeout, SelectMode.SelectRead), "nothing arrived");
-            count = batch.Receive(listener);
-        }
-
+        int count = ReceiveAllInOneBatch(batch, listener, order.Select((o, i) => (o.Socket, sent[i])).ToList());
         Assert.Equal(order.Length, count);
         for (int i = 0; i < count; i++)
         {
@@ -257,22 +264,7 @@ public sealed class UdpDatagramBatchTests
         int[] sizes = [.. Enumerable.Repeat(1000, 10), 300, 2000, 1, 1, 1, 0];
         var sent = sizes.Select((size, i) => Payload(3, i, size)).ToList();
         using var batch = new UdpDatagramBatch(65536, capacity: 32);
-        int count = 0;
-        for (int attempt = 0; attempt < 5 && count != sizes.Length; attempt++)
-        {
-            while (batch.Receive(listener) > 0)
-            {
-            }
-
-            foreach (var datagram in sent)
-            {
-                client.SendTo(datagram, listener.LocalEndPoint!);
-            }
-
-            Assert.True(listener.Poll(Timeout, SelectMode.SelectRead), "nothing arrived");
-            count = batch.Receive(listener);
-        }
-
+        int count = ReceiveAllInOneBatch(batch, listener, sent.Select(datagram => (client, datagram)).ToList());
         Assert.Equal(sizes.Length, count);
         Assert.Equal(sizes.Length, batch.Send(toTarget, 0, count, to: null, out long bytes));
         Assert.Equal(sizes.Sum(), bytes);
