@@ -30,6 +30,23 @@ internal sealed class LocalPortBinder
     public BoundSocketFactory Sockets => _sockets;
 
     /// <summary>
+    /// A UDP socket bound as <see cref="TryBind"/> binds it; while no port of the spec can be bound,
+    /// waits the next <paramref name="backoff"/> delay and tries again.
+    /// </summary>
+    public async Task<Socket> BindUdpAsync(RetryBackoff backoff, CancellationToken cancellationToken)
+    {
+        Socket? socket;
+        while ((socket = TryBind(ProtocolType.Udp, shareLocalPort: false)) is null)
+        {
+            var delay = backoff.Next();
+            MappingLog.NoPortBound(_logger, _settings.Port, delay);
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+        }
+
+        return socket;
+    }
+
+    /// <summary>
     /// A socket bound to the next usable port, or <see langword="null"/> when every port tried failed
     /// (the failures are logged; the caller pauses and tries again).
     /// </summary>

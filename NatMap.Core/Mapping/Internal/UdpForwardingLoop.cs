@@ -46,15 +46,7 @@ internal sealed class UdpForwardingLoop : IMappingLoop
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var socket = _binder.TryBind(ProtocolType.Udp, shareLocalPort: false);
-            if (socket is null)
-            {
-                var delay = backoff.Next();
-                MappingLog.NoPortBound(_logger, _settings.Port, delay);
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-
+            var socket = await _binder.BindUdpAsync(backoff, cancellationToken).ConfigureAwait(false);
             var bound = (IPEndPoint)socket.LocalEndPoint!;
             StunObservation first;
             try

@@ -30,14 +30,7 @@ internal sealed class UdpMappingLoop : IMappingLoop
     public async Task RunAsync(IMappingSink sink, CancellationToken cancellationToken)
     {
         var backoff = new RetryBackoff(_settings.RetryDelay, _settings.MaxRetryDelay);
-        Socket? socket;
-        while ((socket = _binder.TryBind(ProtocolType.Udp, shareLocalPort: false)) is null)
-        {
-            var delay = backoff.Next();
-            MappingLog.NoPortBound(_logger, _settings.Port, delay);
-            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-        }
-
+        var socket = await _binder.BindUdpAsync(backoff, cancellationToken).ConfigureAwait(false);
         using (socket)
         {
             backoff.Reset();
