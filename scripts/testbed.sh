@@ -265,15 +265,19 @@ cmd_up() {
 
 coturn_pid() { cat "$(state)/coturn.pid" 2>/dev/null || true; }
 
-coturn_stop() {
-  local pid
-  pid=$(coturn_pid)
+coturn_stop() { stop_server coturn "$(state)/coturn.pid" udp 3478; }
+
+# stop_server NAME PIDFILE PROTO PORT: SIGTERM to the server in PIDFILE, then wait until it has
+# exited and its PORT on the wan address is free.
+stop_server() {
+  local name=$1 pidfile=$2 proto=$3 port=$4 pid
+  pid=$(cat "$pidfile" 2>/dev/null || true)
   if [ -n "$pid" ] && alive "$pid"; then
     kill -TERM "$pid" 2>/dev/null || true
-    wait_until "coturn (pid $pid) to exit" not_alive "$pid"
+    wait_until "$name (pid $pid) to exit" not_alive "$pid"
   fi
-  rm -f "$(state)/coturn.pid"
-  wait_until "port 3478 to be free" not_listening wan udp "$WAN4" 3478
+  rm -f "$pidfile"
+  wait_until "port $port to be free" not_listening wan "$proto" "$WAN4" "$port"
 }
 
 # A zombie counts as gone: where pid 1 does not reap orphans, a killed server stays a zombie.
@@ -359,17 +363,8 @@ EOF
 
 nginx_pid() { cat "$(state)/nginx/nginx.pid" 2>/dev/null || true; }
 
-nginx_stop() {
-  local pid
-  pid=$(nginx_pid)
-  if [ -n "$pid" ] && alive "$pid"; then
-    # TERM is nginx's fast shutdown: open keep-alive connections are closed at once.
-    kill -TERM "$pid" 2>/dev/null || true
-    wait_until "nginx (pid $pid) to exit" not_alive "$pid"
-  fi
-  rm -f "$(state)/nginx/nginx.pid"
-  wait_until "port 80 to be free" not_listening wan tcp "$WAN4" 80
-}
+# TERM is nginx's fast shutdown: open keep-alive connections are closed at once.
+nginx_stop() { stop_server nginx "$(state)/nginx/nginx.pid" tcp 80; }
 
 nginx_start() {
   local pid
