@@ -118,27 +118,37 @@ public sealed partial class NatDiscoveryClient
         {
             await socket.SendAsync(transaction.Request, SocketFlags.None, timeout.Token).ConfigureAwait(false);
             var header = new byte[StunConstants.HeaderLength];
-            if (!await ReadExactlyAsync(socket, header, timeout.Token).ConfigureAwait(false))
-            {
-                return DiscoveryResponse.Timeout;
-            }
-
-            int length = BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(2));
-            var frame = new byte[StunConstants.HeaderLength + length];
-            header.CopyTo(frame, 0);
-            if (!await ReadExactlyAsync(socket, frame.AsMemory(StunConstants.HeaderLength), timeout.Token).ConfigureAwait(false))
-            {
-                return DiscoveryResponse.Timeout;
-            }
-
-            var outcome = transaction.Accept(frame, out var response);
             var source = (IPEndPoint)socket.RemoteEndPoint!;
-            return outcome switch
+
+            // A well-framed message that is not the answer is discarded and the next one read (RFC
+            // 8489 section 6.3); a framing error cannot be resynchronised on a byte stream.
+            while (true)
             {
-                StunAcceptResult.Success => DiscoveryResponse.Success(response!.MappedAddress!, response.OtherAddress, response.ResponseOrigin, source),
-                StunAcceptResult.ErrorResponse when response!.ErrorCode is >= 300 and <= 699 => DiscoveryResponse.Error(response.ErrorCode),
-                _ => DiscoveryResponse.Timeout,
-            };
+                if (!await ReadExactlyAsync(socket, header, timeout.Token).ConfigureAwait(false)
+                    || StunHeader.TryRead(header, out var parsed) != StunParseError.None)
+                {
+                    return DiscoveryResponse.Timeout;
+                }
+
+                var frame = new byte[StunConstants.HeaderLength + parsed.Length];
+                header.CopyTo(frame, 0);
+                if (!await ReadExactlyAsync(socket, frame.AsMemory(StunConstants.HeaderLength), timeout.Token).ConfigureAwait(false))
+                {
+                    return DiscoveryResponse.Timeout;
+                }
+
+                var outcome = transaction.Accept(frame, out var response, out var discarded);
+                switch (outcome)
+                {
+                    case StunAcceptResult.Success:
+                        return DiscoveryResponse.Success(response!.MappedAddress!, response.OtherAddress, response.ResponseOrigin, source);
+                    case StunAcceptResult.ErrorResponse when response!.ErrorCode is >= 300 and <= 699:
+                        return DiscoveryResponse.Error(response.ErrorCode);
+                    default:
+                        DiscoveryLog.MessageDiscarded(_logger, frame.Length, source, Describe(outcome, discarded, response));
+                        break;
+                }
+            }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

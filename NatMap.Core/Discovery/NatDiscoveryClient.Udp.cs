@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using NatMap.Discovery.Internal;
 using NatMap.Stun.Internal;
 
 namespace NatMap.Discovery;
@@ -75,22 +76,37 @@ public sealed partial class NatDiscoveryClient
         }
     }
 
-    private static Task<DiscoveryResponse> ReceiveAnswerAsync(Socket socket, StunBindingTransaction transaction, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Waits for this transaction's answer. Everything else is discarded as RFC 8489 section 6.3
+    /// says, broken copies of the answer included, so one forged datagram cannot end a test early.
+    /// </summary>
+    private Task<DiscoveryResponse> ReceiveAnswerAsync(Socket socket, StunBindingTransaction transaction, CancellationToken cancellationToken) =>
         ReceiveUntilAsync(
             socket,
             (datagram, source) =>
             {
-                var outcome = transaction.Accept(datagram, out var response);
+                var outcome = transaction.Accept(datagram, out var response, out var discarded);
                 if (outcome == StunAcceptResult.Success)
                 {
                     return DiscoveryResponse.Success(response!.MappedAddress!, response.OtherAddress, response.ResponseOrigin, source);
                 }
 
-                return outcome == StunAcceptResult.ErrorResponse && response!.ErrorCode is >= 300 and <= 699
-                    ? DiscoveryResponse.Error(response.ErrorCode)
-                    : null;
+                if (outcome == StunAcceptResult.ErrorResponse && response!.ErrorCode is >= 300 and <= 699)
+                {
+                    return DiscoveryResponse.Error(response.ErrorCode);
+                }
+
+                DiscoveryLog.MessageDiscarded(_logger, datagram.Length, source, Describe(outcome, discarded, response));
+                return null;
             },
             cancellationToken);
+
+    private static string Describe(StunAcceptResult outcome, StunDiscardReason discarded, StunBindingResponse? response) => outcome switch
+    {
+        StunAcceptResult.ErrorResponse => "error code " + response!.ErrorCode.ToString(System.Globalization.CultureInfo.InvariantCulture) + " is out of range",
+        StunAcceptResult.UnknownRequiredAttribute => "an unknown comprehension-required attribute",
+        _ => StunDiscardTally.Name(discarded),
+    };
 
     private static Task<DiscoveryResponse> ReceiveOwnRequestAsync(Socket socket, StunBindingTransaction transaction, CancellationToken cancellationToken) =>
         ReceiveUntilAsync(

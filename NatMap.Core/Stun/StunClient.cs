@@ -20,9 +20,17 @@ namespace NatMap.Stun;
 /// </summary>
 /// <remarks>
 /// Over UDP, requests are retransmitted per RFC 8489 section 6.2.1 (RTO doubling, then a final
-/// wait), and datagrams from other sources or for other transactions are ignored. Over TCP there is
-/// no retransmission (section 6.2.2); the response is framed by its header length. Instances are
-/// thread-safe; each query is independent.
+/// wait). A datagram that is not a valid answer to the transaction (from another source, not STUN,
+/// another transaction id, bad length or FINGERPRINT, not a Binding response, no mapped address) is
+/// discarded silently as section 6.3 says, and the transaction waits on: a server fails only when
+/// its transaction times out, when it sends a valid error response, or when its response carries an
+/// unknown comprehension-required attribute, and the failure then counts what was discarded (for
+/// example "no answer to 7 request(s) in 39.5 s; 3 datagrams discarded (3 truncated)"). Over TCP
+/// there is no retransmission (section 6.2.2) and each message is framed by its header's length: a
+/// well-framed message that is not the answer is discarded and the next one read, but a framing
+/// error (a bad header, or the connection closed mid-message) cannot be resynchronised on a byte
+/// stream, so it closes that connection and fails that server. Instances are thread-safe; each
+/// query is independent.
 /// </remarks>
 public sealed class StunClient
 {
@@ -253,6 +261,7 @@ public sealed class StunClient
     private async Task<(StunBindingResult? Result, string? Failure, StunOutcome Outcome)> UdpTransactionAsync(IStunDatagramTransport transport, StunServerEndpoint server, IPEndPoint remote, CancellationToken cancellationToken)
     {
         var transaction = StunBindingTransaction.Create(software: _software);
+        var discards = new StunDiscardTally();
         byte[] buffer = ArrayPool<byte>.Shared.Rent(StunConstants.MaxMessageLength);
         TimeSpan waited = TimeSpan.Zero;
         try
@@ -292,23 +301,21 @@ public sealed class StunClient
                     var datagram = buffer.AsSpan(0, received.ReceivedBytes);
                     if (!SameEndPoint(received.RemoteEndPoint, remote))
                     {
-                        StunLog.DatagramIgnored(_logger, datagram.Length, received.RemoteEndPoint, remote, "another source");
+                        Discard(discards, StunDiscardReason.OtherSource, datagram.Length, received.RemoteEndPoint, remote);
                         continue;
                     }
 
-                    switch (transaction.Accept(datagram, out var response))
+                    switch (transaction.Accept(datagram, out var response, out var discarded))
                     {
                         case StunAcceptResult.Success:
                             return (CreateResult(ProtocolType.Udp, response!, transport.LocalEndPoint, server, remote), null, StunOutcome.Success);
                         case StunAcceptResult.ErrorResponse:
-                            return (null, ErrorText(response!), StunOutcome.ErrorResponse);
-                        case StunAcceptResult.Malformed:
-                            return (null, "malformed response", StunOutcome.Malformed);
-                        case StunAcceptResult.TransactionMismatch:
-                            StunLog.DatagramIgnored(_logger, datagram.Length, received.RemoteEndPoint, remote, "another transaction");
-                            break;
+                            return (null, WithDiscards(ErrorText(response!), discards, "datagram"), StunOutcome.ErrorResponse);
+                        case StunAcceptResult.UnknownRequiredAttribute:
+                            return (null, WithDiscards(UnknownRequiredText, discards, "datagram"), StunOutcome.Malformed);
                         default:
-                            StunLog.DatagramIgnored(_logger, datagram.Length, received.RemoteEndPoint, remote, "not STUN");
+                            // RFC 8489 section 6.3: discarded silently, and the transaction waits on.
+                            Discard(discards, discarded, datagram.Length, received.RemoteEndPoint, remote);
                             break;
                     }
                 }
@@ -316,11 +323,12 @@ public sealed class StunClient
                 waited += wait;
             }
 
-            return (null, "no answer to " + _maxRequests.ToString(CultureInfo.InvariantCulture) + " request(s) in " + Seconds(waited), StunOutcome.Timeout);
+            string timedOut = "no answer to " + _maxRequests.ToString(CultureInfo.InvariantCulture) + " request(s) in " + Seconds(waited);
+            return (null, WithDiscards(timedOut, discards, "datagram"), StunOutcome.Timeout);
         }
         catch (SocketException ex)
         {
-            return (null, SocketErrorClassifier.Describe(ex), StunOutcome.Unreachable);
+            return (null, WithDiscards(SocketErrorClassifier.Describe(ex), discards, "datagram"), StunOutcome.Unreachable);
         }
         finally
         {
@@ -336,6 +344,7 @@ public sealed class StunClient
         CancellationToken cancellationToken)
     {
         var transaction = StunBindingTransaction.Create(software: _software);
+        var discards = new StunDiscardTally();
         using var socket = createSocket(family) ?? throw new InvalidOperationException("createSocket returned null.");
         byte[] buffer = ArrayPool<byte>.Shared.Rent(StunConstants.MaxMessageLength);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -351,42 +360,55 @@ public sealed class StunClient
                 request = request[sent..];
             }
 
-            // RFC 8489 section 6.2.2: no retransmission; the header's length frames the response,
-            // whatever the segmentation.
-            int have = await ReadAtLeastAsync(socket, buffer.AsMemory(0, StunConstants.HeaderLength), timeout.Token).ConfigureAwait(false);
-            if (have < StunConstants.HeaderLength)
+            // RFC 8489 section 6.2.2: no retransmission; the header's length frames each message,
+            // whatever the segmentation. A well-framed message that is not the answer is discarded
+            // and the next one read (section 6.3); a framing error cannot be resynchronised on a
+            // byte stream, so it ends the connection and fails the server.
+            while (true)
             {
-                return (null, "connection closed after " + have.ToString(CultureInfo.InvariantCulture) + " byte(s) of the response", StunOutcome.Malformed);
-            }
+                int have = await ReadAtLeastAsync(socket, buffer.AsMemory(0, StunConstants.HeaderLength), timeout.Token).ConfigureAwait(false);
+                if (have < StunConstants.HeaderLength)
+                {
+                    string closed = "connection closed after " + have.ToString(CultureInfo.InvariantCulture) + " byte(s) of the response";
+                    return (null, WithDiscards(closed, discards, "message"), StunOutcome.Malformed);
+                }
 
-            var headerError = StunHeader.TryRead(buffer.AsSpan(0, StunConstants.HeaderLength), out var header);
-            if (headerError != StunParseError.None)
-            {
-                return (null, "malformed response header (" + headerError + ")", StunOutcome.Malformed);
-            }
+                var headerError = StunHeader.TryRead(buffer.AsSpan(0, StunConstants.HeaderLength), out var header);
+                if (headerError != StunParseError.None)
+                {
+                    string framing = "malformed response header (" + headerError + ")";
+                    return (null, WithDiscards(framing, discards, "message"), StunOutcome.Malformed);
+                }
 
-            int total = StunConstants.HeaderLength + header.Length;
-            have += await ReadAtLeastAsync(socket, buffer.AsMemory(StunConstants.HeaderLength, header.Length), timeout.Token).ConfigureAwait(false);
-            if (have < total)
-            {
-                return (null, "connection closed after " + have.ToString(CultureInfo.InvariantCulture) + " of " + total.ToString(CultureInfo.InvariantCulture) + " byte(s) of the response", StunOutcome.Malformed);
-            }
+                int total = StunConstants.HeaderLength + header.Length;
+                have += await ReadAtLeastAsync(socket, buffer.AsMemory(StunConstants.HeaderLength, header.Length), timeout.Token).ConfigureAwait(false);
+                if (have < total)
+                {
+                    string closed = "connection closed after " + have.ToString(CultureInfo.InvariantCulture) + " of " + total.ToString(CultureInfo.InvariantCulture) + " byte(s) of the response";
+                    return (null, WithDiscards(closed, discards, "message"), StunOutcome.Malformed);
+                }
 
-            return transaction.Accept(buffer.AsSpan(0, total), out var response) switch
-            {
-                StunAcceptResult.Success => (CreateResult(ProtocolType.Tcp, response!, socket.LocalEndPoint, server, remote), null, StunOutcome.Success),
-                StunAcceptResult.ErrorResponse => (null, ErrorText(response!), StunOutcome.ErrorResponse),
-                StunAcceptResult.TransactionMismatch => (null, "response for another transaction", StunOutcome.Malformed),
-                _ => (null, "malformed response", StunOutcome.Malformed),
-            };
+                switch (transaction.Accept(buffer.AsSpan(0, total), out var response, out var discarded))
+                {
+                    case StunAcceptResult.Success:
+                        return (CreateResult(ProtocolType.Tcp, response!, socket.LocalEndPoint, server, remote), null, StunOutcome.Success);
+                    case StunAcceptResult.ErrorResponse:
+                        return (null, WithDiscards(ErrorText(response!), discards, "message"), StunOutcome.ErrorResponse);
+                    case StunAcceptResult.UnknownRequiredAttribute:
+                        return (null, WithDiscards(UnknownRequiredText, discards, "message"), StunOutcome.Malformed);
+                    default:
+                        Discard(discards, discarded, total, remote, remote);
+                        break;
+                }
+            }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return (null, "no answer within " + Seconds(_tcpTimeout), StunOutcome.Timeout);
+            return (null, WithDiscards("no answer within " + Seconds(_tcpTimeout), discards, "message"), StunOutcome.Timeout);
         }
         catch (SocketException ex)
         {
-            return (null, SocketErrorClassifier.Describe(ex), StunOutcome.Unreachable);
+            return (null, WithDiscards(SocketErrorClassifier.Describe(ex), discards, "message"), StunOutcome.Unreachable);
         }
         finally
         {
@@ -475,6 +497,18 @@ public sealed class StunClient
         string resolved = remote.ToString();
         return text == resolved ? text : text + " (" + resolved + ")";
     }
+
+    private const string UnknownRequiredText = "response with an unknown comprehension-required attribute";
+
+    private void Discard(StunDiscardTally discards, StunDiscardReason reason, int length, EndPoint source, IPEndPoint remote)
+    {
+        discards.Add(reason);
+        StunLog.DatagramIgnored(_logger, length, source, remote, StunDiscardTally.Name(reason));
+    }
+
+    /// <summary>"timeout; 3 datagrams discarded (3 truncated)": a failure names what the transaction threw away.</summary>
+    private static string WithDiscards(string failure, StunDiscardTally discards, string unit) =>
+        discards.Total == 0 ? failure : failure + "; " + discards.Describe(unit);
 
     private static string ErrorText(StunBindingResponse response) =>
         "error response " + response.ErrorCode.ToString(CultureInfo.InvariantCulture)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using NatMap.Diagnostics;
 using NatMap.Discovery;
 using NatMap.Stun;
+using NatMap.Stun.Internal;
 using NatMap.Tests.Fakes;
 using NatMap.Tests.Infrastructure;
 
@@ -42,6 +43,24 @@ public sealed class NatDiscoveryClientTests
         Assert.Equal(server.Other, udp.OtherAddress);
         Assert.Null(report.Tcp);
         Assert.Null(report.Lifetime);
+    }
+
+    [Theory]
+    [MemberData(nameof(StunResponses.ForgeableReasons), MemberType = typeof(StunResponses))]
+    public async Task RunAsync_ServerSendsForgedCopyFirst_SameResultAsWithout(string reasonName)
+    {
+        var reason = StunResponses.Reason(reasonName);
+        await using var server = LoopbackStunServer.Rfc5780(LoopbackStunMode.Rfc5780);
+        server.ForgeFirst = reason;
+
+        var report = await new NatDiscoveryClient(Options(server.EndPoint)).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
+
+        var udp = Assert.IsType<NatDiscoveryResult>(report.Udp);
+        Assert.Equal(NatBehavior.Direct, udp.Mapping);
+        Assert.Equal(NatBehavior.EndpointIndependent, udp.Filtering);
+        Assert.Equal(NatType.Open, udp.NatType);
+        Assert.Equal(udp.LocalEndPoint, udp.PublicEndPoint);
+        Assert.Equal(server.Other, udp.OtherAddress);
     }
 
     [Fact]

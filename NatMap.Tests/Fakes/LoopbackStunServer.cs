@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using NatMap.Stun;
@@ -35,6 +36,7 @@ internal sealed class LoopbackStunServer : IAsyncDisposable
     private readonly Channel<IPEndPoint> _dropped = Channel.CreateUnbounded<IPEndPoint>();
     private readonly Channel<(IPEndPoint Source, int Length)> _other = Channel.CreateUnbounded<(IPEndPoint, int)>();
     private volatile Func<IPEndPoint, IPEndPoint> _map = source => source;
+    private volatile StrongBox<StunDiscardReason>? _forgery;
     private int _datagramCount;
     private int _connectionCount;
 
@@ -85,6 +87,17 @@ internal sealed class LoopbackStunServer : IAsyncDisposable
     {
         get => _map;
         set => _map = value;
+    }
+
+    /// <summary>
+    /// When set, the responder sends a forged answer that fails this check
+    /// (<see cref="StunResponses.Forged"/>) ahead of each true answer, from the same socket, as an
+    /// on-path attacker would. Null (the default) sends only the true answers.
+    /// </summary>
+    public StunDiscardReason? ForgeFirst
+    {
+        get => _forgery?.Value;
+        set => _forgery = value is { } reason ? new StrongBox<StunDiscardReason>(reason) : null;
     }
 
     /// <summary>When false, the responder reads requests and drops them (a dead server).</summary>
@@ -309,6 +322,11 @@ internal sealed class LoopbackStunServer : IAsyncDisposable
             {
                 try
                 {
+                    if (Forgery(reply) is { } forged)
+                    {
+                        await replyFrom.SendToAsync(forged, SocketFlags.None, replyTo, _stop.Token);
+                    }
+
                     await replyFrom.SendToAsync(reply, SocketFlags.None, replyTo, _stop.Token);
                 }
                 catch (Exception ex) when (IsStopping(ex))
@@ -365,6 +383,11 @@ internal sealed class LoopbackStunServer : IAsyncDisposable
                 {
                     if (Respond(request, source, local, out _, out _) is { } reply)
                     {
+                        if (Forgery(reply) is { } forged)
+                        {
+                            await connection.SendAsync(forged, SocketFlags.None, _stop.Token);
+                        }
+
                         await connection.SendAsync(reply, SocketFlags.None, _stop.Token);
                     }
                 }
@@ -375,6 +398,10 @@ internal sealed class LoopbackStunServer : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>The forged datagram to send ahead of <paramref name="reply"/>, or null when <see cref="ForgeFirst"/> is not set.</summary>
+    private byte[]? Forgery(byte[] reply) =>
+        _forgery is { } forgery ? StunResponses.Forged(forgery.Value, StunTransactionId.Read(reply.AsSpan(8, StunConstants.TransactionIdLength))) : null;
 
     /// <summary>
     /// The responder: the reply to <paramref name="datagram"/> from <paramref name="from"/> that

@@ -49,6 +49,95 @@ internal static class StunResponses
         return writer.Written.ToArray();
     }
 
+    /// <summary>
+    /// The discard reasons a server (or an on-path attacker) can cause with one datagram, by name
+    /// (theory parameters of public test methods cannot be internal types).
+    /// </summary>
+    public static TheoryData<string> ForgeableReasons => Names(
+    [
+        StunDiscardReason.NotStun,
+        StunDiscardReason.OtherTransaction,
+        StunDiscardReason.Truncated,
+        StunDiscardReason.BadLength,
+        StunDiscardReason.AttributeOverflow,
+        StunDiscardReason.BadFingerprint,
+        StunDiscardReason.NotResponse,
+        StunDiscardReason.OtherMethod,
+        StunDiscardReason.NoMappedAddress,
+        StunDiscardReason.BadErrorCode,
+    ]);
+
+    /// <summary>The reasons of <see cref="ForgeableReasons"/> that leave STUN's framing intact, so a TCP client can read on past them.</summary>
+    public static TheoryData<string> WellFramedReasons => Names(
+    [
+        StunDiscardReason.OtherTransaction,
+        StunDiscardReason.BadFingerprint,
+        StunDiscardReason.NotResponse,
+        StunDiscardReason.OtherMethod,
+        StunDiscardReason.NoMappedAddress,
+        StunDiscardReason.BadErrorCode,
+    ]);
+
+    /// <summary>A reason named by <see cref="ForgeableReasons"/> or <see cref="WellFramedReasons"/>.</summary>
+    public static StunDiscardReason Reason(string name) => Enum.Parse<StunDiscardReason>(name);
+
+    /// <summary>
+    /// A forged answer to <paramref name="id"/> that fails exactly the check <paramref name="reason"/>
+    /// names (reporting 198.51.100.66:1 where it carries an address), the way a broken server or an
+    /// on-path attacker would send it ahead of the true answer.
+    /// </summary>
+    public static byte[] Forged(StunDiscardReason reason, StunTransactionId id)
+    {
+        var forgedAddress = IPEndPoint.Parse("198.51.100.66:1");
+        switch (reason)
+        {
+            case StunDiscardReason.NotStun:
+                var notStun = Success(id, forgedAddress);
+                notStun[0] |= 0xC0;
+                return notStun;
+            case StunDiscardReason.OtherTransaction:
+                return Success(Other(id), forgedAddress);
+            case StunDiscardReason.Truncated:
+                return Success(id, forgedAddress)[..23];
+            case StunDiscardReason.BadLength:
+                return [.. Success(id, forgedAddress), 0, 0, 0, 0];
+            case StunDiscardReason.AttributeOverflow:
+                var overflow = Success(id, forgedAddress, fingerprint: false);
+                overflow[22] = 0x01;
+                return overflow;
+            case StunDiscardReason.BadFingerprint:
+                var badCrc = Success(id, forgedAddress);
+                badCrc[^1] ^= 0xFF;
+                return badCrc;
+            case StunDiscardReason.NotResponse:
+                return Message(StunClass.Indication, (ushort)StunMethod.Binding, id, forgedAddress);
+            case StunDiscardReason.OtherMethod:
+                return Message(StunClass.SuccessResponse, 0x003, id, forgedAddress);
+            case StunDiscardReason.NoMappedAddress:
+                return Message(StunClass.SuccessResponse, (ushort)StunMethod.Binding, id, mapped: null);
+            case StunDiscardReason.BadErrorCode:
+                return Message(StunClass.ErrorResponse, (ushort)StunMethod.Binding, id, mapped: null);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(reason), reason, "Not a reason one datagram can forge.");
+        }
+    }
+
+    private static TheoryData<string> Names(StunDiscardReason[] reasons) => new(reasons.Select(r => r.ToString()));
+
+    private static byte[] Message(StunClass messageClass, ushort method, StunTransactionId id, IPEndPoint? mapped)
+    {
+        var buffer = new byte[256];
+        var writer = new StunMessageWriter(buffer, messageClass, method, id);
+        if (mapped is not null)
+        {
+            XorMappedAddressAttribute.Write(ref writer, StunAddress.FromIPEndPoint(mapped));
+        }
+
+        SoftwareAttribute.Write(ref writer, "forged");
+        FingerprintAttribute.Write(ref writer);
+        return writer.Written.ToArray();
+    }
+
     /// <summary>True when <paramref name="datagram"/> is a well-formed Binding request.</summary>
     public static bool TryReadBindingRequest(ReadOnlySpan<byte> datagram, out StunMessage request) =>
         StunMessage.TryParse(datagram, out request) == StunParseError.None

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using NatMap.Mapping;
+using NatMap.Stun.Internal;
 using NatMap.Tests.Fakes;
 using NatMap.Tests.Mapping.Fakes;
 
@@ -143,6 +144,44 @@ public sealed class PortMapperForwardTests
         Assert.Equal(mapping.PrivateEndPoint.Port + 900, changed.PublicEndPoint.Port);
         Assert.Equal(mapping.PrivateEndPoint, changed.PrivateEndPoint);
         _ = serving;
+    }
+
+    [Theory]
+    [MemberData(nameof(StunResponses.ForgeableReasons), MemberType = typeof(StunResponses))]
+    public async Task WatchAsync_UdpForwardServerSendsForgedCopyFirst_ReportsTheTrueMappingAndRelaysNoneOfIt(string reasonName)
+    {
+        var reason = StunResponses.Reason(reasonName);
+        using var target = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        target.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        await using var stun = LoopbackStunServer.Nat(MapperHarness.Nat(500));
+        stun.ForgeFirst = reason;
+        var options = new PortMapperOptions
+        {
+            Protocol = MappingProtocol.Udp,
+            BindAddress = IPAddress.Loopback,
+            StunServers = { stun.Text },
+            KeepAliveInterval = TimeSpan.FromMilliseconds(50),
+            ForwardTarget = "127.0.0.1",
+            ForwardPort = ((IPEndPoint)target.LocalEndPoint!).Port,
+        };
+        await using var mapper = MapperHarness.Create(options);
+        await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
+
+        var mapping = await MapperHarness.NextAsync(events);
+        await stun.Requests.ReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        await stun.Requests.ReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+        Assert.Equal(new IPEndPoint(IPAddress.Parse("203.0.113.7"), mapping.PrivateEndPoint.Port + 500), mapping.PublicEndPoint);
+
+        // The forged datagrams came from the server's address, so they were the checks' to judge:
+        // the first datagram the target sees is a client's.
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        client.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        await client.SendToAsync("ping"u8.ToArray(), SocketFlags.None, mapping.PrivateEndPoint, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        var buffer = new byte[2048];
+        var received = await target.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        Assert.Equal("ping"u8.ToArray(), buffer.AsSpan(0, received.ReceivedBytes).ToArray());
+        Assert.Same(mapping, mapper.Current);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using NatMap.Mapping;
+using NatMap.Stun.Internal;
 using NatMap.Tests.Fakes;
 using NatMap.Tests.Mapping.Fakes;
 
@@ -34,6 +35,31 @@ public sealed class UdpPortMapperTests
         Assert.Equal(MappingProtocol.Udp, first.Protocol);
         Assert.Equal(source, first.PrivateEndPoint);
         Assert.Equal(new IPEndPoint(IPAddress.Parse("203.0.113.7"), source.Port + 500), first.PublicEndPoint);
+    }
+
+    [Theory]
+    [MemberData(nameof(StunResponses.ForgeableReasons), MemberType = typeof(StunResponses))]
+    public async Task WatchAsync_ServerSendsForgedCopyFirst_ReportsTheTrueMapping(string reasonName)
+    {
+        var reason = StunResponses.Reason(reasonName);
+        await using var stun = LoopbackStunServer.Nat(MapperHarness.Nat(500));
+        stun.ForgeFirst = reason;
+        await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Any));
+        await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
+
+        var first = await MapperHarness.NextAsync(events);
+
+        var source = await stun.Requests.ReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        Assert.Equal(source, first.PrivateEndPoint);
+        Assert.Equal(new IPEndPoint(IPAddress.Parse("203.0.113.7"), source.Port + 500), first.PublicEndPoint);
+
+        // The checks go on past the forgeries without a change being reported.
+        for (int i = 0; i < 3; i++)
+        {
+            await stun.Requests.ReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Same(first, mapper.Current);
     }
 
     [Fact]

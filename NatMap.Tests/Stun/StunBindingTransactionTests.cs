@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Text;
 using NatMap.Stun.Internal;
+using NatMap.Tests.Fakes;
 
 namespace NatMap.Tests.Stun;
 
@@ -92,7 +93,7 @@ public sealed class StunBindingTransactionTests
     }
 
     [Fact]
-    public void Accept_UnknownComprehensionRequired_Malformed()
+    public void Accept_UnknownComprehensionRequired_FailsTheTransaction()
     {
         var transaction = StunBindingTransaction.Create();
         var bytes = StunMessageTests.Build((ref w) =>
@@ -100,7 +101,24 @@ public sealed class StunBindingTransactionTests
             XorMappedAddressAttribute.Write(ref w, StunAddress.FromIPEndPoint(IPEndPoint.Parse("192.0.2.1:1")));
             w.TryAppendAttribute((StunAttributeType)0x7001, 4, out _);
         }, transactionId: transaction.TransactionId);
-        Assert.Equal(StunAcceptResult.Malformed, transaction.Accept(bytes, out _));
+        Assert.Equal(StunAcceptResult.UnknownRequiredAttribute, transaction.Accept(bytes, out _, out var discarded));
+        Assert.Equal(StunDiscardReason.None, discarded);
+    }
+
+    [Theory]
+    [MemberData(nameof(StunResponses.ForgeableReasons), MemberType = typeof(StunResponses))]
+    public void Accept_ForgedAnswer_DiscardedForThatReason(string reasonName)
+    {
+        var reason = StunResponses.Reason(reasonName);
+        var transaction = StunBindingTransaction.Create();
+
+        var result = transaction.Accept(StunResponses.Forged(reason, transaction.TransactionId), out var response, out var discarded);
+
+        Assert.Equal(reason, discarded);
+        Assert.Null(response);
+        Assert.NotEqual(StunAcceptResult.Success, result);
+        Assert.NotEqual(StunAcceptResult.ErrorResponse, result);
+        Assert.NotEqual(StunAcceptResult.UnknownRequiredAttribute, result);
     }
 
     [Fact]

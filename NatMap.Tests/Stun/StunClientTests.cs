@@ -103,24 +103,58 @@ public sealed class StunClientTests
         Assert.Contains(fake.Server + ": no answer to 4 request(s) in 0.2 s", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [MemberData(nameof(StunResponses.ForgeableReasons), MemberType = typeof(StunResponses))]
+    public async Task QueryUdpAsync_ForgedAnswerFirst_DiscardsItAndReportsTheTrueAnswer(string reasonName)
+    {
+        var reason = StunResponses.Reason(reasonName);
+        // RFC 8489 section 6.3: the forged datagram is discarded silently and the transaction goes
+        // on waiting, so one injected datagram cannot cost the server its turn.
+        await using var fake = LoopbackStunServer.Udp(async (index, request, client, socket) =>
+        {
+            var id = StunResponses.RequestId(request);
+            await socket.SendToAsync(StunResponses.Forged(reason, id), client);
+            await socket.SendToAsync(StunResponses.Success(id, Reported), client);
+        });
+        await using var unused = LoopbackStunServer.Udp((_, _, _, _) => Task.CompletedTask);
+        using var socket = BoundUdp();
+
+        var result = await new StunClient(Options(SlowRto, fake.Server, unused.Server)).QueryUdpAsync(socket, Ct).WaitAsync(Timeout, Ct);
+
+        Assert.Equal(Reported, result.MappedEndPoint);
+        Assert.Equal(fake.EndPoint, result.ServerEndPoint);
+        Assert.Equal(1, fake.DatagramCount);
+        Assert.Equal(0, unused.DatagramCount);
+    }
+
     [Fact]
-    public async Task QueryUdpAsync_MalformedAnswer_FailsOverToNextServer()
+    public async Task QueryUdpAsync_OnlyForgedAnswers_TimesOutNamingWhatWasDiscarded()
     {
         await using var broken = LoopbackStunServer.Udp(async (index, request, client, socket) =>
         {
-            var response = StunResponses.Success(StunResponses.RequestId(request), IPEndPoint.Parse("198.51.100.66:1"));
-            response[^1] ^= 0xFF;
-            await socket.SendToAsync(response, client);
+            var id = StunResponses.RequestId(request);
+            await socket.SendToAsync(StunResponses.Forged(StunDiscardReason.Truncated, id), client);
+            if (index == 0)
+            {
+                await socket.SendToAsync(StunResponses.Forged(StunDiscardReason.BadFingerprint, id), client);
+            }
         });
         await using var good = LoopbackStunServer.Udp(async (index, request, client, socket) =>
             await socket.SendToAsync(StunResponses.Success(StunResponses.RequestId(request), Reported), client));
         using var socket = BoundUdp();
+        // Waits of 200, 400 and 400 ms: long enough for each forged answer to arrive inside its wait.
+        var options = Options(TimeSpan.FromMilliseconds(200), broken.Server, good.Server);
+        var logs = new RecordingLoggerFactory();
 
-        var result = await new StunClient(Options(SlowRto, broken.Server, good.Server)).QueryUdpAsync(socket, Ct).WaitAsync(Timeout, Ct);
+        var result = await new StunClient(options, logs).QueryUdpAsync(socket, Ct).WaitAsync(Timeout, Ct);
 
-        Assert.Equal(Reported, result.MappedEndPoint);
+        // A server counts as failed only when its transaction times out; the reason then says
+        // what was thrown away (each request drew one truncated copy, the first also a bad CRC).
         Assert.Equal(good.EndPoint, result.ServerEndPoint);
-        Assert.Equal(1, broken.DatagramCount);
+        Assert.Equal(3, broken.DatagramCount);
+        var failure = Assert.Single(logs.Entries, e => e.Id.Id == 1004);
+        Assert.Contains("no answer to 3 request(s) in 1 s", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("; 4 datagrams discarded (3 truncated, 1 with a bad FINGERPRINT)", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -142,7 +176,8 @@ public sealed class StunClientTests
             new StunClient(Options(broken.Server, refusing.Server, silent.Server, ipv6)).QueryUdpAsync(socket, Ct).WaitAsync(Timeout, Ct));
 
         Assert.Equal(NatMapErrorKind.AllServersFailed, ex.Kind);
-        Assert.Contains(broken.Server + ": malformed response", ex.Message, StringComparison.Ordinal);
+        // Each request draws a broken answer; one that comes after its 20 ms wait is not counted.
+        Assert.Matches(@"127\.0\.0\.1:\d+: no answer to 3 request\(s\) in 0\.1 s; (\d) datagrams? discarded \(\1 with a bad FINGERPRINT\)", ex.Message);
         Assert.Contains(refusing.Server + ": error response 500 Server Error", ex.Message, StringComparison.Ordinal);
         Assert.Contains(silent.Server + ": no answer to 3 request(s)", ex.Message, StringComparison.Ordinal);
         Assert.Contains("[::1]:3478: is an IPv6 address but the query is IPv4", ex.Message, StringComparison.Ordinal);
@@ -269,8 +304,27 @@ public sealed class StunClientTests
         Assert.Contains(silent.Server + ": no answer within 0.3 s", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [MemberData(nameof(StunResponses.WellFramedReasons), MemberType = typeof(StunResponses))]
+    public async Task QueryTcpAsync_WellFramedForgeryFirst_DiscardsItAndReadsTheTrueAnswer(string reasonName)
+    {
+        var reason = StunResponses.Reason(reasonName);
+        await using var fake = LoopbackStunServer.Tcp(async (index, connection, ct) =>
+        {
+            var request = await LoopbackStunServer.ReadRequestAsync(connection, ct);
+            var id = StunResponses.RequestId(request);
+            await connection.SendAsync(StunResponses.Forged(reason, id), SocketFlags.None, ct);
+            await connection.SendAsync(StunResponses.Success(id, Reported), SocketFlags.None, ct);
+        });
+
+        var result = await new StunClient(Options(fake.Server)).QueryTcpAsync(AddressFamily.InterNetwork, BoundTcp, Ct).WaitAsync(Timeout, Ct);
+
+        Assert.Equal(Reported, result.MappedEndPoint);
+        Assert.Equal(1, fake.ConnectionCount);
+    }
+
     [Fact]
-    public async Task QueryTcpAsync_WrongTransactionOrErrorClass_Fails()
+    public async Task QueryTcpAsync_FramingErrorOrErrorClassOrOnlyDiscards_FailsEachServer()
     {
         await using var other = LoopbackStunServer.Tcp(async (index, connection, ct) =>
         {
@@ -287,13 +341,22 @@ public sealed class StunClientTests
             var request = await LoopbackStunServer.ReadRequestAsync(connection, ct);
             await connection.SendAsync(request, SocketFlags.None, ct);
         });
+        await using var framing = LoopbackStunServer.Tcp(async (index, connection, ct) =>
+        {
+            // A length that is not a multiple of 4: the byte stream cannot be resynchronised.
+            var request = await LoopbackStunServer.ReadRequestAsync(connection, ct);
+            var response = StunResponses.Success(StunResponses.RequestId(request), Reported);
+            response[3] |= 1;
+            await connection.SendAsync(response, SocketFlags.None, ct);
+        });
 
         var ex = await Assert.ThrowsAsync<NatMapException>(() =>
-            new StunClient(Options(other.Server, error.Server, echo.Server)).QueryTcpAsync(AddressFamily.InterNetwork, BoundTcp, Ct).WaitAsync(Timeout, Ct));
+            new StunClient(Options(other.Server, error.Server, echo.Server, framing.Server)).QueryTcpAsync(AddressFamily.InterNetwork, BoundTcp, Ct).WaitAsync(Timeout, Ct));
 
-        Assert.Contains(other.Server + ": response for another transaction", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(other.Server + ": connection closed after 0 byte(s) of the response; 1 message discarded (1 for another transaction)", ex.Message, StringComparison.Ordinal);
         Assert.Contains(error.Server + ": error response 400 Bad Request", ex.Message, StringComparison.Ordinal);
-        Assert.Contains(echo.Server + ": malformed response", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(echo.Server + ": connection closed after 0 byte(s) of the response; 1 message discarded (1 not a response)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(framing.Server + ": malformed response header (BadLength)", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

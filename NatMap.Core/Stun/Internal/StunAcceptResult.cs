@@ -1,6 +1,6 @@
 namespace NatMap.Stun.Internal;
 
-/// <summary>What <see cref="StunBindingTransaction.Accept"/> made of a datagram.</summary>
+/// <summary>What <c>StunBindingTransaction.Accept</c> made of a datagram.</summary>
 internal enum StunAcceptResult
 {
     /// <summary>A valid Binding success response to this transaction, with a mapped address.</summary>
@@ -21,7 +21,14 @@ internal enum StunAcceptResult
     /// <summary>
     /// Looks like STUN and carries this transaction's id but is broken: bad framing or fingerprint,
     /// a class that is not a response, another method, a success without a usable mapped address,
-    /// an error without a valid ERROR-CODE, or an unknown comprehension-required attribute.
+    /// or an error without a valid ERROR-CODE. Discarded; the transaction keeps waiting (RFC 8489
+    /// section 6.3), and the reason says which check failed.
     /// </summary>
     Malformed,
+
+    /// <summary>
+    /// A well-formed response to this transaction with an unknown comprehension-required attribute:
+    /// RFC 8489 sections 6.3.3 and 6.3.4 make this a failed transaction.
+    /// </summary>
+    UnknownRequiredAttribute,
 }

@@ -87,7 +87,7 @@ internal sealed class StunBindingTransaction
         StunHeader.TryRead(datagram, out var header) == StunParseError.None && header.TransactionId == TransactionId;
 
     /// <summary>
-    /// Convenience form of <see cref="Accept"/>: true for a valid success or error response to this
+    /// Convenience form of <c>Accept</c>: true for a valid success or error response to this
     /// transaction (check <see cref="StunBindingResponse.IsSuccess"/>).
     /// </summary>
     public bool TryAccept(ReadOnlySpan<byte> datagram, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out StunBindingResponse? response)
@@ -101,30 +101,62 @@ internal sealed class StunBindingTransaction
     /// Non-STUN input and other transactions' messages are told apart from broken answers to this
     /// one, so a UDP client can keep waiting past the former (RFC 8489 section 6.3).
     /// </summary>
-    public StunAcceptResult Accept(ReadOnlySpan<byte> datagram, out StunBindingResponse? response)
+    public StunAcceptResult Accept(ReadOnlySpan<byte> datagram, out StunBindingResponse? response) =>
+        Accept(datagram, out response, out _);
+
+    /// <summary>
+    /// Validates a datagram (or TCP frame) against this transaction and extracts the response.
+    /// RFC 8489 section 6.3: a message that fails a check (leading bits, cookie, length, method,
+    /// class, transaction id, FINGERPRINT) is discarded and the transaction goes on waiting;
+    /// <paramref name="discarded"/> says which check it failed. Only a valid error response, or a
+    /// response with an unknown comprehension-required attribute, ends the transaction in failure.
+    /// </summary>
+    public StunAcceptResult Accept(ReadOnlySpan<byte> datagram, out StunBindingResponse? response, out StunDiscardReason discarded)
     {
         response = null;
         if (!LooksLikeStun(datagram))
         {
+            discarded = StunDiscardReason.NotStun;
             return StunAcceptResult.NotStun;
         }
 
         if (StunTransactionId.Read(datagram.Slice(8, StunConstants.TransactionIdLength)) != TransactionId)
         {
+            discarded = StunDiscardReason.OtherTransaction;
             return StunAcceptResult.TransactionMismatch;
         }
 
-        if (StunMessage.TryParse(datagram, out var message) != StunParseError.None)
+        var parseError = StunMessage.TryParse(datagram, out var message);
+        if (parseError != StunParseError.None)
         {
+            discarded = parseError switch
+            {
+                StunParseError.Truncated => StunDiscardReason.Truncated,
+                StunParseError.AttributeOverflow => StunDiscardReason.AttributeOverflow,
+                StunParseError.FingerprintNotLast or StunParseError.BadFingerprint => StunDiscardReason.BadFingerprint,
+                StunParseError.NotStun or StunParseError.BadCookie => StunDiscardReason.NotStun,
+                _ => StunDiscardReason.BadLength,
+            };
             return StunAcceptResult.Malformed;
         }
 
         var header = message.Header;
-        if (header.Method != (ushort)StunMethod.Binding
-            || header.Class is not (StunClass.SuccessResponse or StunClass.ErrorResponse)
-            || HasUnknownRequiredAttribute(message))
+        if (header.Class is not (StunClass.SuccessResponse or StunClass.ErrorResponse))
         {
+            discarded = StunDiscardReason.NotResponse;
             return StunAcceptResult.Malformed;
+        }
+
+        if (header.Method != (ushort)StunMethod.Binding)
+        {
+            discarded = StunDiscardReason.OtherMethod;
+            return StunAcceptResult.Malformed;
+        }
+
+        discarded = StunDiscardReason.None;
+        if (HasUnknownRequiredAttribute(message))
+        {
+            return StunAcceptResult.UnknownRequiredAttribute;
         }
 
         string? software = SoftwareAttribute.TryRead(message, out var softwareUtf8) ? DecodeUtf8(softwareUtf8) : null;
@@ -132,6 +164,7 @@ internal sealed class StunBindingTransaction
         {
             if (!ErrorCodeAttribute.TryRead(message, out int code, out var reason))
             {
+                discarded = StunDiscardReason.BadErrorCode;
                 return StunAcceptResult.Malformed;
             }
 
@@ -152,6 +185,7 @@ internal sealed class StunBindingTransaction
         bool xored = XorMappedAddressAttribute.TryRead(message, out var mapped);
         if (!xored && !MappedAddressAttribute.TryRead(message, out mapped))
         {
+            discarded = StunDiscardReason.NoMappedAddress;
             return StunAcceptResult.Malformed;
         }
 
@@ -174,8 +208,8 @@ internal sealed class StunBindingTransaction
     }
 
     /// <summary>
-    /// RFC 8489 section 6.3: a response with an unknown comprehension-required attribute (type below
-    /// 0x8000) is discarded and the transaction fails.
+    /// RFC 8489 sections 6.3.3 and 6.3.4: a response with an unknown comprehension-required attribute
+    /// (type below 0x8000) is discarded and the transaction fails.
     /// </summary>
     private static bool HasUnknownRequiredAttribute(in StunMessage message)
     {

@@ -15,7 +15,7 @@ internal static partial class StunLog
     [LoggerMessage(EventId = 1002, Level = LogLevel.Trace, Message = "STUN request {Attempt}/{MaxRequests} sent to {ServerEndPoint} (transaction {TransactionId}, waiting {WaitMs} ms)")]
     public static partial void UdpRequestSent(ILogger logger, int attempt, int maxRequests, IPEndPoint serverEndPoint, string transactionId, long waitMs);
 
-    [LoggerMessage(EventId = 1003, Level = LogLevel.Debug, Message = "Ignored a datagram of {Length} bytes from {Source} while waiting for {ServerEndPoint}: {Reason}")]
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Debug, Message = "Discarded a message of {Length} bytes from {Source} while waiting for {ServerEndPoint}: {Reason}")]
     public static partial void DatagramIgnored(ILogger logger, int length, EndPoint source, IPEndPoint serverEndPoint, string reason);
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "STUN server {Server} ({ServerEndPoint}) failed over {Protocol}: {Reason}")]
