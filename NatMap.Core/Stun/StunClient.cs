@@ -42,6 +42,9 @@ public sealed class StunClient
     private readonly string? _software;
     private readonly ILogger _logger;
 
+    /// <summary>Servers that a query failed over past and that have not answered since (see <see cref="ReportFailover"/>).</summary>
+    private readonly HashSet<StunServerEndpoint> _failedOver = [];
+
     /// <summary>Creates a client; <paramref name="options"/> are validated and copied.</summary>
     /// <param name="options">Servers and timing.</param>
     /// <param name="loggerFactory">Where to log, or null for no logging.</param>
@@ -184,6 +187,7 @@ public sealed class StunClient
         string familyName = family == AddressFamily.InterNetwork ? "IPv4" : "IPv6";
         StunLog.QueryStarting(_logger, protocolName, familyName, _servers.Length);
         var failures = new List<string>();
+        List<(StunServerEndpoint Server, string Reason)>? failed = null;
         try
         {
             foreach (var server in _servers)
@@ -191,8 +195,9 @@ public sealed class StunClient
                 var (addresses, resolveFailure) = await ResolveAsync(server, family, cancellationToken).ConfigureAwait(false);
                 if (addresses is null)
                 {
-                    StunLog.ServerFailed(_logger, server, "-", protocolName, resolveFailure!);
+                    StunLog.ServerUnresolved(_logger, server, protocolName, resolveFailure!);
                     failures.Add(server + ": " + resolveFailure);
+                    (failed ??= []).Add((server, resolveFailure!));
                     continue;
                 }
 
@@ -205,11 +210,13 @@ public sealed class StunClient
                     if (result is not null)
                     {
                         StunLog.Mapped(_logger, server, remote, protocolName, result.LocalEndPoint, result.MappedEndPoint);
+                        ReportFailover(failed, server, protocolName);
                         return result;
                     }
 
-                    StunLog.ServerFailed(_logger, server, remote.ToString(), protocolName, failure!);
+                    StunLog.ServerFailed(_logger, server, remote, protocolName, failure!);
                     failures.Add(Describe(server, remote) + ": " + failure);
+                    (failed ??= []).Add((server, failure!));
                 }
             }
         }
@@ -223,6 +230,31 @@ public sealed class StunClient
         return ThrowHelper.Throw<StunBindingResult>(
             NatMapErrorKind.AllServersFailed,
             "No STUN server answered over " + protocolName + "/" + familyName + ". Tried " + summary + ".");
+    }
+
+    /// <summary>
+    /// Warns, once per server until it answers again, that a query had to fail over past it: a dead
+    /// first server would otherwise cost every check a timeout without a word at the default level,
+    /// and a warning on every check would flood a steady state.
+    /// </summary>
+    private void ReportFailover(List<(StunServerEndpoint Server, string Reason)>? failed, StunServerEndpoint answering, string protocolName)
+    {
+        lock (_failedOver)
+        {
+            _failedOver.Remove(answering);
+            if (failed is null)
+            {
+                return;
+            }
+
+            foreach (var (server, reason) in failed)
+            {
+                if (_failedOver.Add(server))
+                {
+                    StunLog.FailedOver(_logger, server, protocolName, reason, answering);
+                }
+            }
+        }
     }
 
     private async Task<(IPAddress[]? Addresses, string? Failure)> ResolveAsync(StunServerEndpoint server, AddressFamily family, CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using NatMap.Mapping;
 using NatMap.Stun.Internal;
 using NatMap.Tests.Fakes;
+using NatMap.Tests.Infrastructure;
 using NatMap.Tests.Mapping.Fakes;
 
 namespace NatMap.Tests.Mapping;
@@ -60,6 +61,26 @@ public sealed class UdpPortMapperTests
         }
 
         Assert.Same(first, mapper.Current);
+    }
+
+    [Fact]
+    public async Task WatchAsync_SteadyState_NothingAboveDebugAfterTheReport()
+    {
+        await using var stun = LoopbackStunServer.Nat(MapperHarness.Nat(500));
+        var logs = new RecordingLoggerFactory();
+        await using var mapper = MapperHarness.Create(Options(stun, IPAddress.Loopback, PortSpec.Any), logs);
+        await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
+
+        await MapperHarness.NextAsync(events);
+        for (int i = 0; i < 10; i++)
+        {
+            await stun.Requests.ReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        }
+
+        // Ten unchanged checks, each answered: the report is the only line at the default level.
+        var loud = logs.Entries.Where(e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Information).ToList();
+        Assert.Equal([2000], loud.Select(e => e.Id.Id));
+        Assert.True(logs.Entries.Count(e => e.Id.Id == 2010) >= 10);
     }
 
     [Fact]

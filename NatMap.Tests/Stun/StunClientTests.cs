@@ -404,9 +404,59 @@ public sealed class StunClientTests
         var events = logs.Entries.ToArray();
         Assert.Contains(events, e => e.Id.Id == 1000 && e.Id.Name == "QueryStarting");
         Assert.Equal(3, events.Count(e => e.Id.Id == 1002 && e.Level == Microsoft.Extensions.Logging.LogLevel.Trace && e.Message.Contains(silent.EndPoint.ToString(), StringComparison.Ordinal)));
-        Assert.Contains(events, e => e.Id.Id == 1004 && e.Level == Microsoft.Extensions.Logging.LogLevel.Warning && e.Message.Contains("no answer to 3 request(s)", StringComparison.Ordinal));
-        Assert.Contains(events, e => e.Id.Id == 1005 && e.Message.Contains(Reported.ToString(), StringComparison.Ordinal));
+        Assert.Contains(events, e => e.Id.Id == 1004 && e.Level == Microsoft.Extensions.Logging.LogLevel.Debug && e.Message.Contains("no answer to 3 request(s)", StringComparison.Ordinal));
+        Assert.Contains(events, e => e.Id.Id == 1005 && e.Level == Microsoft.Extensions.Logging.LogLevel.Debug && e.Message.Contains(Reported.ToString(), StringComparison.Ordinal));
+        var failover = Assert.Single(events, e => e.Id.Id == 1008);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, failover.Level);
+        Assert.Contains(silent.Server + " failed over UDP (no answer to 3 request(s)", failover.Message, StringComparison.Ordinal);
+        Assert.Contains(good.Server + " answered instead", failover.Message, StringComparison.Ordinal);
         Assert.All(events, e => Assert.InRange(e.Id.Id, 1000, 1999));
+    }
+
+    [Fact]
+    public async Task QueryUdpAsync_FailoverEveryQuery_WarnsOnceUntilTheServerAnswersAgain()
+    {
+        await using var flaky = LoopbackStunServer.Udp(async (index, request, client, socket) =>
+        {
+            // Silent for the first two queries (three requests each), answering from the seventh request on.
+            if (index >= 6)
+            {
+                await socket.SendToAsync(StunResponses.Success(StunResponses.RequestId(request), Reported), client);
+            }
+        });
+        await using var good = LoopbackStunServer.Udp(async (index, request, client, socket) =>
+            await socket.SendToAsync(StunResponses.Success(StunResponses.RequestId(request), Reported), client));
+        var logs = new RecordingLoggerFactory();
+        using var socket = BoundUdp();
+        var client = new StunClient(Options(flaky.Server, good.Server), logs);
+
+        var first = await client.QueryUdpAsync(socket, Ct).WaitAsync(Timeout, Ct);
+        var second = await client.QueryUdpAsync(socket, Ct).WaitAsync(Timeout, Ct);
+        int warningsWhileDown = logs.Entries.Count(e => e.Id.Id == 1008);
+        var third = await client.QueryUdpAsync(socket, Ct).WaitAsync(Timeout, Ct);
+
+        Assert.Equal(good.EndPoint, first.ServerEndPoint);
+        Assert.Equal(good.EndPoint, second.ServerEndPoint);
+        Assert.Equal(flaky.EndPoint, third.ServerEndPoint);
+        Assert.Equal(1, warningsWhileDown);
+        Assert.DoesNotContain(logs.Entries, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Error);
+    }
+
+    [Fact]
+    public async Task QueryUdpAsync_NameDoesNotResolve_SkippedWithAReasonAndNoPlaceholder()
+    {
+        var unresolvable = new StunServerEndpoint("stun.invalid", 3478);
+        await using var good = LoopbackStunServer.Udp(async (index, request, client, socket) =>
+            await socket.SendToAsync(StunResponses.Success(StunResponses.RequestId(request), Reported), client));
+        var logs = new RecordingLoggerFactory();
+        using var socket = BoundUdp();
+
+        await new StunClient(Options(unresolvable, good.Server), logs).QueryUdpAsync(socket, Ct).WaitAsync(Timeout, Ct);
+
+        var skipped = Assert.Single(logs.Entries, e => e.Id.Id == 1009);
+        Assert.StartsWith("STUN server stun.invalid:3478 skipped over UDP: cannot resolve (", skipped.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(logs.Entries, e => e.Message.Contains("(-)", StringComparison.Ordinal) || e.Message.Contains("SocketError", StringComparison.Ordinal));
+        Assert.Single(logs.Entries, e => e.Id.Id == 1008);
     }
 
     [Fact]

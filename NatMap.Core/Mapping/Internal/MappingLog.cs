@@ -25,16 +25,16 @@ internal static partial class MappingLog
     [LoggerMessage(EventId = 2005, Level = LogLevel.Debug, Message = "Keep-alive connection from {LocalEndPoint} to HTTP server {Server} established")]
     public static partial void KeepAliveConnected(ILogger logger, EndPoint localEndPoint, EndPoint server);
 
-    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "Cannot connect to HTTP server {Server}: {Reason}")]
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "Cannot connect to HTTP keep-alive server {Server}: {Reason}; the STUN servers are not tried until it answers")]
     public static partial void KeepAliveConnectFailed(ILogger logger, string server, string reason);
 
     [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Keep-alive connection to HTTP server {Server} lost: {Reason}")]
     public static partial void KeepAliveLost(ILogger logger, string server, string reason);
 
-    [LoggerMessage(EventId = 2008, Level = LogLevel.Information, Message = "Setting the mapping up again in {Delay}")]
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Debug, Message = "Setting the mapping up again in {Delay}")]
     public static partial void RetryScheduled(ILogger logger, TimeSpan delay);
 
-    [LoggerMessage(EventId = 2009, Level = LogLevel.Warning, Message = "STUN check from {LocalEndPoint} failed: {Reason}")]
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Warning, Message = "STUN check from {LocalEndPoint} failed: {Reason}. Retrying")]
     public static partial void StunCheckFailed(ILogger logger, EndPoint localEndPoint, string reason);
 
     [LoggerMessage(EventId = 2010, Level = LogLevel.Debug, Message = "STUN check from {LocalEndPoint}: public endpoint {PublicEndPoint}")]
@@ -60,4 +60,13 @@ internal static partial class MappingLog
 
     [LoggerMessage(EventId = 2018, Level = LogLevel.Warning, Message = "Cannot start the forwarder on {LocalEndPoint}: {Reason}")]
     public static partial void ForwarderFailed(ILogger logger, IPEndPoint localEndPoint, string reason);
+
+    [LoggerMessage(EventId = 2030, Level = LogLevel.Error, Message = "No STUN server has answered {Count} checks in a row from {LocalEndPoint}; still retrying. {Reason}")]
+    public static partial void StunChecksFailing(ILogger logger, int count, EndPoint localEndPoint, string reason);
+
+    [LoggerMessage(EventId = 2031, Level = LogLevel.Debug, Message = "STUN check from {LocalEndPoint} failed again ({Count} in a row): {Reason}")]
+    public static partial void StunCheckFailedAgain(ILogger logger, EndPoint localEndPoint, int count, string reason);
+
+    [LoggerMessage(EventId = 2032, Level = LogLevel.Information, Message = "STUN checks from {LocalEndPoint} answer again after {Count} failed")]
+    public static partial void StunChecksRecovered(ILogger logger, EndPoint localEndPoint, int count);
 }

@@ -25,6 +25,7 @@ internal sealed class TcpMappingLoop : IMappingLoop
     private readonly IStunProbe _stun;
     private readonly LocalPortBinder _binder;
     private readonly ILogger _logger;
+    private readonly StunCheckHealth _health;
     private readonly StunServerEndpoint _http;
     private readonly string _httpText;
     private readonly byte[] _request;
@@ -35,6 +36,7 @@ internal sealed class TcpMappingLoop : IMappingLoop
         _stun = stun;
         _binder = binder;
         _logger = logger;
+        _health = new StunCheckHealth(logger);
         _http = settings.HttpServer ?? throw new ArgumentException("TCP mapping needs an HTTP server.", nameof(settings));
         _httpText = _http.ToString();
         _request = Encoding.ASCII.GetBytes("HEAD / HTTP/1.1\r\nHost: " + HostHeader(_http) + "\r\nConnection: keep-alive\r\n\r\n");
@@ -111,12 +113,12 @@ internal sealed class TcpMappingLoop : IMappingLoop
         try
         {
             var observation = await _stun.QueryTcpAsync(_settings.AddressFamily, family => CreateStunSocket(family, local.Port), cancellationToken).ConfigureAwait(false);
-            MappingLog.StunChecked(_logger, local, observation.MappedEndPoint);
+            _health.Succeeded(local, observation.MappedEndPoint);
             await sink.ReportAsync(Normalize(observation.MappedEndPoint), local, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or SocketException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            MappingLog.StunCheckFailed(_logger, local, ex.Message);
+            _health.Failed(local, ex.Message);
         }
     }
 

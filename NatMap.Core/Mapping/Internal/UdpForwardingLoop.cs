@@ -30,6 +30,7 @@ internal sealed class UdpForwardingLoop : IMappingLoop
     private readonly LocalPortBinder _binder;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
+    private readonly StunCheckHealth _health;
 
     public UdpForwardingLoop(MapperSettings settings, IStunProbe stun, LocalPortBinder binder, ILoggerFactory loggerFactory, ILogger logger)
     {
@@ -38,6 +39,7 @@ internal sealed class UdpForwardingLoop : IMappingLoop
         _binder = binder;
         _loggerFactory = loggerFactory;
         _logger = logger;
+        _health = new StunCheckHealth(logger);
     }
 
     public async Task RunAsync(IMappingSink sink, CancellationToken cancellationToken)
@@ -76,12 +78,12 @@ internal sealed class UdpForwardingLoop : IMappingLoop
             try
             {
                 var observation = await _stun.QueryUdpAsync(socket, cancellationToken).ConfigureAwait(false);
-                MappingLog.StunChecked(_logger, bound, observation.MappedEndPoint);
+                _health.Succeeded(bound, observation.MappedEndPoint);
                 return observation;
             }
             catch (Exception ex) when (ex is IOException or SocketException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
-                MappingLog.StunCheckFailed(_logger, bound, ex.Message);
+                _health.Failed(bound, ex.Message);
             }
 
             var delay = backoff.Next();
@@ -134,7 +136,7 @@ internal sealed class UdpForwardingLoop : IMappingLoop
                 try
                 {
                     var observation = await _stun.QueryUdpAsync(transport, _settings.AddressFamily, cancellationToken).ConfigureAwait(false);
-                    MappingLog.StunChecked(_logger, bound, observation.MappedEndPoint);
+                    _health.Succeeded(bound, observation.MappedEndPoint);
                     backoff.Reset();
                     keepAliveTo = observation.ServerEndPoint ?? keepAliveTo;
                     await sink.ReportAsync(observation.MappedEndPoint, privateEndPoint, cancellationToken).ConfigureAwait(false);
@@ -145,7 +147,7 @@ internal sealed class UdpForwardingLoop : IMappingLoop
                 }
                 catch (Exception ex) when (ex is IOException or SocketException or TimeoutException && !cancellationToken.IsCancellationRequested)
                 {
-                    MappingLog.StunCheckFailed(_logger, bound, ex.Message);
+                    _health.Failed(bound, ex.Message);
                     schedule.CheckFailed();
                 }
             }

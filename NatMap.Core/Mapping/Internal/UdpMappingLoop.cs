@@ -18,6 +18,7 @@ internal sealed class UdpMappingLoop : IMappingLoop
     private readonly IStunProbe _stun;
     private readonly LocalPortBinder _binder;
     private readonly ILogger _logger;
+    private readonly StunCheckHealth _health;
 
     public UdpMappingLoop(MapperSettings settings, IStunProbe stun, LocalPortBinder binder, ILogger logger)
     {
@@ -25,6 +26,7 @@ internal sealed class UdpMappingLoop : IMappingLoop
         _stun = stun;
         _binder = binder;
         _logger = logger;
+        _health = new StunCheckHealth(logger);
     }
 
     public async Task RunAsync(IMappingSink sink, CancellationToken cancellationToken)
@@ -70,12 +72,12 @@ internal sealed class UdpMappingLoop : IMappingLoop
         try
         {
             var observation = await _stun.QueryUdpAsync(socket, cancellationToken).ConfigureAwait(false);
-            MappingLog.StunChecked(_logger, bound, observation.MappedEndPoint);
+            _health.Succeeded(bound, observation.MappedEndPoint);
             return observation;
         }
         catch (Exception ex) when (ex is IOException or SocketException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            MappingLog.StunCheckFailed(_logger, bound, ex.Message);
+            _health.Failed(bound, ex.Message);
             return null;
         }
     }

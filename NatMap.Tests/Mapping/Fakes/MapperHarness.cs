@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using NatMap.Mapping;
 using NatMap.Mapping.Internal;
@@ -15,18 +16,19 @@ internal static class MapperHarness
     /// A mapper as <see cref="PortMapper.Create"/> builds it (validated options, the library's STUN client),
     /// with STUN timeouts shortened so that a silent server fails a check quickly.
     /// </summary>
-    public static IPortMapper Create(PortMapperOptions options)
+    public static IPortMapper Create(PortMapperOptions options, ILoggerFactory? loggerFactory = null)
     {
         options.Validate();
         var settings = MapperSettings.From(options);
-        var probe = StunProbe.Create(settings, NullLoggerFactory.Instance, stun =>
+        loggerFactory ??= NullLoggerFactory.Instance;
+        var probe = StunProbe.Create(settings, loggerFactory, stun =>
         {
             stun.InitialRto = TimeSpan.FromMilliseconds(100);
             stun.MaxRequests = 2;
             stun.LastWaitMultiplier = 2;
             stun.TcpTimeout = TimeSpan.FromMilliseconds(500);
         });
-        return PortMapperFactory.Create(settings, probe, NullLoggerFactory.Instance);
+        return PortMapperFactory.Create(settings, probe, loggerFactory);
     }
 
     public static async Task<MappingChanged> NextAsync(IAsyncEnumerator<MappingChanged> events)
