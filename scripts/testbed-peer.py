@@ -12,6 +12,13 @@
       Sends one STUN Binding request (RFC 8489) and prints the XOR-MAPPED-ADDRESS as
       `ADDR PORT`.
 
+  testbed-peer.py forge udp ADDR PORT
+      A STUN server, as a hostile network shows it: binds ADDR:PORT, prints `listening ADDR
+      PORT`, and answers every Binding request twice, first with a copy of its answer cut to 23
+      bytes (what an on-path attacker or a broken middlebox injects), then with the true answer
+      (XOR-MAPPED-ADDRESS of the source it sees, FINGERPRINT). A client that follows RFC 8489
+      section 6.3 discards the first and takes the second.
+
   testbed-peer.py hold udp|tcp PORT
       Binds 0.0.0.0:PORT without SO_REUSEADDR or SO_REUSEPORT (a TCP socket is bound but
       neither listening nor connected, so no other socket can share the port and /proc lists
@@ -25,6 +32,7 @@ import signal
 import socket
 import struct
 import sys
+import zlib
 
 TIMEOUT = 5.0
 MAGIC = 0x2112A442
@@ -112,6 +120,37 @@ def stun(proto, addr, port, local_port):
     sys.exit("no XOR-MAPPED-ADDRESS in the response")
 
 
+def binding_success(tid, peer):
+    """A Binding success response for `tid` reporting `peer` (RFC 8489 sections 14.2 and 14.7)."""
+    address = ipaddress.ip_address(peer[0])
+    key = struct.pack("!I", MAGIC) + tid
+    raw = address.packed
+    xaddr = bytes(b ^ key[i] for i, b in enumerate(raw))
+    family = 1 if address.version == 4 else 2
+    value = struct.pack("!BBH", 0, family, peer[1] ^ (MAGIC >> 16)) + xaddr
+    attrs = struct.pack("!HH", 0x0020, len(value)) + value
+    length = len(attrs) + 8
+    message = struct.pack("!HHI", 0x0101, length, MAGIC) + tid + attrs
+    crc = (zlib.crc32(message) ^ 0x5354554E) & 0xFFFFFFFF
+    return message + struct.pack("!HHI", 0x8028, 4, crc)
+
+
+def forge(addr, port):
+    family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((addr, port))
+        print(f"listening {addr} {s.getsockname()[1]}", flush=True)
+        while True:
+            data, peer = s.recvfrom(2048)
+            if len(data) < 20 or struct.unpack("!HHI", data[:8])[0::2] != (0x0001, MAGIC):
+                continue
+            answer = binding_success(data[8:20], peer)
+            s.sendto(answer[:23], peer)
+            s.sendto(answer, peer)
+            print(f"answered {peer[0]} {peer[1]}", flush=True)
+
+
 def hold(proto, port):
     kind = socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM
     with socket.socket(socket.AF_INET, kind) as s:
@@ -123,6 +162,9 @@ def hold(proto, port):
 def main(argv):
     if len(argv) == 3 and argv[0] == "hold" and argv[1] in ("udp", "tcp"):
         hold(argv[1], int(argv[2]))
+        return 0
+    if len(argv) == 4 and argv[0] == "forge" and argv[1] == "udp":
+        forge(argv[2], int(argv[3]))
         return 0
     if len(argv) < 4 or argv[0] not in ("echo", "ask", "stun") or argv[1] not in ("udp", "tcp"):
         sys.exit(__doc__)

@@ -181,11 +181,22 @@ internal sealed class Testbed : IAsyncDisposable
     /// in <paramref name="node"/> and waits until it is bound. It answers each datagram (udp) or
     /// connection (tcp) with the sender's address and port as it sees them: what the NAT made of the flow.
     /// </summary>
-    public async Task<CapturedProcess> StartEchoAsync(TestbedNode node, string protocol, IPAddress address, int port)
+    public Task<CapturedProcess> StartEchoAsync(TestbedNode node, string protocol, IPAddress address, int port) =>
+        StartServingPeerAsync(node, "echo", protocol, address, port);
+
+    /// <summary>
+    /// Starts a hostile UDP STUN server (scripts/testbed-peer.py forge) on <paramref name="address"/>:<paramref name="port"/>
+    /// in <paramref name="node"/>: it answers each Binding request first with a copy of its answer
+    /// cut to 23 bytes, then with the true answer. Returns once it is bound.
+    /// </summary>
+    public Task<CapturedProcess> StartForgingStunAsync(TestbedNode node, IPAddress address, int port) =>
+        StartServingPeerAsync(node, "forge", "udp", address, port);
+
+    private async Task<CapturedProcess> StartServingPeerAsync(TestbedNode node, string mode, string protocol, IPAddress address, int port)
     {
-        var echo = Start(node, "python3", [RepoPaths.PeerScript!, "echo", protocol, address.ToString(), Text(port)]);
-        await echo.ReadLineAsync(line => line.StartsWith("listening ", StringComparison.Ordinal), CommandTimeout, "'listening'");
-        return echo;
+        var peer = Start(node, "python3", [RepoPaths.PeerScript!, mode, protocol, address.ToString(), Text(port)]);
+        await peer.ReadLineAsync(line => line.StartsWith("listening ", StringComparison.Ordinal), CommandTimeout, "'listening'");
+        return peer;
     }
 
     /// <summary>

@@ -44,6 +44,25 @@ public sealed class NatmapCliTestbedTests(ITestOutputHelper output)
         Assert.Equal($"203.0.113.1 45555 {Ip4p45555} 5555 udp 192.0.2.2", line);
     }
 
+    [Fact]
+    public async Task Udp_ServerSendsTruncatedCopyFirst_DiscardsItAndPrintsTheMapping()
+    {
+        // Issue 13: a server (or an on-path attacker) that sends a copy of its answer cut to 23
+        // bytes ahead of the real one used to cost that server its round, every round, so the
+        // mapping was never reported. RFC 8489 section 6.3 has the client discard it and wait on.
+        await using var testbed = await StartTestbedAsync();
+        var forger = await testbed.StartForgingStunAsync(TestbedNode.Wan, System.Net.IPAddress.Parse("203.0.113.3"), 3999);
+
+        var natmap = NatmapProcess.Start(testbed, TestbedNode.Lan, "-4", "-u", "-v", "-s", "203.0.113.3:3999", "-b", "5555", "-k", "1");
+        var line = await natmap.ReadMappingAsync(FirstMapping);
+        await forger.ReadLineAsync(l => l.StartsWith("answered 203.0.113.1 45555", StringComparison.Ordinal), FirstMapping, "a second answered check");
+        await forger.ReadLineAsync(l => l.StartsWith("answered 203.0.113.1 45555", StringComparison.Ordinal), FirstMapping, "a third answered check");
+
+        Assert.Equal($"203.0.113.1 45555 {Ip4p45555} 5555 udp 192.0.2.2", line);
+        await natmap.Process.ReadErrorLineAsync(l => l.Contains("Discarded a message of 23 bytes from 203.0.113.3:3999", StringComparison.Ordinal) && l.Contains("truncated", StringComparison.Ordinal), FirstMapping, "the discarded copy in the debug log");
+        Assert.DoesNotContain(natmap.Process.Transcript, l => l.Contains("failed", StringComparison.OrdinalIgnoreCase));
+    }
+
     [Theory]
     [InlineData(NativeSignals.SigTerm)]
     [InlineData(NativeSignals.SigInt)]
