@@ -111,44 +111,12 @@ public sealed partial class NatDiscoveryClient
     /// <summary>A Binding request over a connected TCP socket; STUN over TCP frames itself by its length field (RFC 8489 section 6.2.2).</summary>
     private async Task<DiscoveryResponse> TcpTransactionAsync(Socket socket, CancellationToken cancellationToken)
     {
-        var transaction = StunBindingTransaction.Create();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.RequestTimeout);
         try
         {
-            await socket.SendAsync(transaction.Request, SocketFlags.None, timeout.Token).ConfigureAwait(false);
-            var header = new byte[StunConstants.HeaderLength];
-            var source = (IPEndPoint)socket.RemoteEndPoint!;
-
-            // A well-framed message that is not the answer is discarded and the next one read (RFC
-            // 8489 section 6.3); a framing error cannot be resynchronised on a byte stream.
-            while (true)
-            {
-                if (!await ReadExactlyAsync(socket, header, timeout.Token).ConfigureAwait(false)
-                    || StunHeader.TryRead(header, out var parsed) != StunParseError.None)
-                {
-                    return DiscoveryResponse.Timeout;
-                }
-
-                var frame = new byte[StunConstants.HeaderLength + parsed.Length];
-                header.CopyTo(frame, 0);
-                if (!await ReadExactlyAsync(socket, frame.AsMemory(StunConstants.HeaderLength), timeout.Token).ConfigureAwait(false))
-                {
-                    return DiscoveryResponse.Timeout;
-                }
-
-                var outcome = transaction.Accept(frame, out var response, out var discarded);
-                switch (outcome)
-                {
-                    case StunAcceptResult.Success:
-                        return DiscoveryResponse.Success(response!.MappedAddress!, response.OtherAddress, response.ResponseOrigin, source);
-                    case StunAcceptResult.ErrorResponse when response!.ErrorCode is >= 300 and <= 699:
-                        return DiscoveryResponse.Error(response.ErrorCode);
-                    default:
-                        DiscoveryLog.MessageDiscarded(_logger, frame.Length, source, Describe(outcome, discarded, response));
-                        break;
-                }
-            }
+            var exchange = await StunExchange.TcpAsync(socket, StunBindingTransaction.Create(), new StunDiscardTally(), _logger, timeout.Token).ConfigureAwait(false);
+            return Response(exchange);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -158,22 +126,5 @@ public sealed partial class NatDiscoveryClient
         {
             return DiscoveryResponse.Timeout;
         }
-    }
-
-    private static async Task<bool> ReadExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken)
-    {
-        int read = 0;
-        while (read < buffer.Length)
-        {
-            int n = await socket.ReceiveAsync(buffer[read..], SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            if (n == 0)
-            {
-                return false;
-            }
-
-            read += n;
-        }
-
-        return true;
     }
 }

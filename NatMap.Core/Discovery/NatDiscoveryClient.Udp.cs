@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using NatMap.Discovery.Internal;
 using NatMap.Stun.Internal;
 
 namespace NatMap.Discovery;
@@ -8,44 +7,52 @@ namespace NatMap.Discovery;
 public sealed partial class NatDiscoveryClient
 {
     /// <summary>
-    /// One Binding transaction over UDP: sends from <paramref name="sender"/>, retransmitting with
-    /// doubling intervals (RFC 8489 section 6.2.1, shortened so that a filtered answer costs at most
-    /// <see cref="NatDiscoveryOptions.RequestTimeout"/>), and waits on <paramref name="receiver"/>
-    /// for the answer to this transaction; anything else arriving there is skipped.
+    /// Retransmissions from 250 ms, doubling (RFC 8489 section 6.2.1), for as long as
+    /// <see cref="NatDiscoveryOptions.RequestTimeout"/> allows: a filtered answer is a result here,
+    /// so the whole wait is bounded by that option rather than by RFC 8489's 39.5 s.
     /// </summary>
-    private async Task<DiscoveryResponse> UdpTransactionAsync(
+    private static readonly StunRetransmitSchedule Retransmits = new(TimeSpan.FromMilliseconds(250), MaxRequests: 32, LastWaitMultiplier: 1);
+
+    /// <summary>
+    /// One Binding transaction over UDP: sends from <paramref name="sender"/> and waits on
+    /// <paramref name="receiver"/> for the answer to this transaction. The answer may come from
+    /// any address (CHANGE-REQUEST), so only the transaction judges; everything else arriving there
+    /// is discarded as RFC 8489 section 6.3 says, broken copies of the answer included.
+    /// </summary>
+    private Task<DiscoveryResponse> UdpTransactionAsync(
         Socket sender, IPEndPoint destination, DiscoveryChangeFlags changeFlags, int? responsePort, Socket receiver, CancellationToken cancellationToken)
     {
         var transaction = StunBindingTransaction.Create((StunChangeFlags)(int)changeFlags, responsePort: responsePort);
-        return await ExchangeAsync(
-            sender, transaction.Request, destination, token => ReceiveAnswerAsync(receiver, transaction, token), cancellationToken).ConfigureAwait(false);
+        return ExchangeAsync(new SocketStunTransport(sender, receiver), transaction, destination, judge: null, cancellationToken);
     }
 
     /// <summary>
     /// The hairpinning probe (RFC 5780 section 4.5): a Binding request from the secondary socket
     /// to the primary socket's public endpoint; the NAT hairpins if the primary socket receives it.
     /// </summary>
-    private async Task<DiscoveryResponse> HairpinAsync(Socket secondary, Socket primary, IPEndPoint publicEndPoint, CancellationToken cancellationToken)
+    private Task<DiscoveryResponse> HairpinAsync(Socket secondary, Socket primary, IPEndPoint publicEndPoint, CancellationToken cancellationToken)
     {
         var transaction = StunBindingTransaction.Create();
-        return await ExchangeAsync(
-            secondary, transaction.Request, publicEndPoint, token => ReceiveOwnRequestAsync(primary, transaction, token), cancellationToken).ConfigureAwait(false);
+        StunAnswerJudge ownRequest = (ReadOnlySpan<byte> message, out StunBindingResponse? response, out StunDiscardReason discarded) =>
+        {
+            response = null;
+            discarded = transaction.Matches(message) ? StunDiscardReason.None : StunDiscardReason.OtherTransaction;
+            return discarded == StunDiscardReason.None ? StunAcceptResult.Success : StunAcceptResult.TransactionMismatch;
+        };
+        return ExchangeAsync(new SocketStunTransport(secondary, primary), transaction, publicEndPoint, ownRequest, cancellationToken);
     }
 
-    /// <summary>
-    /// Sends <paramref name="request"/> with retransmits until <paramref name="receive"/> completes or
-    /// <see cref="NatDiscoveryOptions.RequestTimeout"/> passes; silence is a result here, not an error.
-    /// </summary>
+    /// <summary>Runs one exchange within <see cref="NatDiscoveryOptions.RequestTimeout"/>; silence is a result here, not an error.</summary>
     private async Task<DiscoveryResponse> ExchangeAsync(
-        Socket sender, ReadOnlyMemory<byte> request, IPEndPoint destination, Func<CancellationToken, Task<DiscoveryResponse>> receive, CancellationToken cancellationToken)
+        SocketStunTransport transport, StunBindingTransaction transaction, IPEndPoint destination, StunAnswerJudge? judge, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.RequestTimeout);
-        var received = receive(timeout.Token);
         try
         {
-            await SendWithRetransmitsAsync(sender, request, destination, received, timeout.Token).ConfigureAwait(false);
-            return await received.ConfigureAwait(false);
+            var exchange = await StunExchange.UdpAsync(
+                transport, transaction, destination, answerFromRemote: false, Retransmits, new StunDiscardTally(), _logger, timeout.Token, judge).ConfigureAwait(false);
+            return judge is null ? Response(exchange) : exchange.Answered ? DiscoveryResponse.HairpinReceived : DiscoveryResponse.Timeout;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -56,103 +63,14 @@ public sealed partial class NatDiscoveryClient
             // No route, or the network refused: to the tests this is an unanswered request.
             return DiscoveryResponse.Timeout;
         }
-        finally
-        {
-            await timeout.CancelAsync().ConfigureAwait(false);
-            await Observe(received).ConfigureAwait(false);
-        }
     }
 
-    private static async Task SendWithRetransmitsAsync(Socket sender, ReadOnlyMemory<byte> request, IPEndPoint destination, Task answered, CancellationToken cancellationToken)
+    /// <summary>What an exchange's answer means to the tests: a mapped address, an error code, or nothing usable.</summary>
+    private static DiscoveryResponse Response(StunExchangeResult exchange) => exchange.Accepted switch
     {
-        var interval = FirstRetransmit;
-        while (!answered.IsCompleted)
-        {
-            await sender.SendToAsync(request, SocketFlags.None, destination, cancellationToken).ConfigureAwait(false);
-            var wait = Task.Delay(interval, cancellationToken);
-            await Task.WhenAny(answered, wait).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-            interval *= 2;
-        }
-    }
-
-    /// <summary>
-    /// Waits for this transaction's answer. Everything else is discarded as RFC 8489 section 6.3
-    /// says, broken copies of the answer included, so one forged datagram cannot end a test early.
-    /// </summary>
-    private Task<DiscoveryResponse> ReceiveAnswerAsync(Socket socket, StunBindingTransaction transaction, CancellationToken cancellationToken) =>
-        ReceiveUntilAsync(
-            socket,
-            (datagram, source) =>
-            {
-                var outcome = transaction.Accept(datagram, out var response, out var discarded);
-                if (outcome == StunAcceptResult.Success)
-                {
-                    return DiscoveryResponse.Success(response!.MappedAddress!, response.OtherAddress, response.ResponseOrigin, source);
-                }
-
-                if (outcome == StunAcceptResult.ErrorResponse && response!.ErrorCode is >= 300 and <= 699)
-                {
-                    return DiscoveryResponse.Error(response.ErrorCode);
-                }
-
-                DiscoveryLog.MessageDiscarded(_logger, datagram.Length, source, Describe(outcome, discarded, response));
-                return null;
-            },
-            cancellationToken);
-
-    private static string Describe(StunAcceptResult outcome, StunDiscardReason discarded, StunBindingResponse? response) => outcome switch
-    {
-        StunAcceptResult.ErrorResponse => "error code " + response!.ErrorCode.ToString(System.Globalization.CultureInfo.InvariantCulture) + " is out of range",
-        StunAcceptResult.UnknownRequiredAttribute => "an unknown comprehension-required attribute",
-        _ => StunDiscardTally.Name(discarded),
+        _ when !exchange.Answered => DiscoveryResponse.Timeout,
+        StunAcceptResult.Success => DiscoveryResponse.Success(exchange.Response!.MappedAddress!, exchange.Response.OtherAddress, exchange.Response.ResponseOrigin, exchange.Source!),
+        StunAcceptResult.ErrorResponse => DiscoveryResponse.Error(exchange.Response!.ErrorCode),
+        _ => DiscoveryResponse.Timeout,
     };
-
-    private static Task<DiscoveryResponse> ReceiveOwnRequestAsync(Socket socket, StunBindingTransaction transaction, CancellationToken cancellationToken) =>
-        ReceiveUntilAsync(
-            socket,
-            (datagram, _) => transaction.Matches(datagram) ? DiscoveryResponse.HairpinReceived : null,
-            cancellationToken);
-
-    /// <summary>What a received datagram means to the waiting test, or <see langword="null"/> to keep waiting.</summary>
-    private delegate DiscoveryResponse? DatagramMatcher(ReadOnlySpan<byte> datagram, IPEndPoint source);
-
-    /// <summary>Receives on <paramref name="socket"/> until <paramref name="match"/> recognises a datagram.</summary>
-    private static async Task<DiscoveryResponse> ReceiveUntilAsync(Socket socket, DatagramMatcher match, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[StunConstants.ReceiveBufferLength];
-        EndPoint any = socket.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
-        while (true)
-        {
-            SocketReceiveFromResult received;
-            try
-            {
-                received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, any, cancellationToken).ConfigureAwait(false);
-            }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
-            {
-                // An ICMP error from an earlier datagram, or an oversized stray datagram: not what we wait for.
-                continue;
-            }
-
-            if (match(buffer.AsSpan(0, received.ReceivedBytes), (IPEndPoint)received.RemoteEndPoint) is { } response)
-            {
-                return response;
-            }
-        }
-    }
-
-    private static async Task Observe(Task task)
-    {
-        try
-        {
-            await task.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (SocketException)
-        {
-        }
-    }
 }

@@ -7,6 +7,7 @@ using NatMap.Diagnostics.Internal;
 using NatMap.Discovery.Internal;
 using NatMap.Mapping;
 using NatMap.Sockets.Internal;
+using NatMap.Stun.Internal;
 
 namespace NatMap.Discovery;
 
@@ -101,39 +102,16 @@ public sealed partial class NatDiscoveryClient
         var resolved = new List<IPEndPoint>();
         foreach (var server in _options.Servers)
         {
-            if (server.Address is { } literal)
+            var (addresses, failure) = await StunServerResolver.ResolveAsync(server, family, _logger, cancellationToken).ConfigureAwait(false);
+            if (addresses is null)
             {
-                var address = literal.IsIPv4MappedToIPv6 ? literal.MapToIPv4() : literal;
-                if (family == AddressFamily.Unspecified || address.AddressFamily == family)
-                {
-                    family = address.AddressFamily;
-                    resolved.Add(new IPEndPoint(address, server.Port));
-                }
-                else
-                {
-                    DiscoveryLog.ResolveFailed(_logger, server.ToString(), family, "the address is of the other family");
-                }
-
+                DiscoveryLog.ResolveFailed(_logger, server.ToString(), family, failure!);
                 continue;
             }
 
-            try
-            {
-                var addresses = await Dns.GetHostAddressesAsync(server.Host, family, cancellationToken).ConfigureAwait(false);
-                var first = addresses.FirstOrDefault(a => a.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6);
-                if (first is null)
-                {
-                    DiscoveryLog.ResolveFailed(_logger, server.Host, family, "no address");
-                    continue;
-                }
-
-                family = first.AddressFamily;
-                resolved.Add(new IPEndPoint(first, server.Port));
-            }
-            catch (SocketException ex)
-            {
-                DiscoveryLog.ResolveFailed(_logger, server.Host, family, ex.Message);
-            }
+            // The first server fixes the family for the rest (one primary socket serves them all).
+            family = addresses[0].AddressFamily;
+            resolved.Add(new IPEndPoint(addresses[0], server.Port));
         }
 
         if (resolved.Count == 0)

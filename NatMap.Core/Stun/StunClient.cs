@@ -35,9 +35,7 @@ namespace NatMap.Stun;
 public sealed class StunClient
 {
     private readonly StunServerEndpoint[] _servers;
-    private readonly TimeSpan _initialRto;
-    private readonly int _maxRequests;
-    private readonly int _lastWaitMultiplier;
+    private readonly StunRetransmitSchedule _schedule;
     private readonly TimeSpan _tcpTimeout;
     private readonly string? _software;
     private readonly ILogger _logger;
@@ -88,9 +86,7 @@ public sealed class StunClient
             ThrowHelper.ThrowInvalidOptions("Software must fit in 763 UTF-8 bytes (RFC 8489 section 14.14).");
         }
 
-        _initialRto = options.InitialRto;
-        _maxRequests = options.MaxRequests;
-        _lastWaitMultiplier = options.LastWaitMultiplier;
+        _schedule = new StunRetransmitSchedule(options.InitialRto, options.MaxRequests, options.LastWaitMultiplier);
         _tcpTimeout = options.TcpTimeout;
         _software = options.Software;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<StunClient>();
@@ -192,7 +188,7 @@ public sealed class StunClient
         {
             foreach (var server in _servers)
             {
-                var (addresses, resolveFailure) = await ResolveAsync(server, family, cancellationToken).ConfigureAwait(false);
+                var (addresses, resolveFailure) = await StunServerResolver.ResolveAsync(server, family, _logger, cancellationToken).ConfigureAwait(false);
                 if (addresses is null)
                 {
                     StunLog.ServerUnresolved(_logger, server, protocolName, resolveFailure!);
@@ -257,114 +253,18 @@ public sealed class StunClient
         }
     }
 
-    private async Task<(IPAddress[]? Addresses, string? Failure)> ResolveAsync(StunServerEndpoint server, AddressFamily family, CancellationToken cancellationToken)
-    {
-        if (server.Address is { } literal)
-        {
-            return literal.AddressFamily == family
-                ? ([literal], null)
-                : (null, "is an " + FamilyName(literal.AddressFamily) + " address but the query is " + FamilyName(family));
-        }
-
-        IPAddress[] addresses;
-        try
-        {
-            addresses = await Dns.GetHostAddressesAsync(server.Host, family, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SocketException ex)
-        {
-            return (null, "cannot resolve (" + SocketErrorClassifier.Describe(ex) + ")");
-        }
-
-        addresses = Array.FindAll(addresses, a => a.AddressFamily == family);
-        if (addresses.Length == 0)
-        {
-            return (null, "no " + FamilyName(family) + " address");
-        }
-
-        if (_logger.IsEnabled(LogLevel.Debug))
-        {
-            StunLog.Resolved(_logger, server, string.Join(", ", (object[])addresses));
-        }
-
-        return (addresses, null);
-    }
-
     private async Task<(StunBindingResult? Result, string? Failure, StunOutcome Outcome)> UdpTransactionAsync(IStunDatagramTransport transport, StunServerEndpoint server, IPEndPoint remote, CancellationToken cancellationToken)
     {
         var transaction = StunBindingTransaction.Create(software: _software);
         var discards = new StunDiscardTally();
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(StunConstants.MaxMessageLength);
-        TimeSpan waited = TimeSpan.Zero;
         try
         {
-            for (int attempt = 1; attempt <= _maxRequests; attempt++)
-            {
-                TimeSpan wait = StunRetransmission.WaitAfter(attempt, _initialRto, _maxRequests, _lastWaitMultiplier);
-                await transport.SendAsync(transaction.Request, remote, cancellationToken).ConfigureAwait(false);
-                if (_logger.IsEnabled(LogLevel.Trace))
-                {
-                    StunLog.UdpRequestSent(_logger, attempt, _maxRequests, remote, transaction.TransactionId.ToString(), (long)wait.TotalMilliseconds);
-                }
-
-                long started = Stopwatch.GetTimestamp();
-                while (true)
-                {
-                    TimeSpan remaining = wait - Stopwatch.GetElapsedTime(started);
-                    if (remaining <= TimeSpan.Zero)
-                    {
-                        break;
-                    }
-
-                    SocketReceiveFromResult received;
-                    using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-                    {
-                        timeout.CancelAfter(remaining);
-                        try
-                        {
-                            received = await transport.ReceiveAsync(buffer, timeout.Token).ConfigureAwait(false);
-                        }
-                        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                        {
-                            break;
-                        }
-                    }
-
-                    var datagram = buffer.AsSpan(0, received.ReceivedBytes);
-                    if (!SameEndPoint(received.RemoteEndPoint, remote))
-                    {
-                        Discard(discards, StunDiscardReason.OtherSource, datagram.Length, received.RemoteEndPoint, remote);
-                        continue;
-                    }
-
-                    switch (transaction.Accept(datagram, out var response, out var discarded))
-                    {
-                        case StunAcceptResult.Success:
-                            return (CreateResult(ProtocolType.Udp, response!, transport.LocalEndPoint, server, remote), null, StunOutcome.Success);
-                        case StunAcceptResult.ErrorResponse:
-                            return (null, WithDiscards(ErrorText(response!), discards, "datagram"), StunOutcome.ErrorResponse);
-                        case StunAcceptResult.UnknownRequiredAttribute:
-                            return (null, WithDiscards(UnknownRequiredText, discards, "datagram"), StunOutcome.Malformed);
-                        default:
-                            // RFC 8489 section 6.3: discarded silently, and the transaction waits on.
-                            Discard(discards, discarded, datagram.Length, received.RemoteEndPoint, remote);
-                            break;
-                    }
-                }
-
-                waited += wait;
-            }
-
-            string timedOut = "no answer to " + _maxRequests.ToString(CultureInfo.InvariantCulture) + " request(s) in " + Seconds(waited);
-            return (null, WithDiscards(timedOut, discards, "datagram"), StunOutcome.Timeout);
+            var exchange = await StunExchange.UdpAsync(transport, transaction, remote, answerFromRemote: true, _schedule, discards, _logger, cancellationToken).ConfigureAwait(false);
+            return Outcome(exchange, discards, "datagram", ProtocolType.Udp, transport.LocalEndPoint, server, remote, StunOutcome.Timeout);
         }
         catch (SocketException ex)
         {
             return (null, WithDiscards(SocketErrorClassifier.Describe(ex), discards, "datagram"), StunOutcome.Unreachable);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -378,61 +278,14 @@ public sealed class StunClient
         var transaction = StunBindingTransaction.Create(software: _software);
         var discards = new StunDiscardTally();
         using var socket = createSocket(family) ?? throw new InvalidOperationException("createSocket returned null.");
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(StunConstants.MaxMessageLength);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_tcpTimeout);
         try
         {
             await socket.ConnectAsync(remote, timeout.Token).ConfigureAwait(false);
             StunLog.TcpConnected(_logger, remote, socket.LocalEndPoint);
-            var request = transaction.Request;
-            while (!request.IsEmpty)
-            {
-                int sent = await socket.SendAsync(request, SocketFlags.None, timeout.Token).ConfigureAwait(false);
-                request = request[sent..];
-            }
-
-            // RFC 8489 section 6.2.2: no retransmission; the header's length frames each message,
-            // whatever the segmentation. A well-framed message that is not the answer is discarded
-            // and the next one read (section 6.3); a framing error cannot be resynchronised on a
-            // byte stream, so it ends the connection and fails the server.
-            while (true)
-            {
-                int have = await ReadAtLeastAsync(socket, buffer.AsMemory(0, StunConstants.HeaderLength), timeout.Token).ConfigureAwait(false);
-                if (have < StunConstants.HeaderLength)
-                {
-                    string closed = "connection closed after " + have.ToString(CultureInfo.InvariantCulture) + " byte(s) of the response";
-                    return (null, WithDiscards(closed, discards, "message"), StunOutcome.Malformed);
-                }
-
-                var headerError = StunHeader.TryRead(buffer.AsSpan(0, StunConstants.HeaderLength), out var header);
-                if (headerError != StunParseError.None)
-                {
-                    string framing = "malformed response header (" + headerError + ")";
-                    return (null, WithDiscards(framing, discards, "message"), StunOutcome.Malformed);
-                }
-
-                int total = StunConstants.HeaderLength + header.Length;
-                have += await ReadAtLeastAsync(socket, buffer.AsMemory(StunConstants.HeaderLength, header.Length), timeout.Token).ConfigureAwait(false);
-                if (have < total)
-                {
-                    string closed = "connection closed after " + have.ToString(CultureInfo.InvariantCulture) + " of " + total.ToString(CultureInfo.InvariantCulture) + " byte(s) of the response";
-                    return (null, WithDiscards(closed, discards, "message"), StunOutcome.Malformed);
-                }
-
-                switch (transaction.Accept(buffer.AsSpan(0, total), out var response, out var discarded))
-                {
-                    case StunAcceptResult.Success:
-                        return (CreateResult(ProtocolType.Tcp, response!, socket.LocalEndPoint, server, remote), null, StunOutcome.Success);
-                    case StunAcceptResult.ErrorResponse:
-                        return (null, WithDiscards(ErrorText(response!), discards, "message"), StunOutcome.ErrorResponse);
-                    case StunAcceptResult.UnknownRequiredAttribute:
-                        return (null, WithDiscards(UnknownRequiredText, discards, "message"), StunOutcome.Malformed);
-                    default:
-                        Discard(discards, discarded, total, remote, remote);
-                        break;
-                }
-            }
+            var exchange = await StunExchange.TcpAsync(socket, transaction, discards, _logger, timeout.Token).ConfigureAwait(false);
+            return Outcome(exchange, discards, "message", ProtocolType.Tcp, socket.LocalEndPoint, server, remote, StunOutcome.Malformed);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -444,10 +297,20 @@ public sealed class StunClient
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
             CloseAbortively(socket);
         }
     }
+
+    /// <summary>What a finished exchange means to the failover: a result, or the failure text and outcome for this server address.</summary>
+    private static (StunBindingResult? Result, string? Failure, StunOutcome Outcome) Outcome(
+        StunExchangeResult exchange, StunDiscardTally discards, string unit, ProtocolType protocol, EndPoint? local, StunServerEndpoint server, IPEndPoint remote, StunOutcome unanswered) =>
+        exchange.Accepted switch
+        {
+            _ when !exchange.Answered => (null, WithDiscards(exchange.Failure!, discards, unit), unanswered),
+            StunAcceptResult.Success => (CreateResult(protocol, exchange.Response!, local, server, remote), null, StunOutcome.Success),
+            StunAcceptResult.ErrorResponse => (null, WithDiscards(ErrorText(exchange.Response!), discards, unit), StunOutcome.ErrorResponse),
+            _ => (null, WithDiscards("response with an unknown comprehension-required attribute", discards, unit), StunOutcome.Malformed),
+        };
 
     /// <summary>
     /// Ends a TCP transaction with a reset rather than a FIN. A port mapper queries again and again
@@ -469,24 +332,6 @@ public sealed class StunClient
         {
             // Disposed by the caller's factory or elsewhere.
         }
-    }
-
-    /// <summary>Reads until <paramref name="destination"/> is full or the peer closes; returns the bytes read.</summary>
-    private static async Task<int> ReadAtLeastAsync(Socket socket, Memory<byte> destination, CancellationToken cancellationToken)
-    {
-        int total = 0;
-        while (total < destination.Length)
-        {
-            int read = await socket.ReceiveAsync(destination[total..], SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                break;
-            }
-
-            total += read;
-        }
-
-        return total;
     }
 
     private static StunBindingResult CreateResult(ProtocolType protocol, StunBindingResponse response, EndPoint? local, StunServerEndpoint server, IPEndPoint remote) =>
@@ -516,26 +361,11 @@ public sealed class StunClient
             ? family
             : throw new ArgumentOutOfRangeException(parameterName, family, "Only IPv4 and IPv6 are supported.");
 
-    private static bool SameEndPoint(EndPoint received, IPEndPoint expected) =>
-        received is IPEndPoint source
-        && source.Port == expected.Port
-        && Normalize(source.Address).Equals(Normalize(expected.Address));
-
-    private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
-
     private static string Describe(StunServerEndpoint server, IPEndPoint remote)
     {
         string text = server.ToString();
         string resolved = remote.ToString();
         return text == resolved ? text : text + " (" + resolved + ")";
-    }
-
-    private const string UnknownRequiredText = "response with an unknown comprehension-required attribute";
-
-    private void Discard(StunDiscardTally discards, StunDiscardReason reason, int length, EndPoint source, IPEndPoint remote)
-    {
-        discards.Add(reason);
-        StunLog.DatagramIgnored(_logger, length, source, remote, StunDiscardTally.Name(reason));
     }
 
     /// <summary>"timeout; 3 datagrams discarded (3 truncated)": a failure names what the transaction threw away.</summary>
@@ -546,7 +376,7 @@ public sealed class StunClient
         "error response " + response.ErrorCode.ToString(CultureInfo.InvariantCulture)
         + (string.IsNullOrEmpty(response.ErrorReason) ? string.Empty : " " + response.ErrorReason);
 
-    private static string FamilyName(AddressFamily family) => family == AddressFamily.InterNetwork ? "IPv4" : "IPv6";
+    private static string FamilyName(AddressFamily family) => StunServerResolver.FamilyName(family);
 
     private static string Seconds(TimeSpan time) => time.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s";
 }

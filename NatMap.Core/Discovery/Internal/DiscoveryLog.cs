@@ -43,7 +43,4 @@ internal static partial class DiscoveryLog
 
     [LoggerMessage(EventId = 5011, Level = LogLevel.Warning, Message = "Could not set SO_REUSEADDR/SO_REUSEPORT for the TCP mapping test: {Error}")]
     public static partial void ReusePortFailed(ILogger logger, SocketError error);
-
-    [LoggerMessage(EventId = 5012, Level = LogLevel.Debug, Message = "Discarded a message of {Length} bytes from {Source}: {Reason}")]
-    public static partial void MessageDiscarded(ILogger logger, int length, System.Net.IPEndPoint source, string reason);
 }
