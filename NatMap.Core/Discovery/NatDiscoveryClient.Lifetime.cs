@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using NatMap.Discovery.Internal;
+using NatMap.Stun.Internal;
 
 namespace NatMap.Discovery;
 
@@ -75,14 +76,14 @@ public sealed partial class NatDiscoveryClient
     private async Task<bool?> ProbeLifetimeAsync(IPEndPoint server, Socket prober, TimeSpan idle, CancellationToken cancellationToken)
     {
         using var probed = CreateSocket(server.AddressFamily, SocketType.Dgram, 0);
-        var opened = await UdpTransactionAsync(probed, server, DiscoveryChangeFlags.None, null, probed, cancellationToken).ConfigureAwait(false);
+        var opened = await UdpTransactionAsync(probed, server, DiscoveryChangeFlags.None, null, probed, new StunDiscardTally(), cancellationToken).ConfigureAwait(false);
         if (opened.Kind != DiscoveryResponseKind.Success)
         {
             return null;
         }
 
         await Task.Delay(idle, cancellationToken).ConfigureAwait(false);
-        var answer = await UdpTransactionAsync(prober, server, DiscoveryChangeFlags.None, opened.MappedEndPoint!.Port, probed, cancellationToken).ConfigureAwait(false);
+        var answer = await UdpTransactionAsync(prober, server, DiscoveryChangeFlags.None, opened.MappedEndPoint!.Port, probed, new StunDiscardTally(), cancellationToken).ConfigureAwait(false);
         return answer.Kind == DiscoveryResponseKind.Success;
     }
 }

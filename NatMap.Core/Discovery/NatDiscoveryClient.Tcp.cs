@@ -56,6 +56,7 @@ public sealed partial class NatDiscoveryClient
 
         port = local.Port;
         var discovery = new NatBehaviorDiscovery(MappingProtocol.Tcp, server, local);
+        var discards = new StunDiscardTally();
         DiscoveryLog.DiscoveryStarted(_logger, MappingProtocol.Tcp, local, server);
         while (!discovery.IsComplete)
         {
@@ -68,7 +69,7 @@ public sealed partial class NatDiscoveryClient
             {
                 response = socket is null
                     ? DiscoveryResponse.Timeout
-                    : await TcpTransactionAsync(socket, cancellationToken).ConfigureAwait(false);
+                    : await TcpTransactionAsync(socket, discards, cancellationToken).ConfigureAwait(false);
             }
 
             if (request.Step == DiscoveryStep.Binding && response is { Kind: DiscoveryResponseKind.Success, OtherAddress: null } && otherHint is not null)
@@ -81,6 +82,7 @@ public sealed partial class NatDiscoveryClient
         }
 
         var result = discovery.Result;
+        NoteDiscards(result, discards);
         DiscoveryLog.DiscoveryCompleted(_logger, MappingProtocol.Tcp, server, result.Mapping, result.Filtering, result.NatType, result.PublicEndPoint);
         return result;
     }
@@ -109,13 +111,13 @@ public sealed partial class NatDiscoveryClient
     }
 
     /// <summary>A Binding request over a connected TCP socket; STUN over TCP frames itself by its length field (RFC 8489 section 6.2.2).</summary>
-    private async Task<DiscoveryResponse> TcpTransactionAsync(Socket socket, CancellationToken cancellationToken)
+    private async Task<DiscoveryResponse> TcpTransactionAsync(Socket socket, StunDiscardTally discards, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.RequestTimeout);
         try
         {
-            var exchange = await StunExchange.TcpAsync(socket, StunBindingTransaction.Create(), new StunDiscardTally(), _logger, timeout.Token).ConfigureAwait(false);
+            var exchange = await StunExchange.TcpAsync(socket, StunBindingTransaction.Create(), discards, _logger, timeout.Token).ConfigureAwait(false);
             return Response(exchange);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

@@ -20,17 +20,17 @@ public sealed partial class NatDiscoveryClient
     /// is discarded as RFC 8489 section 6.3 says, broken copies of the answer included.
     /// </summary>
     private Task<DiscoveryResponse> UdpTransactionAsync(
-        Socket sender, IPEndPoint destination, DiscoveryChangeFlags changeFlags, int? responsePort, Socket receiver, CancellationToken cancellationToken)
+        Socket sender, IPEndPoint destination, DiscoveryChangeFlags changeFlags, int? responsePort, Socket receiver, StunDiscardTally discards, CancellationToken cancellationToken)
     {
         var transaction = StunBindingTransaction.Create((StunChangeFlags)(int)changeFlags, responsePort: responsePort);
-        return ExchangeAsync(new SocketStunTransport(sender, receiver), transaction, destination, judge: null, cancellationToken);
+        return ExchangeAsync(new SocketStunTransport(sender, receiver), transaction, destination, judge: null, discards, cancellationToken);
     }
 
     /// <summary>
     /// The hairpinning probe (RFC 5780 section 4.5): a Binding request from the secondary socket
     /// to the primary socket's public endpoint; the NAT hairpins if the primary socket receives it.
     /// </summary>
-    private Task<DiscoveryResponse> HairpinAsync(Socket secondary, Socket primary, IPEndPoint publicEndPoint, CancellationToken cancellationToken)
+    private Task<DiscoveryResponse> HairpinAsync(Socket secondary, Socket primary, IPEndPoint publicEndPoint, StunDiscardTally discards, CancellationToken cancellationToken)
     {
         var transaction = StunBindingTransaction.Create();
         StunAnswerJudge ownRequest = (ReadOnlySpan<byte> message, out StunBindingResponse? response, out StunDiscardReason discarded) =>
@@ -39,19 +39,19 @@ public sealed partial class NatDiscoveryClient
             discarded = transaction.Matches(message) ? StunDiscardReason.None : StunDiscardReason.OtherTransaction;
             return discarded == StunDiscardReason.None ? StunAcceptResult.Success : StunAcceptResult.TransactionMismatch;
         };
-        return ExchangeAsync(new SocketStunTransport(secondary, primary), transaction, publicEndPoint, ownRequest, cancellationToken);
+        return ExchangeAsync(new SocketStunTransport(secondary, primary), transaction, publicEndPoint, ownRequest, discards, cancellationToken);
     }
 
     /// <summary>Runs one exchange within <see cref="NatDiscoveryOptions.RequestTimeout"/>; silence is a result here, not an error.</summary>
     private async Task<DiscoveryResponse> ExchangeAsync(
-        SocketStunTransport transport, StunBindingTransaction transaction, IPEndPoint destination, StunAnswerJudge? judge, CancellationToken cancellationToken)
+        SocketStunTransport transport, StunBindingTransaction transaction, IPEndPoint destination, StunAnswerJudge? judge, StunDiscardTally discards, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.RequestTimeout);
         try
         {
             var exchange = await StunExchange.UdpAsync(
-                transport, transaction, destination, answerFromRemote: false, Retransmits, new StunDiscardTally(), _logger, timeout.Token, judge).ConfigureAwait(false);
+                transport, transaction, destination, answerFromRemote: false, Retransmits, discards, _logger, timeout.Token, judge).ConfigureAwait(false);
             return judge is null ? Response(exchange) : exchange.Answered ? DiscoveryResponse.HairpinReceived : DiscoveryResponse.Timeout;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -62,6 +62,18 @@ public sealed partial class NatDiscoveryClient
         {
             // No route, or the network refused: to the tests this is an unanswered request.
             return DiscoveryResponse.Timeout;
+        }
+    }
+
+    /// <summary>
+    /// Says in the result's notes what the tests discarded (RFC 8489 section 6.3), so that a
+    /// verdict reached past forged or broken answers shows that it was.
+    /// </summary>
+    private static void NoteDiscards(NatDiscoveryResult result, StunDiscardTally discards)
+    {
+        if (discards.Total > 0)
+        {
+            result.AddNote(discards.Describe("message"));
         }
     }
 

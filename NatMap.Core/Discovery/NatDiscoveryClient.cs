@@ -203,19 +203,21 @@ public sealed partial class NatDiscoveryClient
         using var secondary = _options.TestHairpinning ? CreateSocket(server.AddressFamily, SocketType.Dgram, 0) : null;
         var local = new IPEndPoint(SourceAddressTowards(server), ((IPEndPoint)primary.LocalEndPoint!).Port);
         var discovery = new NatBehaviorDiscovery(MappingProtocol.Udp, server, local, _options.TestHairpinning);
+        var discards = new StunDiscardTally();
         DiscoveryLog.DiscoveryStarted(_logger, MappingProtocol.Udp, local, server);
         while (!discovery.IsComplete)
         {
             var request = discovery.Current;
             DiscoveryLog.RequestSent(_logger, request.Step, request.Socket, request.Destination, request.ChangeFlags);
             var response = request.Step == DiscoveryStep.Hairpinning
-                ? await HairpinAsync(secondary!, primary, request.Destination, cancellationToken).ConfigureAwait(false)
-                : await UdpTransactionAsync(primary, request.Destination, request.ChangeFlags, null, primary, cancellationToken).ConfigureAwait(false);
+                ? await HairpinAsync(secondary!, primary, request.Destination, discards, cancellationToken).ConfigureAwait(false)
+                : await UdpTransactionAsync(primary, request.Destination, request.ChangeFlags, null, primary, discards, cancellationToken).ConfigureAwait(false);
             DiscoveryLog.ResponseReceived(_logger, request.Step, response);
             discovery.Advance(response);
         }
 
         var result = discovery.Result;
+        NoteDiscards(result, discards);
         DiscoveryLog.DiscoveryCompleted(_logger, MappingProtocol.Udp, server, result.Mapping, result.Filtering, result.NatType, result.PublicEndPoint);
         return result;
     }

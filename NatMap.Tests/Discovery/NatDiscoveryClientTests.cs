@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using NatMap.Diagnostics;
 using NatMap.Discovery;
@@ -61,6 +62,10 @@ public sealed class NatDiscoveryClientTests
         Assert.Equal(NatType.Open, udp.NatType);
         Assert.Equal(udp.LocalEndPoint, udp.PublicEndPoint);
         Assert.Equal(server.Other, udp.OtherAddress);
+
+        // Every answer drew a forgery ahead of it; the notes say so, by reason.
+        var note = Assert.Single(udp.Notes);
+        Assert.Matches(@"^\d+ messages discarded \(\d+ " + Regex.Escape(StunDiscardTally.Name(reason)) + @"\)$", note);
     }
 
     [Fact]
