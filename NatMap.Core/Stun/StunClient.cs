@@ -245,7 +245,8 @@ public sealed class StunClient
 
             foreach (var (server, reason) in failed)
             {
-                if (_failedOver.Add(server))
+                // One address of the answering server failing before another answered is no failover.
+                if (server != answering && _failedOver.Add(server))
                 {
                     StunLog.FailedOver(_logger, server, protocolName, reason, answering);
                 }
