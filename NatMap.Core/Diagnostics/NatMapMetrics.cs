@@ -41,6 +41,18 @@ public static class NatMapMetrics
     public const string StunDuration = "natmap.stun.duration";
 
     /// <summary>
+    /// <c>natmap.stun.discarded</c>: counter of messages that reached a waiting STUN transaction and
+    /// were discarded as RFC 8489 section 6.3 says, by reason: a steady count on a quiet network
+    /// points at a broken server, a middlebox or an attacker. Tags: <see cref="ProtocolTag"/>,
+    /// <see cref="ReasonTag"/> (<c>not_stun</c>, <c>other_transaction</c>, <c>truncated</c>,
+    /// <c>bad_length</c>, <c>attribute_overflow</c>, <c>bad_fingerprint</c>, <c>not_response</c>,
+    /// <c>other_method</c>, <c>no_mapped_address</c>, <c>bad_error_code</c>, <c>other_source</c>),
+    /// <see cref="ServerAddressTag"/> and <see cref="ServerPortTag"/> (the address the transaction
+    /// waited on).
+    /// </summary>
+    public const string StunDiscarded = "natmap.stun.discarded";
+
+    /// <summary>
     /// <c>natmap.forward.connections.active</c>: observable up-down counter of the TCP connections
     /// and UDP sessions a forwarder relays now. Tags: <see cref="ProtocolTag"/>, <see cref="LocalPortTag"/>.
     /// </summary>
@@ -67,6 +79,9 @@ public static class NatMapMetrics
 
     /// <summary>Tag <c>outcome</c>: how a transaction or a connection ended.</summary>
     public const string OutcomeTag = "outcome";
+
+    /// <summary>Tag <c>reason</c>: why a message was discarded.</summary>
+    public const string ReasonTag = "reason";
 
     /// <summary>Tag <c>direction</c>: <c>to_target</c> or <c>from_target</c>.</summary>
     public const string DirectionTag = "direction";

@@ -4,6 +4,7 @@ using NatMap.Diagnostics;
 using NatMap.Forwarding;
 using NatMap.Mapping;
 using NatMap.Stun;
+using NatMap.Stun.Internal;
 using NatMap.Tests.Fakes;
 using NatMap.Tests.Mapping.Fakes;
 using static NatMap.Tests.Forwarding.ForwardingTestKit;
@@ -113,6 +114,28 @@ public sealed class MetricsTests
         Assert.True(duration.HasTags(Protocol("udp")));
         Assert.False(duration.Tags.ContainsKey(NatMapMetrics.OutcomeTag));
         Assert.InRange(duration.Value, 0, Timeout.TotalSeconds);
+    }
+
+    [Fact]
+    public async Task StunClient_ForgedCopyBeforeTheAnswer_RecordsTheDiscardByReasonAndASuccess()
+    {
+        using var metrics = new MetricsRecorder();
+        var mapped = IPEndPoint.Parse("203.0.113.7:4242");
+        await using var fake = LoopbackStunServer.Udp(async (index, request, client, socket) =>
+        {
+            var id = StunResponses.RequestId(request);
+            await socket.SendToAsync(StunResponses.Forged(StunDiscardReason.Truncated, id), client);
+            await socket.SendToAsync(StunResponses.Success(id, mapped), client);
+        });
+        using var socket = BoundSocket(SocketType.Dgram, ProtocolType.Udp);
+
+        await Client(fake.EndPoint.Port, TimeSpan.FromSeconds(3)).QueryUdpAsync(socket, Ct).WaitAsync(Timeout, Ct);
+
+        var discarded = Assert.Single(metrics.Pushed(NatMapMetrics.StunDiscarded, ServerPort(fake.EndPoint.Port)));
+        Assert.True(discarded.HasTags(Protocol("udp"), (NatMapMetrics.ReasonTag, "truncated"), (NatMapMetrics.ServerAddressTag, "127.0.0.1")));
+        Assert.Equal(1, discarded.Value);
+        var transaction = Assert.Single(metrics.Pushed(NatMapMetrics.StunTransactions, ServerPort(fake.EndPoint.Port)));
+        Assert.True(transaction.HasTags(Protocol("udp"), Outcome("success")));
     }
 
     [Fact]

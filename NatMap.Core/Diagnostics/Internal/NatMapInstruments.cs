@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Net;
 using System.Net.Sockets;
 using NatMap.Mapping;
+using NatMap.Stun.Internal;
 
 namespace NatMap.Diagnostics.Internal;
 
@@ -18,6 +20,9 @@ internal static class NatMapInstruments
 
     private static readonly Histogram<double> StunDuration = Meter.CreateHistogram<double>(
         NatMapMetrics.StunDuration, "s", "Duration of successful STUN Binding transactions.");
+
+    private static readonly Counter<long> StunDiscards = Meter.CreateCounter<long>(
+        NatMapMetrics.StunDiscarded, "{message}", "Messages discarded by waiting STUN transactions, by reason.");
 
     private static readonly ObservableUpDownCounter<long> ForwardActive = Meter.CreateObservableUpDownCounter(
         NatMapMetrics.ForwardConnectionsActive, ForwarderMetricsRegistry.ObserveActive, "{connection}",
@@ -71,6 +76,39 @@ internal static class NatMapInstruments
         tags.Add(NatMapMetrics.OutcomeTag, OutcomeName(outcome));
         StunTransactions.Add(1, tags);
     }
+
+    /// <summary>Records one message discarded by a waiting transaction (RFC 8489 section 6.3).</summary>
+    public static void StunDiscarded(ProtocolType protocol, StunDiscardReason reason, IPEndPoint server)
+    {
+        if (!StunDiscards.Enabled)
+        {
+            return;
+        }
+
+        var tags = new TagList
+        {
+            { NatMapMetrics.ProtocolTag, protocol == ProtocolType.Tcp ? "tcp" : "udp" },
+            { NatMapMetrics.ReasonTag, ReasonName(reason) },
+            { NatMapMetrics.ServerAddressTag, server.Address.ToString() },
+            { NatMapMetrics.ServerPortTag, server.Port },
+        };
+        StunDiscards.Add(1, tags);
+    }
+
+    private static string ReasonName(StunDiscardReason reason) => reason switch
+    {
+        StunDiscardReason.NotStun => "not_stun",
+        StunDiscardReason.OtherTransaction => "other_transaction",
+        StunDiscardReason.Truncated => "truncated",
+        StunDiscardReason.BadLength => "bad_length",
+        StunDiscardReason.AttributeOverflow => "attribute_overflow",
+        StunDiscardReason.BadFingerprint => "bad_fingerprint",
+        StunDiscardReason.NotResponse => "not_response",
+        StunDiscardReason.OtherMethod => "other_method",
+        StunDiscardReason.NoMappedAddress => "no_mapped_address",
+        StunDiscardReason.BadErrorCode => "bad_error_code",
+        _ => "other_source",
+    };
 
     private static string OutcomeName(StunOutcome outcome) => outcome switch
     {

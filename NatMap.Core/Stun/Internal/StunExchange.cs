@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using NatMap.Diagnostics.Internal;
 
 namespace NatMap.Stun.Internal;
 
@@ -76,7 +77,7 @@ internal static class StunExchange
                     var source = (IPEndPoint)received.RemoteEndPoint;
                     if (answerFromRemote && !SameEndPoint(source, remote))
                     {
-                        Discard(logger, discards, StunDiscardReason.OtherSource, datagram.Length, source, remote);
+                        Discard(logger, discards, ProtocolType.Udp, StunDiscardReason.OtherSource, datagram.Length, source, remote);
                         continue;
                     }
 
@@ -86,7 +87,7 @@ internal static class StunExchange
                         return new StunExchangeResult(accepted, response, source, null);
                     }
 
-                    Discard(logger, discards, discarded, datagram.Length, source, remote);
+                    Discard(logger, discards, ProtocolType.Udp, discarded, datagram.Length, source, remote);
                 }
 
                 waited += wait;
@@ -150,7 +151,7 @@ internal static class StunExchange
                     return new StunExchangeResult(accepted, response, remote, null);
                 }
 
-                Discard(logger, discards, discarded, total, remote, remote);
+                Discard(logger, discards, ProtocolType.Tcp, discarded, total, remote, remote);
             }
         }
         finally
@@ -177,9 +178,10 @@ internal static class StunExchange
         return total;
     }
 
-    private static void Discard(ILogger logger, StunDiscardTally discards, StunDiscardReason reason, int length, IPEndPoint source, IPEndPoint remote)
+    private static void Discard(ILogger logger, StunDiscardTally discards, ProtocolType protocol, StunDiscardReason reason, int length, IPEndPoint source, IPEndPoint remote)
     {
         discards.Add(reason);
+        NatMapInstruments.StunDiscarded(protocol, reason, remote);
         StunLog.DatagramIgnored(logger, length, source, remote, StunDiscardTally.Name(reason));
     }
 
