@@ -60,4 +60,14 @@ internal static partial class MappingLog
 
     [LoggerMessage(EventId = 2018, Level = LogLevel.Warning, Message = "Cannot start the forwarder on {LocalEndPoint}: {Reason}")]
     public static partial void ForwarderFailed(ILogger logger, IPEndPoint localEndPoint, string reason);
+
+    [LoggerMessage(EventId = 2019, Level = LogLevel.Debug, Message = "Still waiting for the interface or address to bind; trying again in {Delay}")]
+    public static partial void WaitingToBind(ILogger logger, TimeSpan delay);
+
+    [LoggerMessage(EventId = 2020, Level = LogLevel.Warning, Message = "Address {Address} is not assigned to any interface ({Reason}); nothing is mapped until it is, trying again with back-off")]
+    public static partial void AddressNotAssigned(ILogger logger, IPAddress address, string reason);
+
+    [LoggerMessage(EventId = 2021, Level = LogLevel.Information, Message = "Address {Address} is assigned; mapping from it")]
+    public static partial void AddressAssigned(ILogger logger, IPAddress address);
+
 }

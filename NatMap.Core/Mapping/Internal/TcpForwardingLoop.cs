@@ -82,7 +82,18 @@ internal sealed class TcpForwardingLoop : IMappingLoop, IMappingSink
                 ReuseAddress = true,
             },
             _loggerFactory);
-        var socket = _sockets.Create(_settings.AddressFamily, ProtocolType.Tcp, shareLocalPort: true);
+        Socket socket;
+        try
+        {
+            socket = _sockets.Create(_settings.AddressFamily, ProtocolType.Tcp, shareLocalPort: true);
+        }
+        catch (IOException ex)
+        {
+            // The -i interface went between the check and now; the next setup waits for it.
+            MappingLog.ForwarderFailed(_logger, local, ex.Message);
+            return null;
+        }
+
         if (!BoundSocketFactory.TryBind(socket, local, out var error))
         {
             socket.Dispose();

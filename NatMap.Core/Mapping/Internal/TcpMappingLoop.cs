@@ -52,9 +52,17 @@ internal sealed class TcpMappingLoop : IMappingLoop
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            _binder.Selector.Resetup();
             var delay = backoff.Next();
-            MappingLog.RetryScheduled(_logger, delay);
+            if (_binder.Waiting)
+            {
+                MappingLog.WaitingToBind(_logger, delay);
+            }
+            else
+            {
+                _binder.Selector.Resetup();
+                MappingLog.RetryScheduled(_logger, delay);
+            }
+
             await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
         }
     }

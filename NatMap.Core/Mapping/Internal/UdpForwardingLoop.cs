@@ -192,9 +192,9 @@ internal sealed class UdpForwardingLoop : IMappingLoop
                 scratch.Connect(server);
                 return new IPEndPoint(((IPEndPoint)scratch.LocalEndPoint!).Address, bound.Port);
             }
-            catch (SocketException)
+            catch (Exception ex) when (ex is SocketException or IOException)
             {
-                // No route now: report the wildcard.
+                // No route now, or the -i interface just went: report the wildcard.
             }
         }
 

@@ -106,9 +106,9 @@ internal sealed class UdpMappingLoop : IMappingLoop
                 scratch.Connect(server);
                 return ((IPEndPoint)scratch.LocalEndPoint!).Address;
             }
-            catch (SocketException)
+            catch (Exception ex) when (ex is SocketException or IOException)
             {
-                // No route now: report the wildcard rather than fail the check.
+                // No route now, or the -i interface just went: report the wildcard rather than fail the check.
             }
         }
 

@@ -63,10 +63,14 @@ internal static class LinuxSocketOptions
         return linux ? socket.ReceiveBufferSize / 2 : socket.ReceiveBufferSize;
     }
 
-    /// <summary>SO_BINDTODEVICE: send and receive only through the named interface.</summary>
-    public static bool TryBindToDevice(Socket socket, string interfaceName, out SocketError error)
+    /// <summary>
+    /// SO_BINDTODEVICE: send and receive only through the named interface. <paramref name="errno"/> is
+    /// the Linux errno on failure (ENODEV: no interface of that name exists now), or 0 where the OS
+    /// has no such option.
+    /// </summary>
+    public static bool TryBindToDevice(Socket socket, string interfaceName, out int errno)
     {
-        error = SocketError.OperationNotSupported;
+        errno = 0;
         if (!OperatingSystem.IsLinux())
         {
             return false;
@@ -75,7 +79,8 @@ internal static class LinuxSocketOptions
         Span<byte> name = stackalloc byte[Encoding.UTF8.GetMaxByteCount(interfaceName.Length) + 1];
         int length = Encoding.UTF8.GetBytes(interfaceName, name);
         name[length] = 0;
-        return TrySetRaw(socket, SolSocket, SoBindToDevice, name[..(length + 1)], out error);
+        errno = LinuxSyscalls.SetBindToDevice((int)socket.SafeHandle.DangerousGetHandle(), name[..(length + 1)]);
+        return errno == 0;
     }
 
     /// <summary>SO_MARK: the firewall mark (fwmark) for policy routing; needs CAP_NET_ADMIN.</summary>

@@ -38,7 +38,24 @@ internal static class SocketErrorClassifier
         LinuxIo.EAGAIN => SocketError.WouldBlock,
         LinuxIo.EINTR => SocketError.Interrupted,
         LinuxIo.EBADF => SocketError.OperationAborted,
+        LinuxIo.EADDRINUSE => SocketError.AddressAlreadyInUse,
+        LinuxIo.EADDRNOTAVAIL => SocketError.AddressNotAvailable,
+        LinuxIo.ENETDOWN => SocketError.NetworkDown,
+        LinuxIo.EPERM => SocketError.AccessDenied,
         _ => SocketError.SocketError,
+    };
+
+    /// <summary>
+    /// A short reason for a Linux errno from a system call made outside <see cref="Socket"/>, e.g.
+    /// "no such device" for ENODEV, which has no <see cref="SocketError"/> of its own.
+    /// </summary>
+    public static string DescribeErrno(int errno) => errno switch
+    {
+        0 => "not supported on this system",
+        LinuxIo.ENODEV => "no such device",
+        LinuxIo.EPERM => "operation not permitted",
+        _ when FromErrno(errno) is var error && error != SocketError.SocketError => Describe(error),
+        _ => "errno " + errno.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
     /// <summary>A short reason for messages, e.g. "connection refused (ConnectionRefused)".</summary>
