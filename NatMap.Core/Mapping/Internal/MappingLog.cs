@@ -70,4 +70,6 @@ internal static partial class MappingLog
     [LoggerMessage(EventId = 2021, Level = LogLevel.Information, Message = "Address {Address} is assigned; mapping from it")]
     public static partial void AddressAssigned(ILogger logger, IPAddress address);
 
+    [LoggerMessage(EventId = 2022, Level = LogLevel.Information, Message = "Local address changed from {Old} to {New}; setting the mapping up again")]
+    public static partial void LocalAddressChanged(ILogger logger, IPAddress old, IPAddress @new);
 }

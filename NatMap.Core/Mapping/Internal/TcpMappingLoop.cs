@@ -96,7 +96,11 @@ internal sealed class TcpMappingLoop : IMappingLoop
                     return true;
                 }
 
-                await CheckAsync(sink, local, cancellationToken).ConfigureAwait(false);
+                if (!await CheckAsync(sink, local, cancellationToken).ConfigureAwait(false))
+                {
+                    return true;
+                }
+
                 var tick = Task.Delay(_settings.KeepAliveInterval, cancellationToken);
                 if (await Task.WhenAny(tick, drained).ConfigureAwait(false) == drained)
                 {
@@ -114,19 +118,39 @@ internal sealed class TcpMappingLoop : IMappingLoop
         }
     }
 
-    private async Task CheckAsync(IMappingSink sink, IPEndPoint local, CancellationToken cancellationToken)
+    /// <summary>
+    /// One STUN check from the mapping's port; false when the session must be set up again: the host's
+    /// address changed under the keep-alive connection (a DHCP renumbering: the new one is what the
+    /// check left from, while the keep-alive, still on the old one, holds nothing at the NAT any more),
+    /// or the <c>-i</c> interface is gone.
+    /// </summary>
+    private async Task<bool> CheckAsync(IMappingSink sink, IPEndPoint local, CancellationToken cancellationToken)
     {
         try
         {
             var observation = await _stun.QueryTcpAsync(_settings.AddressFamily, family => CreateStunSocket(family, local.Port), cancellationToken).ConfigureAwait(false);
             MappingLog.StunChecked(_logger, local, observation.MappedEndPoint);
+            if (observation.LocalEndPoint is { } from && !from.Address.Equals(local.Address) && !IsWildcard(from.Address))
+            {
+                MappingLog.LocalAddressChanged(_logger, local.Address, from.Address);
+                return false;
+            }
+
             await sink.ReportAsync(Normalize(observation.MappedEndPoint), local, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or SocketException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             MappingLog.StunCheckFailed(_logger, local, ex.Message);
+            if (_binder.Sockets.InterfaceMissing || ex is SocketException { SocketErrorCode: SocketError.AddressNotAvailable })
+            {
+                return false;
+            }
         }
+
+        return true;
     }
+
+    private static bool IsWildcard(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
 
     private Socket CreateStunSocket(AddressFamily family, int port)
     {

@@ -35,7 +35,6 @@ internal sealed class UdpMappingLoop : IMappingLoop
         {
             backoff.Reset();
             var bound = (IPEndPoint)socket.LocalEndPoint!;
-            IPAddress? sourceAddress = null;
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -43,12 +42,9 @@ internal sealed class UdpMappingLoop : IMappingLoop
                 if (await TryCheckAsync(socket, bound, cancellationToken).ConfigureAwait(false) is { } observation)
                 {
                     backoff.Reset();
-                    var source = sourceAddress ?? SourceAddressFor(bound, observation);
-                    if (!source.Equals(bound.Address))
-                    {
-                        sourceAddress = source;
-                    }
 
+                    // Found again at every check: a DHCP renumbering changes it under a wildcard-bound socket.
+                    var source = SourceAddressFor(bound, observation);
                     await sink.ReportAsync(Normalize(observation.MappedEndPoint), new IPEndPoint(source, bound.Port), cancellationToken).ConfigureAwait(false);
                 }
                 else

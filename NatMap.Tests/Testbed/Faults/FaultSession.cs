@@ -85,6 +85,24 @@ internal sealed class FaultSession
             $"containing '{text}'");
     }
 
+    /// <summary>Waits until at least <paramref name="count"/> log lines contain <paramref name="text"/>.</summary>
+    public async Task WaitLogCountAsync(string text, int count, TimeSpan? timeout = null)
+    {
+        if (CountLog(text) >= count)
+        {
+            return;
+        }
+
+        await Natmap.Process.ReadErrorLineAsync(
+            line =>
+            {
+                _log.Add(line);
+                return _log.Count(seen => seen.Contains(text, StringComparison.Ordinal)) >= count;
+            },
+            timeout ?? Step,
+            $"(line #{count} containing '{text}')");
+    }
+
     /// <summary>
     /// Watches natmap for <paramref name="duration"/>: a stretch in which something must not happen
     /// (a report, traffic), so it is a span of time by design, not a wait for readiness.
