@@ -27,6 +27,16 @@ public sealed class BoundSocketFactoryTests
     }
 
     [Fact]
+    public void IsDeviceGone_SocketBoundToPresentInterface_False()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "SO_BINDTODEVICE is Linux only");
+        var factory = new BoundSocketFactory(new SocketSettings("lo", null, null), new RecordingLoggerFactory());
+        using var socket = factory.Create(AddressFamily.InterNetwork, ProtocolType.Udp, shareLocalPort: false);
+
+        Assert.False(factory.IsDeviceGone(socket));
+    }
+
+    [Fact]
     public void Create_UnknownCongestionControl_WarnsAndStillGivesSocket()
     {
         var logger = new RecordingLoggerFactory();

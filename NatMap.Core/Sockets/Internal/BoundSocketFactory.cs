@@ -19,6 +19,8 @@ internal sealed class BoundSocketFactory
     private const int WarnedDevice = 2;
     private const int WarnedMark = 4;
     private const int WarnedCongestion = 8;
+    private const int SolSocket = 1;
+    private const int SoBindToDevice = 25;
 
     private readonly SocketSettings _settings;
     private readonly ILogger _logger;
@@ -78,6 +80,39 @@ internal sealed class BoundSocketFactory
 
     /// <summary>Whether the last socket asked for found no interface named by <c>-i</c>.</summary>
     public bool InterfaceMissing => Volatile.Read(ref _interfaceMissing) != 0;
+
+    /// <summary>
+    /// Whether the interface <paramref name="socket"/> was bound to by <c>-i</c> is gone: deleted (the
+    /// kernel no longer knows its index) or renamed. SO_BINDTODEVICE binds an interface index, so a
+    /// device deleted and created again under the same name is a different one to the socket.
+    /// </summary>
+    public bool IsDeviceGone(Socket socket)
+    {
+        if (_settings.BindInterface is not { } device || !OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
+        Span<byte> name = stackalloc byte[32];
+        string? now;
+        try
+        {
+            int length = socket.GetRawSocketOption(SolSocket, SoBindToDevice, name);
+            now = System.Text.Encoding.UTF8.GetString(name[..length]).TrimEnd('\0');
+        }
+        catch (SocketException)
+        {
+            now = null;
+        }
+
+        if (now == device)
+        {
+            return false;
+        }
+
+        SocketsLog.BoundInterfaceGone(_logger, device);
+        return true;
+    }
 
     private void BindToDevice(Socket socket, string device)
     {

@@ -15,6 +15,7 @@ internal static unsafe partial class LinuxIo
 
     public const int EPERM = 1;
     public const int ESRCH = 3;
+    public const int ENXIO = 6;
     public const int EINTR = 4;
     public const int EBADF = 9;
     public const int EAGAIN = 11;

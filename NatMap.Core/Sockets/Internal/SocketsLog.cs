@@ -25,6 +25,9 @@ internal static partial class SocketsLog
     [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "Interface {Interface} is present; mapping through it")]
     public static partial void InterfacePresent(ILogger logger, string @interface);
 
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "Interface {Interface} went away under the mapping socket; binding again")]
+    public static partial void BoundInterfaceGone(ILogger logger, string @interface);
+
     [LoggerMessage(EventId = 4010, Level = LogLevel.Debug, Message = "Port {LocalEndPoint} is held by inode {Inode} in process {ProcessId}, fd {Fd}")]
     public static partial void HolderFound(ILogger logger, IPEndPoint localEndPoint, ulong inode, int processId, int fd);
 

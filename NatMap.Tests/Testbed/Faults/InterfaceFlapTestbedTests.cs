@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using NatMap.Tests.Infrastructure;
+
+namespace NatMap.Tests.Testbed.Faults;
+
+/// <summary>
+/// Issue 13, section 4: the <c>-i</c> interface goes down and comes back up. The NAT keeps the entry
+/// meanwhile, so the mapping is the same afterwards: natmap must recover by itself, keep checking at
+/// a bounded pace while the link is down (no busy loop), and report nothing, since nothing changed
+/// (the original reports only a change). A PPPoE link is torn down and made anew instead: then the
+/// interface is a new device under the old name, which a socket bound to the old one can never
+/// send through; natmap must bind again, and still report nothing new.
+/// </summary>
+public sealed class InterfaceFlapTestbedTests(ITestOutputHelper output)
+{
+    /// <summary>The end of MappingLog 2009, "STUN check from {LocalEndPoint} failed: {Reason}".</summary>
+    private const string CheckFailed = " failed: ";
+
+    private static readonly TimeSpan Down = TimeSpan.FromSeconds(4);
+
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("udp")]
+    public async Task DownThenUp_SameMapping_RecoversWithoutReport(string protocol)
+    {
+        await using var testbed = await Infrastructure.Testbed.StartAsync(coturn: true, nginx: protocol == "tcp");
+        string[] mode = protocol == "udp" ? ["-u"] : ["-h", "203.0.113.2"];
+        var natmap = FaultSession.Start(testbed, ["-4", .. mode, "-s", "203.0.113.2", "-b", "5555", "-k", "1", "-i", "lan0", "-v"]);
+        Assert.Equal($"203.0.113.1 45555 2001::b1f3:cb00:7101 5555 {protocol} 192.0.2.2", await natmap.NextMappingAsync(0, FaultSession.Step));
+
+        await natmap.ExecAsync(TestbedNode.Lan, "ip", "link", "set", "lan0", "down");
+        await natmap.WaitLogCountAsync(CheckFailed, 1);
+        int before = natmap.CountLog(CheckFailed);
+        await natmap.WatchAsync(Down);
+        int failed = natmap.CountLog(CheckFailed) - before;
+        output.WriteLine($"{protocol}: {failed} failed checks in {Down.TotalSeconds} s down");
+
+        // At most about one check a second (-k 1): no loop.
+        Assert.InRange(failed, 1, (int)Down.TotalSeconds + 2);
+
+        await BringUpAsync(natmap, "lan0");
+        await WaitForCheckAsync(natmap, output, protocol);
+
+        Assert.Single(natmap.Mappings);
+        natmap.AssertReasonsNamed();
+    }
+
+    [Fact]
+    public async Task Udp_DeviceDeletedAndCreatedAgain_BindsAgainWithoutReport()
+    {
+        await using var testbed = await Infrastructure.Testbed.StartAsync(coturn: true);
+        var natmap = FaultSession.Start(testbed, "-4", "-u", "-s", "203.0.113.2", "-b", "5555", "-k", "1", "-i", "ppp0", "-v");
+
+        // lan0 becomes ppp0, then goes away and comes back as a new device of that name (what pppd
+        // does on a redial): the router end is moved to a new veth pair.
+        await natmap.LogLineAsync("Interface ppp0 does not exist");
+        await RenameAsync(natmap, "lan0", "ppp0");
+        Assert.Equal("203.0.113.1 45555 2001::b1f3:cb00:7101 5555 udp 192.0.2.2", await natmap.NextMappingAsync(0, FaultSession.Step));
+
+        string router = testbed.RouterNamespace;
+        await natmap.ExecAsync(TestbedNode.Lan, "ip", "link", "del", "ppp0");
+        await natmap.ExecAsync(TestbedNode.Lan, "ip", "link", "add", "ppp0", "type", "veth", "peer", "name", "rtr-lan", "netns", router);
+        await natmap.ExecAsync(TestbedNode.Lan, "ip", "addr", "add", "192.0.2.2/24", "dev", "ppp0");
+        await natmap.ExecAsync(TestbedNode.Router, "ip", "addr", "add", "192.0.2.1/24", "dev", "rtr-lan");
+        await natmap.ExecAsync(TestbedNode.Router, "ip", "link", "set", "rtr-lan", "up");
+        await BringUpAsync(natmap, "ppp0");
+
+        await natmap.LogLineAsync("Interface ppp0 went away under the mapping socket");
+        await WaitForCheckAsync(natmap, output, "udp after a new ppp0");
+        Assert.Single(natmap.Mappings);
+        natmap.AssertReasonsNamed();
+    }
+
+    private static async Task RenameAsync(FaultSession natmap, string from, string to)
+    {
+        await natmap.ExecAsync(TestbedNode.Lan, "ip", "link", "set", from, "down");
+        await natmap.ExecAsync(TestbedNode.Lan, "ip", "link", "set", from, "name", to);
+        await BringUpAsync(natmap, to);
+    }
+
+    /// <summary>Up, with the default route the link took with it when it went down (as a DHCP or PPP client puts back).</summary>
+    private static async Task BringUpAsync(FaultSession natmap, string device)
+    {
+        await natmap.ExecAsync(TestbedNode.Lan, "ip", "link", "set", device, "up");
+        await natmap.ExecAsync(TestbedNode.Lan, "ip", "route", "replace", "default", "via", "192.0.2.1", "dev", device);
+    }
+
+    /// <summary>Waits for a successful STUN check showing the old mapping, after the recovery.</summary>
+    private static async Task WaitForCheckAsync(FaultSession natmap, ITestOutputHelper output, string what)
+    {
+        const string Checked = "public endpoint 203.0.113.1:45555";
+        var clock = Stopwatch.StartNew();
+        await natmap.WaitLogCountAsync(Checked, natmap.CountLog(Checked) + 1);
+
+        output.WriteLine($"{what}: checked again {clock.ElapsedMilliseconds} ms after the link came back");
+    }
+}
