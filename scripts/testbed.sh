@@ -21,9 +21,10 @@
 #   testbed.sh coturn ID start|stop|restart [single]
 #   testbed.sh nginx ID start|stop|restart [--keepalive-requests N]   (default 1000000; 1 closes
 #                                    every connection after its first answer)
-#   testbed.sh hosts ID lan|rtr|wan [LINE...]   writes /etc/netns/NS/hosts (localhost and LINEs), which
-#                                    `ip netns exec` (so `exec`) mounts over /etc/hosts; it must exist
-#                                    before the process starts, and is rewritten in place after
+#   testbed.sh hosts ID lan|rtr|wan [LINE...]   writes /etc/netns/NS/hosts (localhost and LINEs) and a
+#                                    resolv.conf naming only the namespace's loopback, which
+#                                    `ip netns exec` (so `exec`) mounts over /etc; they must exist
+#                                    before the process starts; hosts is rewritten in place after
 #   testbed.sh exec ID lan|rtr|wan CMD...
 #   testbed.sh info ID
 #
@@ -253,6 +254,9 @@ cmd_hosts() {
   dir=$(hosts_dir "$part")
   mkdir -p "$dir"
   { echo "127.0.0.1 localhost"; echo "::1 localhost"; printf '%s\n' "$@"; } >"$dir/hosts"
+  # A name not in the file is looked up with DNS: at the namespace's own loopback, where nothing
+  # answers, so the lookup fails at once and no query leaves for the host's resolver.
+  [ -e "$dir/resolv.conf" ] || echo "nameserver 127.0.0.1" >"$dir/resolv.conf"
 }
 
 info() {
