@@ -72,4 +72,7 @@ internal static partial class MappingLog
 
     [LoggerMessage(EventId = 2022, Level = LogLevel.Information, Message = "Local address changed from {Old} to {New}; setting the mapping up again")]
     public static partial void LocalAddressChanged(ILogger logger, IPAddress old, IPAddress @new);
+
+    [LoggerMessage(EventId = 2023, Level = LogLevel.Information, Message = "HTTP server {Server} closed the keep-alive connection within one keep-alive interval; backing off")]
+    public static partial void KeepAliveClosedEarly(ILogger logger, string server);
 }

@@ -67,7 +67,12 @@ internal sealed class TcpMappingLoop : IMappingLoop
         }
     }
 
-    /// <summary>One setup and its keep-alive rounds; true when the keep-alive connection was established.</summary>
+    /// <summary>
+    /// One setup and its keep-alive rounds; true when the keep-alive connection lasted at least one
+    /// whole interval. A server that closes after every answer (nginx <c>keepalive_requests 1</c>)
+    /// thus counts as a failure, so the set-ups back off instead of following each other at the
+    /// retry delay.
+    /// </summary>
     private async Task<bool> RunSessionAsync(IMappingSink sink, CancellationToken cancellationToken)
     {
         using var keepAlive = _binder.TryBind(ProtocolType.Tcp, shareLocalPort: true);
@@ -87,28 +92,35 @@ internal sealed class TcpMappingLoop : IMappingLoop
         MappingLog.KeepAliveConnected(_logger, local, keepAlive.RemoteEndPoint!);
         using var session = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var drained = DrainAsync(keepAlive, session.Token);
+        bool lasted = false;
         try
         {
             while (true)
             {
                 if (!await TrySendAsync(keepAlive, cancellationToken).ConfigureAwait(false))
                 {
-                    return true;
+                    return lasted;
                 }
 
                 if (!await CheckAsync(sink, local, cancellationToken).ConfigureAwait(false))
                 {
-                    return true;
+                    return lasted;
                 }
 
                 var tick = Task.Delay(_settings.KeepAliveInterval, cancellationToken);
                 if (await Task.WhenAny(tick, drained).ConfigureAwait(false) == drained)
                 {
                     MappingLog.KeepAliveLost(_logger, _httpText, await drained.ConfigureAwait(false));
-                    return true;
+                    if (!lasted)
+                    {
+                        MappingLog.KeepAliveClosedEarly(_logger, _httpText);
+                    }
+
+                    return lasted;
                 }
 
                 await tick.ConfigureAwait(false);
+                lasted = true;
             }
         }
         finally
