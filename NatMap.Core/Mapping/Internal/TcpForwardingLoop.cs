@@ -78,6 +78,8 @@ internal sealed class TcpForwardingLoop : IMappingLoop, IMappingSink
                 TargetHost = _settings.ForwardTarget!,
                 TargetPort = targetPort,
                 IdleTimeout = _settings.ForwardIdleTimeout,
+                KeepAliveTime = _settings.ForwardKeepAliveTime,
+                KeepAliveInterval = _settings.ForwardKeepAliveInterval,
                 CongestionControl = _settings.Sockets.CongestionControl,
                 ReuseAddress = true,
             },
