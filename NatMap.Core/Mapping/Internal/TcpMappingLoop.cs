@@ -121,6 +121,13 @@ internal sealed class TcpMappingLoop : IMappingLoop
 
                 await tick.ConfigureAwait(false);
                 lasted = true;
+
+                // SO_BINDTODEVICE holds an interface index: after a PPPoE redial the keep-alive's
+                // device is gone for good, though the connection would only time out in minutes.
+                if (_binder.Sockets.IsDeviceGone(keepAlive))
+                {
+                    return lasted;
+                }
             }
         }
         finally

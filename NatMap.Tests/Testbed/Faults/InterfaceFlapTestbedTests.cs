@@ -45,17 +45,20 @@ public sealed class InterfaceFlapTestbedTests(ITestOutputHelper output)
         natmap.AssertReasonsNamed();
     }
 
-    [Fact]
-    public async Task Udp_DeviceDeletedAndCreatedAgain_BindsAgainWithoutReport()
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("udp")]
+    public async Task DeviceDeletedAndCreatedAgain_BindsAgainWithoutReport(string protocol)
     {
-        await using var testbed = await Infrastructure.Testbed.StartAsync(coturn: true);
-        var natmap = FaultSession.Start(testbed, "-4", "-u", "-s", "203.0.113.2", "-b", "5555", "-k", "1", "-i", "ppp0", "-v");
+        await using var testbed = await Infrastructure.Testbed.StartAsync(coturn: true, nginx: protocol == "tcp");
+        string[] mode = protocol == "udp" ? ["-u"] : ["-h", "203.0.113.2"];
+        var natmap = FaultSession.Start(testbed, ["-4", .. mode, "-s", "203.0.113.2", "-b", "5555", "-k", "1", "-i", "ppp0", "-v"]);
 
         // lan0 becomes ppp0, then goes away and comes back as a new device of that name (what pppd
         // does on a redial): the router end is moved to a new veth pair.
         await natmap.LogLineAsync("Interface ppp0 does not exist");
         await RenameAsync(natmap, "lan0", "ppp0");
-        Assert.Equal("203.0.113.1 45555 2001::b1f3:cb00:7101 5555 udp 192.0.2.2", await natmap.NextMappingAsync(0, FaultSession.Step));
+        Assert.Equal($"203.0.113.1 45555 2001::b1f3:cb00:7101 5555 {protocol} 192.0.2.2", await natmap.NextMappingAsync(0, FaultSession.Step));
 
         string router = testbed.RouterNamespace;
         await natmap.ExecAsync(TestbedNode.Lan, "ip", "link", "del", "ppp0");
@@ -66,7 +69,13 @@ public sealed class InterfaceFlapTestbedTests(ITestOutputHelper output)
         await BringUpAsync(natmap, "ppp0");
 
         await natmap.LogLineAsync("Interface ppp0 went away under the mapping socket");
-        await WaitForCheckAsync(natmap, output, "udp after a new ppp0");
+        await WaitForCheckAsync(natmap, output, protocol + " after a new ppp0");
+        if (protocol == "tcp")
+        {
+            // The keep-alive is connected again, through the new device.
+            await natmap.WaitLogCountAsync("Keep-alive connection from 192.0.2.2:5555", 2);
+        }
+
         Assert.Single(natmap.Mappings);
         natmap.AssertReasonsNamed();
     }
