@@ -22,6 +22,7 @@ internal sealed class TcpForwardingLoop : IMappingLoop, IMappingSink
     private readonly ILogger _logger;
     private IMappingSink? _sink;
     private TcpForwarder? _forwarder;
+    private Socket? _listener;
     private (int LocalPort, int TargetPort) _running;
 
     public TcpForwardingLoop(IMappingLoop inner, MapperSettings settings, BoundSocketFactory sockets, ILoggerFactory loggerFactory, ILogger logger)
@@ -49,7 +50,9 @@ internal sealed class TcpForwardingLoop : IMappingLoop, IMappingSink
     public async ValueTask<bool> ReportAsync(IPEndPoint publicEndPoint, IPEndPoint privateEndPoint, CancellationToken cancellationToken)
     {
         int targetPort = _settings.ForwardPort != 0 ? _settings.ForwardPort : publicEndPoint.Port;
-        if (_forwarder is null || _running != (privateEndPoint.Port, targetPort))
+        // A listener bound by -i to a device deleted since (a PPPoE redial makes a new one of the
+        // same name) accepts nothing any more: start it again on the new device.
+        if (_forwarder is null || _running != (privateEndPoint.Port, targetPort) || (_listener is { } listener && _sockets.IsDeviceGone(listener)))
         {
             await StopForwarderAsync().ConfigureAwait(false);
             _forwarder = TryStart(privateEndPoint.Port, targetPort);
@@ -64,6 +67,7 @@ internal sealed class TcpForwardingLoop : IMappingLoop, IMappingSink
         if (_forwarder is { } forwarder)
         {
             _forwarder = null;
+            _listener = null;
             await forwarder.StopAsync().ConfigureAwait(false);
         }
     }
@@ -114,6 +118,7 @@ internal sealed class TcpForwardingLoop : IMappingLoop, IMappingSink
         }
 
         MappingLog.ForwarderStarted(_logger, ProtocolType.Tcp, local, _settings.ForwardTarget!, targetPort);
+        _listener = socket;
         return forwarder;
     }
 }

@@ -100,7 +100,7 @@ internal sealed class BoundSocketFactory
             int length = socket.GetRawSocketOption(SolSocket, SoBindToDevice, name);
             now = System.Text.Encoding.UTF8.GetString(name[..length]).TrimEnd('\0');
         }
-        catch (SocketException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
             now = null;
         }

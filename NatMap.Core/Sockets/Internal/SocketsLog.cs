@@ -25,7 +25,7 @@ internal static partial class SocketsLog
     [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "Interface {Interface} is present; mapping through it")]
     public static partial void InterfacePresent(ILogger logger, string @interface);
 
-    [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "Interface {Interface} went away under the mapping socket; binding again")]
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "Interface {Interface} went away under a socket bound to it; binding again")]
     public static partial void BoundInterfaceGone(ILogger logger, string @interface);
 
     [LoggerMessage(EventId = 4010, Level = LogLevel.Debug, Message = "Port {LocalEndPoint} is held by inode {Inode} in process {ProcessId}, fd {Fd}")]

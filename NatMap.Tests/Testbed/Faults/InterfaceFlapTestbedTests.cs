@@ -60,15 +60,9 @@ public sealed class InterfaceFlapTestbedTests(ITestOutputHelper output)
         await RenameAsync(natmap, "lan0", "ppp0");
         Assert.Equal($"203.0.113.1 45555 2001::b1f3:cb00:7101 5555 {protocol} 192.0.2.2", await natmap.NextMappingAsync(0, FaultSession.Step));
 
-        string router = testbed.RouterNamespace;
-        await natmap.ExecAsync(TestbedNode.Lan, "ip", "link", "del", "ppp0");
-        await natmap.ExecAsync(TestbedNode.Lan, "ip", "link", "add", "ppp0", "type", "veth", "peer", "name", "rtr-lan", "netns", router);
-        await natmap.ExecAsync(TestbedNode.Lan, "ip", "addr", "add", "192.0.2.2/24", "dev", "ppp0");
-        await natmap.ExecAsync(TestbedNode.Router, "ip", "addr", "add", "192.0.2.1/24", "dev", "rtr-lan");
-        await natmap.ExecAsync(TestbedNode.Router, "ip", "link", "set", "rtr-lan", "up");
-        await BringUpAsync(natmap, "ppp0");
+        await RecreateAsync(natmap, testbed);
 
-        await natmap.LogLineAsync("Interface ppp0 went away under the mapping socket");
+        await natmap.LogLineAsync("Interface ppp0 went away under a socket bound to it");
         await WaitForCheckAsync(natmap, output, protocol + " after a new ppp0");
         if (protocol == "tcp")
         {
@@ -78,6 +72,52 @@ public sealed class InterfaceFlapTestbedTests(ITestOutputHelper output)
 
         Assert.Single(natmap.Mappings);
         natmap.AssertReasonsNamed();
+    }
+
+    /// <summary>Forward mode: the forwarder's listener is bound to the device too, and must follow it to the new one.</summary>
+    [Fact]
+    public async Task Tcp_ForwardMode_DeviceCreatedAgain_ForwarderServesThroughNewDevice()
+    {
+        await using var testbed = await Infrastructure.Testbed.StartAsync(coturn: true, nginx: true);
+        testbed.Start(TestbedNode.Lan, "socat", ["TCP4-LISTEN:8080,bind=192.0.2.2,fork,reuseaddr", "PIPE"]);
+        await testbed.WaitForListenerAsync(TestbedNode.Lan, "tcp", 8080, Infrastructure.Testbed.CommandTimeout);
+        var natmap = FaultSession.Start(testbed, "-4", "-s", "203.0.113.2", "-h", "203.0.113.2", "-b", "5555", "-k", "1", "-i", "ppp0", "-t", "192.0.2.2", "-p", "8080", "-v");
+        await natmap.LogLineAsync("Interface ppp0 does not exist");
+        await RenameAsync(natmap, "lan0", "ppp0");
+        Assert.Equal("203.0.113.1 45555 2001::b1f3:cb00:7101 5555 tcp 192.0.2.2", await natmap.NextMappingAsync(0, FaultSession.Step));
+        Assert.Equal("hello", await EchoThroughNatAsync(testbed));
+
+        await RecreateAsync(natmap, testbed);
+        await natmap.WaitLogCountAsync("Forwarding Tcp 0.0.0.0:5555", 2);
+
+        Assert.Equal("hello", await EchoThroughNatAsync(testbed));
+        Assert.Single(natmap.Mappings);
+        natmap.AssertReasonsNamed();
+    }
+
+    /// <summary>From wan, one line through the public endpoint to the lan echo service; the line that came back.</summary>
+    private static async Task<string> EchoThroughNatAsync(Infrastructure.Testbed testbed)
+    {
+        const string Script = """
+import socket
+s = socket.create_connection(("203.0.113.1", 45555), timeout=10)
+s.sendall(b"hello\n")
+print(s.makefile().readline().strip())
+""";
+        var result = await testbed.ExecAsync(TestbedNode.Wan, ["python3", "-c", Script]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        return result.Stdout.Trim();
+    }
+
+    /// <summary>ppp0 deleted and made anew (with a new router end), as pppd does on a redial.</summary>
+    private static async Task RecreateAsync(FaultSession natmap, Infrastructure.Testbed testbed)
+    {
+        await natmap.ExecAsync(TestbedNode.Lan, "ip", "link", "del", "ppp0");
+        await natmap.ExecAsync(TestbedNode.Lan, "ip", "link", "add", "ppp0", "type", "veth", "peer", "name", "rtr-lan", "netns", testbed.RouterNamespace);
+        await natmap.ExecAsync(TestbedNode.Lan, "ip", "addr", "add", "192.0.2.2/24", "dev", "ppp0");
+        await natmap.ExecAsync(TestbedNode.Router, "ip", "addr", "add", "192.0.2.1/24", "dev", "rtr-lan");
+        await natmap.ExecAsync(TestbedNode.Router, "ip", "link", "set", "rtr-lan", "up");
+        await BringUpAsync(natmap, "ppp0");
     }
 
     private static async Task RenameAsync(FaultSession natmap, string from, string to)
