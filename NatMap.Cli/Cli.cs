@@ -100,6 +100,13 @@ internal static class Cli
             mapperOptions.ForwardIdleTimeout = timeout;
         }
 
+        // A -k shorter than the library's 5 s first retry delay shortens it too: whoever checks every
+        // second does not want to wait five after a fault. The back-off still doubles up to 60 s.
+        if (options.KeepAliveInterval is { } interval && interval < mapperOptions.RetryDelay)
+        {
+            mapperOptions.RetryDelay = interval;
+        }
+
         return mapperOptions;
     }
 

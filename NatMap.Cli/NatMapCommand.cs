@@ -100,7 +100,7 @@ internal sealed class NatMapCommand
 
     public Option<string> Congestion { get; } = Value("-C", "algo", "TCP congestion control algorithm for forwarding.");
 
-    public Option<string> ForwardTimeout { get; } = Value("-T", "seconds", "Idle timeout of forwarded flows in seconds (default 300; 0 = default).");
+    public Option<string> ForwardTimeout { get; } = Value("-T", "seconds", "Idle timeout of forwarded flows in seconds (default 300; 0 = default). A relayed TCP connection whose peer is gone closes sooner, by TCP keepalive: within 3 x -k, at least 13 s (90 s by default).");
 
     public Option<string> ForwardTarget { get; } = Value("-t", "addr", "Forward the mapped port to this host or address (needs -p).");
 

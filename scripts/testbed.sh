@@ -14,8 +14,17 @@
 #                                    by hand only: it also removes those of tests running now)
 #   testbed.sh nat ID MODE [--map PRIV:PUB,...]
 #   testbed.sh remap ID PRIV OLDPUB NEWPUB
+#   testbed.sh readdress ID ADDR     the router's public address becomes ADDR (an ISP's PPPoE redial):
+#                                    re-addresses rtr-wan, rewrites the NAT rules, flushes conntrack
+#   testbed.sh renumber ID ADDR      the lan host's address becomes ADDR (a DHCP renumbering): lan0
+#                                    re-addressed, its default route back, the NAT rules follow it
 #   testbed.sh coturn ID start|stop|restart [single]
-#   testbed.sh nginx ID start|stop|restart
+#   testbed.sh nginx ID start|stop|restart [--keepalive-requests N]   (default 1000000; 1 closes
+#                                    every connection after its first answer)
+#   testbed.sh hosts ID lan|rtr|wan [LINE...]   writes /etc/netns/NS/hosts (localhost and LINEs) and a
+#                                    resolv.conf naming only the namespace's loopback, which
+#                                    `ip netns exec` (so `exec`) mounts over /etc; they must exist
+#                                    before the process starts; hosts is rewritten in place after
 #   testbed.sh exec ID lan|rtr|wan CMD...
 #   testbed.sh info ID
 #
@@ -101,6 +110,7 @@ down_id() {
     if [ -e "/run/netns/$n" ] && ! ip netns del "$n" && [ -e "/run/netns/$n" ]; then
       die "could not delete namespace $n"
     fi
+    rm -rf "/etc/netns/$n"
   done
   rm -rf "$(state)"
 }
@@ -120,8 +130,16 @@ parse_map() { # validates PRIV:PUB,... and prints nft map elements for out4 and 
   echo "$in"
 }
 
+# The router's public IPv4 address: RTR_WAN4 unless `readdress` changed it.
+public_addr() { cat "$(state)/public" 2>/dev/null || echo "$RTR_WAN4"; }
+
+# The lan host's IPv4 address: LAN4 unless `renumber` changed it.
+lan_addr() { cat "$(state)/lan" 2>/dev/null || echo "$LAN4"; }
+
 nat_rules() { # MODE MAP -> nft script on stdout
-  local mode=$1 map=$2 elements out in
+  local mode=$1 map=$2 elements out in pub lan
+  pub=$(public_addr)
+  lan=$(lan_addr)
   echo "table ip nat"
   echo "delete table ip nat"
   case $mode in
@@ -134,13 +152,13 @@ table ip nat {
   map in4 { type inet_service : inet_service; elements = { $in }; }
   chain pre {
     type nat hook prerouting priority dstnat; policy accept;
-    iifname "rtr-wan" ip daddr $RTR_WAN4 tcp dport @in4 dnat to $LAN4 : tcp dport map @in4
-    iifname "rtr-wan" ip daddr $RTR_WAN4 udp dport @in4 dnat to $LAN4 : udp dport map @in4
+    iifname "rtr-wan" ip daddr $pub tcp dport @in4 dnat to $lan : tcp dport map @in4
+    iifname "rtr-wan" ip daddr $pub udp dport @in4 dnat to $lan : udp dport map @in4
   }
   chain post {
     type nat hook postrouting priority srcnat; policy accept;
-    oifname "rtr-wan" ip saddr $LAN4 tcp sport @out4 snat to $RTR_WAN4 : tcp sport map @out4
-    oifname "rtr-wan" ip saddr $LAN4 udp sport @out4 snat to $RTR_WAN4 : udp sport map @out4
+    oifname "rtr-wan" ip saddr $lan tcp sport @out4 snat to $pub : tcp sport map @out4
+    oifname "rtr-wan" ip saddr $lan udp sport @out4 snat to $pub : udp sport map @out4
     oifname "rtr-wan" masquerade random
   }
 }
@@ -168,6 +186,77 @@ set_nat() { # MODE MAP
   in_ns rtr nft -f - <<<"$rules" || die "nft rejected the $1 rules"
   in_ns rtr conntrack -F >/dev/null 2>&1 || true
   echo "$1" >"$(state)/nat"
+  echo "$2" >"$(state)/map"
+}
+
+# An ISP's PPPoE redial: the router comes back with another public address, every flow forgotten.
+# The NAT rules are rewritten for the new address with the mode and map in force (a `remap` since
+# the last `nat` or `up` is kept, as the live map is read back from nftables in fullcone mode).
+cmd_readdress() {
+  local addr=${1:-} old mode map
+  [[ $addr =~ ^203\.0\.113\.([0-9]{1,3})$ ]] && [ "${BASH_REMATCH[1]}" -ge 1 ] && [ "${BASH_REMATCH[1]}" -le 254 ] ||
+    die "readdress: use a documentation address 203.0.113.1-254"
+  require_up
+  old=$(public_addr)
+  mode=$(cat "$(state)/nat")
+  map=$(current_map)
+  [ "$old" = "$addr" ] && return 0
+  # Old first: deleting a primary address takes its secondaries with it.
+  ip -n "$(ns rtr)" addr del "$old/24" dev rtr-wan
+  ip -n "$(ns rtr)" addr add "$addr/24" dev rtr-wan
+  echo "$addr" >"$(state)/public"
+  set_nat "$mode" "$map"
+}
+
+# The port map in force: read back from nftables in fullcone mode, so a `remap` is kept.
+current_map() {
+  local mode
+  mode=$(cat "$(state)/nat")
+  if [ "$mode" = fullcone ]; then
+    in_ns rtr nft -j list map ip nat out4 | python3 -c '
+import json, sys
+for item in json.load(sys.stdin)["nftables"]:
+    if "map" in item:
+        print(",".join(f"{k}:{v}" for k, v in item["map"].get("elem", [])))'
+  else
+    cat "$(state)/map" 2>/dev/null || echo "$DEFAULT_MAP"
+  fi
+}
+
+# A DHCP renumbering of the lan host: the old address goes, the new one comes with the default
+# route (which went with the old address), and the router's NAT is rewritten for the new address.
+cmd_renumber() {
+  local addr=${1:-} old
+  [[ $addr =~ ^192\.0\.2\.([0-9]{1,3})$ ]] && [ "${BASH_REMATCH[1]}" -ge 2 ] && [ "${BASH_REMATCH[1]}" -le 254 ] ||
+    die "renumber: use a documentation address 192.0.2.2-254"
+  require_up
+  old=$(lan_addr)
+  [ "$old" = "$addr" ] && return 0
+  local map mode
+  mode=$(cat "$(state)/nat")
+  map=$(current_map)
+  ip -n "$(ns lan)" addr del "$old/24" dev lan0
+  ip -n "$(ns lan)" addr add "$addr/24" dev lan0
+  ip -n "$(ns lan)" route replace default via "$RTR_LAN4"
+  echo "$addr" >"$(state)/lan"
+  set_nat "$mode" "$map"
+}
+
+hosts_dir() { echo "/etc/netns/$(ns "$1")"; }
+
+# /etc/netns/NS/hosts, for host names inside a namespace; rewritten in place (truncate and write),
+# since `ip netns exec` bind-mounts the file itself and a rename would leave the mount on the old one.
+cmd_hosts() {
+  local part=${1:-} dir
+  [[ $part =~ ^(lan|rtr|wan)$ ]] || die "hosts: use lan|rtr|wan [LINE...]"
+  shift
+  require_up
+  dir=$(hosts_dir "$part")
+  mkdir -p "$dir"
+  { echo "127.0.0.1 localhost"; echo "::1 localhost"; printf '%s\n' "$@"; } >"$dir/hosts"
+  # A name not in the file is looked up with DNS: at the namespace's own loopback, where nothing
+  # answers, so the lookup fails at once and no query leaves for the host's resolver.
+  [ -e "$dir/resolv.conf" ] || echo "nameserver 127.0.0.1" >"$dir/resolv.conf"
 }
 
 info() {
@@ -335,7 +424,7 @@ cmd_coturn() {
 }
 
 nginx_conf() {
-  local s
+  local s requests=${1:-1000000}
   s=$(state)
   mkdir -p "$s/nginx"
   cat >"$s/nginx/nginx.conf" <<EOF
@@ -351,7 +440,7 @@ http {
   uwsgi_temp_path $s/nginx/uwsgi;
   scgi_temp_path $s/nginx/scgi;
   keepalive_timeout 120s;
-  keepalive_requests 1000000;
+  keepalive_requests $requests;
   server {
     listen $WAN4:80;
     listen [$WAN6]:80;
@@ -367,13 +456,15 @@ nginx_pid() { cat "$(state)/nginx/nginx.pid" 2>/dev/null || true; }
 nginx_stop() { stop_server nginx "$(state)/nginx/nginx.pid" tcp 80; }
 
 nginx_start() {
-  local pid
+  local pid requests=${1:-1000000}
   need nginx
   pid=$(nginx_pid)
   if [ -n "$pid" ] && alive "$pid"; then
-    return 0
+    [ "$(cat "$(state)/nginx/requests" 2>/dev/null)" = "$requests" ] && return 0
+    nginx_stop
   fi
-  nginx_conf
+  nginx_conf "$requests"
+  echo "$requests" >"$(state)/nginx/requests"
   in_ns wan nginx -e "$(state)/nginx/error.log" -p "$(state)/nginx" -c "$(state)/nginx/nginx.conf" </dev/null ||
     die "nginx failed to start (log: $(state)/nginx/error.log)"
   wait_until "nginx to listen on $WAN4:80" listening wan tcp "$WAN4" 80
@@ -381,12 +472,18 @@ nginx_start() {
 }
 
 cmd_nginx() {
+  local action=${1:-} requests=1000000
   require_up
-  case ${1:-} in
-    start) nginx_start ;;
+  [ $# -gt 0 ] && shift
+  if [ "${1:-}" = --keepalive-requests ]; then
+    requests=${2:-}
+    [[ $requests =~ ^[1-9][0-9]{0,6}$ ]] || die "nginx: --keepalive-requests needs a count from 1"
+  fi
+  case $action in
+    start) nginx_start "$requests" ;;
     stop) nginx_stop ;;
-    restart) nginx_stop; nginx_start ;;
-    *) die "nginx: use start|stop|restart" ;;
+    restart) nginx_stop; nginx_start "$requests" ;;
+    *) die "nginx: use start|stop|restart [--keepalive-requests N]" ;;
   esac
 }
 
@@ -430,7 +527,7 @@ main() {
   [ $# -gt 0 ] && shift
   [ "$(id -u)" = 0 ] || die "must run as root (network namespaces, nftables)"
   case $cmd in
-    up|down|nat|remap|coturn|nginx|exec|info)
+    up|down|nat|remap|readdress|renumber|coturn|nginx|hosts|exec|info)
       check_id "${1:-}"
       ID=$1
       shift
@@ -454,6 +551,9 @@ main() {
          [ "${1:-}" = --map ] && map=${2:?--map needs PRIV:PUB,...}
          set_nat "$mode" "$map" ;;
     remap) cmd_remap "$@" ;;
+    readdress) cmd_readdress "$@" ;;
+    renumber) cmd_renumber "$@" ;;
+    hosts) cmd_hosts "$@" ;;
     coturn) cmd_coturn "$@" ;;
     nginx) cmd_nginx "$@" ;;
     exec) require_up; local part=${1:-}; shift || true
@@ -461,7 +561,7 @@ main() {
           [ $# -gt 0 ] || die "exec: missing command"
           exec ip netns exec "$(ns "$part")" "$@" ;;
     info) info ;;
-    *) die "usage: testbed.sh up|down|gc|nat|remap|coturn|nginx|exec|info ID ... (see the header of $0)" ;;
+    *) die "usage: testbed.sh up|down|gc|nat|remap|readdress|renumber|coturn|nginx|hosts|exec|info ID ... (see the header of $0)" ;;
   esac
 }
 

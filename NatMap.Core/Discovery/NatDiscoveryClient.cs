@@ -132,9 +132,16 @@ public sealed partial class NatDiscoveryClient
                 DiscoveryLog.ReusePortFailed(_logger, reuseError);
             }
 
-            if (_options.InterfaceName is { } name && !LinuxSocketOptions.TryBindToDevice(socket, name, out var error))
+            if (_options.InterfaceName is { } name && !LinuxSocketOptions.TryBindToDevice(socket, name, out int errno))
             {
-                DiscoveryLog.BindToDeviceFailed(_logger, name, error);
+                // A check through an interface that is not there would test some other path: refuse.
+                if (errno == LinuxIo.ENODEV)
+                {
+                    socket.Dispose();
+                    return ThrowHelper.Throw<Socket>(NatMapErrorKind.BindFailed, "interface " + name + " does not exist (" + SocketErrorClassifier.DescribeErrno(errno) + ")");
+                }
+
+                DiscoveryLog.BindToDeviceFailed(_logger, name, SocketErrorClassifier.DescribeErrno(errno));
             }
 
             var address = _options.LocalAddress ?? (family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any);

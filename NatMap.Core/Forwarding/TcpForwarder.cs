@@ -42,6 +42,7 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
     private Task? _sweepLoop;
     private IPEndPoint? _localEndPoint;
     private int _state;
+    private int _keepAliveWarned;
 
     /// <summary>Creates a forwarder; nothing is bound until <see cref="Start()"/>.</summary>
     /// <param name="options">The settings; copied, so later changes have no effect.</param>
@@ -75,6 +76,14 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
             ThrowHelper.ThrowInvalidOptions("ConnectTimeout must be positive.");
         }
 
+        if (options.KeepAliveTime != Timeout.InfiniteTimeSpan
+            && (options.KeepAliveTime < TimeSpan.FromSeconds(1) || options.KeepAliveTime > LinuxSocketOptions.MaxKeepAliveTime
+                || options.KeepAliveInterval < TimeSpan.FromSeconds(1) || options.KeepAliveInterval > LinuxSocketOptions.MaxKeepAliveTime
+                || options.KeepAliveProbeCount is < 1 or > 127))
+        {
+            ThrowHelper.ThrowInvalidOptions("KeepAliveTime and KeepAliveInterval must be from 1 s to 32767 s (or KeepAliveTime infinite), KeepAliveProbeCount from 1 to 127.");
+        }
+
         _resolver = new TargetResolver(options.TargetHost, options.TargetPort, options.TargetAddressFamily);
         _options = new TcpForwarderOptions
         {
@@ -84,6 +93,9 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
             TargetAddressFamily = options.TargetAddressFamily,
             IdleTimeout = options.IdleTimeout,
             ConnectTimeout = options.ConnectTimeout,
+            KeepAliveTime = options.KeepAliveTime,
+            KeepAliveInterval = options.KeepAliveInterval,
+            KeepAliveProbeCount = options.KeepAliveProbeCount,
             MaxConnections = options.MaxConnections,
             CongestionControl = options.CongestionControl,
             ReuseAddress = options.ReuseAddress,
@@ -334,6 +346,8 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
             IPEndPoint targetEndPoint = _resolver.Literal ?? await _resolver.ResolveAsync(cancellationToken).ConfigureAwait(false);
             target = new Socket(targetEndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             client.NoDelay = true;
+            SetKeepAlive(client);
+            SetKeepAlive(target);
             if (_options.CongestionControl is { } algorithm
                 && !LinuxSocketOptions.TrySetCongestionControl(target, algorithm, out var ccError))
             {
@@ -405,6 +419,16 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
                 client.Dispose();
                 Interlocked.Decrement(ref _counters.Active);
             }
+        }
+    }
+
+    private void SetKeepAlive(Socket socket)
+    {
+        if (_options.KeepAliveTime != Timeout.InfiniteTimeSpan
+            && !LinuxSocketOptions.TrySetKeepAlive(socket, _options.KeepAliveTime, _options.KeepAliveInterval, _options.KeepAliveProbeCount, out var error)
+            && Interlocked.Exchange(ref _keepAliveWarned, 1) == 0)
+        {
+            ForwardingLog.KeepAliveFailed(_logger, error);
         }
     }
 

@@ -30,6 +30,25 @@ public sealed class TcpForwarderOptions
     /// </summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(300);
 
+    /// <summary>
+    /// TCP keepalive on both sockets of every relayed connection (the client's and the target's):
+    /// after this long without a segment from the peer, the kernel sends a probe every
+    /// <see cref="KeepAliveInterval"/>, and closes the connection (both sides of the relay) after
+    /// <see cref="KeepAliveProbeCount"/> go unanswered. TCP_USER_TIMEOUT is set to the same total
+    /// on Linux, so data that is never acknowledged is bounded alike. A connection whose NAT entry
+    /// vanished (a re-mapping, a router restart) is thus closed within
+    /// <c>KeepAliveTime + KeepAliveInterval * KeepAliveProbeCount</c>, 90 seconds by default,
+    /// instead of lingering until <see cref="IdleTimeout"/>. Default 60 seconds;
+    /// <see cref="Timeout.InfiniteTimeSpan"/> turns keepalive off.
+    /// </summary>
+    public TimeSpan KeepAliveTime { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The time between keepalive probes (see <see cref="KeepAliveTime"/>). Default 10 seconds.</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many unanswered keepalive probes close a connection (see <see cref="KeepAliveTime"/>). Default 3.</summary>
+    public int KeepAliveProbeCount { get; set; } = 3;
+
     /// <summary>How long connecting to the target may take before the inbound connection is closed. Default 10 seconds.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -259,7 +259,7 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
         }
         catch (SocketException ex)
         {
-            ThrowHelper.Throw(NatMapErrorKind.NetworkError, "Sending from the UDP forwarder's socket to " + remoteEndPoint + " failed: " + ex.SocketErrorCode + ".", ex);
+            ThrowHelper.Throw(NatMapErrorKind.NetworkError, "Sending from the UDP forwarder's socket to " + remoteEndPoint + " failed: " + SocketErrorClassifier.Describe(ex) + ".", ex);
         }
         catch (ObjectDisposedException ex)
         {

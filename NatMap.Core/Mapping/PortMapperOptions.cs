@@ -106,7 +106,14 @@ public sealed class PortMapperOptions
     /// <summary>The port to forward to (<c>-p</c>); 0 means the current public port.</summary>
     public int ForwardPort { get; set; }
 
-    /// <summary>How long an idle forwarded connection or UDP session is kept (<c>-T</c>). Default 300 seconds.</summary>
+    /// <summary>
+    /// How long an idle forwarded connection or UDP session is kept (<c>-T</c>). Default 300 seconds.
+    /// A relayed TCP connection whose peer is gone (its NAT entry vanished in a re-mapping) is closed
+    /// sooner, by TCP keepalive on both of its sockets: probed after twice the
+    /// <see cref="EffectiveKeepAliveInterval"/> without a segment (at least 10 s), then every third
+    /// of it (1 to 10 s), and closed after 3 unanswered probes: within max(3 × the interval, 13 s),
+    /// so 90 s with the TCP default of 30 s (<see cref="Forwarding.TcpForwarderOptions.KeepAliveTime"/>).
+    /// </summary>
     public TimeSpan ForwardIdleTimeout { get; set; } = TimeSpan.FromSeconds(300);
 
     /// <summary>The keep-alive interval in effect: <see cref="KeepAliveInterval"/> or the protocol's default.</summary>

@@ -8,18 +8,32 @@ namespace NatMap.Tests.Sockets;
 public sealed class BoundSocketFactoryTests
 {
     [Fact]
-    public void Create_UnknownInterface_WarnsOnceAndStillGivesUsableSocket()
+    public void Create_UnknownInterface_ThrowsAndWarnsOnceWithReason()
     {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "SO_BINDTODEVICE is Linux only");
         var logger = new RecordingLoggerFactory();
         var factory = new BoundSocketFactory(new SocketSettings("nmnosuch0", null, null), logger);
 
-        using var first = factory.Create(AddressFamily.InterNetwork, ProtocolType.Udp, shareLocalPort: false);
-        using var second = factory.Create(AddressFamily.InterNetwork, ProtocolType.Udp, shareLocalPort: false);
-        first.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var first = Assert.Throws<NatMap.Diagnostics.NatMapException>(() => factory.Create(AddressFamily.InterNetwork, ProtocolType.Udp, shareLocalPort: false));
+        Assert.Throws<NatMap.Diagnostics.NatMapException>(() => factory.Create(AddressFamily.InterNetwork, ProtocolType.Udp, shareLocalPort: false));
 
-        var warning = Assert.Single(logger.Entries, e => e.Id.Id == 4001);
+        Assert.Equal(NatMap.Diagnostics.NatMapErrorKind.BindFailed, first.Kind);
+        Assert.Contains("no such device", first.Message, StringComparison.Ordinal);
+        Assert.True(factory.InterfaceMissing);
+        var warning = Assert.Single(logger.Entries, e => e.Id.Id == 4004);
         Assert.Contains("nmnosuch0", warning.Message, StringComparison.Ordinal);
-        Assert.NotEqual(0, ((IPEndPoint)first.LocalEndPoint!).Port);
+        Assert.Contains("no such device", warning.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(logger.Entries, e => e.Id.Id == 4001);
+    }
+
+    [Fact]
+    public void IsDeviceGone_SocketBoundToPresentInterface_False()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "SO_BINDTODEVICE is Linux only");
+        var factory = new BoundSocketFactory(new SocketSettings("lo", null, null), new RecordingLoggerFactory());
+        using var socket = factory.Create(AddressFamily.InterNetwork, ProtocolType.Udp, shareLocalPort: false);
+
+        Assert.False(factory.IsDeviceGone(socket));
     }
 
     [Fact]

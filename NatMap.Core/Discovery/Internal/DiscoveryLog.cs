@@ -30,7 +30,7 @@ internal static partial class DiscoveryLog
     public static partial void ResolveFailed(ILogger logger, string server, AddressFamily addressFamily, string reason);
 
     [LoggerMessage(EventId = 5007, Level = LogLevel.Warning, Message = "Could not bind to interface {InterfaceName}: {Error}")]
-    public static partial void BindToDeviceFailed(ILogger logger, string interfaceName, SocketError error);
+    public static partial void BindToDeviceFailed(ILogger logger, string interfaceName, string error);
 
     [LoggerMessage(EventId = 5008, Level = LogLevel.Debug, Message = "TCP connection to {Destination} failed: {Error}")]
     public static partial void TcpConnectFailed(ILogger logger, IPEndPoint destination, SocketError error);

@@ -34,7 +34,7 @@ internal static class ForwarderSocket
             socket.Dispose();
             return ThrowHelper.Throw<Socket>(
                 NatMapErrorKind.BindFailed,
-                "Cannot bind the " + (protocol == ProtocolType.Tcp ? "TCP" : "UDP") + " forwarder to " + endPoint + ": " + ex.SocketErrorCode + ".",
+                "Cannot bind the " + (protocol == ProtocolType.Tcp ? "TCP" : "UDP") + " forwarder to " + endPoint + ": " + SocketErrorClassifier.Describe(ex) + ".",
                 ex);
         }
     }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
 namespace NatMap.Forwarding.Internal;
@@ -35,6 +36,9 @@ internal static partial class ForwardingLog
 
     [LoggerMessage(EventId = 3009, Level = LogLevel.Error, Message = "The splice event loop failed with errno {Errno}; its connections are closed")]
     public static partial void SpliceLoopFailed(ILogger logger, int errno);
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Cannot set TCP keepalive on relayed connections: {Error}; a connection whose peer is gone lasts until the idle timeout")]
+    public static partial void KeepAliveFailed(ILogger logger, SocketError error);
 
     [LoggerMessage(EventId = 3020, Level = LogLevel.Information, Message = "UDP forwarder on {LocalEndPoint} relays to {TargetHost}:{TargetPort}")]
     public static partial void UdpStarted(ILogger logger, EndPoint? localEndPoint, string targetHost, int targetPort);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using NatMap.Diagnostics;
 using NatMap.Sockets.Internal;
 
 namespace NatMap.Mapping.Internal;
@@ -8,6 +9,10 @@ namespace NatMap.Mapping.Internal;
 /// <summary>
 /// Binds the mapper's local port following the port spec: tries the ports of the range in turn, and for
 /// a fixed port held by another process, shares it through <see cref="PortTakeover"/> when it can.
+/// While the <c>-i</c> interface does not exist or the <c>-i</c> address is not assigned yet (a PPPoE
+/// link or a DHCP lease still coming up), no port can be bound, but that is no fault of the port:
+/// the binder then says so once, keeps to the same port and reports <see cref="Waiting"/>, and the
+/// caller tries again after its back-off.
 /// </summary>
 internal sealed class LocalPortBinder
 {
@@ -15,6 +20,7 @@ internal sealed class LocalPortBinder
     private readonly BoundSocketFactory _sockets;
     private readonly PortTakeover _takeover;
     private readonly ILogger _logger;
+    private bool _addressMissing;
 
     public LocalPortBinder(MapperSettings settings, BoundSocketFactory sockets, PortTakeover takeover, PortSelector selector, ILogger logger)
     {
@@ -29,6 +35,9 @@ internal sealed class LocalPortBinder
 
     public BoundSocketFactory Sockets => _sockets;
 
+    /// <summary>Whether the last <see cref="TryBind"/> failed because the interface or the address is not there yet.</summary>
+    public bool Waiting { get; private set; }
+
     /// <summary>
     /// A UDP socket bound as <see cref="TryBind"/> binds it; while no port of the spec can be bound,
     /// waits the next <paramref name="backoff"/> delay and tries again.
@@ -39,7 +48,15 @@ internal sealed class LocalPortBinder
         while ((socket = TryBind(ProtocolType.Udp, shareLocalPort: false)) is null)
         {
             var delay = backoff.Next();
-            MappingLog.NoPortBound(_logger, _settings.Port, delay);
+            if (Waiting)
+            {
+                MappingLog.WaitingToBind(_logger, delay);
+            }
+            else
+            {
+                MappingLog.NoPortBound(_logger, _settings.Port, delay);
+            }
+
             await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
         }
 
@@ -52,21 +69,52 @@ internal sealed class LocalPortBinder
     /// </summary>
     public Socket? TryBind(ProtocolType protocol, bool shareLocalPort)
     {
+        Waiting = false;
         for (int attempt = 0; attempt < Selector.AttemptsPerSetup; attempt++)
         {
             var local = new IPEndPoint(_settings.BindAddress, Selector.Current);
-            var socket = _sockets.Create(_settings.AddressFamily, protocol, shareLocalPort);
+            Socket socket;
+            try
+            {
+                socket = _sockets.Create(_settings.AddressFamily, protocol, shareLocalPort);
+            }
+            catch (NatMapException) when (_sockets.InterfaceMissing)
+            {
+                // Said once by the factory; the port is not to blame, so the selector keeps it.
+                Waiting = true;
+                return null;
+            }
+
             if (BoundSocketFactory.TryBind(socket, local, out var error)
                 || (error == SocketError.AddressAlreadyInUse && TryTakeOver(socket, local, protocol)))
             {
                 var bound = (IPEndPoint)socket.LocalEndPoint!;
                 Selector.Bound(bound.Port);
+                if (_addressMissing)
+                {
+                    _addressMissing = false;
+                    MappingLog.AddressAssigned(_logger, _settings.BindAddress);
+                }
+
                 MappingLog.Bound(_logger, protocol, bound);
                 return socket;
             }
 
             socket.Dispose();
-            MappingLog.BindFailed(_logger, protocol, local, error);
+            if (error == SocketError.AddressNotAvailable)
+            {
+                // EADDRNOTAVAIL: the -i address is on no interface (yet). Every port would fail alike.
+                if (!_addressMissing)
+                {
+                    _addressMissing = true;
+                    MappingLog.AddressNotAssigned(_logger, _settings.BindAddress, SocketErrorClassifier.Describe(error));
+                }
+
+                Waiting = true;
+                return null;
+            }
+
+            MappingLog.BindFailed(_logger, protocol, local, SocketErrorClassifier.Describe(error));
             Selector.BindFailed();
         }
 

@@ -39,6 +39,16 @@ internal sealed record MapperSettings
     /// <summary>Idle timeout of forwarded connections and sessions (<c>-T</c>).</summary>
     public TimeSpan ForwardIdleTimeout { get; init; } = TimeSpan.FromSeconds(300);
 
+    /// <summary>
+    /// TCP keepalive idle time of relayed connections: twice the keep-alive interval, from 10 s to
+    /// 32767 s. With the probe interval below and 3 probes, a relayed connection whose peer is gone
+    /// is closed within max(3 × <c>-k</c>, 13 s): 90 s with the TCP default of 30 s.
+    /// </summary>
+    public TimeSpan ForwardKeepAliveTime { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>TCP keepalive probe interval of relayed connections: a third of the keep-alive interval in whole seconds, from 1 s to 10 s.</summary>
+    public TimeSpan ForwardKeepAliveInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a connect to the HTTP server may take before the setup counts as failed.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -67,6 +77,10 @@ internal sealed record MapperSettings
             ForwardTarget = options.ForwardTarget,
             ForwardPort = options.ForwardPort,
             ForwardIdleTimeout = options.ForwardIdleTimeout,
+            ForwardKeepAliveTime = Seconds(Math.Ceiling(Math.Clamp(options.EffectiveKeepAliveInterval.TotalSeconds * 2, 10, 32767))),
+            ForwardKeepAliveInterval = Seconds(Math.Floor(Math.Clamp(options.EffectiveKeepAliveInterval.TotalSeconds / 3, 1, 10))),
         };
     }
+
+    private static TimeSpan Seconds(double seconds) => TimeSpan.FromSeconds(seconds);
 }

@@ -17,7 +17,7 @@ internal static partial class MappingLog
     public static partial void Bound(ILogger logger, ProtocolType protocol, EndPoint localEndPoint);
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Cannot bind {Protocol} {LocalEndPoint}: {Error}")]
-    public static partial void BindFailed(ILogger logger, ProtocolType protocol, IPEndPoint localEndPoint, SocketError error);
+    public static partial void BindFailed(ILogger logger, ProtocolType protocol, IPEndPoint localEndPoint, string error);
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "No port of {PortSpec} could be bound; retrying in {Delay}")]
     public static partial void NoPortBound(ILogger logger, PortSpec portSpec, TimeSpan delay);
@@ -60,6 +60,21 @@ internal static partial class MappingLog
 
     [LoggerMessage(EventId = 2018, Level = LogLevel.Warning, Message = "Cannot start the forwarder on {LocalEndPoint}: {Reason}")]
     public static partial void ForwarderFailed(ILogger logger, IPEndPoint localEndPoint, string reason);
+
+    [LoggerMessage(EventId = 2019, Level = LogLevel.Debug, Message = "Still waiting for the interface or address to bind; trying again in {Delay}")]
+    public static partial void WaitingToBind(ILogger logger, TimeSpan delay);
+
+    [LoggerMessage(EventId = 2020, Level = LogLevel.Warning, Message = "Address {Address} is not assigned to any interface ({Reason}); nothing is mapped until it is, trying again with back-off")]
+    public static partial void AddressNotAssigned(ILogger logger, IPAddress address, string reason);
+
+    [LoggerMessage(EventId = 2021, Level = LogLevel.Information, Message = "Address {Address} is assigned; mapping from it")]
+    public static partial void AddressAssigned(ILogger logger, IPAddress address);
+
+    [LoggerMessage(EventId = 2022, Level = LogLevel.Information, Message = "Local address changed from {Old} to {New}; setting the mapping up again")]
+    public static partial void LocalAddressChanged(ILogger logger, IPAddress old, IPAddress @new);
+
+    [LoggerMessage(EventId = 2023, Level = LogLevel.Information, Message = "HTTP server {Server} closed the keep-alive connection within one keep-alive interval; backing off")]
+    public static partial void KeepAliveClosedEarly(ILogger logger, string server);
 
     [LoggerMessage(EventId = 2030, Level = LogLevel.Error, Message = "No STUN server has answered {Count} checks in a row from {LocalEndPoint}; still retrying. {Reason}")]
     public static partial void StunChecksFailing(ILogger logger, int count, EndPoint localEndPoint, string reason);

@@ -22,6 +22,7 @@ internal sealed class TcpForwardingLoop : IMappingLoop, IMappingSink
     private readonly ILogger _logger;
     private IMappingSink? _sink;
     private TcpForwarder? _forwarder;
+    private Socket? _listener;
     private (int LocalPort, int TargetPort) _running;
 
     public TcpForwardingLoop(IMappingLoop inner, MapperSettings settings, BoundSocketFactory sockets, ILoggerFactory loggerFactory, ILogger logger)
@@ -49,7 +50,9 @@ internal sealed class TcpForwardingLoop : IMappingLoop, IMappingSink
     public async ValueTask<bool> ReportAsync(IPEndPoint publicEndPoint, IPEndPoint privateEndPoint, CancellationToken cancellationToken)
     {
         int targetPort = _settings.ForwardPort != 0 ? _settings.ForwardPort : publicEndPoint.Port;
-        if (_forwarder is null || _running != (privateEndPoint.Port, targetPort))
+        // A listener bound by -i to a device deleted since (a PPPoE redial makes a new one of the
+        // same name) accepts nothing any more: start it again on the new device.
+        if (_forwarder is null || _running != (privateEndPoint.Port, targetPort) || (_listener is { } listener && _sockets.IsDeviceGone(listener)))
         {
             await StopForwarderAsync().ConfigureAwait(false);
             _forwarder = TryStart(privateEndPoint.Port, targetPort);
@@ -64,6 +67,7 @@ internal sealed class TcpForwardingLoop : IMappingLoop, IMappingSink
         if (_forwarder is { } forwarder)
         {
             _forwarder = null;
+            _listener = null;
             await forwarder.StopAsync().ConfigureAwait(false);
         }
     }
@@ -78,11 +82,24 @@ internal sealed class TcpForwardingLoop : IMappingLoop, IMappingSink
                 TargetHost = _settings.ForwardTarget!,
                 TargetPort = targetPort,
                 IdleTimeout = _settings.ForwardIdleTimeout,
+                KeepAliveTime = _settings.ForwardKeepAliveTime,
+                KeepAliveInterval = _settings.ForwardKeepAliveInterval,
                 CongestionControl = _settings.Sockets.CongestionControl,
                 ReuseAddress = true,
             },
             _loggerFactory);
-        var socket = _sockets.Create(_settings.AddressFamily, ProtocolType.Tcp, shareLocalPort: true);
+        Socket socket;
+        try
+        {
+            socket = _sockets.Create(_settings.AddressFamily, ProtocolType.Tcp, shareLocalPort: true);
+        }
+        catch (IOException ex)
+        {
+            // The -i interface went between the check and now; the next setup waits for it.
+            MappingLog.ForwarderFailed(_logger, local, ex.Message);
+            return null;
+        }
+
         if (!BoundSocketFactory.TryBind(socket, local, out var error))
         {
             socket.Dispose();
@@ -101,6 +118,7 @@ internal sealed class TcpForwardingLoop : IMappingLoop, IMappingSink
         }
 
         MappingLog.ForwarderStarted(_logger, ProtocolType.Tcp, local, _settings.ForwardTarget!, targetPort);
+        _listener = socket;
         return forwarder;
     }
 }

@@ -54,14 +54,27 @@ internal sealed class TcpMappingLoop : IMappingLoop
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            _binder.Selector.Resetup();
             var delay = backoff.Next();
-            MappingLog.RetryScheduled(_logger, delay);
+            if (_binder.Waiting)
+            {
+                MappingLog.WaitingToBind(_logger, delay);
+            }
+            else
+            {
+                _binder.Selector.Resetup();
+                MappingLog.RetryScheduled(_logger, delay);
+            }
+
             await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>One setup and its keep-alive rounds; true when the keep-alive connection was established.</summary>
+    /// <summary>
+    /// One setup and its keep-alive rounds; true when the keep-alive connection lasted at least one
+    /// whole interval. A server that closes after every answer (nginx <c>keepalive_requests 1</c>)
+    /// thus counts as a failure, so the set-ups back off instead of following each other at the
+    /// retry delay.
+    /// </summary>
     private async Task<bool> RunSessionAsync(IMappingSink sink, CancellationToken cancellationToken)
     {
         using var keepAlive = _binder.TryBind(ProtocolType.Tcp, shareLocalPort: true);
@@ -81,24 +94,42 @@ internal sealed class TcpMappingLoop : IMappingLoop
         MappingLog.KeepAliveConnected(_logger, local, keepAlive.RemoteEndPoint!);
         using var session = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var drained = DrainAsync(keepAlive, session.Token);
+        bool lasted = false;
         try
         {
             while (true)
             {
                 if (!await TrySendAsync(keepAlive, cancellationToken).ConfigureAwait(false))
                 {
-                    return true;
+                    return lasted;
                 }
 
-                await CheckAsync(sink, local, cancellationToken).ConfigureAwait(false);
+                if (!await CheckAsync(sink, local, cancellationToken).ConfigureAwait(false))
+                {
+                    return lasted;
+                }
+
                 var tick = Task.Delay(_settings.KeepAliveInterval, cancellationToken);
                 if (await Task.WhenAny(tick, drained).ConfigureAwait(false) == drained)
                 {
                     MappingLog.KeepAliveLost(_logger, _httpText, await drained.ConfigureAwait(false));
-                    return true;
+                    if (!lasted)
+                    {
+                        MappingLog.KeepAliveClosedEarly(_logger, _httpText);
+                    }
+
+                    return lasted;
                 }
 
                 await tick.ConfigureAwait(false);
+                lasted = true;
+
+                // SO_BINDTODEVICE holds an interface index: after a PPPoE redial the keep-alive's
+                // device is gone for good, though the connection would only time out in minutes.
+                if (_binder.Sockets.IsDeviceGone(keepAlive))
+                {
+                    return lasted;
+                }
             }
         }
         finally
@@ -108,19 +139,39 @@ internal sealed class TcpMappingLoop : IMappingLoop
         }
     }
 
-    private async Task CheckAsync(IMappingSink sink, IPEndPoint local, CancellationToken cancellationToken)
+    /// <summary>
+    /// One STUN check from the mapping's port; false when the session must be set up again: the host's
+    /// address changed under the keep-alive connection (a DHCP renumbering: the new one is what the
+    /// check left from, while the keep-alive, still on the old one, holds nothing at the NAT any more),
+    /// or the <c>-i</c> interface is gone.
+    /// </summary>
+    private async Task<bool> CheckAsync(IMappingSink sink, IPEndPoint local, CancellationToken cancellationToken)
     {
         try
         {
             var observation = await _stun.QueryTcpAsync(_settings.AddressFamily, family => CreateStunSocket(family, local.Port), cancellationToken).ConfigureAwait(false);
             _health.Succeeded(local, observation.MappedEndPoint);
+            if (observation.LocalEndPoint is { } from && !from.Address.Equals(local.Address) && !IsWildcard(from.Address))
+            {
+                MappingLog.LocalAddressChanged(_logger, local.Address, from.Address);
+                return false;
+            }
+
             await sink.ReportAsync(Normalize(observation.MappedEndPoint), local, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or SocketException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             _health.Failed(local, ex.Message);
+            if (_binder.Sockets.InterfaceMissing || ex is SocketException { SocketErrorCode: SocketError.AddressNotAvailable })
+            {
+                return false;
+            }
         }
+
+        return true;
     }
+
+    private static bool IsWildcard(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
 
     private Socket CreateStunSocket(AddressFamily family, int port)
     {

@@ -50,15 +50,22 @@ internal sealed class UdpForwardingLoop : IMappingLoop
             cancellationToken.ThrowIfCancellationRequested();
             var socket = await _binder.BindUdpAsync(backoff, cancellationToken).ConfigureAwait(false);
             var bound = (IPEndPoint)socket.LocalEndPoint!;
-            StunObservation first;
+            StunObservation? checkedFirst;
             try
             {
-                first = await FirstCheckAsync(socket, bound, backoff, cancellationToken).ConfigureAwait(false);
+                checkedFirst = await FirstCheckAsync(socket, bound, backoff, cancellationToken).ConfigureAwait(false);
             }
             catch
             {
                 socket.Dispose();
                 throw;
+            }
+
+            if (checkedFirst is not { } first)
+            {
+                // The -i device went away under the socket (a PPPoE link torn down): bind anew.
+                socket.Dispose();
+                continue;
             }
 
             backoff.Reset();
@@ -71,7 +78,8 @@ internal sealed class UdpForwardingLoop : IMappingLoop
         }
     }
 
-    private async Task<StunObservation> FirstCheckAsync(Socket socket, IPEndPoint bound, RetryBackoff backoff, CancellationToken cancellationToken)
+    /// <summary>Checks until one answers; null when the socket's <c>-i</c> device is gone, so that it must be bound anew.</summary>
+    private async Task<StunObservation?> FirstCheckAsync(Socket socket, IPEndPoint bound, RetryBackoff backoff, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -84,6 +92,11 @@ internal sealed class UdpForwardingLoop : IMappingLoop
             catch (Exception ex) when (ex is IOException or SocketException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
                 _health.Failed(bound, ex.Message);
+            }
+
+            if (_binder.Sockets.IsDeviceGone(socket))
+            {
+                return null;
             }
 
             var delay = backoff.Next();
@@ -148,6 +161,11 @@ internal sealed class UdpForwardingLoop : IMappingLoop
                 catch (Exception ex) when (ex is IOException or SocketException or TimeoutException && !cancellationToken.IsCancellationRequested)
                 {
                     _health.Failed(bound, ex.Message);
+                    if (_binder.Sockets.IsDeviceGone(socket))
+                    {
+                        return;
+                    }
+
                     schedule.CheckFailed();
                 }
             }
@@ -194,9 +212,9 @@ internal sealed class UdpForwardingLoop : IMappingLoop
                 scratch.Connect(server);
                 return new IPEndPoint(((IPEndPoint)scratch.LocalEndPoint!).Address, bound.Port);
             }
-            catch (SocketException)
+            catch (Exception ex) when (ex is SocketException or IOException)
             {
-                // No route now: report the wildcard.
+                // No route now, or the -i interface just went: report the wildcard.
             }
         }
 

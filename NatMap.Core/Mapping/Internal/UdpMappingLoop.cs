@@ -32,38 +32,52 @@ internal sealed class UdpMappingLoop : IMappingLoop
     public async Task RunAsync(IMappingSink sink, CancellationToken cancellationToken)
     {
         var backoff = new RetryBackoff(_settings.RetryDelay, _settings.MaxRetryDelay);
-        var socket = await _binder.BindUdpAsync(backoff, cancellationToken).ConfigureAwait(false);
-        using (socket)
+        while (true)
         {
-            backoff.Reset();
-            var bound = (IPEndPoint)socket.LocalEndPoint!;
-            IPAddress? sourceAddress = null;
-            while (true)
+            var socket = await _binder.BindUdpAsync(backoff, cancellationToken).ConfigureAwait(false);
+            using (socket)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                TimeSpan wait = _settings.KeepAliveInterval;
-                if (await TryCheckAsync(socket, bound, cancellationToken).ConfigureAwait(false) is { } observation)
-                {
-                    backoff.Reset();
-                    var source = sourceAddress ?? SourceAddressFor(bound, observation);
-                    if (!source.Equals(bound.Address))
-                    {
-                        sourceAddress = source;
-                    }
-
-                    await sink.ReportAsync(Normalize(observation.MappedEndPoint), new IPEndPoint(source, bound.Port), cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    // The requests are the keep-alive too: never pause longer than the interval, or the
-                    // NAT could drop the entry while the servers are out.
-                    var delay = backoff.Next();
-                    wait = delay < wait ? delay : wait;
-                    MappingLog.RetryScheduled(_logger, wait);
-                }
-
-                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                backoff.Reset();
+                await MapAsync(socket, sink, backoff, cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// The checks from one bound socket, until the <c>-i</c> interface it is bound to is gone (a PPPoE
+    /// link torn down: its next incarnation is a new device, which the old socket can never send
+    /// through).
+    /// </summary>
+    private async Task MapAsync(Socket socket, IMappingSink sink, RetryBackoff backoff, CancellationToken cancellationToken)
+    {
+        var bound = (IPEndPoint)socket.LocalEndPoint!;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            TimeSpan wait = _settings.KeepAliveInterval;
+            if (await TryCheckAsync(socket, bound, cancellationToken).ConfigureAwait(false) is { } observation)
+            {
+                backoff.Reset();
+
+                // Found again at every check: a DHCP renumbering changes it under a wildcard-bound socket.
+                var source = SourceAddressFor(bound, observation);
+                await sink.ReportAsync(Normalize(observation.MappedEndPoint), new IPEndPoint(source, bound.Port), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                if (_binder.Sockets.IsDeviceGone(socket))
+                {
+                    return;
+                }
+
+                // The requests are the keep-alive too: never pause longer than the interval, or the
+                // NAT could drop the entry while the servers are out.
+                var delay = backoff.Next();
+                wait = delay < wait ? delay : wait;
+                MappingLog.RetryScheduled(_logger, wait);
+            }
+
+            await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -108,9 +122,9 @@ internal sealed class UdpMappingLoop : IMappingLoop
                 scratch.Connect(server);
                 return ((IPEndPoint)scratch.LocalEndPoint!).Address;
             }
-            catch (SocketException)
+            catch (Exception ex) when (ex is SocketException or IOException)
             {
-                // No route now: report the wildcard rather than fail the check.
+                // No route now, or the -i interface just went: report the wildcard rather than fail the check.
             }
         }
 

@@ -1,12 +1,17 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using NatMap.Diagnostics;
+using NatMap.Diagnostics.Internal;
 
 namespace NatMap.Sockets.Internal;
 
 /// <summary>
 /// Creates the mapper's sockets with the platform options applied. An option the OS lacks or refuses is
-/// logged once as a warning and otherwise ignored, as the original tool does.
+/// logged once as a warning and otherwise ignored, as the original tool does; except an interface
+/// (<c>-i</c>) that does not exist yet, such as <c>pppoe-wan</c> before the link is up: a socket
+/// without it would map through whatever interface the routing picks, so none is created until the
+/// interface appears (said once as a warning, and once more when it is there).
 /// </summary>
 internal sealed class BoundSocketFactory
 {
@@ -14,10 +19,13 @@ internal sealed class BoundSocketFactory
     private const int WarnedDevice = 2;
     private const int WarnedMark = 4;
     private const int WarnedCongestion = 8;
+    private const int SolSocket = 1;
+    private const int SoBindToDevice = 25;
 
     private readonly SocketSettings _settings;
     private readonly ILogger _logger;
     private int _warned;
+    private int _interfaceMissing;
 
     public BoundSocketFactory(SocketSettings settings, ILogger logger)
     {
@@ -28,6 +36,7 @@ internal sealed class BoundSocketFactory
     public SocketSettings Settings => _settings;
 
     /// <summary>A new, unbound socket; <paramref name="shareLocalPort"/> sets SO_REUSEADDR and SO_REUSEPORT.</summary>
+    /// <exception cref="NatMapException">The interface named by <c>-i</c> does not exist now (<see cref="NatMapErrorKind.BindFailed"/>).</exception>
     public Socket Create(AddressFamily family, ProtocolType protocol, bool shareLocalPort)
     {
         var socket = new Socket(family, protocol == ProtocolType.Tcp ? SocketType.Stream : SocketType.Dgram, protocol);
@@ -44,9 +53,9 @@ internal sealed class BoundSocketFactory
                 SocketsLog.ReusePortUnavailable(_logger, error);
             }
 
-            if (_settings.BindInterface is { } device && !LinuxSocketOptions.TryBindToDevice(socket, device, out error) && FirstWarning(WarnedDevice))
+            if (_settings.BindInterface is { } device)
             {
-                SocketsLog.BindToDeviceUnavailable(_logger, device, error);
+                BindToDevice(socket, device);
             }
 
             if (_settings.FirewallMark is { } mark && !LinuxSocketOptions.TrySetMark(socket, mark, out error) && FirstWarning(WarnedMark))
@@ -66,6 +75,71 @@ internal sealed class BoundSocketFactory
         {
             socket.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Whether the last socket asked for found no interface named by <c>-i</c>.</summary>
+    public bool InterfaceMissing => Volatile.Read(ref _interfaceMissing) != 0;
+
+    /// <summary>
+    /// Whether the interface <paramref name="socket"/> was bound to by <c>-i</c> is gone: deleted (the
+    /// kernel no longer knows its index) or renamed. SO_BINDTODEVICE binds an interface index, so a
+    /// device deleted and created again under the same name is a different one to the socket.
+    /// </summary>
+    public bool IsDeviceGone(Socket socket)
+    {
+        if (_settings.BindInterface is not { } device || !OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
+        Span<byte> name = stackalloc byte[32];
+        string? now;
+        try
+        {
+            int length = socket.GetRawSocketOption(SolSocket, SoBindToDevice, name);
+            now = System.Text.Encoding.UTF8.GetString(name[..length]).TrimEnd('\0');
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            now = null;
+        }
+
+        if (now == device)
+        {
+            return false;
+        }
+
+        SocketsLog.BoundInterfaceGone(_logger, device);
+        return true;
+    }
+
+    private void BindToDevice(Socket socket, string device)
+    {
+        if (LinuxSocketOptions.TryBindToDevice(socket, device, out int errno))
+        {
+            if (Interlocked.Exchange(ref _interfaceMissing, 0) != 0)
+            {
+                SocketsLog.InterfacePresent(_logger, device);
+            }
+
+            return;
+        }
+
+        string reason = SocketErrorClassifier.DescribeErrno(errno);
+        if (errno == LinuxIo.ENODEV)
+        {
+            if (Interlocked.Exchange(ref _interfaceMissing, 1) == 0)
+            {
+                SocketsLog.InterfaceMissing(_logger, device, reason);
+            }
+
+            ThrowHelper.Throw(NatMapErrorKind.BindFailed, "interface " + device + " does not exist (" + reason + ")");
+        }
+
+        if (FirstWarning(WarnedDevice))
+        {
+            SocketsLog.BindToDeviceUnavailable(_logger, device, reason);
         }
     }
 

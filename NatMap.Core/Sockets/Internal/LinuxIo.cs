@@ -15,10 +15,15 @@ internal static unsafe partial class LinuxIo
 
     public const int EPERM = 1;
     public const int ESRCH = 3;
+    public const int ENXIO = 6;
     public const int EINTR = 4;
     public const int EBADF = 9;
     public const int EAGAIN = 11;
+    public const int ENODEV = 19;
     public const int ENOSYS = 38;
+    public const int EADDRINUSE = 98;
+    public const int EADDRNOTAVAIL = 99;
+    public const int ENETDOWN = 100;
     public const int ENETUNREACH = 101;
     public const int ECONNREFUSED = 111;
     public const int EHOSTUNREACH = 113;

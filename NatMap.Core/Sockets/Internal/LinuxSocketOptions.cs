@@ -18,6 +18,10 @@ internal static class LinuxSocketOptions
     private const int SoMark = 36;
     private const int IpProtoTcp = 6;
     private const int TcpCongestion = 13;
+    private const int TcpUserTimeout = 18;
+
+    /// <summary>The largest TCP_KEEPIDLE and TCP_KEEPINTVL Linux takes (MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL).</summary>
+    public static readonly TimeSpan MaxKeepAliveTime = TimeSpan.FromSeconds(32767);
 
     /// <summary>SO_REUSEADDR and, on Linux, SO_REUSEPORT, so that several sockets share one local port.</summary>
     public static bool TrySetReuseAddressAndPort(Socket socket, out SocketError error)
@@ -63,10 +67,14 @@ internal static class LinuxSocketOptions
         return linux ? socket.ReceiveBufferSize / 2 : socket.ReceiveBufferSize;
     }
 
-    /// <summary>SO_BINDTODEVICE: send and receive only through the named interface.</summary>
-    public static bool TryBindToDevice(Socket socket, string interfaceName, out SocketError error)
+    /// <summary>
+    /// SO_BINDTODEVICE: send and receive only through the named interface. <paramref name="errno"/> is
+    /// the Linux errno on failure (ENODEV: no interface of that name exists now), or 0 where the OS
+    /// has no such option.
+    /// </summary>
+    public static bool TryBindToDevice(Socket socket, string interfaceName, out int errno)
     {
-        error = SocketError.OperationNotSupported;
+        errno = 0;
         if (!OperatingSystem.IsLinux())
         {
             return false;
@@ -75,7 +83,8 @@ internal static class LinuxSocketOptions
         Span<byte> name = stackalloc byte[Encoding.UTF8.GetMaxByteCount(interfaceName.Length) + 1];
         int length = Encoding.UTF8.GetBytes(interfaceName, name);
         name[length] = 0;
-        return TrySetRaw(socket, SolSocket, SoBindToDevice, name[..(length + 1)], out error);
+        errno = LinuxSyscalls.SetBindToDevice((int)socket.SafeHandle.DangerousGetHandle(), name[..(length + 1)]);
+        return errno == 0;
     }
 
     /// <summary>SO_MARK: the firewall mark (fwmark) for policy routing; needs CAP_NET_ADMIN.</summary>
@@ -94,6 +103,36 @@ internal static class LinuxSocketOptions
         Span<byte> name = stackalloc byte[Encoding.ASCII.GetMaxByteCount(algorithm.Length)];
         int length = Encoding.ASCII.GetBytes(algorithm, name);
         return TrySetRaw(socket, IpProtoTcp, TcpCongestion, name[..length], out error);
+    }
+
+    /// <summary>
+    /// SO_KEEPALIVE with the probe timing (TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT), and on Linux
+    /// TCP_USER_TIMEOUT set to the same total, so unacknowledged data is given up on no later than
+    /// a silent peer (tcp(7): with both set, the user timeout decides when keepalive gives up).
+    /// </summary>
+    public static bool TrySetKeepAlive(Socket socket, TimeSpan time, TimeSpan interval, int count, out SocketError error)
+    {
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, (int)time.TotalSeconds);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, (int)interval.TotalSeconds);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, count);
+        }
+        catch (SocketException ex)
+        {
+            error = ex.SocketErrorCode;
+            return false;
+        }
+
+        if (!OperatingSystem.IsLinux())
+        {
+            error = SocketError.Success;
+            return true;
+        }
+
+        long total = (long)(time + (interval * count)).TotalMilliseconds;
+        return TrySetInt(socket, IpProtoTcp, TcpUserTimeout, (int)Math.Min(total, int.MaxValue), out error);
     }
 
     private static bool TrySetInt(Socket socket, int level, int name, int value, out SocketError error)

@@ -14,6 +14,7 @@ internal static partial class LinuxSyscalls
 
     private const int SolSocket = 1;
     private const int SoReusePort = 15;
+    private const int SoBindToDevice = 25;
 
     /// <summary>pidfd_open(2): a file descriptor that refers to process <paramref name="pid"/>; -1 and errno on failure.</summary>
     public static int PidfdOpen(int pid, out int errno)
@@ -36,6 +37,20 @@ internal static partial class LinuxSyscalls
     {
         int one = 1;
         return SetSockOpt(fd, SolSocket, SoReusePort, &one, sizeof(int)) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>
+    /// Sets SO_BINDTODEVICE on a raw socket descriptor to the NUL-terminated <paramref name="name"/>;
+    /// returns 0 or errno (ENODEV while no interface of that name exists). Called directly rather than
+    /// through <see cref="System.Net.Sockets.Socket.SetRawSocketOption"/>, which folds ENODEV into a
+    /// generic SocketError and so loses the one reason a user can act on.
+    /// </summary>
+    public static unsafe int SetBindToDevice(int fd, ReadOnlySpan<byte> name)
+    {
+        fixed (byte* value = name)
+        {
+            return SetSockOpt(fd, SolSocket, SoBindToDevice, value, (uint)name.Length) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        }
     }
 
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]

@@ -26,8 +26,16 @@ internal static class SocketErrorClassifier
     /// <summary>The error kind for a socket exception.</summary>
     public static NatMapErrorKind Classify(SocketException exception) => Classify(exception.SocketErrorCode);
 
-    /// <summary>A short reason for messages, e.g. "connection refused (ConnectionRefused)".</summary>
-    public static string Describe(SocketException exception) => Describe(exception.SocketErrorCode);
+    /// <summary>
+    /// A short reason for messages, e.g. "connection refused". An errno that .NET has no
+    /// <see cref="SocketError"/> for (ENODEV, ENXIO: the interface of a bound socket is gone) comes
+    /// as <see cref="SocketError.SocketError"/>; the native code or the system's text names it then.
+    /// </summary>
+    public static string Describe(SocketException exception) =>
+        exception.SocketErrorCode != SocketError.SocketError ? Describe(exception.SocketErrorCode)
+        : exception.NativeErrorCode is LinuxIo.ENODEV or LinuxIo.ENXIO ? DescribeErrno(exception.NativeErrorCode)
+        : exception.Message.Length > 0 ? exception.Message
+        : "socket error";
 
     /// <summary>The socket error of a Linux errno from a system call made outside <see cref="Socket"/>.</summary>
     public static SocketError FromErrno(int errno) => errno switch
@@ -38,7 +46,25 @@ internal static class SocketErrorClassifier
         LinuxIo.EAGAIN => SocketError.WouldBlock,
         LinuxIo.EINTR => SocketError.Interrupted,
         LinuxIo.EBADF => SocketError.OperationAborted,
+        LinuxIo.EADDRINUSE => SocketError.AddressAlreadyInUse,
+        LinuxIo.EADDRNOTAVAIL => SocketError.AddressNotAvailable,
+        LinuxIo.ENETDOWN => SocketError.NetworkDown,
+        LinuxIo.EPERM => SocketError.AccessDenied,
         _ => SocketError.SocketError,
+    };
+
+    /// <summary>
+    /// A short reason for a Linux errno from a system call made outside <see cref="Socket"/>, e.g.
+    /// "no such device" for ENODEV, which has no <see cref="SocketError"/> of its own.
+    /// </summary>
+    public static string DescribeErrno(int errno) => errno switch
+    {
+        0 => "not supported on this system",
+        LinuxIo.ENODEV => "no such device",
+        LinuxIo.ENXIO => "no such device or address",
+        LinuxIo.EPERM => "operation not permitted",
+        _ when FromErrno(errno) is var error && error != SocketError.SocketError => Describe(error),
+        _ => "errno " + errno.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
     /// <summary>A short reason for messages, e.g. "connection refused (ConnectionRefused)".</summary>

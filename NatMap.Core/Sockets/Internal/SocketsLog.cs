@@ -11,13 +11,22 @@ internal static partial class SocketsLog
     public static partial void ReusePortUnavailable(ILogger logger, SocketError error);
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Cannot bind to interface {Interface} (SO_BINDTODEVICE): {Error}; the option has no effect")]
-    public static partial void BindToDeviceUnavailable(ILogger logger, string @interface, SocketError error);
+    public static partial void BindToDeviceUnavailable(ILogger logger, string @interface, string error);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Cannot set firewall mark {Mark} (SO_MARK): {Error}; the option has no effect")]
     public static partial void MarkUnavailable(ILogger logger, uint mark, SocketError error);
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Cannot set TCP congestion control {Algorithm} (TCP_CONGESTION): {Error}; the option has no effect")]
     public static partial void CongestionControlUnavailable(ILogger logger, string algorithm, SocketError error);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Interface {Interface} does not exist ({Reason}); nothing is mapped until it appears, trying again with back-off")]
+    public static partial void InterfaceMissing(ILogger logger, string @interface, string reason);
+
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "Interface {Interface} is present; mapping through it")]
+    public static partial void InterfacePresent(ILogger logger, string @interface);
+
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "Interface {Interface} went away under a socket bound to it; binding again")]
+    public static partial void BoundInterfaceGone(ILogger logger, string @interface);
 
     [LoggerMessage(EventId = 4010, Level = LogLevel.Debug, Message = "Port {LocalEndPoint} is held by inode {Inode} in process {ProcessId}, fd {Fd}")]
     public static partial void HolderFound(ILogger logger, IPEndPoint localEndPoint, ulong inode, int processId, int fd);
