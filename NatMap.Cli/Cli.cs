@@ -25,7 +25,7 @@ internal static class Cli
     {
         NatMapCommand? command = null;
         command = new NatMapCommand((result, ct) => RunRootAsync(command!, result, args, context, ct));
-        var parsed = command.Root.Parse(args);
+        var parsed = command.Parse(args);
         if (parsed.Errors.Count > 0)
         {
             return Usage(context.Stderr, DescribeParseError(parsed));
@@ -135,7 +135,7 @@ internal static class Cli
         return await MappingRunner.RunAsync(options, mapperOptions, context, loggerFactory, cancellationToken).ConfigureAwait(false);
     }
 
-    private static string DescribeParseError(ParseResult parsed)
+    internal static string DescribeParseError(ParseResult parsed)
     {
         if (parsed.UnmatchedTokens.Count > 0)
         {
