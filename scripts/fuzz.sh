@@ -52,7 +52,9 @@ fi
 rm -rf "$run"
 mkdir -p "$run" "$crashes"
 echo "fuzz.sh: publishing NatMap.Fuzz" >&2
-dotnet publish NatMap.Fuzz/NatMap.Fuzz.csproj -c Release -o "$publish" -v quiet > "$run/publish.log" 2>&1 \
+# PublishAot=false for the whole graph: natmap publishes as a NativeAOT (self-contained) executable,
+# which a framework-dependent harness may not reference (NETSDK1151); the harness needs its IL anyway.
+dotnet publish NatMap.Fuzz/NatMap.Fuzz.csproj -c Release -o "$publish" -p:PublishAot=false -v quiet > "$run/publish.log" 2>&1 \
     || { cat "$run/publish.log" >&2; fail "dotnet publish failed"; }
 # The uninstrumented copy replays findings: the instrumented DLLs die outside afl-fuzz.
 cp -r "$publish" "$plain"
@@ -91,7 +93,8 @@ if (( copied > 0 )); then
     echo "fuzz.sh: $copied crashing or hanging input(s) copied to $crashes" >&2
     for input in $(ls "$crashes" | head -n 3); do
         echo "fuzz.sh: replaying $input with the uninstrumented build:" >&2
-        timeout 20 dotnet "$plain/NatMap.Fuzz.dll" "$target" "$crashes/$input" 2>&1 | head -n 15 >&2 || true
+        (timeout 20 dotnet "$plain/NatMap.Fuzz.dll" "$target" "$crashes/$input") > "$run/replay.txt" 2>&1 || true
+        head -n 15 "$run/replay.txt" >&2
     done
 fi
 
