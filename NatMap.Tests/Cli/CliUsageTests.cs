@@ -42,6 +42,17 @@ public sealed class CliUsageTests
     [InlineData("-u -s [2001:db8::1", "option -s: '[2001:db8::1' has '[' without ']'")]
     [InlineData("-u -s 1:2:3", "option -s: '1:2:3' is not an IPv6 address")]
     [InlineData("-u -s a:", "option -s: 'a:' ends with ':'")]
+    [InlineData("-u -s 010.0.0.1", "option -s: '010.0.0.1' is not an IPv4 address")]
+    [InlineData("-u -s 0x7f.0.0.1", "option -s: '0x7f.0.0.1' is not an IPv4 address")]
+    [InlineData("-u -s 0177.0.0.1:80", "option -s: '0177.0.0.1' is not an IPv4 address")]
+    [InlineData("-s a -h 127.1", "option -h: '127.1' is not an IPv4 address")]
+    [InlineData("-u -s fe80::1%nosuchif0", "option -s: 'fe80::1%nosuchif0' has zone 'nosuchif0', but no network interface")]
+    [InlineData("-u -s [fe80::1%25nosuchif0]:1", "has zone 'nosuchif0', but no network interface")]
+    [InlineData("-u -s fe80::1%", "has an empty zone")]
+    [InlineData("-u -s a -i 010.0.0.1", "option -i: '010.0.0.1' is not an IPv4 address")]
+    [InlineData("-u -s a -i 1", "option -i: '1' is not an IPv4 address")]
+    [InlineData("-6 -u -s a -i fe80::1%nosuchif0", "option -i: 'fe80::1%nosuchif0' has zone 'nosuchif0'")]
+    [InlineData("-u -s a -t 0x7f.0.0.1 -p 80", "forward target '0x7f.0.0.1' is invalid: '0x7f.0.0.1' is not an IPv4 address")]
     public async Task Run_BadCommandLine_ExitsTwoWithOneLineAndHint(string commandLine, string expected)
     {
         var args = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);

@@ -140,9 +140,10 @@ internal static class IPAddressText
         address = null;
         Span<byte> bytes = stackalloc byte[4];
         int part = 0;
-        foreach (var range in text.Split('.'))
+        for (var rest = text; ; rest = rest[(rest.IndexOf('.') + 1)..])
         {
-            var digits = text[range];
+            int dot = rest.IndexOf('.');
+            var digits = dot < 0 ? rest : rest[..dot];
             if (part == 4 || digits.IsEmpty || digits.Length > 3 || digits.IndexOfAnyExceptInRange('0', '9') >= 0 || (digits.Length > 1 && digits[0] == '0'))
             {
                 return false;
@@ -155,6 +156,10 @@ internal static class IPAddressText
             }
 
             bytes[part++] = (byte)value;
+            if (dot < 0)
+            {
+                break;
+            }
         }
 
         if (part != 4)
@@ -171,22 +176,32 @@ internal static class IPAddressText
     private static bool IsNumericLabels(ReadOnlySpan<char> text)
     {
         bool any = false;
-        foreach (var range in text.Split('.'))
+        for (var rest = text; ; rest = rest[(rest.IndexOf('.') + 1)..])
         {
-            var label = text[range];
+            int dot = rest.IndexOf('.');
+            var label = dot < 0 ? rest : rest[..dot];
             if (label.IsEmpty)
             {
+                if (dot < 0)
+                {
+                    break;
+                }
+
                 continue;
             }
 
-            var digits = label.Length >= 2 && label[0] == '0' && (label[1] | 0x20) == 'x' ? label[2..] : label;
-            bool hex = !digits.Equals(label, StringComparison.Ordinal);
+            bool hex = label.Length >= 2 && label[0] == '0' && (label[1] | 0x20) == 'x';
+            var digits = hex ? label[2..] : label;
             if ((hex ? digits.IndexOfAnyExcept("0123456789abcdefABCDEF") : digits.IndexOfAnyExceptInRange('0', '9')) >= 0)
             {
                 return false;
             }
 
             any = true;
+            if (dot < 0)
+            {
+                break;
+            }
         }
 
         return any;
