@@ -11,6 +11,8 @@
 # The last line is always `TARGET: N execs, N crashes, N hangs, N paths` (from fuzzer_stats); the exit
 # status is non-zero on any crash or hang, when nothing ran (0 execs), or when afl-fuzz itself failed.
 # NATMAP_FUZZ_DIR moves the working folder (default artifacts/fuzz, ignored by git).
+# NATMAP_FUZZ_EXECS=N also stops the run after about N executions (afl-fuzz -E), for long runs
+# measured in executions; SECONDS still bounds it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -66,10 +68,15 @@ echo "fuzz.sh: afl-fuzz $target for $seconds s" >&2
 # No TTY, root, a shared machine: no UI, no CPU binding (others build on the same cores), no
 # frequency check, and core dumps may go to a handler (the crash still reaches afl-fuzz as a signal).
 # -t 5000: one input that runs 5 s is a hang; -m none: the .NET runtime reserves far more than AFL's default.
+limit=(-V "$seconds")
+if [[ -n ${NATMAP_FUZZ_EXECS:-} ]]; then
+    [[ $NATMAP_FUZZ_EXECS =~ ^[1-9][0-9]*$ ]] || fail "NATMAP_FUZZ_EXECS must be a positive number"
+    limit+=(-E "$NATMAP_FUZZ_EXECS")
+fi
 afl_status=0
 AFL_SKIP_BIN_CHECK=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 \
 AFL_NO_AFFINITY=1 AFL_NO_AUTODICT=1 \
-    afl-fuzz -V "$seconds" -i "$seeds" -o "$findings" -t 5000 -m none -- dotnet "$publish/NatMap.Fuzz.dll" "$target" \
+    afl-fuzz "${limit[@]}" -i "$seeds" -o "$findings" -t 5000 -m none -- dotnet "$publish/NatMap.Fuzz.dll" "$target" \
     > "$log" 2>&1 < /dev/null || afl_status=$?
 
 stats=$findings/default/fuzzer_stats
@@ -79,7 +86,7 @@ if [[ ! -f $stats ]]; then
 fi
 stat() { awk -F' *: *' -v k="$1" '$1 == k { print $2 }' "$stats"; }
 execs=$(stat execs_done) found_crashes=$(stat saved_crashes) found_hangs=$(stat saved_hangs) paths=$(stat corpus_count)
-echo "fuzz.sh: $(stat execs_per_sec) exec/s over the last interval, $(( execs / seconds )) exec/s on average, stability $(stat stability), run time $(stat run_time) s" >&2
+echo "fuzz.sh: $(stat execs_per_sec) exec/s over the last interval, $(( execs / ($(stat run_time) > 0 ? $(stat run_time) : 1) )) exec/s on average, stability $(stat stability), run time $(stat run_time) s" >&2
 
 shopt -s nullglob
 copied=0
