@@ -27,6 +27,11 @@ internal static class StunTarget
 
     private static void Check(ReadOnlySpan<byte> datagram)
     {
+        if (StunCrc32.Compute(datagram) != ReferenceCrc32.Compute(datagram))
+        {
+            throw new FuzzContractException("StunCrc32 differs from the reference CRC-32");
+        }
+
         var result = Transaction.Accept(datagram, out var response);
         switch (result)
         {
