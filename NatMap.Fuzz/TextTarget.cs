@@ -141,7 +141,9 @@ internal static class TextTarget
             return;
         }
 
-        if (parsed.CommandResult.Command != Command.Root)
+        // Cli.RunAsync invokes the parse result's action: --help and --version (which System.CommandLine
+        // lets through with other options, even repeated ones) never reach TryGetOptions, nor does check.
+        if (!ReferenceEquals(parsed.Action, Command.Root.Action))
         {
             return;
         }
