@@ -149,7 +149,9 @@ internal static class Cli
         if ((error.SymbolResult as OptionResult ?? error.SymbolResult?.Parent as OptionResult) is { } option)
         {
             var name = option.IdentifierToken?.Value ?? option.Option.Name;
-            if (option.Tokens.Count == 0)
+            // Only an option that takes a value can be missing one: --version, a flag, fails for
+            // other reasons (combined with other options) and keeps System.CommandLine's message.
+            if (option.Tokens.Count == 0 && option.Option.Arity.MinimumNumberOfValues > 0)
             {
                 return $"option {name} needs a value: {name} <{option.Option.HelpName ?? "value"}>";
             }

@@ -99,6 +99,36 @@ public sealed class CliUsageTests
         Assert.DoesNotContain("-?", stdout, StringComparison.Ordinal);
     }
 
+    // Found by the text fuzz target (NatMap.Fuzz): System.CommandLine reports no error for repeated
+    // options once --help is present, and TryGetOptions would then throw reading -k twice. The CLI
+    // runs the help action instead and never reads the options; these are the fuzzer's two inputs.
+    [Theory]
+    [InlineData("LS1oZWxwCi11OAotawoxNgotYwo0Ci11Ci1zCnN0bGUub3JnOjM0NzgKLWsKMTAKLWMK")]
+    [InlineData("LXVzOi11czouMC11czotdXM6LWgKLXpUOhAKXWgwCjYKODE3CjoxJWxvLXpUOhA4Ci04CjAxNwo4bwowMTcKKUAtawot5gowMTcKMDEzCkoKOAowMTcKOAowMTcKOAotOAowMSAKOG8KOAowMTcKOAotOAowMTcKOG8KLWYKNgowMTcKOjElbG8KLTgKMDE3CkoKCkpKSkpKSkpKSkpKSkpKSkpKSkpKSkpKSkpKSkpKSko4CjAxNwo4Ci04CjAxNwo4bwotZgo3CigKLWsKLWYKMDE3CjAxNwpKCjgKMDEKMDE3Ci1mCjAKNgowMTcKOjElbO+KLV1oMAo2CjAxN4s6MSVsbwotOAowMTcKSgoKXWgwCjYKMDE3CjoxJWxvLXpUHRAKXWgwCjYKMDE3CjoxJWxvCi1daDAKNgotLWhlbHAKMDE3CjoxJWxvCi04CjAxNwpKCgo4CjE3CjAxNwpKCjgKMDE3CjgKZgowMTcKKAotawotZgowMTcKSgoKOAoxNwowMTcKSgo4CjAxNwo4CmYKMDE3CigKLWsKLWYKMDE3CjAxNwpKCjirMDE3CjgKMDE3ETgKLTgKMDE3CjhvCi1mCjAxNwooCi1rCi1mCjAxNwowMTcKMDE3CkoKOKswMTcKOAowAAEROAotOAowMTcKOjElbG8KLTgKCigKLWsKLWYKMDE3CjAxNwpKCjgKMDE3CgpdCjAxNwo4Ci04CjAxNwo4bwotZgowMTcKKAotawotZh8wMTcKMDE3CkoKLWYKMDE3CigKLWsKLWYKMDE3CjAxNwpKCjgKMDE3CjgKLTgKMDE3CjhvCi1mCjAxNwo=")]
+    public async Task Run_FuzzedHelpWithRepeatedOptions_ShowsHelpAndExitsZero(string fuzzInput)
+    {
+        // The text target's split: UTF-8, one argument per line, a final newline ends the last one.
+        string text = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(fuzzInput));
+        var args = (text.EndsWith('\n') ? text[..^1] : text).Split('\n');
+
+        var (exitCode, stdout, _, mapperCreated) = await RunAsync(args);
+
+        Assert.Equal(0, exitCode);
+        Assert.False(mapperCreated);
+        Assert.Contains("--help", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_VersionWithOtherOptions_SaysSoNotNeedsAValue()
+    {
+        var (exitCode, _, stderr, mapperCreated) = await RunAsync(["--version", "-u", "-s", "a"]);
+
+        Assert.Equal(2, exitCode);
+        Assert.False(mapperCreated);
+        Assert.DoesNotContain("needs a value", stderr, StringComparison.Ordinal);
+        Assert.Contains("--version", stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Run_Version_PrintsVersionAndExitsZero()
     {
