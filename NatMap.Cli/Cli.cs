@@ -25,7 +25,7 @@ internal static class Cli
     {
         NatMapCommand? command = null;
         command = new NatMapCommand((result, ct) => RunRootAsync(command!, result, args, context, ct));
-        var parsed = command.Root.Parse(args);
+        var parsed = command.Parse(args);
         if (parsed.Errors.Count > 0)
         {
             return Usage(context.Stderr, DescribeParseError(parsed));
@@ -142,7 +142,7 @@ internal static class Cli
         return await MappingRunner.RunAsync(options, mapperOptions, context, loggerFactory, cancellationToken).ConfigureAwait(false);
     }
 
-    private static string DescribeParseError(ParseResult parsed)
+    internal static string DescribeParseError(ParseResult parsed)
     {
         if (parsed.UnmatchedTokens.Count > 0)
         {
@@ -156,7 +156,9 @@ internal static class Cli
         if ((error.SymbolResult as OptionResult ?? error.SymbolResult?.Parent as OptionResult) is { } option)
         {
             var name = option.IdentifierToken?.Value ?? option.Option.Name;
-            if (option.Tokens.Count == 0)
+            // Only an option that takes a value can be missing one: --version, a flag, fails for
+            // other reasons (combined with other options) and keeps System.CommandLine's message.
+            if (option.Tokens.Count == 0 && option.Option.Arity.MinimumNumberOfValues > 0)
             {
                 return $"option {name} needs a value: {name} <{option.Option.HelpName ?? "value"}>";
             }

@@ -62,7 +62,17 @@ internal sealed class NatMapCommand
         Root.Subcommands.Add(Check.CheckCommand.Create());
     }
 
+    /// <summary>
+    /// How every natmap command line is parsed. Response files are off: System.CommandLine would
+    /// replace any argument starting with '@' by a file's contents (<c>-e @hook.sh</c> read the file
+    /// instead of naming it, <c>-s @/dev/zero</c> never returned), which the original's getopt never does.
+    /// </summary>
+    public static ParserConfiguration ParserConfiguration { get; } = new() { ResponseFileTokenReplacer = null };
+
     public RootCommand Root { get; }
+
+    /// <summary>Parses <paramref name="args"/> with <see cref="ParserConfiguration"/>.</summary>
+    public ParseResult Parse(IReadOnlyList<string> args) => Root.Parse(args, ParserConfiguration);
 
     public Option<bool> Ipv4 { get; } = Flag("-4", "Use IPv4 (the default).");
 
@@ -137,26 +147,18 @@ internal sealed class NatMapCommand
         string? bindInterface = null;
         if (result.GetValue(Interface) is { } iface)
         {
-            if (iface.Length == 0)
+            if (!OptionParsers.TryParseInterface(iface, out var address, out bindInterface, out error))
             {
-                error = "option -i: the interface name or address is empty";
                 return false;
             }
 
-            if (IPAddress.TryParse(iface, out var address))
+            if (address is not null && address.AddressFamily != family)
             {
-                if (address.AddressFamily != family)
-                {
-                    error = $"option -i: {iface} is an {(address.AddressFamily == AddressFamily.InterNetwork ? "IPv4" : "IPv6")} address but the mapping is {(ipv6 ? "IPv6 (-6)" : "IPv4")}";
-                    return false;
-                }
+                error = $"option -i: {iface} is an {(address.AddressFamily == AddressFamily.InterNetwork ? "IPv4" : "IPv6")} address but the mapping is {(ipv6 ? "IPv6 (-6)" : "IPv4")}";
+                return false;
+            }
 
-                bindAddress = address;
-            }
-            else
-            {
-                bindInterface = iface;
-            }
+            bindAddress = address;
         }
 
         TimeSpan? keepAlive = null;

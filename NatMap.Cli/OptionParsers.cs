@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using NatMap.Sockets.Internal;
 
 namespace NatMap.Cli;
 
@@ -125,17 +126,22 @@ internal static class OptionParsers
                 }
             }
 
-            if (!IPAddress.TryParse(host, out var address) || address.AddressFamily != AddressFamily.InterNetworkV6)
+            var kind = IPAddressText.Classify(IPAddressText.UnescapeZone(host.ToString()), out var address, out var reason);
+            if (kind != IPLiteralKind.Address || address!.AddressFamily != AddressFamily.InterNetworkV6)
             {
-                error = $"option {option}: '{host}' in brackets is not an IPv6 address";
+                error = kind == IPLiteralKind.Invalid && host.Contains('%')
+                    ? $"option {option}: {reason}"
+                    : $"option {option}: '{host}' in brackets is not an IPv6 address";
                 return false;
             }
         }
         else if (span.Count(':') > 1)
         {
-            if (!IPAddress.TryParse(span, out _))
+            if (IPAddressText.Classify(span, out _, out var reason) != IPLiteralKind.Address)
             {
-                error = $"option {option}: '{text}' is not an IPv6 address; write [address]:port to give a port";
+                error = span.Contains('%')
+                    ? $"option {option}: {reason}"
+                    : $"option {option}: '{text}' is not an IPv6 address; write [address]:port to give a port";
                 return false;
             }
 
@@ -162,6 +168,12 @@ internal static class OptionParsers
             return false;
         }
 
+        if (IPAddressText.Classify(host, out _, out var hostReason) == IPLiteralKind.Invalid)
+        {
+            error = $"option {option}: {hostReason}";
+            return false;
+        }
+
         if (!port.IsEmpty && (!int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out int number) || number is < 1 or > 65535))
         {
             error = $"option {option}: port '{port}' in '{text}' is not a port number (1 to 65535)";
@@ -169,6 +181,35 @@ internal static class OptionParsers
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// <c>-i</c>: a local IP address (dotted decimal, or IPv6 with an optional zone) or else an interface
+    /// name. Numeric text that is not a valid address (<c>010.0.0.1</c>, <c>1</c>) is refused rather than
+    /// read as octal or taken as a name; the caller checks the address family.
+    /// </summary>
+    public static bool TryParseInterface(string text, out IPAddress? address, out string? name, [NotNullWhen(false)] out string? error)
+    {
+        name = null;
+        error = null;
+        if (text.Length == 0)
+        {
+            address = null;
+            error = "option -i: the interface name or address is empty";
+            return false;
+        }
+
+        switch (IPAddressText.Classify(text, out address, out var reason))
+        {
+            case IPLiteralKind.Address:
+                return true;
+            case IPLiteralKind.Invalid:
+                error = $"option -i: {reason}";
+                return false;
+            default:
+                name = text;
+                return true;
+        }
     }
 
     private static bool TryParseOctal(ReadOnlySpan<char> digits, out uint value)

@@ -55,7 +55,7 @@ internal static class CheckCommand
         // -h is natmap's HTTP server option; help is --help only.
         root.Options.Add(new HelpOption("--help") { Description = "Show this help and exit." });
         root.Subcommands.Add(Create());
-        var parsed = root.Parse(["check", .. args]);
+        var parsed = root.Parse(["check", .. args], NatMapCommand.ParserConfiguration);
         if (parsed.Errors.Count > 0)
         {
             return UsageError(stderr, Describe(parsed));

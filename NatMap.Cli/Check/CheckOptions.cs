@@ -78,7 +78,7 @@ internal sealed class CheckOptions
                 return false;
             }
 
-            if (IPAddress.TryParse(server.Host, out var literal) && literal.AddressFamily != options.AddressFamily)
+            if (server.Address is { } literal && literal.AddressFamily != options.AddressFamily)
             {
                 error = $"option -s: {text} is an {FamilyName(literal.AddressFamily)} address but the check is {(ipv6 ? "IPv6 (-6)" : "IPv4")}";
                 return false;
@@ -100,26 +100,19 @@ internal sealed class CheckOptions
 
         if (result.GetValue(_interface) is { } iface)
         {
-            if (iface.Length == 0)
+            if (!OptionParsers.TryParseInterface(iface, out var address, out var name, out error))
             {
-                error = "option -i: the interface name or address is empty";
                 return false;
             }
 
-            if (IPAddress.TryParse(iface, out var address))
+            if (address is not null && address.AddressFamily != options.AddressFamily)
             {
-                if (address.AddressFamily != options.AddressFamily)
-                {
-                    error = $"option -i: {iface} is an {FamilyName(address.AddressFamily)} address but the check is {(ipv6 ? "IPv6 (-6)" : "IPv4")}";
-                    return false;
-                }
+                error = $"option -i: {iface} is an {FamilyName(address.AddressFamily)} address but the check is {(ipv6 ? "IPv6 (-6)" : "IPv4")}";
+                return false;
+            }
 
-                options.LocalAddress = address;
-            }
-            else
-            {
-                options.InterfaceName = iface;
-            }
+            options.LocalAddress = address;
+            options.InterfaceName = name;
         }
 
         if (result.GetValue(_lifetimeMax) is { } max)
@@ -152,9 +145,9 @@ internal sealed class CheckOptions
     /// </summary>
     internal static bool TryParseServer(string text, [NotNullWhen(true)] out StunServerEndpoint? server, [NotNullWhen(false)] out string? error)
     {
-        if (!StunServerEndpoint.TryParse(text, out server))
+        if (!StunServerEndpoint.TryParse(text, StunServerEndpoint.DefaultPort, out server, out var reason))
         {
-            error = $"option -s: '{text}' is not a STUN server: use host[:port], [IPv6]:port or an IPv6 address (port 1 to 65535)";
+            error = $"option -s: '{text}' is not a STUN server: use host[:port], [IPv6]:port or an IPv6 address (port 1 to 65535); {reason}";
             return false;
         }
 

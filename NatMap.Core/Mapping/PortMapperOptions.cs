@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using NatMap.Diagnostics;
 using NatMap.Diagnostics.Internal;
+using NatMap.Forwarding.Internal;
+using NatMap.Sockets.Internal;
 using NatMap.Stun;
 
 namespace NatMap.Mapping;
@@ -165,9 +167,9 @@ public sealed class PortMapperOptions
         bool anyServerOfFamily = false;
         foreach (var server in StunServers)
         {
-            if (!StunServerEndpoint.TryParse(server, out var endPoint))
+            if (!StunServerEndpoint.TryParse(server, StunServerEndpoint.DefaultPort, out var endPoint, out var reason))
             {
-                return Invalid($"STUN server '{server}' is invalid: {HostPortSyntax}");
+                return Invalid($"STUN server '{server}' is invalid: {HostPortSyntax} ({reason})");
             }
 
             anyServerOfFamily |= endPoint.Address is null || endPoint.Address.AddressFamily == AddressFamily;
@@ -185,9 +187,9 @@ public sealed class PortMapperOptions
                 return Invalid("no HTTP server given: TCP mode keeps the mapping alive through one (-h host[:port])");
             }
 
-            if (!StunServerEndpoint.TryParse(HttpServer, DefaultHttpPort, out var http))
+            if (!StunServerEndpoint.TryParse(HttpServer, DefaultHttpPort, out var http, out var reason))
             {
-                return Invalid($"HTTP server '{HttpServer}' is invalid: {HostPortSyntax}");
+                return Invalid($"HTTP server '{HttpServer}' is invalid: {HostPortSyntax} ({reason})");
             }
 
             if (http.Address is { } address && address.AddressFamily != AddressFamily)
@@ -233,9 +235,16 @@ public sealed class PortMapperOptions
 
         if (ForwardTarget is not null)
         {
-            if (string.IsNullOrWhiteSpace(ForwardTarget) || Uri.CheckHostName(ForwardTarget) == UriHostNameType.Unknown)
+            const string TargetSyntax = "expected a host name or an IP address (without port; the port is -p)";
+            string? reason = null;
+            var kind = string.IsNullOrWhiteSpace(ForwardTarget)
+                ? IPLiteralKind.Invalid
+                : IPAddressText.Classify(TargetResolver.Unbracket(ForwardTarget), out _, out reason);
+            if (kind == IPLiteralKind.Invalid || (kind == IPLiteralKind.NotALiteral && Uri.CheckHostName(ForwardTarget) != UriHostNameType.Dns))
             {
-                return Invalid($"forward target '{ForwardTarget}' is invalid: expected a host name or an IP address (without port; the port is -p)");
+                return Invalid(reason is null
+                    ? $"forward target '{ForwardTarget}' is invalid: {TargetSyntax}"
+                    : $"forward target '{ForwardTarget}' is invalid: {reason}; {TargetSyntax}");
             }
         }
 

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using NatMap.Sockets.Internal;
 
 namespace NatMap.Stun;
 
@@ -9,6 +10,10 @@ namespace NatMap.Stun;
 /// A STUN server as the user names it: a host name or address and a port. Parsed from
 /// <c>host</c>, <c>host:port</c>, <c>[IPv6]:port</c>, <c>[IPv6]</c> or a bare IPv6 address; the port
 /// defaults to <see cref="DefaultPort"/>. Names are resolved when queried, per address family.
+/// An IPv4 address is dotted decimal only (four numbers 0-255, no leading zeros): octal, hex and
+/// short forms such as <c>010.0.0.1</c>, <c>0x7f.0.0.1</c> or <c>127.1</c> are refused, not read as
+/// inet_aton would. An IPv6 zone (<c>fe80::1%eth0</c>, or <c>[fe80::1%25eth0]</c> as RFC 6874 writes
+/// it in brackets) is kept as the address's scope; a zone naming no interface is refused.
 /// </summary>
 public sealed class StunServerEndpoint
 {
@@ -25,9 +30,9 @@ public sealed class StunServerEndpoint
         ArgumentException.ThrowIfNullOrWhiteSpace(host);
         ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
-        if (!IsValidHost(host, out var address))
+        if (!IsValidHost(host, out var address, out var error))
         {
-            throw new ArgumentException("'" + host + "' is neither a host name nor an IP address.", nameof(host));
+            throw new ArgumentException("'" + host + "' is not a valid host: " + error + ".", nameof(host));
         }
 
         Host = host;
@@ -49,7 +54,9 @@ public sealed class StunServerEndpoint
     /// <returns>The endpoint.</returns>
     /// <exception cref="FormatException"><paramref name="text"/> is not a valid server.</exception>
     public static StunServerEndpoint Parse(string text) =>
-        TryParse(text, out var server) ? server : throw new FormatException("'" + text + "' is not a STUN server; expected host[:port], [IPv6]:port or an IPv6 address.");
+        TryParse(text, DefaultPort, out var server, out var error)
+            ? server
+            : throw new FormatException("'" + text + "' is not a STUN server (" + error + "); expected host[:port], [IPv6]:port or an IPv6 address.");
 
     /// <summary>Parses like <see cref="Parse"/>, returning false instead of throwing.</summary>
     /// <param name="text">The text to parse.</param>
@@ -59,11 +66,16 @@ public sealed class StunServerEndpoint
         TryParse(text, DefaultPort, out server);
 
     /// <summary>Parses like <see cref="TryParse(string?, out StunServerEndpoint?)"/> with another default port (the port mapper's HTTP server uses 80).</summary>
-    internal static bool TryParse(string? text, int defaultPort, [NotNullWhen(true)] out StunServerEndpoint? server)
+    internal static bool TryParse(string? text, int defaultPort, [NotNullWhen(true)] out StunServerEndpoint? server) =>
+        TryParse(text, defaultPort, out server, out _);
+
+    /// <summary>Parses like <see cref="TryParse(string?, int, out StunServerEndpoint?)"/> and says why the text is refused.</summary>
+    internal static bool TryParse(string? text, int defaultPort, [NotNullWhen(true)] out StunServerEndpoint? server, [NotNullWhen(false)] out string? error)
     {
         server = null;
         if (string.IsNullOrWhiteSpace(text) || text.Trim().Length != text.Length)
         {
+            error = "it is empty or has leading or trailing spaces";
             return false;
         }
 
@@ -74,18 +86,21 @@ public sealed class StunServerEndpoint
             int close = text.IndexOf(']', StringComparison.Ordinal);
             if (close < 0)
             {
+                error = "'[' has no matching ']'";
                 return false;
             }
 
-            host = text[1..close];
+            host = IPAddressText.UnescapeZone(text[1..close]);
             string rest = text[(close + 1)..];
             if (rest.Length > 0 && (rest[0] != ':' || !TryParsePort(rest[1..], out port)))
             {
+                error = "what follows ']' is not ':port' with a port from 1 to 65535";
                 return false;
             }
 
-            if (!IPAddress.TryParse(host, out var bracketed) || bracketed.AddressFamily != AddressFamily.InterNetworkV6)
+            if (!host.Contains(':', StringComparison.Ordinal))
             {
+                error = "'" + host + "' in brackets is not an IPv6 address";
                 return false;
             }
         }
@@ -94,6 +109,7 @@ public sealed class StunServerEndpoint
             host = text[..colon];
             if (!TryParsePort(text[(colon + 1)..], out port))
             {
+                error = "the port after ':' is not a number from 1 to 65535";
                 return false;
             }
         }
@@ -103,7 +119,7 @@ public sealed class StunServerEndpoint
             host = text;
         }
 
-        if (!IsValidHost(host, out var address))
+        if (!IsValidHost(host, out var address, out error))
         {
             return false;
         }
@@ -115,7 +131,7 @@ public sealed class StunServerEndpoint
     /// <summary><c>host:port</c>, or <c>[IPv6]:port</c>.</summary>
     /// <returns>Text that <see cref="Parse"/> reads back to the same endpoint.</returns>
     public override string ToString() =>
-        (Address?.AddressFamily == AddressFamily.InterNetworkV6 ? "[" + Host + "]" : Host) + ":" + Port.ToString(CultureInfo.InvariantCulture);
+        (Address?.AddressFamily == AddressFamily.InterNetworkV6 ? "[" + Host.Replace("%", "%25", StringComparison.Ordinal) + "]" : Host) + ":" + Port.ToString(CultureInfo.InvariantCulture);
 
     private StunServerEndpoint(string host, int port, IPAddress? address)
     {
@@ -127,43 +143,33 @@ public sealed class StunServerEndpoint
     private static bool TryParsePort(string text, out int port) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port is >= 1 and <= IPEndPoint.MaxPort;
 
-    private static bool IsValidHost(string host, out IPAddress? address)
+    private static bool IsValidHost(string host, out IPAddress? address, [NotNullWhen(false)] out string? error)
     {
         address = null;
+        error = null;
         if (host.Length == 0 || host.AsSpan().IndexOfAny('[', ']') >= 0)
         {
+            error = "the host is empty or has a stray bracket";
             return false;
         }
 
-        if (host.Contains(':', StringComparison.Ordinal))
+        switch (IPAddressText.Classify(host, out address, out var reason))
         {
-            if (IPAddress.TryParse(host, out var v6) && v6.AddressFamily == AddressFamily.InterNetworkV6)
-            {
-                address = v6;
+            case IPLiteralKind.Address:
                 return true;
-            }
+            case IPLiteralKind.Invalid:
+                error = reason!;
+                return false;
+        }
 
+        // Uri.CheckHostName also says IPv4 for forms such as "1" or "0x7f.1", which Classify has
+        // already refused; only a DNS name is left to accept here.
+        if (Uri.CheckHostName(host) != UriHostNameType.Dns)
+        {
+            error = "'" + host + "' is neither a host name nor an IP address";
             return false;
         }
 
-        switch (Uri.CheckHostName(host))
-        {
-            case UriHostNameType.IPv4:
-                // Uri accepts forms such as "1" or "0x7f.1"; only dotted quads count as addresses here.
-                if (IPAddress.TryParse(host, out var v4) && host.Count(c => c == '.') == 3)
-                {
-                    address = v4;
-                    return true;
-                }
-
-                return false;
-            case UriHostNameType.Dns:
-                return !LooksNumeric(host);
-            default:
-                return false;
-        }
+        return true;
     }
-
-    // "1.2.3" or "300.1.1.1" are not IPv4 addresses and should not go to DNS as names either.
-    private static bool LooksNumeric(string host) => host.All(c => char.IsAsciiDigit(c) || c == '.');
 }

@@ -80,6 +80,24 @@ public sealed class CliParsingTests
         Assert.Null(mapper.BindAddress);
     }
 
+    [Fact]
+    public void Parse_InterfaceAddressWithZone_KeepsScope()
+    {
+        var (_, mapper) = Parse("-6", "-u", "-s", "a", "-i", "fe80::1%lo");
+        Assert.Equal(IPAddress.Parse("fe80::1"), new IPAddress(mapper.BindAddress!.GetAddressBytes()));
+        Assert.Equal(System.Net.NetworkInformation.NetworkInterface.LoopbackInterfaceIndex, mapper.BindAddress.ScopeId);
+        Assert.Null(mapper.BindInterface);
+    }
+
+    [Theory]
+    [InlineData("@hook.sh")]
+    [InlineData("@/dev/zero")]
+    public void Parse_ArgumentStartingWithAt_IsAValueNotAResponseFile(string script)
+    {
+        var (options, _) = Parse("-u", "-s", "a", "-e", script);
+        Assert.Equal(script, options.Script);
+    }
+
     [Theory]
     [InlineData("-4", "192.0.2.2")]
     [InlineData("-6", "2001:db8::2")]
@@ -209,7 +227,7 @@ public sealed class CliParsingTests
     private static (CliOptions Options, PortMapperOptions Mapper) Parse(params string[] args)
     {
         var command = new NatMapCommand((_, _) => Task.FromResult(0));
-        var result = command.Root.Parse(args);
+        var result = command.Parse(args);
         Assert.Empty(result.Errors);
         Assert.True(command.TryGetOptions(result, out var options, out var error), error);
         var mapper = NatMap.Cli.Cli.ToMapperOptions(options);

@@ -42,6 +42,17 @@ public sealed class CliUsageTests
     [InlineData("-u -s [2001:db8::1", "option -s: '[2001:db8::1' has '[' without ']'")]
     [InlineData("-u -s 1:2:3", "option -s: '1:2:3' is not an IPv6 address")]
     [InlineData("-u -s a:", "option -s: 'a:' ends with ':'")]
+    [InlineData("-u -s 010.0.0.1", "option -s: '010.0.0.1' is not an IPv4 address")]
+    [InlineData("-u -s 0x7f.0.0.1", "option -s: '0x7f.0.0.1' is not an IPv4 address")]
+    [InlineData("-u -s 0177.0.0.1:80", "option -s: '0177.0.0.1' is not an IPv4 address")]
+    [InlineData("-s a -h 127.1", "option -h: '127.1' is not an IPv4 address")]
+    [InlineData("-u -s fe80::1%nosuchif0", "option -s: 'fe80::1%nosuchif0' has zone 'nosuchif0', but no network interface")]
+    [InlineData("-u -s [fe80::1%25nosuchif0]:1", "has zone 'nosuchif0', but no network interface")]
+    [InlineData("-u -s fe80::1%", "has an empty zone")]
+    [InlineData("-u -s a -i 010.0.0.1", "option -i: '010.0.0.1' is not an IPv4 address")]
+    [InlineData("-u -s a -i 1", "option -i: '1' is not an IPv4 address")]
+    [InlineData("-6 -u -s a -i fe80::1%nosuchif0", "option -i: 'fe80::1%nosuchif0' has zone 'nosuchif0'")]
+    [InlineData("-u -s a -t 0x7f.0.0.1 -p 80", "forward target '0x7f.0.0.1' is invalid: '0x7f.0.0.1' is not an IPv4 address")]
     public async Task Run_BadCommandLine_ExitsTwoWithOneLineAndHint(string commandLine, string expected)
     {
         var args = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -86,6 +97,36 @@ public sealed class CliUsageTests
         }
 
         Assert.DoesNotContain("-?", stdout, StringComparison.Ordinal);
+    }
+
+    // Found by the text fuzz target (NatMap.Fuzz): System.CommandLine reports no error for repeated
+    // options once --help is present, and TryGetOptions would then throw reading -k twice. The CLI
+    // runs the help action instead and never reads the options; these are the fuzzer's two inputs.
+    [Theory]
+    [InlineData("LS1oZWxwCi11OAotawoxNgotYwo0Ci11Ci1zCnN0bGUub3JnOjM0NzgKLWsKMTAKLWMK")]
+    [InlineData("LXVzOi11czouMC11czotdXM6LWgKLXpUOhAKXWgwCjYKODE3CjoxJWxvLXpUOhA4Ci04CjAxNwo4bwowMTcKKUAtawot5gowMTcKMDEzCkoKOAowMTcKOAowMTcKOAotOAowMSAKOG8KOAowMTcKOAotOAowMTcKOG8KLWYKNgowMTcKOjElbG8KLTgKMDE3CkoKCkpKSkpKSkpKSkpKSkpKSkpKSkpKSkpKSkpKSkpKSko4CjAxNwo4Ci04CjAxNwo4bwotZgo3CigKLWsKLWYKMDE3CjAxNwpKCjgKMDEKMDE3Ci1mCjAKNgowMTcKOjElbO+KLV1oMAo2CjAxN4s6MSVsbwotOAowMTcKSgoKXWgwCjYKMDE3CjoxJWxvLXpUHRAKXWgwCjYKMDE3CjoxJWxvCi1daDAKNgotLWhlbHAKMDE3CjoxJWxvCi04CjAxNwpKCgo4CjE3CjAxNwpKCjgKMDE3CjgKZgowMTcKKAotawotZgowMTcKSgoKOAoxNwowMTcKSgo4CjAxNwo4CmYKMDE3CigKLWsKLWYKMDE3CjAxNwpKCjirMDE3CjgKMDE3ETgKLTgKMDE3CjhvCi1mCjAxNwooCi1rCi1mCjAxNwowMTcKMDE3CkoKOKswMTcKOAowAAEROAotOAowMTcKOjElbG8KLTgKCigKLWsKLWYKMDE3CjAxNwpKCjgKMDE3CgpdCjAxNwo4Ci04CjAxNwo4bwotZgowMTcKKAotawotZh8wMTcKMDE3CkoKLWYKMDE3CigKLWsKLWYKMDE3CjAxNwpKCjgKMDE3CjgKLTgKMDE3CjhvCi1mCjAxNwo=")]
+    public async Task Run_FuzzedHelpWithRepeatedOptions_ShowsHelpAndExitsZero(string fuzzInput)
+    {
+        // The text target's split: UTF-8, one argument per line, a final newline ends the last one.
+        string text = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(fuzzInput));
+        var args = (text.EndsWith('\n') ? text[..^1] : text).Split('\n');
+
+        var (exitCode, stdout, _, mapperCreated) = await RunAsync(args);
+
+        Assert.Equal(0, exitCode);
+        Assert.False(mapperCreated);
+        Assert.Contains("--help", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_VersionWithOtherOptions_SaysSoNotNeedsAValue()
+    {
+        var (exitCode, _, stderr, mapperCreated) = await RunAsync(["--version", "-u", "-s", "a"]);
+
+        Assert.Equal(2, exitCode);
+        Assert.False(mapperCreated);
+        Assert.DoesNotContain("needs a value", stderr, StringComparison.Ordinal);
+        Assert.Contains("--version", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

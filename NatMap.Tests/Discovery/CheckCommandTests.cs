@@ -88,6 +88,8 @@ public sealed class CheckCommandTests
     [InlineData("bad -b", new[] { "-s", "127.0.0.1", "-b", "70000" }, "option -b: '70000' is not a port number")]
     [InlineData("bad -s port", new[] { "-s", "127.0.0.1:0" }, "option -s: '127.0.0.1:0' is not a STUN server")]
     [InlineData("bad -s host", new[] { "-s", "bad host!" }, "option -s: 'bad host!' is not a STUN server")]
+    [InlineData("octal -s", new[] { "-s", "010.0.0.1" }, "'010.0.0.1' is not an IPv4 address")]
+    [InlineData("octal -i", new[] { "-s", "127.0.0.1", "-i", "0177.0.0.1" }, "option -i: '0177.0.0.1' is not an IPv4 address")]
     [InlineData("-s family", new[] { "-s", "[::1]:3478" }, "is an IPv6 address but the check is IPv4")]
     [InlineData("-i family", new[] { "-6", "-s", "[::1]", "-i", "127.0.0.1" }, "option -i: 127.0.0.1 is an IPv4 address")]
     [InlineData("bad timeout", new[] { "-s", "127.0.0.1", "--timeout", "-1" }, "option --timeout: '-1' is not a number of seconds")]

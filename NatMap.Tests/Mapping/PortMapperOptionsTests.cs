@@ -40,6 +40,10 @@ public sealed class PortMapperOptionsTests
         { "idle timeout", o => o.ForwardIdleTimeout = TimeSpan.Zero, "forward idle timeout" },
         { "blank forward target", o => o.ForwardTarget = " ", "forward target" },
         { "forward target with port", o => o.ForwardTarget = "192.0.2.1:80", "forward target '192.0.2.1:80' is invalid" },
+        { "octal forward target", o => o.ForwardTarget = "010.0.0.1", "forward target '010.0.0.1' is invalid: '010.0.0.1' is not an IPv4 address" },
+        { "hex STUN server", o => o.StunServers.Add("0x7f.0.0.1"), "STUN server '0x7f.0.0.1' is invalid" },
+        { "octal HTTP server", o => o.HttpServer = "0177.0.0.1:80", "'0177.0.0.1' is not an IPv4 address" },
+        { "unknown zone", o => o.StunServers.Add("[fe80::1%25nosuchif0]:3478"), "no network interface has that name" },
         { "unknown protocol", o => o.Protocol = (MappingProtocol)7, "protocol 7 is unknown" },
     };
 
@@ -59,6 +63,8 @@ public sealed class PortMapperOptionsTests
     [Theory]
     [InlineData("192.0.2.10", 80)]
     [InlineData("2001:db8::10", 0)]
+    [InlineData("[2001:db8::10]", 0)]
+    [InlineData("fe80::10%lo", 0)]
     [InlineData("backend.example.test", 8080)]
     public void Validate_ForwardTarget_Passes(string target, int port)
     {

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.NetworkInformation;
 using NatMap.Stun;
 
 namespace NatMap.Tests.Stun;
@@ -76,5 +78,97 @@ public sealed class StunServerEndpointTests
         Assert.Throws<ArgumentException>(() => new StunServerEndpoint("a b"));
         Assert.Equal("[2001:db8::1]:3478", new StunServerEndpoint("2001:db8::1").ToString());
         Assert.Equal(3478, StunServerEndpoint.DefaultPort);
+    }
+
+    // Issue 13: IPAddress.TryParse reads inet_aton forms, so these once became 8.0.0.1 and 127.0.0.1
+    // while Host kept the text. They cannot be host names either (all-numeric labels).
+    [Theory]
+    [InlineData("010.0.0.1")]
+    [InlineData("0x7f.0.0.1")]
+    [InlineData("0177.0.0.1:80")]
+    [InlineData("127.1")]
+    [InlineData("0x7f000001")]
+    [InlineData("2130706433")]
+    [InlineData("127.0.0.01")]
+    [InlineData("1.2.3.4.")]
+    [InlineData("1.2.3.4.5")]
+    [InlineData("0x")]
+    [InlineData("::ffff:010.0.0.1")]
+    public void TryParse_OctalHexOrShortIPv4_Refused(string text)
+    {
+        Assert.False(StunServerEndpoint.TryParse(text, out var server));
+        Assert.Null(server);
+        var ex = Assert.Throws<FormatException>(() => StunServerEndpoint.Parse(text));
+        Assert.Contains("not an IP", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0.0.0.0", "0.0.0.0")]
+    [InlineData("10.0.0.1", "10.0.0.1")]
+    [InlineData("255.255.255.255:1", "255.255.255.255")]
+    [InlineData("::ffff:192.0.2.1", "::ffff:192.0.2.1")]
+    public void TryParse_DottedDecimal_IsAnAddress(string text, string address)
+    {
+        Assert.True(StunServerEndpoint.TryParse(text, out var server));
+        Assert.Equal(IPAddress.Parse(address), server.Address);
+    }
+
+    [Theory]
+    [InlineData("0x7f.example")]
+    [InlineData("123.example.org")]
+    [InlineData("1e100.net")]
+    public void TryParse_NameWithNumericLabels_IsAName(string text)
+    {
+        Assert.True(StunServerEndpoint.TryParse(text, out var server));
+        Assert.Equal(text, server.Host);
+        Assert.Null(server.Address);
+    }
+
+    // Issue 13: the zone was dropped without a word ("[fe80::1%25eth0]:1" became fe80::1).
+    [Theory]
+    [InlineData("[fe80::1%25lo]:1", 1)]
+    [InlineData("[fe80::1%lo]:1", 1)]
+    [InlineData("fe80::1%lo", 3478)]
+    public void TryParse_IPv6ZoneName_KeepsScope(string text, int port)
+    {
+        Assert.True(StunServerEndpoint.TryParse(text, out var server));
+        Assert.Equal("fe80::1%lo", server.Host);
+        Assert.Equal(port, server.Port);
+        Assert.Equal(NetworkInterface.LoopbackInterfaceIndex, server.Address!.ScopeId);
+        Assert.Equal("[fe80::1%25lo]:" + port, server.ToString());
+
+        var again = StunServerEndpoint.Parse(server.ToString());
+        Assert.Equal(server.Host, again.Host);
+        Assert.Equal(server.Address, again.Address);
+    }
+
+    [Fact]
+    public void TryParse_NumericZone_IsTheIndex()
+    {
+        Assert.True(StunServerEndpoint.TryParse("[fe80::1%7]:9", out var server));
+        Assert.Equal(7, server.Address!.ScopeId);
+        Assert.Equal(server.Address, StunServerEndpoint.Parse(server.ToString()).Address);
+    }
+
+    [Theory]
+    [InlineData("fe80::1%nosuchif0", "no network interface has that name")]
+    [InlineData("[fe80::1%25nosuchif0]:1", "no network interface has that name")]
+    [InlineData("fe80::1%", "empty zone")]
+    [InlineData("[fe80::1%]:1", "empty zone")]
+    [InlineData("fe80::1%lo%lo", "no network interface")]
+    [InlineData("fe80::1%99999999999", "no network interface")]
+    public void TryParse_BadZone_RefusedWithReason(string text, string reason)
+    {
+        Assert.False(StunServerEndpoint.TryParse(text, out _));
+        var ex = Assert.Throws<FormatException>(() => StunServerEndpoint.Parse(text));
+        Assert.Contains(reason, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Constructor_ZoneAndOctal_AsTryParse()
+    {
+        Assert.Equal(NetworkInterface.LoopbackInterfaceIndex, new StunServerEndpoint("fe80::1%lo").Address!.ScopeId);
+        Assert.Throws<ArgumentException>(() => new StunServerEndpoint("010.0.0.1"));
+        Assert.Throws<ArgumentException>(() => new StunServerEndpoint("fe80::1%nosuchif0"));
     }
 }

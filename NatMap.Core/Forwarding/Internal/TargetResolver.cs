@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using NatMap.Diagnostics;
 using NatMap.Diagnostics.Internal;
+using NatMap.Sockets.Internal;
 
 namespace NatMap.Forwarding.Internal;
 
@@ -31,11 +32,15 @@ internal sealed class TargetResolver
         _host = host;
         _port = port;
         _family = family;
-        if (IPAddress.TryParse(host.Trim('[', ']'), out var address))
+        if (IPAddressText.TryParse(Unbracket(host), out var address))
         {
             _literal = new IPEndPoint(address, port);
         }
     }
+
+    /// <summary>The host without the brackets of <c>[IPv6]</c> (and its RFC 6874 zone escape), else as given.</summary>
+    public static string Unbracket(string host) =>
+        host.Length >= 2 && host[0] == '[' && host[^1] == ']' ? IPAddressText.UnescapeZone(host[1..^1]) : host;
 
     /// <summary>The endpoint without a lookup, when the host is an IP literal.</summary>
     public IPEndPoint? Literal => _literal;

@@ -1,0 +1,14 @@
+namespace NatMap.Fuzz;
+
+/// <summary>The MODE argument: which parser a run feeds.</summary>
+internal static class FuzzTargets
+{
+    public static IReadOnlyList<string> Names { get; } = ["stun", "text"];
+
+    public static Action<Stream>? Find(string mode) => mode switch
+    {
+        "stun" => StunTarget.Run,
+        "text" => TextTarget.Run,
+        _ => null,
+    };
+}
