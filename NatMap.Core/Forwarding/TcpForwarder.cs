@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using NatMap.Diagnostics;
@@ -299,6 +300,14 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
             }
 
             Interlocked.Increment(ref _counters.Accepted);
+            if (Engine == TcpRelayEngine.Splice && _resolver.Literal is { } literal)
+            {
+                // Nothing on this path awaits (the connect is non-blocking and the event loop takes
+                // over), so it runs here: a connection costs no task, closure or continuation.
+                StartSpliceNow(client, literal, _resolver.LiteralAddress!);
+                continue;
+            }
+
             lock (_gate)
             {
                 Task handler = HandleAsync(client, cancellationToken);
@@ -342,7 +351,7 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
 
             if (Engine == TcpRelayEngine.Splice)
             {
-                handedOff = StartSplice(client, target, targetEndPoint);
+                handedOff = StartSplice(client, target, targetEndPoint, targetEndPoint.Serialize());
                 return;
             }
 
@@ -408,22 +417,73 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
         }
     }
 
-    private bool StartSplice(Socket client, Socket target, IPEndPoint targetEndPoint)
+    private void StartSpliceNow(Socket client, IPEndPoint targetEndPoint, SocketAddress targetAddress)
     {
-        bool connecting = false;
-        target.Blocking = false;
+        Socket? target = null;
+        bool handedOff = false;
         try
         {
-            target.Connect(targetEndPoint);
+            target = CreateTargetSocket(client);
+            handedOff = StartSplice(client, target, targetEndPoint, targetAddress);
         }
-        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress or SocketError.AlreadyInProgress)
+        catch (SocketException ex)
         {
-            connecting = true;
+            Interlocked.Increment(ref _counters.Failed);
+            ForwardingLog.TargetUnreachable(_logger, _resolver.Host + ":" + _resolver.Port, client.RemoteEndPoint, ex.SocketErrorCode.ToString());
+        }
+        finally
+        {
+            if (!handedOff)
+            {
+                target?.Dispose();
+                client.Dispose();
+                Interlocked.Decrement(ref _counters.Active);
+            }
+        }
+    }
+
+    private Socket CreateTargetSocket(Socket client)
+    {
+        var target = new Socket(_resolver.Literal!.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        client.NoDelay = true;
+        if (_options.CongestionControl is { } algorithm
+            && !LinuxSocketOptions.TrySetCongestionControl(target, algorithm, out var ccError))
+        {
+            ForwardingLog.CongestionControlFailed(_logger, algorithm, ccError);
         }
 
-        if (!LinuxIo.TrySetNonBlocking((int)client.SafeHandle.DangerousGetHandle()))
+        return target;
+    }
+
+    /// <summary>
+    /// Starts the non-blocking connect to the target and hands both sockets to the event loop.
+    /// connect(2) is called directly on the descriptor: Socket.Connect on a non-blocking socket
+    /// reports "in progress" by throwing, an exception and its stack trace for every connection.
+    /// </summary>
+    private unsafe bool StartSplice(Socket client, Socket target, IPEndPoint targetEndPoint, SocketAddress targetAddress)
+    {
+        int targetFd = (int)target.SafeHandle.DangerousGetHandle();
+        if (!LinuxIo.TrySetNonBlocking(targetFd) || !LinuxIo.TrySetNonBlocking((int)client.SafeHandle.DangerousGetHandle()))
         {
             throw new SocketException((int)SocketError.SocketError);
+        }
+
+        bool connecting = false;
+        int result;
+        fixed (byte* address = targetAddress.Buffer.Span)
+        {
+            result = LinuxIo.Connect(targetFd, address, targetAddress.Size);
+        }
+
+        if (result != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno is not (LinuxIo.EINPROGRESS or LinuxIo.EAGAIN or LinuxIo.EINTR))
+            {
+                throw new SocketException((int)SocketErrorClassifier.FromErrno(errno));
+            }
+
+            connecting = true;
         }
 
         var connection = new SpliceConnection(client, target, targetEndPoint, connecting);

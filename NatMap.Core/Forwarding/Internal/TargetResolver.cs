@@ -15,6 +15,7 @@ internal sealed class TargetResolver
     private readonly int _port;
     private readonly AddressFamily _family;
     private readonly IPEndPoint? _literal;
+    private readonly SocketAddress? _literalAddress;
 
     public TargetResolver(string host, int port, AddressFamily family)
     {
@@ -34,11 +35,15 @@ internal sealed class TargetResolver
         if (IPAddress.TryParse(host.Trim('[', ']'), out var address))
         {
             _literal = new IPEndPoint(address, port);
+            _literalAddress = _literal.Serialize();
         }
     }
 
     /// <summary>The endpoint without a lookup, when the host is an IP literal.</summary>
     public IPEndPoint? Literal => _literal;
+
+    /// <summary><see cref="Literal"/> as a sockaddr, serialized once for raw connect(2) calls.</summary>
+    public SocketAddress? LiteralAddress => _literalAddress;
 
     public string Host => _host;
 
