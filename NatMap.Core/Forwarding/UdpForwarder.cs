@@ -552,9 +552,6 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
 
     private UdpSession? OpenSession(SocketAddress from, ReadOnlySpan<byte> firstDatagram)
     {
-        var key = new SocketAddress(from.Family, from.Size);
-        from.Buffer.Span[..from.Size].CopyTo(key.Buffer.Span);
-        EndPoint clientEndPoint = _localEndPoint!.Create(key);
         lock (_gate)
         {
             if (_sessions.Count >= _maxSessions)
@@ -563,14 +560,16 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
                 if (!_refusing)
                 {
                     _refusing = true;
-                    ForwardingLog.UdpSessionRefused(_logger, clientEndPoint, _maxSessions);
+                    ForwardingLog.UdpSessionRefused(_logger, _localEndPoint!.Create(from), _maxSessions);
                 }
 
                 return null;
             }
         }
 
-        var session = new UdpSession(key, clientEndPoint);
+        var key = new SocketAddress(from.Family, from.Size);
+        from.Buffer.Span[..from.Size].CopyTo(key.Buffer.Span);
+        var session = new UdpSession(key, _localEndPoint!);
         if (_resolver.Literal is { } target)
         {
             try
@@ -583,7 +582,7 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
                 return null;
             }
 
-            ForwardingLog.UdpSessionOpened(_logger, clientEndPoint, target);
+            LogSessionOpened(session, target);
             Add(session);
             session.Relay = RelayRepliesAsync(session, session.Socket, null);
             return session;
@@ -628,12 +627,14 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
     /// </summary>
     private async Task RelayRepliesAsync(UdpSession session, Socket? socket, byte[]? firstDatagram)
     {
-        await Task.Yield();
         byte[]? buffer = null;
         try
         {
             if (socket is null)
             {
+                // Off the receive loop before resolving. With a literal target the first await is
+                // the wait for a reply, which is pending (the first datagram has not been sent yet).
+                await Task.Yield();
                 IPEndPoint target;
                 try
                 {
@@ -653,7 +654,7 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
                     return;
                 }
 
-                ForwardingLog.UdpSessionOpened(_logger, session.ClientEndPoint, target);
+                LogSessionOpened(session, target);
                 if (firstDatagram is not null)
                 {
                     socket.Send(firstDatagram, SocketFlags.None, out _);
@@ -788,9 +789,18 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
         }
 
         session.Close();
-        if (removed)
+        if (removed && _logger.IsEnabled(LogLevel.Debug))
         {
             ForwardingLog.UdpSessionClosed(_logger, session.ClientEndPoint, reason);
+        }
+    }
+
+    /// <summary>The client's endpoint object is made only when the message is written.</summary>
+    private void LogSessionOpened(UdpSession session, IPEndPoint target)
+    {
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            ForwardingLog.UdpSessionOpened(_logger, session.ClientEndPoint, target);
         }
     }
 
