@@ -4,7 +4,7 @@
 #   sudo ./scripts/soak.sh MINUTES
 #
 # One TCP and one UDP natmap, both `-k 1` and in forward mode (-t/-p) to an echo service in the
-# lan namespace (-T 5 on UDP, so idle sessions go). From the wan side, clients connect to the
+# lan namespace (-T 5 on UDP, so idle sessions go; -T 30 on TCP, see start_natmap). From the wan side, clients connect to the
 # public ports all the time: RATE new TCP connections and RATE new UDP client ports a second,
 # each sending 64 bytes (three datagrams on UDP), reading the echo and leaving. Every minute
 # the NAT re-maps both public ports (testbed.sh remap); every five minutes coturn restarts.
@@ -119,7 +119,10 @@ declare -A natmap_pid public
 start_natmap() { # INDEX PROTO
   local i=$1 proto=$2 priv args
   if [ "$proto" = tcp ]; then
-    priv=$((5555 + 10 * i)); args=(-k 1 -h 203.0.113.2)
+    # -T 30: a connection in flight when the NAT re-maps loses its conntrack entry, so its FIN
+    # never arrives and it stays open until the idle timeout (issue 13, section 4: keepalive on
+    # relayed sockets); with the default 300 s each re-mapping would add descriptors for 5 min.
+    priv=$((5555 + 10 * i)); args=(-k 1 -h 203.0.113.2 -T 30)
   else
     priv=$((5556 + 10 * i)); args=(-u -k 1 -T 5)
   fi
