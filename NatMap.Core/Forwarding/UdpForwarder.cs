@@ -47,6 +47,7 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
     private readonly RelayBufferPool _buffers = new(MaxDatagram, retain: 16);
     private readonly UdpDatagramBatchPool? _replyBatches =
         UdpDatagramBatch.IsSupported ? new(MaxDatagram, capacity: 8, maxOutstanding: 8, retain: 2) : null;
+    private readonly Stack<UdpReplyWaiter> _waiters = new();
     private readonly CancellationTokenSource _stopping = new();
     private UdpControlEndPoint[] _controls = [];
     private Socket? _listener;
@@ -309,6 +310,14 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
         }
 
         _replyBatches?.Dispose();
+        lock (_waiters)
+        {
+            while (_waiters.TryPop(out var waiter))
+            {
+                waiter.Dispose();
+            }
+        }
+
         ForwarderMetricsRegistry.Unregister(this);
         ForwardingLog.UdpStopped(_logger, _localEndPoint);
         _stopping.Dispose();
@@ -628,6 +637,7 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
     private async Task RelayRepliesAsync(UdpSession session, Socket? socket, byte[]? firstDatagram)
     {
         byte[]? buffer = null;
+        UdpReplyWaiter? waiter = null;
         try
         {
             if (socket is null)
@@ -661,16 +671,20 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
                 }
             }
 
+            waiter = RentWaiter();
             while (true)
             {
-                try
-                {
-                    await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.Peek).ConfigureAwait(false);
-                }
-                catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused)
+                SocketError waited = await waiter.WaitAsync(socket).ConfigureAwait(false);
+                if (waited == SocketError.ConnectionRefused)
                 {
                     // ICMP port unreachable from the target: it may come back, keep the session.
                     continue;
+                }
+
+                if (waited != SocketError.Success)
+                {
+                    // OperationAborted: the session was closed (idle, or the forwarder stopping).
+                    return;
                 }
 
                 if (_replyBatches is not null && _replyBatches.TryRent(out var batch))
@@ -743,7 +757,39 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
             }
 
             Remove(session, "closed");
+            if (waiter is not null)
+            {
+                ReturnWaiter(waiter);
+            }
         }
+    }
+
+    private UdpReplyWaiter RentWaiter()
+    {
+        lock (_waiters)
+        {
+            if (_waiters.TryPop(out var waiter))
+            {
+                return waiter;
+            }
+        }
+
+        return new UdpReplyWaiter();
+    }
+
+    /// <summary>Keeps up to 256 waiters for the next sessions (a waiter is a few hundred bytes; 256 covers a churn of 50 new clients a second at a 5 s idle timeout).</summary>
+    private void ReturnWaiter(UdpReplyWaiter waiter)
+    {
+        lock (_waiters)
+        {
+            if (_waiters.Count < 256)
+            {
+                _waiters.Push(waiter);
+                return;
+            }
+        }
+
+        waiter.Dispose();
     }
 
     /// <summary>

@@ -19,20 +19,34 @@ public sealed class ForwarderChurnAllocationTests(ITestOutputHelper output)
     private const int Windows = 4;
 
     /// <summary>
-    /// What .NET itself allocates for one accepted and one outbound TCP socket (a Socket, its
-    /// SafeSocketHandle and, for the managed engine, the SocketAsyncContext and its operation
-    /// objects) plus the connection's own object; everything else on the accept path (endpoint
-    /// objects, closures, tasks, log arguments) is pooled or gone. Measured (see the output):
-    /// TODO bytes per connection.
+    /// Splice engine, measured 832 bytes per connection (it was 2,296 before issue 13's cut).
+    /// What is left is what .NET allocates for sockets: the accepted Socket, its SafeSocketHandle,
+    /// its remote IPEndPoint/IPAddress/SocketAddress and the accept completion delegate, the
+    /// outbound Socket and its handle (about 650 bytes), and the connection with its two directions
+    /// (about 200). No task, closure, continuation, exception or endpoint of ours is left to hide
+    /// under the bound, which allows a quarter on top for runtime variation.
     /// </summary>
-    private const long TcpBytesPerConnection = 4096;
+    private const long SpliceBytesPerConnection = 1024;
 
     /// <summary>
-    /// One Socket connected to the target, its SafeSocketHandle and SocketAsyncContext (the zero-byte
-    /// receive that waits for replies) and the session object; the key, the endpoint, the timers and
-    /// the relay loop are reused. Measured (see the output): TODO bytes per session.
+    /// Managed engine, measured 3,976 to 4,198 bytes per connection (4,074 before). Most of it is
+    /// .NET's asynchronous socket machinery, made again for every socket: a SocketAsyncContext, two
+    /// AwaitableSocketAsyncEventArgs and their operation objects and delegates, for each of the two
+    /// sockets; then the relay's state machines, the connect timeout's linked token source and timer.
+    /// This engine is the fallback off Linux and is to be rebuilt on System.IO.Pipelines (issue 9),
+    /// so the bound only keeps it from getting worse: about 10 % above the measurement.
     /// </summary>
-    private const long UdpBytesPerSession = 4096;
+    private const long ManagedBytesPerConnection = 4608;
+
+    /// <summary>
+    /// Measured 960 to 1,222 bytes per session (1,848 before). Left: the Socket connected to the
+    /// target, its SafeSocketHandle and SocketAsyncContext with its receive operation (about 500
+    /// bytes, .NET's), the session with its key SocketAddress (about 200), the reply loop's state
+    /// machine (about 150) and the table's share. Gone: the client endpoint object (made only for
+    /// a debug message), the thread-pool hop, and the exception with which a wait on a closed
+    /// socket used to end (UdpReplyWaiter reports it as a SocketError, and is reused).
+    /// </summary>
+    private const long UdpBytesPerSession = 1280;
 
     public static TheoryData<TcpRelayEngine> Engines => [TcpRelayEngine.Splice, TcpRelayEngine.Managed];
 
@@ -82,7 +96,7 @@ public sealed class ForwarderChurnAllocationTests(ITestOutputHelper output)
             output.WriteLine($"{engine}: least of {Windows} windows of {PerWindow} connections: {least} bytes allocated per connection");
             Assert.Equal((Windows + 1) * PerWindow, forwarder.AcceptedConnections);
             Assert.Equal(0, forwarder.FailedConnections);
-            Assert.InRange(least, 0, TcpBytesPerConnection);
+            Assert.InRange(least, 0, engine == TcpRelayEngine.Splice ? SpliceBytesPerConnection : ManagedBytesPerConnection);
         }
         finally
         {
