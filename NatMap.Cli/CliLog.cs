@@ -31,4 +31,10 @@ internal static partial class CliLog
 
     [LoggerMessage(EventId = 6008, Level = LogLevel.Debug, Message = "Waiting up to {Seconds} s for {Count} notify script(s) to exit")]
     public static partial void WaitingForScripts(ILogger logger, int seconds, int count);
+
+    [LoggerMessage(EventId = 6009, Level = LogLevel.Information, Message = "GC settings: {Settings}")]
+    public static partial void GcSettings(ILogger logger, string settings);
+
+    [LoggerMessage(EventId = 6010, Level = LogLevel.Information, Message = "GC heap: {HeapBytes} B in use, {CommittedBytes} B committed, gen0 {Gen0AfterBytes} B after last GC; collections {Gen0Count}/{Gen1Count}/{Gen2Count}; {AllocatedBytes} B allocated since start")]
+    public static partial void GcHeap(ILogger logger, long heapBytes, long committedBytes, long gen0AfterBytes, int gen0Count, int gen1Count, int gen2Count, long allocatedBytes);
 }

@@ -21,6 +21,10 @@ internal static class MappingRunner
             options.Port.ToString(),
             string.Join(", ", options.StunServers));
 
+        using var gcReportStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task gcReport = GcReport.PeriodFromEnvironment() is { } period
+            ? GcReport.RunAsync(logger, period, gcReportStop.Token)
+            : Task.CompletedTask;
         var notifier = options.Script is null ? null : new ScriptNotifier(options.Script, loggerFactory);
         var mapper = context.MapperFactory(mapperOptions, loggerFactory);
         try
@@ -63,6 +67,8 @@ internal static class MappingRunner
         }
         finally
         {
+            await gcReportStop.CancelAsync().ConfigureAwait(false);
+            await gcReport.ConfigureAwait(false);
             await mapper.DisposeAsync().ConfigureAwait(false);
             if (notifier is not null)
             {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using NatMap.Diagnostics;
@@ -311,6 +312,14 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
             }
 
             Interlocked.Increment(ref _counters.Accepted);
+            if (Engine == TcpRelayEngine.Splice && _resolver.Literal is { } literal)
+            {
+                // Nothing on this path awaits (the connect is non-blocking and the event loop takes
+                // over), so it runs here: a connection costs no task, closure or continuation.
+                StartSpliceNow(client, literal, _resolver.LiteralAddress!);
+                continue;
+            }
+
             lock (_gate)
             {
                 Task handler = HandleAsync(client, cancellationToken);
@@ -344,19 +353,10 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
         try
         {
             IPEndPoint targetEndPoint = _resolver.Literal ?? await _resolver.ResolveAsync(cancellationToken).ConfigureAwait(false);
-            target = new Socket(targetEndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            client.NoDelay = true;
-            SetKeepAlive(client);
-            SetKeepAlive(target);
-            if (_options.CongestionControl is { } algorithm
-                && !LinuxSocketOptions.TrySetCongestionControl(target, algorithm, out var ccError))
-            {
-                ForwardingLog.CongestionControlFailed(_logger, algorithm, ccError);
-            }
-
+            target = CreateTargetSocket(client, targetEndPoint.AddressFamily);
             if (Engine == TcpRelayEngine.Splice)
             {
-                handedOff = StartSplice(client, target, targetEndPoint);
+                handedOff = StartSplice(client, target, targetEndPoint, targetEndPoint.Serialize());
                 return;
             }
 
@@ -432,22 +432,76 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
         }
     }
 
-    private bool StartSplice(Socket client, Socket target, IPEndPoint targetEndPoint)
+    private void StartSpliceNow(Socket client, IPEndPoint targetEndPoint, SocketAddress targetAddress)
     {
-        bool connecting = false;
-        target.Blocking = false;
+        Socket? target = null;
+        bool handedOff = false;
         try
         {
-            target.Connect(targetEndPoint);
+            target = CreateTargetSocket(client, _resolver.Literal!.AddressFamily);
+            handedOff = StartSplice(client, target, targetEndPoint, targetAddress);
         }
-        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress or SocketError.AlreadyInProgress)
+        catch (SocketException ex)
         {
-            connecting = true;
+            Interlocked.Increment(ref _counters.Failed);
+            ForwardingLog.TargetUnreachable(_logger, _resolver.Host + ":" + _resolver.Port, client.RemoteEndPoint, ex.SocketErrorCode.ToString());
+        }
+        finally
+        {
+            if (!handedOff)
+            {
+                target?.Dispose();
+                client.Dispose();
+                Interlocked.Decrement(ref _counters.Active);
+            }
+        }
+    }
+
+    /// <summary>The target-side socket of a relayed connection, with the options both sockets take (no Nagle, keepalive, congestion control).</summary>
+    private Socket CreateTargetSocket(Socket client, AddressFamily family)
+    {
+        var target = new Socket(family, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        client.NoDelay = true;
+        SetKeepAlive(client);
+        SetKeepAlive(target);
+        if (_options.CongestionControl is { } algorithm
+            && !LinuxSocketOptions.TrySetCongestionControl(target, algorithm, out var ccError))
+        {
+            ForwardingLog.CongestionControlFailed(_logger, algorithm, ccError);
         }
 
-        if (!LinuxIo.TrySetNonBlocking((int)client.SafeHandle.DangerousGetHandle()))
+        return target;
+    }
+
+    /// <summary>
+    /// Starts the non-blocking connect to the target and hands both sockets to the event loop.
+    /// connect(2) is called directly on the descriptor: Socket.Connect on a non-blocking socket
+    /// reports "in progress" by throwing, an exception and its stack trace for every connection.
+    /// </summary>
+    private unsafe bool StartSplice(Socket client, Socket target, IPEndPoint targetEndPoint, SocketAddress targetAddress)
+    {
+        int targetFd = (int)target.SafeHandle.DangerousGetHandle();
+        if (!LinuxIo.TrySetNonBlocking(targetFd) || !LinuxIo.TrySetNonBlocking((int)client.SafeHandle.DangerousGetHandle()))
         {
             throw new SocketException((int)SocketError.SocketError);
+        }
+
+        bool connecting = false;
+        int result;
+        fixed (byte* address = targetAddress.Buffer.Span)
+        {
+            result = LinuxIo.Connect(targetFd, address, targetAddress.Size);
+        }
+
+        if (result != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno is not (LinuxIo.EINPROGRESS or LinuxIo.EAGAIN or LinuxIo.EINTR))
+            {
+                throw new SocketException((int)SocketErrorClassifier.FromErrno(errno));
+            }
+
+            connecting = true;
         }
 
         var connection = new SpliceConnection(client, target, targetEndPoint, connecting);

@@ -47,6 +47,7 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
     private readonly RelayBufferPool _buffers = new(MaxDatagram, retain: 16);
     private readonly UdpDatagramBatchPool? _replyBatches =
         UdpDatagramBatch.IsSupported ? new(MaxDatagram, capacity: 8, maxOutstanding: 8, retain: 2) : null;
+    private readonly Stack<UdpReplyWaiter> _waiters = new();
     private readonly CancellationTokenSource _stopping = new();
     private UdpControlEndPoint[] _controls = [];
     private Socket? _listener;
@@ -309,6 +310,14 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
         }
 
         _replyBatches?.Dispose();
+        lock (_waiters)
+        {
+            while (_waiters.TryPop(out var waiter))
+            {
+                waiter.Dispose();
+            }
+        }
+
         ForwarderMetricsRegistry.Unregister(this);
         ForwardingLog.UdpStopped(_logger, _localEndPoint);
         _stopping.Dispose();
@@ -552,9 +561,6 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
 
     private UdpSession? OpenSession(SocketAddress from, ReadOnlySpan<byte> firstDatagram)
     {
-        var key = new SocketAddress(from.Family, from.Size);
-        from.Buffer.Span[..from.Size].CopyTo(key.Buffer.Span);
-        EndPoint clientEndPoint = _localEndPoint!.Create(key);
         lock (_gate)
         {
             if (_sessions.Count >= _maxSessions)
@@ -563,14 +569,16 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
                 if (!_refusing)
                 {
                     _refusing = true;
-                    ForwardingLog.UdpSessionRefused(_logger, clientEndPoint, _maxSessions);
+                    ForwardingLog.UdpSessionRefused(_logger, _localEndPoint!.Create(from), _maxSessions);
                 }
 
                 return null;
             }
         }
 
-        var session = new UdpSession(key, clientEndPoint);
+        var key = new SocketAddress(from.Family, from.Size);
+        from.Buffer.Span[..from.Size].CopyTo(key.Buffer.Span);
+        var session = new UdpSession(key, _localEndPoint!);
         if (_resolver.Literal is { } target)
         {
             try
@@ -583,7 +591,7 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
                 return null;
             }
 
-            ForwardingLog.UdpSessionOpened(_logger, clientEndPoint, target);
+            LogSessionOpened(session, target);
             Add(session);
             session.Relay = RelayRepliesAsync(session, session.Socket, null);
             return session;
@@ -628,12 +636,15 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
     /// </summary>
     private async Task RelayRepliesAsync(UdpSession session, Socket? socket, byte[]? firstDatagram)
     {
-        await Task.Yield();
         byte[]? buffer = null;
+        UdpReplyWaiter? waiter = null;
         try
         {
             if (socket is null)
             {
+                // Off the receive loop before resolving. With a literal target the first await is
+                // the wait for a reply, which is pending (the first datagram has not been sent yet).
+                await Task.Yield();
                 IPEndPoint target;
                 try
                 {
@@ -653,23 +664,27 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
                     return;
                 }
 
-                ForwardingLog.UdpSessionOpened(_logger, session.ClientEndPoint, target);
+                LogSessionOpened(session, target);
                 if (firstDatagram is not null)
                 {
                     socket.Send(firstDatagram, SocketFlags.None, out _);
                 }
             }
 
+            waiter = RentWaiter();
             while (true)
             {
-                try
-                {
-                    await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.Peek).ConfigureAwait(false);
-                }
-                catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused)
+                SocketError waited = await waiter.WaitAsync(socket).ConfigureAwait(false);
+                if (waited == SocketError.ConnectionRefused)
                 {
                     // ICMP port unreachable from the target: it may come back, keep the session.
                     continue;
+                }
+
+                if (waited != SocketError.Success)
+                {
+                    // OperationAborted: the session was closed (idle, or the forwarder stopping).
+                    return;
                 }
 
                 if (_replyBatches is not null && _replyBatches.TryRent(out var batch))
@@ -742,7 +757,39 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
             }
 
             Remove(session, "closed");
+            if (waiter is not null)
+            {
+                ReturnWaiter(waiter);
+            }
         }
+    }
+
+    private UdpReplyWaiter RentWaiter()
+    {
+        lock (_waiters)
+        {
+            if (_waiters.TryPop(out var waiter))
+            {
+                return waiter;
+            }
+        }
+
+        return new UdpReplyWaiter();
+    }
+
+    /// <summary>Keeps up to 256 waiters for the next sessions (a waiter is a few hundred bytes; 256 covers a churn of 50 new clients a second at a 5 s idle timeout).</summary>
+    private void ReturnWaiter(UdpReplyWaiter waiter)
+    {
+        lock (_waiters)
+        {
+            if (_waiters.Count < 256)
+            {
+                _waiters.Push(waiter);
+                return;
+            }
+        }
+
+        waiter.Dispose();
     }
 
     /// <summary>
@@ -788,9 +835,18 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
         }
 
         session.Close();
-        if (removed)
+        if (removed && _logger.IsEnabled(LogLevel.Debug))
         {
             ForwardingLog.UdpSessionClosed(_logger, session.ClientEndPoint, reason);
+        }
+    }
+
+    /// <summary>The client's endpoint object is made only when the message is written.</summary>
+    private void LogSessionOpened(UdpSession session, IPEndPoint target)
+    {
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            ForwardingLog.UdpSessionOpened(_logger, session.ClientEndPoint, target);
         }
     }
 

@@ -250,7 +250,9 @@ internal sealed unsafe class SpliceEventLoop
                 return;
             }
 
-            int error = (int)connection.Target.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
+            // SO_ERROR through a span: GetSocketOption would box the int.
+            int error = 0;
+            connection.Target.GetRawSocketOption(LinuxIo.SolSocket, LinuxIo.SoError, MemoryMarshal.AsBytes(new Span<int>(ref error)));
             if (error != 0)
             {
                 connection.FailureReason = "connect: " + (SocketError)error;

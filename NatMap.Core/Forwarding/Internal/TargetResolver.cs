@@ -16,6 +16,7 @@ internal sealed class TargetResolver
     private readonly int _port;
     private readonly AddressFamily _family;
     private readonly IPEndPoint? _literal;
+    private readonly SocketAddress? _literalAddress;
 
     public TargetResolver(string host, int port, AddressFamily family)
     {
@@ -35,6 +36,7 @@ internal sealed class TargetResolver
         if (IPAddressText.TryParse(Unbracket(host), out var address))
         {
             _literal = new IPEndPoint(address, port);
+            _literalAddress = _literal.Serialize();
         }
     }
 
@@ -44,6 +46,9 @@ internal sealed class TargetResolver
 
     /// <summary>The endpoint without a lookup, when the host is an IP literal.</summary>
     public IPEndPoint? Literal => _literal;
+
+    /// <summary><see cref="Literal"/> as a sockaddr, serialized once for raw connect(2) calls.</summary>
+    public SocketAddress? LiteralAddress => _literalAddress;
 
     public string Host => _host;
 

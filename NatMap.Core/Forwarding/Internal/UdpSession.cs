@@ -10,19 +10,22 @@ namespace NatMap.Forwarding.Internal;
 /// </summary>
 internal sealed class UdpSession
 {
+    private readonly IPEndPoint _endPointTemplate;
+    private EndPoint? _clientEndPoint;
     private long _lastActivity;
     private int _closed;
 
-    public UdpSession(SocketAddress clientAddress, EndPoint clientEndPoint)
+    public UdpSession(SocketAddress clientAddress, IPEndPoint endPointTemplate)
     {
         ClientAddress = clientAddress;
-        ClientEndPoint = clientEndPoint;
+        _endPointTemplate = endPointTemplate;
         _lastActivity = Environment.TickCount64;
     }
 
     public SocketAddress ClientAddress { get; }
 
-    public EndPoint ClientEndPoint { get; }
+    /// <summary>The client as an endpoint object, made on first use: only log messages need it.</summary>
+    public EndPoint ClientEndPoint => _clientEndPoint ??= _endPointTemplate.Create(ClientAddress);
 
     /// <summary>The socket connected to the target; null while a host name is being resolved.</summary>
     public Socket? Socket { get; set; }

@@ -27,6 +27,7 @@ internal static unsafe partial class LinuxIo
     public const int ENETUNREACH = 101;
     public const int ECONNREFUSED = 111;
     public const int EHOSTUNREACH = 113;
+    public const int EINPROGRESS = 115;
 
     public const uint SpliceMove = 1;
     public const uint SpliceNonBlock = 2;
@@ -51,6 +52,10 @@ internal static unsafe partial class LinuxIo
     public const short PollIn = 0x001;
     public const int PollFdSize = 8;
 
+    public const int SolSocket = 1;
+    public const int SoError = 4;
+
+    public const int ShutRd = 0;
     public const int ShutWr = 1;
     public const int MsgPeek = 0x2;
     public const int MsgDontWait = 0x40;
@@ -75,6 +80,9 @@ internal static unsafe partial class LinuxIo
 
     [LibraryImport(Libc, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
+
+    [LibraryImport(Libc, EntryPoint = "connect", SetLastError = true)]
+    public static partial int Connect(int fd, byte* address, int length);
 
     [LibraryImport(Libc, EntryPoint = "shutdown", SetLastError = true)]
     public static partial int Shutdown(int fd, int how);

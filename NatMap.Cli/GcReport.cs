@@ -1,0 +1,48 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+
+namespace NatMap.Cli;
+
+/// <summary>
+/// A diagnostic for long runs (scripts/soak.sh): with <c>NATMAP_GC_LOG_SECONDS=N</c> in the
+/// environment, the GC settings in effect are logged once and the managed heap every N seconds.
+/// A NativeAOT process has no diagnostics port by default, so this is how the heap is seen from outside.
+/// </summary>
+internal static class GcReport
+{
+    public const string EnvironmentVariable = "NATMAP_GC_LOG_SECONDS";
+
+    /// <summary>The period asked for in the environment, or null when the report is off.</summary>
+    public static TimeSpan? PeriodFromEnvironment() =>
+        int.TryParse(Environment.GetEnvironmentVariable(EnvironmentVariable), NumberStyles.None, CultureInfo.InvariantCulture, out int seconds)
+        && seconds > 0
+            ? TimeSpan.FromSeconds(seconds)
+            : null;
+
+    public static async Task RunAsync(ILogger logger, TimeSpan period, CancellationToken cancellationToken)
+    {
+        // Every setting the GC reports, so a run shows which knobs (runtimeconfig or DOTNET_ environment) took effect.
+        CliLog.GcSettings(logger, string.Join(", ", GC.GetConfigurationVariables().OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key + "=" + Convert.ToString(s.Value, CultureInfo.InvariantCulture))));
+        using var timer = new PeriodicTimer(period);
+        try
+        {
+            do
+            {
+                var info = GC.GetGCMemoryInfo();
+                CliLog.GcHeap(
+                    logger,
+                    GC.GetTotalMemory(false),
+                    info.TotalCommittedBytes,
+                    info.GenerationInfo[0].SizeAfterBytes,
+                    GC.CollectionCount(0),
+                    GC.CollectionCount(1),
+                    GC.CollectionCount(2),
+                    GC.GetTotalAllocatedBytes(false));
+            }
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}
