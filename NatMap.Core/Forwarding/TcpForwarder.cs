@@ -42,7 +42,7 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
     private Task? _acceptLoop;
     private Task? _sweepLoop;
     private IPEndPoint? _localEndPoint;
-    private int _state;
+    private readonly ForwarderLifecycle _lifecycle = new();
     private int _keepAliveWarned;
 
     /// <summary>Creates a forwarder; nothing is bound until <see cref="Start()"/>.</summary>
@@ -154,10 +154,7 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
     public void Start(Socket listeningSocket)
     {
         ArgumentNullException.ThrowIfNull(listeningSocket);
-        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
-        {
-            throw new InvalidOperationException("The forwarder can be started once.");
-        }
+        _lifecycle.BeginStart();
 
         try
         {
@@ -178,7 +175,7 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
             }
             else if (_options.IdleTimeout != Timeout.InfiniteTimeSpan)
             {
-                _sweepLoop = SweepManagedAsync(_stopping.Token);
+                _sweepLoop = IdleSweeper.RunAsync<ManagedTcpConnection>(_options.IdleTimeout, CollectIdle, static c => c.Abort("idle timeout"), _stopping.Token);
             }
         }
         catch
@@ -196,7 +193,7 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
     /// <returns>A task that completes when everything is closed.</returns>
     public async Task StopAsync()
     {
-        if (Interlocked.Exchange(ref _state, 2) != 1)
+        if (!_lifecycle.BeginStop())
         {
             return;
         }
@@ -522,38 +519,17 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
         }
     }
 
-    private async Task SweepManagedAsync(CancellationToken cancellationToken)
+    private void CollectIdle(long cutoff, List<ManagedTcpConnection> idle)
     {
-        long idle = (long)_options.IdleTimeout.TotalMilliseconds;
-        var period = TimeSpan.FromMilliseconds(Math.Clamp(idle / 4, 10, 1000));
-        var expired = new List<ManagedTcpConnection>();
-        using var timer = new PeriodicTimer(period);
-        try
+        lock (_gate)
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            foreach (var connection in _managed)
             {
-                long now = Environment.TickCount64;
-                lock (_gate)
+                if (connection.LastActivity < cutoff)
                 {
-                    foreach (var connection in _managed)
-                    {
-                        if (now - connection.LastActivity > idle)
-                        {
-                            expired.Add(connection);
-                        }
-                    }
+                    idle.Add(connection);
                 }
-
-                foreach (var connection in expired)
-                {
-                    connection.Abort("idle timeout");
-                }
-
-                expired.Clear();
             }
-        }
-        catch (OperationCanceledException)
-        {
         }
     }
 }

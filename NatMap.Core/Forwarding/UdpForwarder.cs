@@ -54,7 +54,7 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
     private IPEndPoint? _localEndPoint;
     private Task? _receiveLoop;
     private Task? _sweepLoop;
-    private int _state;
+    private readonly ForwarderLifecycle _lifecycle = new();
     private bool _refusing;
     private long _sessionsOpened;
     private long _sessionsRefused;
@@ -147,10 +147,7 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
     public void Start(Socket boundSocket)
     {
         ArgumentNullException.ThrowIfNull(boundSocket);
-        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
-        {
-            throw new InvalidOperationException("The forwarder can be started once.");
-        }
+        _lifecycle.BeginStart();
 
         if (_receiveBufferSize > 0)
         {
@@ -168,7 +165,7 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
         _receiveLoop = UdpDatagramBatch.IsSupported ? StartReceiveThread(boundSocket) : ReceiveLoopAsync(boundSocket, _stopping.Token);
         if (_idleTimeout != Timeout.InfiniteTimeSpan)
         {
-            _sweepLoop = SweepAsync(_stopping.Token);
+            _sweepLoop = IdleSweeper.RunAsync<UdpSession>(_idleTimeout, CollectIdle, session => Remove(session, "idle timeout"), _stopping.Token);
         }
     }
 
@@ -272,7 +269,7 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
     /// <returns>A task that completes when everything is closed.</returns>
     public async Task StopAsync()
     {
-        if (Interlocked.Exchange(ref _state, 2) != 1)
+        if (!_lifecycle.BeginStop())
         {
             return;
         }
@@ -850,37 +847,17 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
         }
     }
 
-    private async Task SweepAsync(CancellationToken cancellationToken)
+    private void CollectIdle(long cutoff, List<UdpSession> idle)
     {
-        long idle = (long)_idleTimeout.TotalMilliseconds;
-        var expired = new List<UdpSession>();
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Clamp(idle / 4, 10, 1000)));
-        try
+        lock (_gate)
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            foreach (var session in _sessions.Values)
             {
-                long now = Environment.TickCount64;
-                lock (_gate)
+                if (session.LastActivity < cutoff)
                 {
-                    foreach (var session in _sessions.Values)
-                    {
-                        if (now - session.LastActivity > idle)
-                        {
-                            expired.Add(session);
-                        }
-                    }
+                    idle.Add(session);
                 }
-
-                foreach (var session in expired)
-                {
-                    Remove(session, "idle timeout");
-                }
-
-                expired.Clear();
             }
-        }
-        catch (OperationCanceledException)
-        {
         }
     }
 }
