@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using NatMap.Cli.Logging;
 using NatMap.Diagnostics;
 using NatMap.Mapping;
+using NatMap.Stun;
 
 namespace NatMap.Cli;
 
@@ -82,12 +83,12 @@ internal static class Cli
             KeepAliveInterval = options.KeepAliveInterval,
             FirewallMark = options.FirewallMark,
             CongestionControl = options.CongestionControl,
-            ForwardTarget = options.ForwardTarget,
-            ForwardPort = options.ForwardPort ?? 0,
+            TargetHost = options.TargetHost,
+            TargetPort = options.TargetPort ?? 0,
         };
         foreach (var server in options.StunServers)
         {
-            mapperOptions.StunServers.Add(server);
+            mapperOptions.StunServers.Add(StunServerEndPoint.Parse(server));
         }
 
         if (options.UdpCheckCycle is { } cycle)
@@ -95,9 +96,9 @@ internal static class Cli
             mapperOptions.UdpCheckCycle = cycle;
         }
 
-        if (options.ForwardIdleTimeout is { } timeout)
+        if (options.IdleTimeout is { } timeout)
         {
-            mapperOptions.ForwardIdleTimeout = timeout;
+            mapperOptions.IdleTimeout = timeout;
         }
 
         // A -k shorter than the library's 5 s first retry delay shortens it too: whoever checks every
@@ -117,14 +118,19 @@ internal static class Cli
             return Usage(context.Stderr, error);
         }
 
-        var mapperOptions = ToMapperOptions(options);
+        PortMapperOptions mapperOptions;
         try
         {
-            mapperOptions.Validate();
+            mapperOptions = ToMapperOptions(options);
         }
-        catch (NatMapException ex) when (ex.Kind is NatMapErrorKind.InvalidOptions or NatMapErrorKind.NotSupported)
+        catch (FormatException ex)
         {
             return Usage(context.Stderr, ex.Message);
+        }
+
+        if (mapperOptions.FindProblem() is { } problem)
+        {
+            return Usage(context.Stderr, problem.Message);
         }
 
         using var loggerFactory = new CliLoggerFactory(new StderrLoggerProvider(context.Stderr, options.LogLevel));

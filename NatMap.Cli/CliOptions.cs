@@ -40,11 +40,11 @@ internal sealed class CliOptions
     public string? CongestionControl { get; init; }
 
     /// <summary><c>-T</c>; <see langword="null"/> leaves the mapper's default (300 s).</summary>
-    public TimeSpan? ForwardIdleTimeout { get; init; }
+    public TimeSpan? IdleTimeout { get; init; }
 
-    public string? ForwardTarget { get; init; }
+    public string? TargetHost { get; init; }
 
-    public int? ForwardPort { get; init; }
+    public int? TargetPort { get; init; }
 
     public bool Json { get; init; }
 

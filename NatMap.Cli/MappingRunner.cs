@@ -49,7 +49,7 @@ internal static class MappingRunner
                     await WriteAsync(context.Stdout, line).ConfigureAwait(false);
                 }
 
-                notifier?.Notify(change);
+                notifier?.NotifyAsync(change);
             }
 
             if (!cancellationToken.IsCancellationRequested)

@@ -53,8 +53,8 @@ internal sealed class NatMapCommand
         Root.Options.Add(ReuseWait);
         Root.Options.Add(Congestion);
         Root.Options.Add(ForwardTimeout);
-        Root.Options.Add(ForwardTarget);
-        Root.Options.Add(ForwardPort);
+        Root.Options.Add(TargetHost);
+        Root.Options.Add(TargetPort);
         Root.Options.Add(Json);
         Root.Options.Add(Verbose);
         Root.SetAction(action);
@@ -112,9 +112,9 @@ internal sealed class NatMapCommand
 
     public Option<string> ForwardTimeout { get; } = Value("-T", "seconds", "Idle timeout of forwarded flows in seconds (default 300; 0 = default). A relayed TCP connection whose peer is gone closes sooner, by TCP keepalive: within 3 x -k, at least 13 s (90 s by default).");
 
-    public Option<string> ForwardTarget { get; } = Value("-t", "addr", "Forward the mapped port to this host or address (needs -p).");
+    public Option<string> TargetHost { get; } = Value("-t", "addr", "Forward the mapped port to this host or address (needs -p).");
 
-    public Option<string> ForwardPort { get; } = Value("-p", "port", "Port of the forward target; 0 uses the public port (needs -t).");
+    public Option<string> TargetPort { get; } = Value("-p", "port", "Port of the forward target; 0 uses the public port (needs -t).");
 
     public Option<bool> Json { get; } = new("--json")
     {
@@ -254,7 +254,7 @@ internal sealed class NatMapCommand
             return false;
         }
 
-        var target = result.GetValue(ForwardTarget);
+        var target = result.GetValue(TargetHost);
         if (target is { Length: 0 })
         {
             error = "option -t: the forward target is empty";
@@ -262,7 +262,7 @@ internal sealed class NatMapCommand
         }
 
         int? forwardPort = null;
-        if (result.GetValue(ForwardPort) is { } p)
+        if (result.GetValue(TargetPort) is { } p)
         {
             if (!OptionParsers.TryParsePort("-p", p, out int number, out error))
             {
@@ -296,9 +296,9 @@ internal sealed class NatMapCommand
             Port = port,
             PortReuseWait = reuseWait,
             CongestionControl = congestion,
-            ForwardIdleTimeout = forwardTimeout,
-            ForwardTarget = target,
-            ForwardPort = forwardPort,
+            IdleTimeout = forwardTimeout,
+            TargetHost = target,
+            TargetPort = forwardPort,
             Json = result.GetValue(Json),
             LogLevel = result.GetValue(Verbose) ? LogLevel.Debug : LogLevel.Information,
         };

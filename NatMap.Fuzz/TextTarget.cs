@@ -48,7 +48,7 @@ internal static class TextTarget
 
     private static void ParseValue(string arg)
     {
-        // -b. Parse documents NatMapException (InvalidOptions) for bad text; it must agree with TryParse.
+        // -b. Parse documents FormatException for bad text; it must agree with TryParse.
         bool portOk = PortSpec.TryParse(arg, out var spec, out var portError);
         if (portOk)
         {
@@ -67,13 +67,13 @@ internal static class TextTarget
             PortSpec.Parse(arg);
             Expect(portOk, "PortSpec.Parse took what TryParse refused");
         }
-        catch (NatMapException ex) when (ex.Kind == NatMapErrorKind.InvalidOptions && !portOk)
+        catch (FormatException) when (!portOk)
         {
         }
 
         // -s and -h: the CLI's early check, then the endpoint parser the mapper uses (Parse documents FormatException).
         OptionParsers.TryValidateServer("-s", arg, out _);
-        CheckEndpoint(arg, StunServerEndpoint.DefaultPort);
+        CheckEndpoint(arg, StunServerEndPoint.DefaultPort);
         CheckEndpoint(arg, PortMapperOptions.DefaultHttpPort);
         CheckOptions.TryParseServer(arg, out _, out _);
 
@@ -98,34 +98,34 @@ internal static class TextTarget
 
     private static void CheckEndpoint(string arg, int defaultPort)
     {
-        bool ok = StunServerEndpoint.TryParse(arg, defaultPort, out var server, out var error);
+        bool ok = StunServerEndPoint.TryParse(arg, defaultPort, out var server, out var error);
         if (server is null)
         {
-            Expect(!ok && !string.IsNullOrEmpty(error), "StunServerEndpoint refused '" + arg + "' without a reason");
+            Expect(!ok && !string.IsNullOrEmpty(error), "StunServerEndPoint refused '" + arg + "' without a reason");
         }
         else
         {
             // What ToString writes must read back the same (IPAddress.Equals compares the IPv6 scope too),
             // and the public constructor must take the host.
-            var again = StunServerEndpoint.Parse(server.ToString());
-            var built = new StunServerEndpoint(server.Host, server.Port);
+            var again = StunServerEndPoint.Parse(server.ToString());
+            var built = new StunServerEndPoint(server.Host, server.Port);
             if (again.Host != server.Host || again.Port != server.Port || !Equals(again.Address, server.Address)
                 || !Equals(built.Address, server.Address) || (server.Address is not null && !MeansWhatItSays(server.Host, server.Address)))
             {
-                throw new FuzzContractException("StunServerEndpoint '" + arg + "' does not round-trip through '" + server + "'");
+                throw new FuzzContractException("StunServerEndPoint '" + arg + "' does not round-trip through '" + server + "'");
             }
         }
 
-        if (defaultPort != StunServerEndpoint.DefaultPort)
+        if (defaultPort != StunServerEndPoint.DefaultPort)
         {
             return;
         }
 
-        Expect(StunServerEndpoint.TryParse(arg, out _) == ok, "the public TryParse disagrees");
+        Expect(StunServerEndPoint.TryParse(arg, out _) == ok, "the public TryParse disagrees");
         try
         {
-            StunServerEndpoint.Parse(arg);
-            Expect(ok, "StunServerEndpoint.Parse took what TryParse refused");
+            StunServerEndPoint.Parse(arg);
+            Expect(ok, "StunServerEndPoint.Parse took what TryParse refused");
         }
         catch (FormatException) when (!ok)
         {
@@ -154,16 +154,26 @@ internal static class TextTarget
             return;
         }
 
-        // Cli.RunAsync validates the same way before it runs anything: the documented NatMapException
-        // kinds are results, anything else escapes.
-        var mapperOptions = Cli.Cli.ToMapperOptions(options);
+        // Cli.RunAsync validates the same way before it runs anything: the documented FormatException
+        // (a server the CLI passed but the library refuses) and ArgumentException are results,
+        // anything else escapes.
+        PortMapperOptions mapperOptions;
+        try
+        {
+            mapperOptions = Cli.Cli.ToMapperOptions(options);
+        }
+        catch (FormatException)
+        {
+            return;
+        }
+
         var problem = mapperOptions.FindProblem();
         try
         {
             mapperOptions.Validate();
             Expect(problem is null, "Validate passed what FindProblem refused");
         }
-        catch (NatMapException ex) when (problem is not null && ex.Kind is NatMapErrorKind.InvalidOptions or NatMapErrorKind.NotSupported)
+        catch (ArgumentException ex) when (problem is not null && ex.ParamName == problem.Value.Option)
         {
         }
     }

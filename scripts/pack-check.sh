@@ -47,13 +47,15 @@ dotnet add package NatMap.Core --source "$work/feed" > add.log 2>&1 || { cat add
 cat > Program.cs <<'CS'
 using System.Net;
 using System.Net.Sockets;
+using NatMap;
 using NatMap.Forwarding;
 using NatMap.Ip4p;
 using NatMap.Mapping;
+using NatMap.Stun;
 
 var options = new PortMapperOptions { Protocol = MappingProtocol.Udp, Port = PortSpec.Parse("5555") };
-options.StunServers.Add("stun.example.org");
-options.StunServers.Add("stun2.example.org:3478");
+options.StunServers.Add(StunServerEndPoint.Parse("stun.example.org"));
+options.StunServers.Add(StunServerEndPoint.Parse("stun2.example.org:3478"));
 await using (IPortMapper mapper = PortMapper.Create(options))
 {
     if (mapper.Current is not null) throw new InvalidOperationException("a mapping before watching");

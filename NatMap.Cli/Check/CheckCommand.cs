@@ -78,7 +78,7 @@ internal static class CheckCommand
         {
             report = await new NatDiscoveryClient(discovery, loggerFactory).RunAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (NatMapException ex) when (ex.Kind == NatMapErrorKind.InvalidOptions)
+        catch (ArgumentException ex)
         {
             return UsageError(stderr, ex.Message);
         }

@@ -84,7 +84,7 @@ internal sealed class CheckOptions
                 return false;
             }
 
-            options.Servers.Add(server);
+            options.StunServers.Add(server);
         }
 
         if (result.GetValue(_bind) is { } bind)
@@ -95,7 +95,7 @@ internal sealed class CheckOptions
                 return false;
             }
 
-            options.LocalPort = port;
+            options.Port = port;
         }
 
         if (result.GetValue(_interface) is { } iface)
@@ -111,8 +111,8 @@ internal sealed class CheckOptions
                 return false;
             }
 
-            options.LocalAddress = address;
-            options.InterfaceName = name;
+            options.BindAddress = address;
+            options.BindInterface = name;
         }
 
         if (result.GetValue(_lifetimeMax) is { } max)
@@ -140,12 +140,12 @@ internal sealed class CheckOptions
     }
 
     /// <summary>
-    /// Parses <c>-s</c> with the same syntax as the mapper's (<see cref="StunServerEndpoint.TryParse"/>):
+    /// Parses <c>-s</c> with the same syntax as the mapper's (<see cref="StunServerEndPoint.TryParse"/>):
     /// <c>host[:port]</c>, <c>[IPv6]:port</c>, <c>[IPv6]</c> or a bare IPv6 address; the port defaults to 3478.
     /// </summary>
-    internal static bool TryParseServer(string text, [NotNullWhen(true)] out StunServerEndpoint? server, [NotNullWhen(false)] out string? error)
+    internal static bool TryParseServer(string text, [NotNullWhen(true)] out StunServerEndPoint? server, [NotNullWhen(false)] out string? error)
     {
-        if (!StunServerEndpoint.TryParse(text, StunServerEndpoint.DefaultPort, out server, out var reason))
+        if (!StunServerEndPoint.TryParse(text, StunServerEndPoint.DefaultPort, out server, out var reason))
         {
             error = $"option -s: '{text}' is not a STUN server: use host[:port], [IPv6]:port or an IPv6 address (port 1 to 65535); {reason}";
             return false;

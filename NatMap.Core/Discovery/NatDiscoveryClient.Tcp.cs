@@ -44,7 +44,7 @@ public sealed partial class NatDiscoveryClient
     /// </summary>
     private async Task<NatDiscoveryResult> RunTcpOnceAsync(IPEndPoint server, IPEndPoint? otherHint, CancellationToken cancellationToken)
     {
-        int port = _options.LocalPort;
+        int port = _options.Port;
         var first = await ConnectAsync(server, port, cancellationToken).ConfigureAwait(false);
         var local = first is null
             ? new IPEndPoint(SourceAddressTowards(server), port)

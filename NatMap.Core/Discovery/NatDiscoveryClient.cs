@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using NatMap.Internal;
 using NatMap.Diagnostics;
 using NatMap.Diagnostics.Internal;
 using NatMap.Discovery.Internal;
@@ -26,33 +27,38 @@ public sealed partial class NatDiscoveryClient
     /// <summary>Creates a client; nothing is sent until <see cref="RunAsync"/>.</summary>
     /// <param name="options">What to test; read when <see cref="RunAsync"/> starts.</param>
     /// <param name="loggerFactory">Logging, or null for none.</param>
-    /// <exception cref="NatMapException">The options are invalid (<see cref="NatMapErrorKind.InvalidOptions"/>).</exception>
+    /// <exception cref="ArgumentException">An option is invalid; <see cref="ArgumentException.ParamName"/> names it.</exception>
     public NatDiscoveryClient(NatDiscoveryOptions options, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Servers.Count == 0)
+        if (options.StunServers.Count == 0)
         {
-            ThrowHelper.ThrowInvalidOptions("at least one STUN server is needed");
+            ThrowHelper.ThrowInvalidOption(nameof(NatDiscoveryOptions.StunServers), "At least one STUN server is required.");
         }
 
-        if (options.LocalPort is < 0 or > IPEndPoint.MaxPort)
+        if (options.Port is < 0 or > IPEndPoint.MaxPort)
         {
-            ThrowHelper.ThrowInvalidOptions("the local port must be 0 to 65535");
+            ThrowHelper.ThrowOptionOutOfRange(nameof(NatDiscoveryOptions.Port), "Port must be 0 (any) to 65535.");
         }
 
         if (options.AddressFamily is not (AddressFamily.Unspecified or AddressFamily.InterNetwork or AddressFamily.InterNetworkV6))
         {
-            ThrowHelper.ThrowInvalidOptions("the address family must be IPv4, IPv6 or unspecified");
+            ThrowHelper.ThrowOptionOutOfRange(nameof(NatDiscoveryOptions.AddressFamily), "AddressFamily must be InterNetwork, InterNetworkV6 or Unspecified.");
         }
 
-        if (options.RequestTimeout <= TimeSpan.Zero || options.MaxLifetimeProbe <= TimeSpan.Zero)
+        if (options.RequestTimeout <= TimeSpan.Zero)
         {
-            ThrowHelper.ThrowInvalidOptions("timeouts must be positive");
+            ThrowHelper.ThrowOptionOutOfRange(nameof(NatDiscoveryOptions.RequestTimeout), "RequestTimeout must be positive.");
+        }
+
+        if (options.MaxLifetimeProbe <= TimeSpan.Zero)
+        {
+            ThrowHelper.ThrowOptionOutOfRange(nameof(NatDiscoveryOptions.MaxLifetimeProbe), "MaxLifetimeProbe must be positive.");
         }
 
         if (!options.TestUdp && !options.TestTcp)
         {
-            ThrowHelper.ThrowInvalidOptions("nothing to test: neither UDP nor TCP is selected");
+            ThrowHelper.ThrowInvalidOption(nameof(NatDiscoveryOptions.TestUdp), "Nothing to test: TestUdp and TestTcp are both false.");
         }
 
         _options = options;
@@ -100,7 +106,7 @@ public sealed partial class NatDiscoveryClient
     {
         var family = _options.AddressFamily;
         var resolved = new List<IPEndPoint>();
-        foreach (var server in _options.Servers)
+        foreach (var server in _options.StunServers)
         {
             var (addresses, failure) = await StunServerResolver.ResolveAsync(server, family, _logger, cancellationToken).ConfigureAwait(false);
             if (addresses is null)
@@ -132,7 +138,7 @@ public sealed partial class NatDiscoveryClient
                 DiscoveryLog.ReusePortFailed(_logger, reuseError);
             }
 
-            if (_options.InterfaceName is { } name && !LinuxSocketOptions.TryBindToDevice(socket, name, out int errno))
+            if (_options.BindInterface is { } name && !LinuxSocketOptions.TryBindToDevice(socket, name, out int errno))
             {
                 // A check through an interface that is not there would test some other path: refuse.
                 if (errno == LinuxIo.ENODEV)
@@ -144,7 +150,7 @@ public sealed partial class NatDiscoveryClient
                 DiscoveryLog.BindToDeviceFailed(_logger, name, SocketErrorClassifier.DescribeErrno(errno));
             }
 
-            var address = _options.LocalAddress ?? (family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any);
+            var address = _options.BindAddress ?? (family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any);
             socket.Bind(new IPEndPoint(address, port));
             return socket;
         }
@@ -162,7 +168,7 @@ public sealed partial class NatDiscoveryClient
     /// </summary>
     private IPAddress SourceAddressTowards(IPEndPoint server)
     {
-        if (_options.LocalAddress is { } local && !local.Equals(IPAddress.Any) && !local.Equals(IPAddress.IPv6Any))
+        if (_options.BindAddress is { } local && !local.Equals(IPAddress.Any) && !local.Equals(IPAddress.IPv6Any))
         {
             return local;
         }
@@ -206,7 +212,7 @@ public sealed partial class NatDiscoveryClient
 
     private async Task<NatDiscoveryResult> RunUdpOnceAsync(IPEndPoint server, CancellationToken cancellationToken)
     {
-        using var primary = CreateSocket(server.AddressFamily, SocketType.Dgram, _options.LocalPort);
+        using var primary = CreateSocket(server.AddressFamily, SocketType.Dgram, _options.Port);
         using var secondary = _options.TestHairpinning ? CreateSocket(server.AddressFamily, SocketType.Dgram, 0) : null;
         var local = new IPEndPoint(SourceAddressTowards(server), ((IPEndPoint)primary.LocalEndPoint!).Port);
         var discovery = new NatBehaviorDiscovery(MappingProtocol.Udp, server, local, _options.TestHairpinning);

@@ -12,7 +12,7 @@ public sealed class NatDiscoveryOptions
     /// is used; if none supports it, the first that answered is reported. Names are resolved to
     /// the first address of <see cref="AddressFamily"/>.
     /// </summary>
-    public IList<StunServerEndpoint> Servers { get; } = [];
+    public IList<StunServerEndPoint> StunServers { get; } = [];
 
     /// <summary>
     /// <see cref="AddressFamily.InterNetwork"/> or <see cref="AddressFamily.InterNetworkV6"/>;
@@ -21,13 +21,13 @@ public sealed class NatDiscoveryOptions
     public AddressFamily AddressFamily { get; set; } = AddressFamily.Unspecified;
 
     /// <summary>The local port every test runs from (the port the user will map); 0 lets the OS choose.</summary>
-    public int LocalPort { get; set; }
+    public int Port { get; set; }
 
     /// <summary>The local address to bind, or null for the wildcard address.</summary>
-    public IPAddress? LocalAddress { get; set; }
+    public IPAddress? BindAddress { get; set; }
 
     /// <summary>A network interface to bind the sockets to (SO_BINDTODEVICE, Linux), or null.</summary>
-    public string? InterfaceName { get; set; }
+    public string? BindInterface { get; set; }
 
     /// <summary>Run the UDP mapping and filtering tests (default true).</summary>
     public bool TestUdp { get; set; } = true;

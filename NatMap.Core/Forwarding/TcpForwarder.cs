@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using NatMap.Internal;
 using NatMap.Diagnostics;
 using NatMap.Diagnostics.Internal;
 using NatMap.Forwarding.Internal;
@@ -48,33 +49,33 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
     /// <summary>Creates a forwarder; nothing is bound until <see cref="Start()"/>.</summary>
     /// <param name="options">The settings; copied, so later changes have no effect.</param>
     /// <param name="loggerFactory">Where to log, or null for no logging.</param>
-    /// <exception cref="NatMapException">The options are invalid (<see cref="NatMapErrorKind.InvalidOptions"/>).</exception>
+    /// <exception cref="ArgumentException">An option is invalid; <see cref="ArgumentException.ParamName"/> names it.</exception>
     public TcpForwarder(TcpForwarderOptions options, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.MaxConnections < 1)
         {
-            ThrowHelper.ThrowInvalidOptions("MaxConnections must be at least 1.");
+            ThrowHelper.ThrowOptionOutOfRange(nameof(TcpForwarderOptions.MaxConnections), "MaxConnections must be at least 1.");
         }
 
         if (options.BufferSize < 64 * 1024)
         {
-            ThrowHelper.ThrowInvalidOptions("BufferSize must be at least 64 KiB.");
+            ThrowHelper.ThrowOptionOutOfRange(nameof(TcpForwarderOptions.BufferSize), "BufferSize must be at least 64 KiB.");
         }
 
         if (options.SplicePipeSize < 4096)
         {
-            ThrowHelper.ThrowInvalidOptions("SplicePipeSize must be at least 4096 bytes.");
+            ThrowHelper.ThrowOptionOutOfRange(nameof(TcpForwarderOptions.SplicePipeSize), "SplicePipeSize must be at least 4096 bytes.");
         }
 
         if (options.IdleTimeout <= TimeSpan.Zero && options.IdleTimeout != Timeout.InfiniteTimeSpan)
         {
-            ThrowHelper.ThrowInvalidOptions("IdleTimeout must be positive or infinite.");
+            ThrowHelper.ThrowOptionOutOfRange(nameof(TcpForwarderOptions.IdleTimeout), "IdleTimeout must be positive or infinite.");
         }
 
         if (options.ConnectTimeout <= TimeSpan.Zero)
         {
-            ThrowHelper.ThrowInvalidOptions("ConnectTimeout must be positive.");
+            ThrowHelper.ThrowOptionOutOfRange(nameof(TcpForwarderOptions.ConnectTimeout), "ConnectTimeout must be positive.");
         }
 
         if (options.KeepAliveTime != Timeout.InfiniteTimeSpan
@@ -82,7 +83,7 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
                 || options.KeepAliveInterval < TimeSpan.FromSeconds(1) || options.KeepAliveInterval > LinuxSocketOptions.MaxKeepAliveTime
                 || options.KeepAliveProbeCount is < 1 or > 127))
         {
-            ThrowHelper.ThrowInvalidOptions("KeepAliveTime and KeepAliveInterval must be from 1 s to 32767 s (or KeepAliveTime infinite), KeepAliveProbeCount from 1 to 127.");
+            ThrowHelper.ThrowOptionOutOfRange(nameof(TcpForwarderOptions.KeepAliveTime), "KeepAliveTime and KeepAliveInterval must be from 1 s to 32767 s (or KeepAliveTime infinite), KeepAliveProbeCount from 1 to 127.");
         }
 
         _resolver = new TargetResolver(options.TargetHost, options.TargetPort, options.TargetAddressFamily);

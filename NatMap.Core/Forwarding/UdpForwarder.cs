@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using NatMap.Internal;
 using NatMap.Diagnostics;
 using NatMap.Diagnostics.Internal;
 using NatMap.Forwarding.Internal;
@@ -67,18 +68,18 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
     /// <summary>Creates a forwarder; nothing is bound until <see cref="Start()"/>.</summary>
     /// <param name="options">The settings; copied, so later changes have no effect.</param>
     /// <param name="loggerFactory">Where to log, or null for no logging.</param>
-    /// <exception cref="NatMapException">The options are invalid (<see cref="NatMapErrorKind.InvalidOptions"/>).</exception>
+    /// <exception cref="ArgumentException">An option is invalid; <see cref="ArgumentException.ParamName"/> names it.</exception>
     public UdpForwarder(UdpForwarderOptions options, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.MaxSessions < 1)
         {
-            ThrowHelper.ThrowInvalidOptions("MaxSessions must be at least 1.");
+            ThrowHelper.ThrowOptionOutOfRange(nameof(UdpForwarderOptions.MaxSessions), "MaxSessions must be at least 1.");
         }
 
         if (options.IdleTimeout <= TimeSpan.Zero && options.IdleTimeout != Timeout.InfiniteTimeSpan)
         {
-            ThrowHelper.ThrowInvalidOptions("IdleTimeout must be positive or infinite.");
+            ThrowHelper.ThrowOptionOutOfRange(nameof(UdpForwarderOptions.IdleTimeout), "IdleTimeout must be positive or infinite.");
         }
 
         _resolver = new TargetResolver(options.TargetHost, options.TargetPort, options.TargetAddressFamily);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using NatMap.Internal;
 using NatMap.Diagnostics;
 using NatMap.Diagnostics.Internal;
 using NatMap.Forwarding.Internal;
@@ -54,10 +55,11 @@ public sealed class PortMapperOptions
     public PortSpec Port { get; set; } = PortSpec.Any;
 
     /// <summary>
-    /// STUN servers as <c>host[:port]</c> or <c>[v6]:port</c> (<c>-s</c>, repeatable), tried in order;
-    /// the default port is 3478. At least one is required.
+    /// STUN servers (<c>-s</c>, repeatable), tried in order; <see cref="StunServerEndPoint.Parse"/>
+    /// reads <c>host[:port]</c> and <c>[v6]:port</c>, with 3478 as the default port. At least one is
+    /// required.
     /// </summary>
-    public IList<string> StunServers { get; } = new List<string>();
+    public IList<StunServerEndPoint> StunServers { get; } = new List<StunServerEndPoint>();
 
     /// <summary>
     /// The HTTP server that keeps a TCP mapping alive, as <c>host[:port]</c> (<c>-h</c>); the default
@@ -103,10 +105,10 @@ public sealed class PortMapperOptions
     /// mapping. UDP: the forwarder takes over the mapping socket; the keep-alive rounds send one byte
     /// from it and a full STUN check runs every <see cref="UdpCheckCycle"/> rounds.
     /// </summary>
-    public string? ForwardTarget { get; set; }
+    public string? TargetHost { get; set; }
 
     /// <summary>The port to forward to (<c>-p</c>); 0 means the current public port.</summary>
-    public int ForwardPort { get; set; }
+    public int TargetPort { get; set; }
 
     /// <summary>
     /// How long an idle forwarded connection or UDP session is kept (<c>-T</c>). Default 300 seconds.
@@ -116,142 +118,143 @@ public sealed class PortMapperOptions
     /// of it (1 to 10 s), and closed after 3 unanswered probes: within max(3 × the interval, 13 s),
     /// so 90 s with the TCP default of 30 s (<see cref="Forwarding.TcpForwarderOptions.KeepAliveTime"/>).
     /// </summary>
-    public TimeSpan ForwardIdleTimeout { get; set; } = TimeSpan.FromSeconds(300);
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(300);
 
     /// <summary>The keep-alive interval in effect: <see cref="KeepAliveInterval"/> or the protocol's default.</summary>
     public TimeSpan EffectiveKeepAliveInterval =>
         KeepAliveInterval ?? (Protocol == MappingProtocol.Tcp ? DefaultTcpKeepAliveInterval : DefaultUdpKeepAliveInterval);
 
-    /// <summary>Checks the options and throws on the first problem found, with a message that names it.</summary>
-    /// <exception cref="NatMapException">An option is invalid (kind <see cref="NatMapErrorKind.InvalidOptions"/>).</exception>
+    /// <summary>Checks the options and throws on the first problem found, with a message that says what is wrong.</summary>
+    /// <exception cref="ArgumentException">An option is invalid; <see cref="ArgumentException.ParamName"/> is the property's name.</exception>
     public void Validate()
     {
         if (FindProblem() is { } problem)
         {
-            ThrowHelper.Throw(problem.Kind, problem.Message);
+            ThrowHelper.ThrowInvalidOption(problem.Option, problem.Message);
         }
     }
 
-    internal (NatMapErrorKind Kind, string Message)? FindProblem()
+    /// <summary>The first invalid option (the property's name) and why, or null; the CLI maps the name to its option letter.</summary>
+    internal (string Option, string Message)? FindProblem()
     {
         if (Protocol is not (MappingProtocol.Tcp or MappingProtocol.Udp))
         {
-            return Invalid(string.Create(CultureInfo.InvariantCulture, $"protocol {(int)Protocol} is unknown: expected TCP or UDP"));
+            return Invalid(nameof(Protocol), string.Create(CultureInfo.InvariantCulture, $"protocol {(int)Protocol} is unknown: expected TCP or UDP"));
         }
 
         if (AddressFamily is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6))
         {
-            return Invalid(string.Create(CultureInfo.InvariantCulture, $"address family {AddressFamily} is not supported: expected InterNetwork (IPv4) or InterNetworkV6 (IPv6)"));
+            return Invalid(nameof(AddressFamily), string.Create(CultureInfo.InvariantCulture, $"address family {AddressFamily} is not supported: expected InterNetwork (IPv4) or InterNetworkV6 (IPv6)"));
         }
 
         if (BindAddress is not null && BindAddress.AddressFamily != AddressFamily)
         {
-            return Invalid(string.Create(CultureInfo.InvariantCulture, $"bind address {BindAddress} is not an {FamilyName(AddressFamily)} address, but the mapper runs over {FamilyName(AddressFamily)}"));
+            return Invalid(nameof(BindAddress), string.Create(CultureInfo.InvariantCulture, $"bind address {BindAddress} is not an {FamilyName(AddressFamily)} address, but the mapper runs over {FamilyName(AddressFamily)}"));
         }
 
         if (BindInterface is not null && (BindInterface.Length == 0 || BindInterface.Length > 15 || BindInterface.Contains('/', StringComparison.Ordinal) || BindInterface.Any(char.IsWhiteSpace)))
         {
-            return Invalid($"interface name '{BindInterface}' is invalid: expected 1 to 15 characters without '/' or spaces");
+            return Invalid(nameof(BindInterface), $"interface name '{BindInterface}' is invalid: expected 1 to 15 characters without '/' or spaces");
         }
 
         if (Port.First < 0 || Port.Last > 65535 || Port.Last < Port.First)
         {
-            return Invalid($"port spec {Port} is invalid");
+            return Invalid(nameof(Port), $"port spec {Port} is invalid");
         }
 
         if (StunServers.Count == 0)
         {
-            return Invalid("no STUN server given: at least one is required (-s host[:port])");
+            return Invalid(nameof(StunServers), "no STUN server given: at least one is required");
         }
 
         bool anyServerOfFamily = false;
         foreach (var server in StunServers)
         {
-            if (!StunServerEndpoint.TryParse(server, StunServerEndpoint.DefaultPort, out var endPoint, out var reason))
+            if (server is null)
             {
-                return Invalid($"STUN server '{server}' is invalid: {HostPortSyntax} ({reason})");
+                return Invalid(nameof(StunServers), "the STUN server list contains a null entry");
             }
 
-            anyServerOfFamily |= endPoint.Address is null || endPoint.Address.AddressFamily == AddressFamily;
+            anyServerOfFamily |= server.Address is null || server.Address.AddressFamily == AddressFamily;
         }
 
         if (!anyServerOfFamily)
         {
-            return Invalid($"no STUN server can be reached over {FamilyName(AddressFamily)}: every one given is an address of the other family");
+            return Invalid(nameof(StunServers), $"no STUN server can be reached over {FamilyName(AddressFamily)}: every one given is an address of the other family");
         }
 
         if (Protocol == MappingProtocol.Tcp)
         {
             if (string.IsNullOrWhiteSpace(HttpServer))
             {
-                return Invalid("no HTTP server given: TCP mode keeps the mapping alive through one (-h host[:port])");
+                return Invalid(nameof(HttpServer), "no HTTP server given: TCP mode keeps the mapping alive through one");
             }
 
-            if (!StunServerEndpoint.TryParse(HttpServer, DefaultHttpPort, out var http, out var reason))
+            if (!StunServerEndPoint.TryParse(HttpServer, DefaultHttpPort, out var http, out var reason))
             {
-                return Invalid($"HTTP server '{HttpServer}' is invalid: {HostPortSyntax} ({reason})");
+                return Invalid(nameof(HttpServer), $"HTTP server '{HttpServer}' is invalid: {HostPortSyntax} ({reason})");
             }
 
             if (http.Address is { } address && address.AddressFamily != AddressFamily)
             {
-                return Invalid($"HTTP server '{HttpServer}' is not an {FamilyName(AddressFamily)} address, but the mapper runs over {FamilyName(AddressFamily)}");
+                return Invalid(nameof(HttpServer), $"HTTP server '{HttpServer}' is not an {FamilyName(AddressFamily)} address, but the mapper runs over {FamilyName(AddressFamily)}");
             }
         }
 
         if (KeepAliveInterval is { } interval && (interval <= TimeSpan.Zero || interval.TotalMilliseconds > int.MaxValue))
         {
-            return Invalid(string.Create(CultureInfo.InvariantCulture, $"keep-alive interval {interval.TotalSeconds} s is invalid: it must be positive and under 24 days"));
+            return Invalid(nameof(KeepAliveInterval), string.Create(CultureInfo.InvariantCulture, $"keep-alive interval {interval.TotalSeconds} s is invalid: it must be positive and under 24 days"));
         }
 
         if (UdpCheckCycle < 1)
         {
-            return Invalid(string.Create(CultureInfo.InvariantCulture, $"UDP check cycle {UdpCheckCycle} is invalid: it must be at least 1"));
+            return Invalid(nameof(UdpCheckCycle), string.Create(CultureInfo.InvariantCulture, $"UDP check cycle {UdpCheckCycle} is invalid: it must be at least 1"));
         }
 
         if (CongestionControl is not null && (CongestionControl.Length == 0 || CongestionControl.Length > 15 || !CongestionControl.All(char.IsAsciiLetterOrDigit)))
         {
-            return Invalid($"congestion control algorithm '{CongestionControl}' is invalid: expected a name such as bbr or cubic");
+            return Invalid(nameof(CongestionControl), $"congestion control algorithm '{CongestionControl}' is invalid: expected a name such as bbr or cubic");
         }
 
         if (RetryDelay <= TimeSpan.Zero || RetryDelay.TotalMilliseconds > int.MaxValue)
         {
-            return Invalid(string.Create(CultureInfo.InvariantCulture, $"retry delay {RetryDelay.TotalSeconds} s is invalid: it must be positive and under 24 days"));
+            return Invalid(nameof(RetryDelay), string.Create(CultureInfo.InvariantCulture, $"retry delay {RetryDelay.TotalSeconds} s is invalid: it must be positive and under 24 days"));
         }
 
         if (MaxRetryDelay < RetryDelay || MaxRetryDelay.TotalMilliseconds > int.MaxValue)
         {
-            return Invalid(string.Create(CultureInfo.InvariantCulture, $"maximum retry delay {MaxRetryDelay.TotalSeconds} s is invalid: it must not be below the retry delay ({RetryDelay.TotalSeconds} s) nor over 24 days"));
+            return Invalid(nameof(MaxRetryDelay), string.Create(CultureInfo.InvariantCulture, $"maximum retry delay {MaxRetryDelay.TotalSeconds} s is invalid: it must not be below the retry delay ({RetryDelay.TotalSeconds} s) nor over 24 days"));
         }
 
-        if (ForwardPort is < 0 or > 65535)
+        if (TargetPort is < 0 or > 65535)
         {
-            return Invalid(string.Create(CultureInfo.InvariantCulture, $"forward port {ForwardPort} is out of range: expected 0 (the public port) to 65535"));
+            return Invalid(nameof(TargetPort), string.Create(CultureInfo.InvariantCulture, $"target port {TargetPort} is out of range: expected 0 (the public port) to 65535"));
         }
 
-        if (ForwardIdleTimeout <= TimeSpan.Zero || ForwardIdleTimeout.TotalMilliseconds > int.MaxValue)
+        if (IdleTimeout <= TimeSpan.Zero || IdleTimeout.TotalMilliseconds > int.MaxValue)
         {
-            return Invalid(string.Create(CultureInfo.InvariantCulture, $"forward idle timeout {ForwardIdleTimeout.TotalSeconds} s is invalid: it must be positive and under 24 days"));
+            return Invalid(nameof(IdleTimeout), string.Create(CultureInfo.InvariantCulture, $"idle timeout {IdleTimeout.TotalSeconds} s is invalid: it must be positive and under 24 days"));
         }
 
-        if (ForwardTarget is not null)
+        if (TargetHost is not null)
         {
-            const string TargetSyntax = "expected a host name or an IP address (without port; the port is -p)";
+            const string TargetSyntax = "expected a host name or an IP address (without a port: the port is TargetPort)";
             string? reason = null;
-            var kind = string.IsNullOrWhiteSpace(ForwardTarget)
+            var kind = string.IsNullOrWhiteSpace(TargetHost)
                 ? IPLiteralKind.Invalid
-                : IPAddressText.Classify(TargetResolver.Unbracket(ForwardTarget), out _, out reason);
-            if (kind == IPLiteralKind.Invalid || (kind == IPLiteralKind.NotALiteral && Uri.CheckHostName(ForwardTarget) != UriHostNameType.Dns))
+                : IPAddressText.Classify(TargetResolver.Unbracket(TargetHost), out _, out reason);
+            if (kind == IPLiteralKind.Invalid || (kind == IPLiteralKind.NotALiteral && Uri.CheckHostName(TargetHost) != UriHostNameType.Dns))
             {
-                return Invalid(reason is null
-                    ? $"forward target '{ForwardTarget}' is invalid: {TargetSyntax}"
-                    : $"forward target '{ForwardTarget}' is invalid: {reason}; {TargetSyntax}");
+                return Invalid(nameof(TargetHost), reason is null
+                    ? $"target host '{TargetHost}' is invalid: {TargetSyntax}"
+                    : $"target host '{TargetHost}' is invalid: {reason}; {TargetSyntax}");
             }
         }
 
         return null;
     }
 
-    private static (NatMapErrorKind, string) Invalid(string message) => (NatMapErrorKind.InvalidOptions, message);
+    private static (string, string) Invalid(string option, string message) => (option, message);
 
     private static string FamilyName(AddressFamily family) => family == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4";
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using NatMap.Internal;
 using NatMap.Diagnostics;
 using NatMap.Diagnostics.Internal;
 
@@ -50,7 +51,7 @@ public readonly record struct PortSpec
         ValidatePort(last, allowZero: false);
         if (last < first)
         {
-            ThrowHelper.ThrowInvalidOptions(string.Create(CultureInfo.InvariantCulture, $"port range {first}-{last} is reversed: the first port must not exceed the last"));
+            ThrowHelper.ThrowOptionOutOfRange(nameof(last), string.Create(CultureInfo.InvariantCulture, $"port range {first}-{last} is reversed: the first port must not exceed the last"));
         }
 
         return new PortSpec(random ? PortSpecKind.Random : PortSpecKind.Sequential, first, last);
@@ -59,12 +60,12 @@ public readonly record struct PortSpec
     /// <summary>Parses <c>0</c>, <c>p</c>, <c>a-b</c> or <c>a~b</c>.</summary>
     /// <param name="text">The text.</param>
     /// <returns>The spec.</returns>
-    /// <exception cref="NatMapException">The text is not a valid port spec (kind <see cref="NatMapErrorKind.InvalidOptions"/>).</exception>
+    /// <exception cref="FormatException">The text is not a valid port spec.</exception>
     public static PortSpec Parse(string text)
     {
         if (!TryParse(text, out var spec, out var error))
         {
-            ThrowHelper.ThrowInvalidOptions(error);
+            throw new FormatException(error);
         }
 
         return spec;
@@ -145,7 +146,7 @@ public readonly record struct PortSpec
     {
         if (port < (allowZero ? 0 : 1) || port > 65535)
         {
-            ThrowHelper.ThrowInvalidOptions(string.Create(CultureInfo.InvariantCulture, $"port {port} is out of range: expected {(allowZero ? 0 : 1)} to 65535"));
+            ThrowHelper.ThrowOptionOutOfRange(nameof(port), string.Create(CultureInfo.InvariantCulture, $"port {port} is out of range: expected {(allowZero ? 0 : 1)} to 65535"));
         }
     }
 }

@@ -12,9 +12,6 @@ namespace NatMap.Notify;
 /// </summary>
 public static class MappingText
 {
-    /// <summary>The number of script arguments (and fields of <see cref="FormatLine"/>).</summary>
-    public const int ArgumentCount = 6;
-
     /// <summary>
     /// The six script arguments, in the original natmap's order: public address, public port, IP4P text
     /// (<see cref="Ip4pCodec.Format"/>; an empty string for an IPv6 mapping), private port, protocol

@@ -14,7 +14,7 @@ namespace NatMap.Notify;
 /// </summary>
 /// <remarks>
 /// <para>
-/// <see cref="Notify"/> never blocks the caller: the script is started on the thread pool and tracked
+/// <see cref="NotifyAsync"/> never blocks the caller: the script is started on the thread pool and tracked
 /// until it exits, then reaped and disposed. A script that cannot be started or that exits with a
 /// non-zero code is logged (EventIds 4502, 4503), never thrown.
 /// </para>
@@ -66,7 +66,7 @@ public sealed class ScriptNotifier : IAsyncDisposable
     /// awaiting it is optional.
     /// </returns>
     /// <exception cref="ObjectDisposedException">The notifier was disposed.</exception>
-    public Task<int?> Notify(MappingChanged mapping)
+    public Task<int?> NotifyAsync(MappingChanged mapping)
     {
         ArgumentNullException.ThrowIfNull(mapping);
         var arguments = MappingText.ToArguments(mapping);

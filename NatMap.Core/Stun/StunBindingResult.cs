@@ -10,12 +10,12 @@ public sealed class StunBindingResult
         ProtocolType protocol,
         IPEndPoint mappedEndPoint,
         IPEndPoint localEndPoint,
-        StunServerEndpoint server,
+        StunServerEndPoint server,
         IPEndPoint serverEndPoint,
         IPEndPoint? otherAddress,
         IPEndPoint? responseOrigin)
     {
-        Protocol = protocol;
+        Protocol = protocol == ProtocolType.Tcp ? MappingProtocol.Tcp : MappingProtocol.Udp;
         MappedEndPoint = mappedEndPoint;
         LocalEndPoint = localEndPoint;
         Server = server;
@@ -24,8 +24,8 @@ public sealed class StunBindingResult
         ResponseOrigin = responseOrigin;
     }
 
-    /// <summary><see cref="ProtocolType.Udp"/> or <see cref="ProtocolType.Tcp"/>.</summary>
-    public ProtocolType Protocol { get; }
+    /// <summary>The transport the request went over.</summary>
+    public MappingProtocol Protocol { get; }
 
     /// <summary>
     /// The server-reflexive address: XOR-MAPPED-ADDRESS when the server sent it, else MAPPED-ADDRESS.
@@ -36,7 +36,7 @@ public sealed class StunBindingResult
     public IPEndPoint LocalEndPoint { get; }
 
     /// <summary>The server, as configured, that answered.</summary>
-    public StunServerEndpoint Server { get; }
+    public StunServerEndPoint Server { get; }
 
     /// <summary>The resolved address of the server that answered.</summary>
     public IPEndPoint ServerEndPoint { get; }

@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using NatMap.Internal;
 using NatMap.Diagnostics;
 using NatMap.Diagnostics.Internal;
 using NatMap.Sockets.Internal;
@@ -34,56 +35,56 @@ namespace NatMap.Stun;
 /// </remarks>
 public sealed class StunClient
 {
-    private readonly StunServerEndpoint[] _servers;
+    private readonly StunServerEndPoint[] _servers;
     private readonly StunRetransmitSchedule _schedule;
     private readonly TimeSpan _tcpTimeout;
     private readonly string? _software;
     private readonly ILogger _logger;
 
     /// <summary>Servers that a query failed over past and that have not answered since (see <see cref="ReportFailover"/>).</summary>
-    private readonly HashSet<StunServerEndpoint> _failedOver = [];
+    private readonly HashSet<StunServerEndPoint> _failedOver = [];
 
     /// <summary>Creates a client; <paramref name="options"/> are validated and copied.</summary>
     /// <param name="options">Servers and timing.</param>
     /// <param name="loggerFactory">Where to log, or null for no logging.</param>
-    /// <exception cref="NatMapException">The options are invalid (<see cref="NatMapErrorKind.InvalidOptions"/>).</exception>
+    /// <exception cref="ArgumentException">An option is invalid; <see cref="ArgumentException.ParamName"/> names it.</exception>
     public StunClient(StunClientOptions options, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _servers = [.. options.Servers];
+        _servers = [.. options.StunServers];
         if (_servers.Length == 0)
         {
-            ThrowHelper.ThrowInvalidOptions("At least one STUN server is required.");
+            ThrowHelper.ThrowInvalidOption(nameof(StunClientOptions.StunServers), "At least one STUN server is required.");
         }
 
         if (Array.Exists(_servers, s => s is null))
         {
-            ThrowHelper.ThrowInvalidOptions("The STUN server list contains a null entry.");
+            ThrowHelper.ThrowInvalidOption(nameof(StunClientOptions.StunServers), "The STUN server list contains a null entry.");
         }
 
         if (options.InitialRto <= TimeSpan.Zero || options.InitialRto > StunRetransmission.MaxWait)
         {
-            ThrowHelper.ThrowInvalidOptions("InitialRto must be positive and at most one hour.");
+            ThrowHelper.ThrowOptionOutOfRange(nameof(StunClientOptions.InitialRto), "InitialRto must be positive and at most one hour.");
         }
 
         if (options.MaxRequests < 1)
         {
-            ThrowHelper.ThrowInvalidOptions("MaxRequests must be at least 1.");
+            ThrowHelper.ThrowOptionOutOfRange(nameof(StunClientOptions.MaxRequests), "MaxRequests must be at least 1.");
         }
 
         if (options.LastWaitMultiplier < 1)
         {
-            ThrowHelper.ThrowInvalidOptions("LastWaitMultiplier must be at least 1.");
+            ThrowHelper.ThrowOptionOutOfRange(nameof(StunClientOptions.LastWaitMultiplier), "LastWaitMultiplier must be at least 1.");
         }
 
         if (options.TcpTimeout <= TimeSpan.Zero || options.TcpTimeout > StunRetransmission.MaxWait)
         {
-            ThrowHelper.ThrowInvalidOptions("TcpTimeout must be positive and at most one hour.");
+            ThrowHelper.ThrowOptionOutOfRange(nameof(StunClientOptions.TcpTimeout), "TcpTimeout must be positive and at most one hour.");
         }
 
         if (options.Software is { } software && System.Text.Encoding.UTF8.GetByteCount(software) > SoftwareAttribute.MaxLength)
         {
-            ThrowHelper.ThrowInvalidOptions("Software must fit in 763 UTF-8 bytes (RFC 8489 section 14.14).");
+            ThrowHelper.ThrowInvalidOption(nameof(StunClientOptions.Software), "Software must fit in 763 UTF-8 bytes (RFC 8489 section 14.14).");
         }
 
         _schedule = new StunRetransmitSchedule(options.InitialRto, options.MaxRequests, options.LastWaitMultiplier);
@@ -149,24 +150,24 @@ public sealed class StunClient
     }
 
     /// <summary>Queries from a socket the client binds itself to an ephemeral port and closes afterwards.</summary>
-    /// <param name="protocol"><see cref="ProtocolType.Udp"/> or <see cref="ProtocolType.Tcp"/>.</param>
+    /// <param name="protocol"><see cref="MappingProtocol.Udp"/> or <see cref="MappingProtocol.Tcp"/>.</param>
     /// <param name="family"><see cref="AddressFamily.InterNetwork"/> or <see cref="AddressFamily.InterNetworkV6"/>.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The first successful answer.</returns>
     /// <exception cref="NatMapException">Every server failed, or the socket could not be made.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public async Task<StunBindingResult> QueryAsync(ProtocolType protocol, AddressFamily family, CancellationToken cancellationToken = default)
+    public async Task<StunBindingResult> QueryAsync(MappingProtocol protocol, AddressFamily family, CancellationToken cancellationToken = default)
     {
         CheckFamily(family, nameof(family));
         switch (protocol)
         {
-            case ProtocolType.Udp:
+            case MappingProtocol.Udp:
                 using (var socket = CreateBoundSocket(family, SocketType.Dgram, ProtocolType.Udp))
                 {
                     return await QueryUdpAsync(socket, cancellationToken).ConfigureAwait(false);
                 }
 
-            case ProtocolType.Tcp:
+            case MappingProtocol.Tcp:
                 return await QueryTcpAsync(family, f => CreateBoundSocket(f, SocketType.Stream, ProtocolType.Tcp), cancellationToken).ConfigureAwait(false);
             default:
                 throw new ArgumentOutOfRangeException(nameof(protocol), protocol, "Only UDP and TCP are supported.");
@@ -176,14 +177,14 @@ public sealed class StunClient
     private async Task<StunBindingResult> RunAsync(
         ProtocolType protocol,
         AddressFamily family,
-        Func<StunServerEndpoint, IPEndPoint, CancellationToken, Task<(StunBindingResult? Result, string? Failure, StunOutcome Outcome)>> transaction,
+        Func<StunServerEndPoint, IPEndPoint, CancellationToken, Task<(StunBindingResult? Result, string? Failure, StunOutcome Outcome)>> transaction,
         CancellationToken cancellationToken)
     {
         string protocolName = protocol == ProtocolType.Udp ? "UDP" : "TCP";
         string familyName = family == AddressFamily.InterNetwork ? "IPv4" : "IPv6";
         StunLog.QueryStarting(_logger, protocolName, familyName, _servers.Length);
         var failures = new List<string>();
-        List<(StunServerEndpoint Server, string Reason)>? failed = null;
+        List<(StunServerEndPoint Server, string Reason)>? failed = null;
         try
         {
             foreach (var server in _servers)
@@ -233,7 +234,7 @@ public sealed class StunClient
     /// first server would otherwise cost every check a timeout without a word at the default level,
     /// and a warning on every check would flood a steady state.
     /// </summary>
-    private void ReportFailover(List<(StunServerEndpoint Server, string Reason)>? failed, StunServerEndpoint answering, string protocolName)
+    private void ReportFailover(List<(StunServerEndPoint Server, string Reason)>? failed, StunServerEndPoint answering, string protocolName)
     {
         lock (_failedOver)
         {
@@ -254,7 +255,7 @@ public sealed class StunClient
         }
     }
 
-    private async Task<(StunBindingResult? Result, string? Failure, StunOutcome Outcome)> UdpTransactionAsync(IStunDatagramTransport transport, StunServerEndpoint server, IPEndPoint remote, CancellationToken cancellationToken)
+    private async Task<(StunBindingResult? Result, string? Failure, StunOutcome Outcome)> UdpTransactionAsync(IStunDatagramTransport transport, StunServerEndPoint server, IPEndPoint remote, CancellationToken cancellationToken)
     {
         var transaction = StunBindingTransaction.Create(software: _software);
         var discards = new StunDiscardTally();
@@ -272,7 +273,7 @@ public sealed class StunClient
     private async Task<(StunBindingResult? Result, string? Failure, StunOutcome Outcome)> TcpTransactionAsync(
         AddressFamily family,
         Func<AddressFamily, Socket> createSocket,
-        StunServerEndpoint server,
+        StunServerEndPoint server,
         IPEndPoint remote,
         CancellationToken cancellationToken)
     {
@@ -304,7 +305,7 @@ public sealed class StunClient
 
     /// <summary>What a finished exchange means to the failover: a result, or the failure text and outcome for this server address.</summary>
     private static (StunBindingResult? Result, string? Failure, StunOutcome Outcome) Outcome(
-        StunExchangeResult exchange, StunDiscardTally discards, string unit, ProtocolType protocol, EndPoint? local, StunServerEndpoint server, IPEndPoint remote, StunOutcome unanswered) =>
+        StunExchangeResult exchange, StunDiscardTally discards, string unit, ProtocolType protocol, EndPoint? local, StunServerEndPoint server, IPEndPoint remote, StunOutcome unanswered) =>
         exchange.Accepted switch
         {
             _ when !exchange.Answered => (null, WithDiscards(exchange.Failure!, discards, unit), unanswered),
@@ -335,7 +336,7 @@ public sealed class StunClient
         }
     }
 
-    private static StunBindingResult CreateResult(ProtocolType protocol, StunBindingResponse response, EndPoint? local, StunServerEndpoint server, IPEndPoint remote) =>
+    private static StunBindingResult CreateResult(ProtocolType protocol, StunBindingResponse response, EndPoint? local, StunServerEndPoint server, IPEndPoint remote) =>
         new(protocol, response.MappedAddress!, local as IPEndPoint ?? new IPEndPoint(IPAddress.Any, 0), server, remote, response.OtherAddress, response.ResponseOrigin);
 
     private static Socket CreateBoundSocket(AddressFamily family, SocketType type, ProtocolType protocol)
@@ -362,7 +363,7 @@ public sealed class StunClient
             ? family
             : throw new ArgumentOutOfRangeException(parameterName, family, "Only IPv4 and IPv6 are supported.");
 
-    private static string Describe(StunServerEndpoint server, IPEndPoint remote)
+    private static string Describe(StunServerEndPoint server, IPEndPoint remote)
     {
         string text = server.ToString();
         string resolved = remote.ToString();

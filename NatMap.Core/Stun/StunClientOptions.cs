@@ -7,7 +7,7 @@ public sealed class StunClientOptions
     public static readonly TimeSpan DefaultTcpTimeout = TimeSpan.FromSeconds(39.5);
 
     /// <summary>Servers to ask, in order; the next is tried when one fails.</summary>
-    public IList<StunServerEndpoint> Servers { get; } = new List<StunServerEndpoint>();
+    public IList<StunServerEndPoint> StunServers { get; } = new List<StunServerEndPoint>();
 
     /// <summary>
     /// The first UDP retransmission timeout (RFC 8489 section 6.2.1: 500 ms); it doubles after each

@@ -18,13 +18,13 @@ public sealed class CliParsingTests
         Assert.Equal(PortSpec.Any, mapper.Port);
         Assert.Null(mapper.KeepAliveInterval);
         Assert.Equal(10, mapper.UdpCheckCycle);
-        Assert.Equal(["203.0.113.2"], mapper.StunServers);
+        Assert.Equal(["203.0.113.2:3478"], mapper.StunServers.Select(s => s.ToString()));
         Assert.Equal("203.0.113.2", mapper.HttpServer);
         Assert.Null(mapper.BindAddress);
         Assert.Null(mapper.BindInterface);
         Assert.Null(mapper.FirewallMark);
-        Assert.Null(mapper.ForwardTarget);
-        Assert.Equal(TimeSpan.FromSeconds(300), mapper.ForwardIdleTimeout);
+        Assert.Null(mapper.TargetHost);
+        Assert.Equal(TimeSpan.FromSeconds(300), mapper.IdleTimeout);
         Assert.False(options.Detach);
         Assert.False(options.Json);
         Assert.Null(options.Script);
@@ -61,7 +61,7 @@ public sealed class CliParsingTests
     public void Parse_ValueAttachedToShortOption_IsAccepted()
     {
         var (_, mapper) = Parse("-u", "-s203.0.113.2:3479", "-b5555-5560");
-        Assert.Equal(["203.0.113.2:3479"], mapper.StunServers);
+        Assert.Equal(["203.0.113.2:3479"], mapper.StunServers.Select(s => s.ToString()));
         Assert.Equal(PortSpec.Range(5555, 5560, random: false), mapper.Port);
     }
 
@@ -69,7 +69,7 @@ public sealed class CliParsingTests
     public void Parse_RepeatedStunOption_KeepsAllInOrder()
     {
         var (_, mapper) = Parse("-u", "-s", "203.0.113.2", "-s", "203.0.113.3:3479", "-s", "[2001:db8::1]:3478", "-s", "2001:db8::2");
-        Assert.Equal(["203.0.113.2", "203.0.113.3:3479", "[2001:db8::1]:3478", "2001:db8::2"], mapper.StunServers);
+        Assert.Equal(["203.0.113.2:3478", "203.0.113.3:3479", "[2001:db8::1]:3478", "[2001:db8::2]:3478"], mapper.StunServers.Select(s => s.ToString()));
     }
 
     [Fact]
@@ -172,11 +172,11 @@ public sealed class CliParsingTests
     {
         var (options, mapper) = Parse("-s", "a", "-h", "b", "-C", "bbr", "-T", "60", "-t", "192.0.2.9", "-p", "0");
         Assert.Equal("bbr", mapper.CongestionControl);
-        Assert.Equal(TimeSpan.FromSeconds(60), mapper.ForwardIdleTimeout);
-        Assert.Equal("192.0.2.9", mapper.ForwardTarget);
-        Assert.Equal(0, mapper.ForwardPort);
-        Assert.Equal(0, options.ForwardPort);
-        Assert.Equal(8080, Parse("-s", "a", "-h", "b", "-t", "x", "-p", "8080").Mapper.ForwardPort);
+        Assert.Equal(TimeSpan.FromSeconds(60), mapper.IdleTimeout);
+        Assert.Equal("192.0.2.9", mapper.TargetHost);
+        Assert.Equal(0, mapper.TargetPort);
+        Assert.Equal(0, options.TargetPort);
+        Assert.Equal(8080, Parse("-s", "a", "-h", "b", "-t", "x", "-p", "8080").Mapper.TargetPort);
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using System.Text.Json;
 using NatMap.Cli;
 using NatMap.Diagnostics;
 using NatMap.Diagnostics.Internal;
+using NatMap.Internal;
 using NatMap.Mapping;
 
 namespace NatMap.Tests.Cli;
@@ -200,7 +201,7 @@ public sealed class CliRunnerTests
         Assert.Equal("eth1", seen.BindInterface);
         Assert.Equal(TimeSpan.FromSeconds(7), seen.KeepAliveInterval);
         Assert.Equal(3, seen.UdpCheckCycle);
-        Assert.Equal(["[2001:db8::2]:3479", "stun.example"], seen.StunServers);
+        Assert.Equal(["[2001:db8::2]:3479", "stun.example:3478"], seen.StunServers.Select(s => s.ToString()));
         Assert.Equal(16u, seen.FirewallMark);
         Assert.Equal(PortSpec.Range(5555, 5600, random: true), seen.Port);
         Assert.Equal("cubic", seen.CongestionControl);

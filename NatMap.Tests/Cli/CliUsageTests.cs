@@ -52,7 +52,7 @@ public sealed class CliUsageTests
     [InlineData("-u -s a -i 010.0.0.1", "option -i: '010.0.0.1' is not an IPv4 address")]
     [InlineData("-u -s a -i 1", "option -i: '1' is not an IPv4 address")]
     [InlineData("-6 -u -s a -i fe80::1%nosuchif0", "option -i: 'fe80::1%nosuchif0' has zone 'nosuchif0'")]
-    [InlineData("-u -s a -t 0x7f.0.0.1 -p 80", "forward target '0x7f.0.0.1' is invalid: '0x7f.0.0.1' is not an IPv4 address")]
+    [InlineData("-u -s a -t 0x7f.0.0.1 -p 80", "target host '0x7f.0.0.1' is invalid: '0x7f.0.0.1' is not an IPv4 address")]
     public async Task Run_BadCommandLine_ExitsTwoWithOneLineAndHint(string commandLine, string expected)
     {
         var args = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);

@@ -39,7 +39,7 @@ public sealed class MetricsTests
             Protocol = MappingProtocol.Udp,
             BindAddress = IPAddress.Loopback,
             Port = PortSpec.Any,
-            StunServers = { stun.Text },
+            StunServers = { StunServerEndPoint.Parse(stun.Text) },
             KeepAliveInterval = TimeSpan.FromMilliseconds(50),
             RetryDelay = TimeSpan.FromMilliseconds(20),
             MaxRetryDelay = TimeSpan.FromMilliseconds(100),
@@ -313,7 +313,7 @@ public sealed class MetricsTests
             LastWaitMultiplier = 2,
             TcpTimeout = TimeSpan.FromSeconds(5),
         };
-        options.Servers.Add(new StunServerEndpoint("127.0.0.1", serverPort));
+        options.StunServers.Add(new StunServerEndPoint("127.0.0.1", serverPort));
         return new StunClient(options);
     }
 

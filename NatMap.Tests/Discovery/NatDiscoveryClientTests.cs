@@ -21,7 +21,7 @@ public sealed class NatDiscoveryClientTests
         var options = new NatDiscoveryOptions { TestTcp = false, RequestTimeout = TimeSpan.FromMilliseconds(800) };
         foreach (var server in servers)
         {
-            options.Servers.Add(new StunServerEndpoint(server.Address.ToString(), server.Port));
+            options.StunServers.Add(new StunServerEndPoint(server.Address.ToString(), server.Port));
         }
 
         return options;
@@ -74,7 +74,7 @@ public sealed class NatDiscoveryClientTests
         await using var server = LoopbackStunServer.Rfc5780(LoopbackStunMode.Rfc5780);
         int port = FreeUdpPort();
         var options = Options(server.EndPoint);
-        options.LocalPort = port;
+        options.Port = port;
 
         var report = await new NatDiscoveryClient(options).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
 
@@ -192,8 +192,8 @@ public sealed class NatDiscoveryClientTests
     [Fact]
     public void Constructor_NoServer_InvalidOptions()
     {
-        var ex = Assert.Throws<NatMapException>(() => new NatDiscoveryClient(new NatDiscoveryOptions()));
-        Assert.Equal(NatMapErrorKind.InvalidOptions, ex.Kind);
+        var ex = Assert.Throws<ArgumentException>(() => new NatDiscoveryClient(new NatDiscoveryOptions()));
+        Assert.Equal(nameof(NatDiscoveryOptions.StunServers), ex.ParamName);
     }
 
     [Fact]
@@ -202,8 +202,8 @@ public sealed class NatDiscoveryClientTests
         var options = Options(IPEndPoint.Parse("127.0.0.1:3478"));
         options.TestUdp = false;
 
-        var ex = Assert.Throws<NatMapException>(() => new NatDiscoveryClient(options));
-        Assert.Equal(NatMapErrorKind.InvalidOptions, ex.Kind);
+        var ex = Assert.Throws<ArgumentException>(() => new NatDiscoveryClient(options));
+        Assert.Equal(nameof(NatDiscoveryOptions.TestUdp), ex.ParamName);
     }
 
     [Fact]

@@ -77,7 +77,7 @@ internal sealed class LoopbackStunServer : IAsyncDisposable
         : throw new InvalidOperationException("Only a server made by Rfc5780 has a second address.");
 
     /// <summary><see cref="EndPoint"/> as the STUN client's options take it.</summary>
-    public StunServerEndpoint Server => new(EndPoint.Address.ToString(), EndPoint.Port);
+    public StunServerEndPoint Server => new(EndPoint.Address.ToString(), EndPoint.Port);
 
     /// <summary>"host:port" for the mapper's options.</summary>
     public string Text => EndPoint.ToString();

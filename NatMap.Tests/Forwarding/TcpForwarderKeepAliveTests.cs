@@ -58,7 +58,7 @@ public sealed class TcpForwarderKeepAliveTests
     [InlineData(40000, 10, 3)]
     public void Create_KeepAliveOutOfRange_InvalidOptions(int timeSeconds, int intervalSeconds, int probes)
     {
-        var error = Assert.Throws<NatMapException>(() => new TcpForwarder(new TcpForwarderOptions
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new TcpForwarder(new TcpForwarderOptions
         {
             TargetHost = "127.0.0.1",
             TargetPort = 1,
@@ -67,7 +67,7 @@ public sealed class TcpForwarderKeepAliveTests
             KeepAliveProbeCount = probes,
         }));
 
-        Assert.Equal(NatMapErrorKind.InvalidOptions, error.Kind);
+        Assert.Equal(nameof(TcpForwarderOptions.KeepAliveTime), error.ParamName);
     }
 
     /// <summary>The established loopback sockets matching an ss filter, with their timers.</summary>

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using NatMap.Diagnostics;
 using NatMap.Diagnostics.Internal;
+using NatMap.Internal;
 using NatMap.Mapping.Internal;
 using NatMap.Stun;
 using NatMap.Tests.Fakes;
@@ -50,7 +51,7 @@ public sealed class ForwardedUdpStunTests
     {
         await using var refusing = LoopbackStunServer.Udp(async (index, request, client, socket) =>
             await socket.SendToAsync(StunResponses.Error(StunResponses.RequestId(request), 400, "Bad Request"), client));
-        var unreachable = new StunServerEndpoint("127.0.0.1", 9);
+        var unreachable = new StunServerEndPoint("127.0.0.1", 9);
         await using var listener = new FakeListener(failSendTo: new IPEndPoint(IPAddress.Loopback, 9));
 
         var ex = await Assert.ThrowsAsync<NatMapException>(() =>
@@ -62,12 +63,12 @@ public sealed class ForwardedUdpStunTests
         Assert.Equal(1, refusing.DatagramCount);
     }
 
-    private static StunClientOptions Options(params StunServerEndpoint[] servers)
+    private static StunClientOptions Options(params StunServerEndPoint[] servers)
     {
         var options = new StunClientOptions { InitialRto = TimeSpan.FromSeconds(3), MaxRequests = 3, LastWaitMultiplier = 2 };
         foreach (var server in servers)
         {
-            options.Servers.Add(server);
+            options.StunServers.Add(server);
         }
 
         return options;

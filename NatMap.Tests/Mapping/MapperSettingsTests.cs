@@ -1,4 +1,5 @@
 using NatMap.Mapping;
+using NatMap.Stun;
 using NatMap.Mapping.Internal;
 
 namespace NatMap.Tests.Mapping;
@@ -19,7 +20,7 @@ public sealed class MapperSettingsTests
     public void From_KeepAliveInterval_DerivesForwardKeepAlive(int k, int idle, int interval)
     {
         var options = new PortMapperOptions { HttpServer = "192.0.2.80", KeepAliveInterval = TimeSpan.FromSeconds(k) };
-        options.StunServers.Add("192.0.2.1");
+        options.StunServers.Add(StunServerEndPoint.Parse("192.0.2.1"));
 
         var settings = MapperSettings.From(options);
 

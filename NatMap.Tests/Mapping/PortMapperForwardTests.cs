@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using NatMap.Mapping;
+using NatMap.Stun;
 using NatMap.Stun.Internal;
 using NatMap.Tests.Fakes;
 using NatMap.Tests.Mapping.Fakes;
@@ -29,10 +30,10 @@ public sealed class PortMapperForwardTests
         var options = new PortMapperOptions
         {
             BindAddress = IPAddress.Loopback,
-            StunServers = { stun.Text },
+            StunServers = { StunServerEndPoint.Parse(stun.Text) },
             HttpServer = http.EndPoint.ToString(),
-            ForwardTarget = "127.0.0.1",
-            ForwardPort = targetIsPublicPort ? 0 : echoPort,
+            TargetHost = "127.0.0.1",
+            TargetPort = targetIsPublicPort ? 0 : echoPort,
         };
         await using var mapper = MapperHarness.Create(options);
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
@@ -68,12 +69,12 @@ public sealed class PortMapperForwardTests
         {
             BindAddress = IPAddress.Loopback,
             Port = PortSpec.Range(first, first + 1, random: false),
-            StunServers = { stun.Text },
+            StunServers = { StunServerEndPoint.Parse(stun.Text) },
             HttpServer = http.EndPoint.ToString(),
             RetryDelay = TimeSpan.FromMilliseconds(20),
             MaxRetryDelay = TimeSpan.FromMilliseconds(100),
-            ForwardTarget = "127.0.0.1",
-            ForwardPort = ((IPEndPoint)echo.LocalEndPoint!).Port,
+            TargetHost = "127.0.0.1",
+            TargetPort = ((IPEndPoint)echo.LocalEndPoint!).Port,
         };
         await using var mapper = MapperHarness.Create(options);
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
@@ -108,11 +109,11 @@ public sealed class PortMapperForwardTests
         {
             Protocol = MappingProtocol.Udp,
             BindAddress = IPAddress.Loopback,
-            StunServers = { stun.Text },
+            StunServers = { StunServerEndPoint.Parse(stun.Text) },
             KeepAliveInterval = TimeSpan.FromMilliseconds(50),
             UdpCheckCycle = 3,
-            ForwardTarget = "127.0.0.1",
-            ForwardPort = ((IPEndPoint)echo.LocalEndPoint!).Port,
+            TargetHost = "127.0.0.1",
+            TargetPort = ((IPEndPoint)echo.LocalEndPoint!).Port,
         };
         await using var mapper = MapperHarness.Create(options);
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
@@ -159,10 +160,10 @@ public sealed class PortMapperForwardTests
         {
             Protocol = MappingProtocol.Udp,
             BindAddress = IPAddress.Loopback,
-            StunServers = { stun.Text },
+            StunServers = { StunServerEndPoint.Parse(stun.Text) },
             KeepAliveInterval = TimeSpan.FromMilliseconds(50),
-            ForwardTarget = "127.0.0.1",
-            ForwardPort = ((IPEndPoint)target.LocalEndPoint!).Port,
+            TargetHost = "127.0.0.1",
+            TargetPort = ((IPEndPoint)target.LocalEndPoint!).Port,
         };
         await using var mapper = MapperHarness.Create(options);
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
@@ -192,11 +193,11 @@ public sealed class PortMapperForwardTests
         {
             Protocol = MappingProtocol.Udp,
             BindAddress = IPAddress.Loopback,
-            StunServers = { stun.Text },
+            StunServers = { StunServerEndPoint.Parse(stun.Text) },
             KeepAliveInterval = TimeSpan.FromMilliseconds(50),
             UdpCheckCycle = 1,
-            ForwardTarget = "127.0.0.1",
-            ForwardPort = 0,
+            TargetHost = "127.0.0.1",
+            TargetPort = 0,
         };
         await using var mapper = MapperHarness.Create(options);
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using NatMap.Diagnostics;
 using NatMap.Mapping;
+using NatMap.Stun;
 
 namespace NatMap.Tests.Mapping;
 
@@ -9,55 +9,64 @@ public sealed class PortMapperOptionsTests
 {
     private static PortMapperOptions Valid() => new()
     {
-        StunServers = { "stun.example.test" },
+        StunServers = { StunServerEndPoint.Parse("stun.example.test") },
         HttpServer = "203.0.113.1",
     };
 
-    public static TheoryData<string, Action<PortMapperOptions>, string> BadOptions => new()
+    public static TheoryData<string, Action<PortMapperOptions>, string, string> BadOptions => new()
     {
-        { "no STUN server", o => o.StunServers.Clear(), "no STUN server" },
-        { "empty STUN server", o => o.StunServers.Add(""), "STUN server '' is invalid" },
-        { "STUN port out of range", o => o.StunServers.Add("192.0.2.1:70000"), "STUN server '192.0.2.1:70000' is invalid: expected host[:port]" },
-        { "STUN port missing", o => o.StunServers.Add("192.0.2.1:"), "STUN server '192.0.2.1:' is invalid" },
-        { "STUN bracket open", o => o.StunServers.Add("[2001:db8::1:3478"), "STUN server '[2001:db8::1:3478' is invalid" },
-        { "only IPv6 STUN servers for IPv4", o => { o.StunServers.Clear(); o.StunServers.Add("[2001:db8::1]:3478"); }, "no STUN server can be reached over IPv4" },
-        { "IPv4 HTTP server for IPv6", o => { o.AddressFamily = AddressFamily.InterNetworkV6; o.HttpServer = "192.0.2.1"; }, "HTTP server '192.0.2.1' is not an IPv6 address" },
-        { "TCP without HTTP server", o => o.HttpServer = null, "no HTTP server" },
-        { "bad HTTP server", o => o.HttpServer = "192.0.2.1:http", "HTTP server '192.0.2.1:http' is invalid" },
-        { "zero interval", o => o.KeepAliveInterval = TimeSpan.Zero, "keep-alive interval" },
-        { "negative interval", o => o.KeepAliveInterval = TimeSpan.FromSeconds(-1), "keep-alive interval" },
-        { "check cycle zero", o => o.UdpCheckCycle = 0, "UDP check cycle 0" },
-        { "bad family", o => o.AddressFamily = AddressFamily.Unix, "address family Unix is not supported" },
-        { "bind address family", o => o.BindAddress = IPAddress.IPv6Loopback, "is not an IPv4 address" },
-        { "bind address family v6", o => { o.AddressFamily = AddressFamily.InterNetworkV6; o.BindAddress = IPAddress.Loopback; }, "is not an IPv6 address" },
-        { "interface name too long", o => o.BindInterface = "abcdefghijklmnop", "interface name" },
-        { "interface name slash", o => o.BindInterface = "eth/0", "interface name" },
-        { "congestion control", o => o.CongestionControl = "b b r", "congestion control" },
-        { "zero retry delay", o => o.RetryDelay = TimeSpan.Zero, "retry delay" },
-        { "cap below delay", o => o.MaxRetryDelay = TimeSpan.FromSeconds(1), "maximum retry delay" },
-        { "forward port high", o => o.ForwardPort = 65536, "forward port 65536 is out of range" },
-        { "forward port negative", o => o.ForwardPort = -1, "forward port -1 is out of range" },
-        { "idle timeout", o => o.ForwardIdleTimeout = TimeSpan.Zero, "forward idle timeout" },
-        { "blank forward target", o => o.ForwardTarget = " ", "forward target" },
-        { "forward target with port", o => o.ForwardTarget = "192.0.2.1:80", "forward target '192.0.2.1:80' is invalid" },
-        { "octal forward target", o => o.ForwardTarget = "010.0.0.1", "forward target '010.0.0.1' is invalid: '010.0.0.1' is not an IPv4 address" },
-        { "hex STUN server", o => o.StunServers.Add("0x7f.0.0.1"), "STUN server '0x7f.0.0.1' is invalid" },
-        { "octal HTTP server", o => o.HttpServer = "0177.0.0.1:80", "'0177.0.0.1' is not an IPv4 address" },
-        { "unknown zone", o => o.StunServers.Add("[fe80::1%25nosuchif0]:3478"), "no network interface has that name" },
-        { "unknown protocol", o => o.Protocol = (MappingProtocol)7, "protocol 7 is unknown" },
+        { "no STUN server", o => o.StunServers.Clear(), nameof(PortMapperOptions.StunServers), "no STUN server" },
+        { "only IPv6 STUN servers for IPv4", o => { o.StunServers.Clear(); o.StunServers.Add(StunServerEndPoint.Parse("[2001:db8::1]:3478")); }, nameof(PortMapperOptions.StunServers), "no STUN server can be reached over IPv4" },
+        { "IPv4 HTTP server for IPv6", o => { o.AddressFamily = AddressFamily.InterNetworkV6; o.HttpServer = "192.0.2.1"; }, nameof(PortMapperOptions.HttpServer), "HTTP server '192.0.2.1' is not an IPv6 address" },
+        { "TCP without HTTP server", o => o.HttpServer = null, nameof(PortMapperOptions.HttpServer), "no HTTP server" },
+        { "bad HTTP server", o => o.HttpServer = "192.0.2.1:http", nameof(PortMapperOptions.HttpServer), "HTTP server '192.0.2.1:http' is invalid" },
+        { "zero interval", o => o.KeepAliveInterval = TimeSpan.Zero, nameof(PortMapperOptions.KeepAliveInterval), "keep-alive interval" },
+        { "negative interval", o => o.KeepAliveInterval = TimeSpan.FromSeconds(-1), nameof(PortMapperOptions.KeepAliveInterval), "keep-alive interval" },
+        { "check cycle zero", o => o.UdpCheckCycle = 0, nameof(PortMapperOptions.UdpCheckCycle), "UDP check cycle 0" },
+        { "bad family", o => o.AddressFamily = AddressFamily.Unix, nameof(PortMapperOptions.AddressFamily), "address family Unix is not supported" },
+        { "bind address family", o => o.BindAddress = IPAddress.IPv6Loopback, nameof(PortMapperOptions.BindAddress), "is not an IPv4 address" },
+        { "bind address family v6", o => { o.AddressFamily = AddressFamily.InterNetworkV6; o.BindAddress = IPAddress.Loopback; }, nameof(PortMapperOptions.BindAddress), "is not an IPv6 address" },
+        { "interface name too long", o => o.BindInterface = "abcdefghijklmnop", nameof(PortMapperOptions.BindInterface), "interface name" },
+        { "interface name slash", o => o.BindInterface = "eth/0", nameof(PortMapperOptions.BindInterface), "interface name" },
+        { "congestion control", o => o.CongestionControl = "b b r", nameof(PortMapperOptions.CongestionControl), "congestion control" },
+        { "zero retry delay", o => o.RetryDelay = TimeSpan.Zero, nameof(PortMapperOptions.RetryDelay), "retry delay" },
+        { "cap below delay", o => o.MaxRetryDelay = TimeSpan.FromSeconds(1), nameof(PortMapperOptions.MaxRetryDelay), "maximum retry delay" },
+        { "forward port high", o => o.TargetPort = 65536, nameof(PortMapperOptions.TargetPort), "target port 65536 is out of range" },
+        { "forward port negative", o => o.TargetPort = -1, nameof(PortMapperOptions.TargetPort), "target port -1 is out of range" },
+        { "idle timeout", o => o.IdleTimeout = TimeSpan.Zero, nameof(PortMapperOptions.IdleTimeout), "idle timeout" },
+        { "blank forward target", o => o.TargetHost = " ", nameof(PortMapperOptions.TargetHost), "target host" },
+        { "forward target with port", o => o.TargetHost = "192.0.2.1:80", nameof(PortMapperOptions.TargetHost), "target host '192.0.2.1:80' is invalid" },
+        { "octal forward target", o => o.TargetHost = "010.0.0.1", nameof(PortMapperOptions.TargetHost), "target host '010.0.0.1' is invalid: '010.0.0.1' is not an IPv4 address" },
+        { "octal HTTP server", o => o.HttpServer = "0177.0.0.1:80", nameof(PortMapperOptions.HttpServer), "'0177.0.0.1' is not an IPv4 address" },
+        { "unknown protocol", o => o.Protocol = (MappingProtocol)7, nameof(PortMapperOptions.Protocol), "protocol 7 is unknown" },
+        { "null STUN server", o => o.StunServers.Add(null!), nameof(PortMapperOptions.StunServers), "null entry" },
     };
 
     [Theory]
     [MemberData(nameof(BadOptions))]
-    public void Validate_BadOption_ThrowsInvalidOptionsNamingIt(string name, Action<PortMapperOptions> spoil, string expected)
+    public void Validate_BadOption_ThrowsArgumentExceptionNamingIt(string name, Action<PortMapperOptions> spoil, string option, string expected)
     {
         var options = Valid();
         spoil(options);
 
-        var ex = Assert.Throws<NatMapException>(options.Validate);
+        var ex = Assert.Throws<ArgumentException>(options.Validate);
 
-        Assert.Equal(NatMapErrorKind.InvalidOptions, ex.Kind);
+        Assert.Equal(option, ex.ParamName);
         Assert.True(ex.Message.Contains(expected, StringComparison.Ordinal), $"{name}: '{ex.Message}' does not mention '{expected}'");
+    }
+
+    [Theory]
+    [InlineData("", "'' is not a STUN server")]
+    [InlineData("192.0.2.1:70000", "'192.0.2.1:70000' is not a STUN server")]
+    [InlineData("192.0.2.1:", "'192.0.2.1:' is not a STUN server")]
+    [InlineData("[2001:db8::1:3478", "'[2001:db8::1:3478' is not a STUN server")]
+    [InlineData("0x7f.0.0.1", "'0x7f.0.0.1' is not a STUN server")]
+    [InlineData("[fe80::1%25nosuchif0]:3478", "no network interface has that name")]
+    public void StunServerEndPointParse_BadText_ThrowsFormatExceptionSayingWhy(string text, string expected)
+    {
+        var ex = Assert.Throws<FormatException>(() => StunServerEndPoint.Parse(text));
+
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -69,10 +78,10 @@ public sealed class PortMapperOptionsTests
     public void Validate_ForwardTarget_Passes(string target, int port)
     {
         var options = Valid();
-        options.ForwardTarget = target;
-        options.ForwardPort = port;
+        options.TargetHost = target;
+        options.TargetPort = port;
         options.Validate();
-        Assert.Equal(target, options.ForwardTarget);
+        Assert.Equal(target, options.TargetHost);
     }
 
     [Theory]
@@ -84,7 +93,7 @@ public sealed class PortMapperOptionsTests
     public void Validate_GoodServers_Passes(string server)
     {
         var options = Valid();
-        options.StunServers.Add(server);
+        options.StunServers.Add(StunServerEndPoint.Parse(server));
         options.Validate();
         Assert.Equal(2, options.StunServers.Count);
     }
@@ -116,8 +125,8 @@ public sealed class PortMapperOptionsTests
         var options = Valid();
         options.StunServers.Clear();
 
-        var ex = Assert.Throws<NatMapException>(() => PortMapper.Create(options));
+        var ex = Assert.Throws<ArgumentException>(() => PortMapper.Create(options));
 
-        Assert.Equal(NatMapErrorKind.InvalidOptions, ex.Kind);
+        Assert.Equal(nameof(PortMapperOptions.StunServers), ex.ParamName);
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using NatMap.Mapping;
+using NatMap.Stun;
 using NatMap.Tests.Infrastructure;
 using NatMap.Tests.Mapping.Fakes;
 using NatMap.Tests.Stun;
@@ -34,7 +35,7 @@ public sealed class PortMapperServerTests : IClassFixture<CoturnServer>
             Protocol = MappingProtocol.Tcp,
             AddressFamily = ip.AddressFamily,
             BindAddress = ip,
-            StunServers = { Server(ip, _coturn.Port) },
+            StunServers = { StunServerEndPoint.Parse(Server(ip, _coturn.Port)) },
             HttpServer = http.Text,
         };
         await using var mapper = PortMapper.Create(options);
@@ -59,7 +60,7 @@ public sealed class PortMapperServerTests : IClassFixture<CoturnServer>
             Protocol = MappingProtocol.Udp,
             AddressFamily = ip.AddressFamily,
             BindAddress = ip,
-            StunServers = { Server(ip, ClosedUdpPort(ip)), Server(ip, _coturn.Port) },
+            StunServers = { StunServerEndPoint.Parse(Server(ip, ClosedUdpPort(ip))), StunServerEndPoint.Parse(Server(ip, _coturn.Port)) },
         };
         await using var mapper = PortMapper.Create(options);
         await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);

@@ -35,15 +35,15 @@ public sealed class PortSpecTests
     {
         Assert.False(PortSpec.TryParse(text, out _, out var error));
         Assert.Contains(reason, error, StringComparison.Ordinal);
-        var ex = Assert.Throws<NatMapException>(() => PortSpec.Parse(text));
-        Assert.Equal(NatMapErrorKind.InvalidOptions, ex.Kind);
+        var ex = Assert.Throws<FormatException>(() => PortSpec.Parse(text));
+        Assert.Contains(reason, ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Range_Reversed_Throws()
     {
-        var ex = Assert.Throws<NatMapException>(() => PortSpec.Range(10, 5, random: false));
-        Assert.Equal(NatMapErrorKind.InvalidOptions, ex.Kind);
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => PortSpec.Range(10, 5, random: false));
+        Assert.Equal("last", ex.ParamName);
         Assert.Equal(PortSpec.Any, PortSpec.Fixed(0));
     }
 }

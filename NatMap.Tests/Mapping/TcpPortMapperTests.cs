@@ -17,7 +17,7 @@ public sealed class TcpPortMapperTests
         Protocol = MappingProtocol.Tcp,
         BindAddress = IPAddress.Loopback,
         Port = port,
-        StunServers = { stun.Text },
+        StunServers = { StunServerEndPoint.Parse(stun.Text) },
         HttpServer = http.EndPoint.ToString(),
         KeepAliveInterval = TimeSpan.FromMilliseconds(50),
         RetryDelay = TimeSpan.FromMilliseconds(20),
@@ -194,7 +194,7 @@ public sealed class TcpPortMapperTests
     [InlineData("2001:db8::1", "[2001:db8::1]")]
     public void HostHeader_HttpServer_OmitsDefaultPortAndBracketsIpv6(string server, string header)
     {
-        Assert.True(StunServerEndpoint.TryParse(server, PortMapperOptions.DefaultHttpPort, out var endPoint));
+        Assert.True(StunServerEndPoint.TryParse(server, PortMapperOptions.DefaultHttpPort, out var endPoint));
         Assert.Equal(header, TcpMappingLoop.HostHeader(endPoint));
     }
 }

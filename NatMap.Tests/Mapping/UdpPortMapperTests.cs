@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using NatMap.Mapping;
+using NatMap.Stun;
 using NatMap.Stun.Internal;
 using NatMap.Tests.Fakes;
 using NatMap.Tests.Infrastructure;
@@ -17,7 +18,7 @@ public sealed class UdpPortMapperTests
         Protocol = MappingProtocol.Udp,
         BindAddress = bindAddress,
         Port = port,
-        StunServers = { stun.Text },
+        StunServers = { StunServerEndPoint.Parse(stun.Text) },
         KeepAliveInterval = TimeSpan.FromMilliseconds(50),
         RetryDelay = TimeSpan.FromMilliseconds(20),
         MaxRetryDelay = TimeSpan.FromMilliseconds(100),

@@ -23,7 +23,7 @@ public sealed class ScriptNotifierTests : IDisposable
         await using var notifier = new ScriptNotifier(script, log);
         var mapping = new MappingChanged(MappingProtocol.Tcp, IPEndPoint.Parse("203.0.113.1:45555"), IPEndPoint.Parse("192.0.2.2:5555"));
 
-        int? exitCode = await notifier.Notify(mapping).WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        int? exitCode = await notifier.NotifyAsync(mapping).WaitAsync(Timeout, TestContext.Current.CancellationToken);
 
         Assert.Equal(0, exitCode);
         Assert.Equal(
@@ -49,7 +49,7 @@ public sealed class ScriptNotifierTests : IDisposable
         await using var notifier = new ScriptNotifier(script);
         var mapping = new MappingChanged(MappingProtocol.Udp, IPEndPoint.Parse("[2001:db8::1]:45555"), IPEndPoint.Parse("[2001:db8::2]:5555"));
 
-        Assert.Equal(0, await notifier.Notify(mapping).WaitAsync(Timeout, TestContext.Current.CancellationToken));
+        Assert.Equal(0, await notifier.NotifyAsync(mapping).WaitAsync(Timeout, TestContext.Current.CancellationToken));
 
         var lines = ReadOutput();
         Assert.Equal("6", lines[0]);
@@ -68,7 +68,7 @@ public sealed class ScriptNotifierTests : IDisposable
         await using var notifier = new ScriptNotifier(script);
         var mapping = new MappingChanged(MappingProtocol.Tcp, IPEndPoint.Parse("203.0.113.1:45555"), IPEndPoint.Parse("192.0.2.2:5555"));
 
-        Assert.Equal(0, await notifier.Notify(mapping).WaitAsync(Timeout, TestContext.Current.CancellationToken));
+        Assert.Equal(0, await notifier.NotifyAsync(mapping).WaitAsync(Timeout, TestContext.Current.CancellationToken));
         Assert.Equal("6", File.ReadAllLines(Path.Combine(dir, "out.txt"))[0]);
     }
 
@@ -80,7 +80,7 @@ public sealed class ScriptNotifierTests : IDisposable
         await using var notifier = new ScriptNotifier(missing, log);
         var mapping = new MappingChanged(MappingProtocol.Tcp, IPEndPoint.Parse("203.0.113.1:45555"), IPEndPoint.Parse("192.0.2.2:5555"));
 
-        int? exitCode = await notifier.Notify(mapping).WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        int? exitCode = await notifier.NotifyAsync(mapping).WaitAsync(Timeout, TestContext.Current.CancellationToken);
 
         Assert.Null(exitCode);
         var entry = Assert.Single(log.Entries, e => e.Id.Id == 4503);
@@ -97,7 +97,7 @@ public sealed class ScriptNotifierTests : IDisposable
         await using var notifier = new ScriptNotifier(path, log);
         var mapping = new MappingChanged(MappingProtocol.Tcp, IPEndPoint.Parse("203.0.113.1:45555"), IPEndPoint.Parse("192.0.2.2:5555"));
 
-        Assert.Null(await notifier.Notify(mapping).WaitAsync(Timeout, TestContext.Current.CancellationToken));
+        Assert.Null(await notifier.NotifyAsync(mapping).WaitAsync(Timeout, TestContext.Current.CancellationToken));
         Assert.Single(log.Entries, e => e.Id.Id == 4503);
     }
 
@@ -109,7 +109,7 @@ public sealed class ScriptNotifierTests : IDisposable
         await using var notifier = new ScriptNotifier(script, log);
         var mapping = new MappingChanged(MappingProtocol.Udp, IPEndPoint.Parse("203.0.113.1:45555"), IPEndPoint.Parse("192.0.2.2:5555"));
 
-        Assert.Equal(3, await notifier.Notify(mapping).WaitAsync(Timeout, TestContext.Current.CancellationToken));
+        Assert.Equal(3, await notifier.NotifyAsync(mapping).WaitAsync(Timeout, TestContext.Current.CancellationToken));
 
         var entry = Assert.Single(log.Entries, e => e.Id.Id == 4502);
         Assert.Equal(LogLevel.Warning, entry.Level);
@@ -126,7 +126,7 @@ public sealed class ScriptNotifierTests : IDisposable
         await using var notifier = new ScriptNotifier(script);
         var mapping = new MappingChanged(MappingProtocol.Tcp, IPEndPoint.Parse("203.0.113.1:45555"), IPEndPoint.Parse("192.0.2.2:5555"));
 
-        var run = notifier.Notify(mapping);
+        var run = notifier.NotifyAsync(mapping);
 
         Assert.False(run.IsCompleted);
         Assert.Equal(1, notifier.RunningCount);
@@ -143,7 +143,7 @@ public sealed class ScriptNotifierTests : IDisposable
         await notifier.DisposeAsync();
         await notifier.DisposeAsync();
         var mapping = new MappingChanged(MappingProtocol.Tcp, IPEndPoint.Parse("203.0.113.1:45555"), IPEndPoint.Parse("192.0.2.2:5555"));
-        Assert.Throws<ObjectDisposedException>(() => { _ = notifier.Notify(mapping); });
+        Assert.Throws<ObjectDisposedException>(() => { _ = notifier.NotifyAsync(mapping); });
     }
 
     private string WriteRecordingScript(int exitCode, string? path = null)

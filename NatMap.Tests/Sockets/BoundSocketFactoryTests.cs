@@ -14,10 +14,10 @@ public sealed class BoundSocketFactoryTests
         var logger = new RecordingLoggerFactory();
         var factory = new BoundSocketFactory(new SocketSettings("nmnosuch0", null, null), logger);
 
-        var first = Assert.Throws<NatMap.Diagnostics.NatMapException>(() => factory.Create(AddressFamily.InterNetwork, ProtocolType.Udp, shareLocalPort: false));
-        Assert.Throws<NatMap.Diagnostics.NatMapException>(() => factory.Create(AddressFamily.InterNetwork, ProtocolType.Udp, shareLocalPort: false));
+        var first = Assert.Throws<NatMapException>(() => factory.Create(AddressFamily.InterNetwork, ProtocolType.Udp, shareLocalPort: false));
+        Assert.Throws<NatMapException>(() => factory.Create(AddressFamily.InterNetwork, ProtocolType.Udp, shareLocalPort: false));
 
-        Assert.Equal(NatMap.Diagnostics.NatMapErrorKind.BindFailed, first.Kind);
+        Assert.Equal(NatMapErrorKind.BindFailed, first.Kind);
         Assert.Contains("no such device", first.Message, StringComparison.Ordinal);
         Assert.True(factory.InterfaceMissing);
         var warning = Assert.Single(logger.Entries, e => e.Id.Id == 4004);

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using NatMap.Mapping;
+using NatMap.Stun;
 using NatMap.Sockets.Internal;
 using NatMap.Tests.Fakes;
 using NatMap.Tests.Infrastructure;
@@ -63,7 +64,7 @@ public sealed class PortTakeoverServerTests
         {
             BindAddress = IPAddress.Loopback,
             Port = PortSpec.Fixed(holder.Port),
-            StunServers = { stun.Text },
+            StunServers = { StunServerEndPoint.Parse(stun.Text) },
             HttpServer = http.EndPoint.ToString(),
             RetryDelay = TimeSpan.FromMilliseconds(20),
             MaxRetryDelay = TimeSpan.FromMilliseconds(100),

@@ -4,7 +4,7 @@ using NatMap.Stun;
 
 namespace NatMap.Tests.Stun;
 
-public sealed class StunServerEndpointTests
+public sealed class StunServerEndPointTests
 {
     [Theory]
     [InlineData("stun.example.org", "stun.example.org", 3478, "stun.example.org:3478")]
@@ -20,12 +20,12 @@ public sealed class StunServerEndpointTests
     [InlineData("stun-1.example:65535", "stun-1.example", 65535, "stun-1.example:65535")]
     public void Parse_Valid_HostPortAndText(string text, string host, int port, string formatted)
     {
-        var server = StunServerEndpoint.Parse(text);
+        var server = StunServerEndPoint.Parse(text);
         Assert.Equal(host, server.Host);
         Assert.Equal(port, server.Port);
         Assert.Equal(formatted, server.ToString());
 
-        var again = StunServerEndpoint.Parse(server.ToString());
+        var again = StunServerEndPoint.Parse(server.ToString());
         Assert.Equal(server.Host, again.Host);
         Assert.Equal(server.Port, again.Port);
     }
@@ -60,24 +60,24 @@ public sealed class StunServerEndpointTests
     [InlineData("1")]
     public void TryParse_Invalid_False(string? text)
     {
-        Assert.False(StunServerEndpoint.TryParse(text, out var server));
+        Assert.False(StunServerEndPoint.TryParse(text, out var server));
         Assert.Null(server);
         if (text is not null)
         {
-            Assert.Throws<FormatException>(() => StunServerEndpoint.Parse(text));
+            Assert.Throws<FormatException>(() => StunServerEndPoint.Parse(text));
         }
     }
 
     [Fact]
     public void Constructor_BadArguments_Throw()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new StunServerEndpoint("stun.example.org", 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new StunServerEndpoint("stun.example.org", 65536));
-        Assert.Throws<ArgumentException>(() => new StunServerEndpoint(""));
-        Assert.Throws<ArgumentException>(() => new StunServerEndpoint("[::1]"));
-        Assert.Throws<ArgumentException>(() => new StunServerEndpoint("a b"));
-        Assert.Equal("[2001:db8::1]:3478", new StunServerEndpoint("2001:db8::1").ToString());
-        Assert.Equal(3478, StunServerEndpoint.DefaultPort);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new StunServerEndPoint("stun.example.org", 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new StunServerEndPoint("stun.example.org", 65536));
+        Assert.Throws<ArgumentException>(() => new StunServerEndPoint(""));
+        Assert.Throws<ArgumentException>(() => new StunServerEndPoint("[::1]"));
+        Assert.Throws<ArgumentException>(() => new StunServerEndPoint("a b"));
+        Assert.Equal("[2001:db8::1]:3478", new StunServerEndPoint("2001:db8::1").ToString());
+        Assert.Equal(3478, StunServerEndPoint.DefaultPort);
     }
 
     // Issue 13: IPAddress.TryParse reads inet_aton forms, so these once became 8.0.0.1 and 127.0.0.1
@@ -96,9 +96,9 @@ public sealed class StunServerEndpointTests
     [InlineData("::ffff:010.0.0.1")]
     public void TryParse_OctalHexOrShortIPv4_Refused(string text)
     {
-        Assert.False(StunServerEndpoint.TryParse(text, out var server));
+        Assert.False(StunServerEndPoint.TryParse(text, out var server));
         Assert.Null(server);
-        var ex = Assert.Throws<FormatException>(() => StunServerEndpoint.Parse(text));
+        var ex = Assert.Throws<FormatException>(() => StunServerEndPoint.Parse(text));
         Assert.Contains("not an IP", ex.Message, StringComparison.Ordinal);
     }
 
@@ -109,7 +109,7 @@ public sealed class StunServerEndpointTests
     [InlineData("::ffff:192.0.2.1", "::ffff:192.0.2.1")]
     public void TryParse_DottedDecimal_IsAnAddress(string text, string address)
     {
-        Assert.True(StunServerEndpoint.TryParse(text, out var server));
+        Assert.True(StunServerEndPoint.TryParse(text, out var server));
         Assert.Equal(IPAddress.Parse(address), server.Address);
     }
 
@@ -119,7 +119,7 @@ public sealed class StunServerEndpointTests
     [InlineData("1e100.net")]
     public void TryParse_NameWithNumericLabels_IsAName(string text)
     {
-        Assert.True(StunServerEndpoint.TryParse(text, out var server));
+        Assert.True(StunServerEndPoint.TryParse(text, out var server));
         Assert.Equal(text, server.Host);
         Assert.Null(server.Address);
     }
@@ -131,13 +131,13 @@ public sealed class StunServerEndpointTests
     [InlineData("fe80::1%lo", 3478)]
     public void TryParse_IPv6ZoneName_KeepsScope(string text, int port)
     {
-        Assert.True(StunServerEndpoint.TryParse(text, out var server));
+        Assert.True(StunServerEndPoint.TryParse(text, out var server));
         Assert.Equal("fe80::1%lo", server.Host);
         Assert.Equal(port, server.Port);
         Assert.Equal(NetworkInterface.LoopbackInterfaceIndex, server.Address!.ScopeId);
         Assert.Equal("[fe80::1%25lo]:" + port, server.ToString());
 
-        var again = StunServerEndpoint.Parse(server.ToString());
+        var again = StunServerEndPoint.Parse(server.ToString());
         Assert.Equal(server.Host, again.Host);
         Assert.Equal(server.Address, again.Address);
     }
@@ -145,9 +145,9 @@ public sealed class StunServerEndpointTests
     [Fact]
     public void TryParse_NumericZone_IsTheIndex()
     {
-        Assert.True(StunServerEndpoint.TryParse("[fe80::1%7]:9", out var server));
+        Assert.True(StunServerEndPoint.TryParse("[fe80::1%7]:9", out var server));
         Assert.Equal(7, server.Address!.ScopeId);
-        Assert.Equal(server.Address, StunServerEndpoint.Parse(server.ToString()).Address);
+        Assert.Equal(server.Address, StunServerEndPoint.Parse(server.ToString()).Address);
     }
 
     [Theory]
@@ -159,16 +159,16 @@ public sealed class StunServerEndpointTests
     [InlineData("fe80::1%99999999999", "no network interface")]
     public void TryParse_BadZone_RefusedWithReason(string text, string reason)
     {
-        Assert.False(StunServerEndpoint.TryParse(text, out _));
-        var ex = Assert.Throws<FormatException>(() => StunServerEndpoint.Parse(text));
+        Assert.False(StunServerEndPoint.TryParse(text, out _));
+        var ex = Assert.Throws<FormatException>(() => StunServerEndPoint.Parse(text));
         Assert.Contains(reason, ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Constructor_ZoneAndOctal_AsTryParse()
     {
-        Assert.Equal(NetworkInterface.LoopbackInterfaceIndex, new StunServerEndpoint("fe80::1%lo").Address!.ScopeId);
-        Assert.Throws<ArgumentException>(() => new StunServerEndpoint("010.0.0.1"));
-        Assert.Throws<ArgumentException>(() => new StunServerEndpoint("fe80::1%nosuchif0"));
+        Assert.Equal(NetworkInterface.LoopbackInterfaceIndex, new StunServerEndPoint("fe80::1%lo").Address!.ScopeId);
+        Assert.Throws<ArgumentException>(() => new StunServerEndPoint("010.0.0.1"));
+        Assert.Throws<ArgumentException>(() => new StunServerEndPoint("fe80::1%nosuchif0"));
     }
 }

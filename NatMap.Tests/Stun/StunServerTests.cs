@@ -37,7 +37,7 @@ public sealed class StunServerTests : IClassFixture<CoturnServer>
         Assert.Equal(socket.LocalEndPoint, result.LocalEndPoint);
         Assert.Equal(new IPEndPoint(ip, _coturn.Port), result.ServerEndPoint);
         Assert.Equal(new IPEndPoint(ip, _coturn.Port), result.ResponseOrigin);
-        Assert.Equal(ProtocolType.Udp, result.Protocol);
+        Assert.Equal(MappingProtocol.Udp, result.Protocol);
         Assert.Same(server, result.Server);
         Assert.NotNull(result.OtherAddress);
         Assert.Equal(ip, result.OtherAddress.Address);
@@ -64,7 +64,7 @@ public sealed class StunServerTests : IClassFixture<CoturnServer>
         Assert.Single(locals);
         Assert.Equal(locals[0], result.MappedEndPoint);
         Assert.Equal(locals[0], result.LocalEndPoint);
-        Assert.Equal(ProtocolType.Tcp, result.Protocol);
+        Assert.Equal(MappingProtocol.Tcp, result.Protocol);
         Assert.Equal(new IPEndPoint(ip, _coturn.Port), result.ServerEndPoint);
     }
 
@@ -92,14 +92,14 @@ public sealed class StunServerTests : IClassFixture<CoturnServer>
     }
 
     [Theory]
-    [InlineData(ProtocolType.Udp)]
-    [InlineData(ProtocolType.Tcp)]
-    public async Task QueryAsync_ByHostName_ResolvesThroughDns(ProtocolType protocol)
+    [InlineData(MappingProtocol.Udp)]
+    [InlineData(MappingProtocol.Tcp)]
+    public async Task QueryAsync_ByHostName_ResolvesThroughDns(MappingProtocol protocol)
     {
         // 'localhost' is 127.0.0.1 everywhere; not every machine also maps it to ::1, so IPv6 is
         // covered with the literal address above.
         RequireCoturn("127.0.0.1");
-        var localhost = new StunServerEndpoint("localhost", _coturn.Port);
+        var localhost = new StunServerEndPoint("localhost", _coturn.Port);
         var client = new StunClient(Options(localhost));
 
         var result = await client.QueryAsync(protocol, AddressFamily.InterNetwork, TestContext.Current.CancellationToken).WaitAsync(Timeout, TestContext.Current.CancellationToken);
@@ -111,15 +111,15 @@ public sealed class StunServerTests : IClassFixture<CoturnServer>
     }
 
     [Theory]
-    [InlineData(ProtocolType.Udp, "127.0.0.1")]
-    [InlineData(ProtocolType.Tcp, "127.0.0.1")]
-    [InlineData(ProtocolType.Udp, "::1")]
-    [InlineData(ProtocolType.Tcp, "::1")]
-    public async Task QueryAsync_DeadServerFirst_FailsOverToCoturn(ProtocolType protocol, string address)
+    [InlineData(MappingProtocol.Udp, "127.0.0.1")]
+    [InlineData(MappingProtocol.Tcp, "127.0.0.1")]
+    [InlineData(MappingProtocol.Udp, "::1")]
+    [InlineData(MappingProtocol.Tcp, "::1")]
+    public async Task QueryAsync_DeadServerFirst_FailsOverToCoturn(MappingProtocol protocol, string address)
     {
         var live = RequireCoturn(address);
         var ip = IPAddress.Parse(address);
-        var dead = new StunServerEndpoint(address, ClosedPort(ip, protocol));
+        var dead = new StunServerEndPoint(address, ClosedPort(ip, protocol == MappingProtocol.Tcp ? ProtocolType.Tcp : ProtocolType.Udp));
         var options = Options(dead, live);
         var client = new StunClient(options);
 
@@ -133,10 +133,10 @@ public sealed class StunServerTests : IClassFixture<CoturnServer>
     public async Task QueryAsync_OnlyDeadServers_NamesEach()
     {
         RequireCoturn("127.0.0.1");
-        var deadUdp = new StunServerEndpoint("127.0.0.1", ClosedPort(IPAddress.Loopback, ProtocolType.Udp));
-        var client = new StunClient(Options(deadUdp, new StunServerEndpoint("::1", _coturn.Port)));
+        var deadUdp = new StunServerEndPoint("127.0.0.1", ClosedPort(IPAddress.Loopback, ProtocolType.Udp));
+        var client = new StunClient(Options(deadUdp, new StunServerEndPoint("::1", _coturn.Port)));
 
-        var ex = await Assert.ThrowsAsync<NatMapException>(() => client.QueryAsync(ProtocolType.Udp, AddressFamily.InterNetwork, TestContext.Current.CancellationToken).WaitAsync(Timeout, TestContext.Current.CancellationToken));
+        var ex = await Assert.ThrowsAsync<NatMapException>(() => client.QueryAsync(MappingProtocol.Udp, AddressFamily.InterNetwork, TestContext.Current.CancellationToken).WaitAsync(Timeout, TestContext.Current.CancellationToken));
 
         Assert.Equal(NatMapErrorKind.AllServersFailed, ex.Kind);
         Assert.Contains(deadUdp.ToString() + ": no answer to 3 request(s)", ex.Message, StringComparison.Ordinal);
@@ -167,17 +167,17 @@ public sealed class StunServerTests : IClassFixture<CoturnServer>
         Assert.Equal(alternate, response.OtherAddress);
     }
 
-    private StunServerEndpoint RequireCoturn(string address)
+    private StunServerEndPoint RequireCoturn(string address)
     {
         if (_coturn.Unavailable is { } reason)
         {
             Requirements.Unmet(reason);
         }
 
-        return new StunServerEndpoint(address, _coturn.Port);
+        return new StunServerEndPoint(address, _coturn.Port);
     }
 
-    private static StunClientOptions Options(params StunServerEndpoint[] servers)
+    private static StunClientOptions Options(params StunServerEndPoint[] servers)
     {
         // Short timers: a loopback answer takes well under a millisecond, and a dead server should
         // cost the test little.
@@ -191,7 +191,7 @@ public sealed class StunServerTests : IClassFixture<CoturnServer>
         };
         foreach (var server in servers)
         {
-            options.Servers.Add(server);
+            options.StunServers.Add(server);
         }
 
         return options;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using NatMap.Internal;
 using NatMap.Diagnostics;
 using NatMap.Diagnostics.Internal;
 using NatMap.Sockets.Internal;

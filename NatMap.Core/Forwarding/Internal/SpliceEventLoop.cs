@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using NatMap.Internal;
 using NatMap.Diagnostics;
 using NatMap.Diagnostics.Internal;
 using NatMap.Sockets.Internal;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using NatMap.Internal;
 using NatMap.Diagnostics;
 using NatMap.Diagnostics.Internal;
 using NatMap.Sockets.Internal;
@@ -22,12 +23,12 @@ internal sealed class TargetResolver
     {
         if (string.IsNullOrWhiteSpace(host))
         {
-            ThrowHelper.ThrowInvalidOptions("The forwarding target host is empty.");
+            ThrowHelper.ThrowInvalidOption("TargetHost", "The forwarding target host is empty.");
         }
 
         if (port is < 1 or > IPEndPoint.MaxPort)
         {
-            ThrowHelper.ThrowInvalidOptions("The forwarding target port must be between 1 and 65535.");
+            ThrowHelper.ThrowOptionOutOfRange("TargetPort", "The forwarding target port must be between 1 and 65535.");
         }
 
         _host = host;

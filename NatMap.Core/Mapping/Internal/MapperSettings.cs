@@ -16,9 +16,9 @@ internal sealed record MapperSettings
 
     public required PortSpec Port { get; init; }
 
-    public required IReadOnlyList<StunServerEndpoint> StunServers { get; init; }
+    public required IReadOnlyList<StunServerEndPoint> StunServers { get; init; }
 
-    public StunServerEndpoint? HttpServer { get; init; }
+    public StunServerEndPoint? HttpServer { get; init; }
 
     public required TimeSpan KeepAliveInterval { get; init; }
 
@@ -31,13 +31,13 @@ internal sealed record MapperSettings
     public required TimeSpan MaxRetryDelay { get; init; }
 
     /// <summary>The forward target host (<c>-t</c>), or <see langword="null"/> when not forwarding.</summary>
-    public string? ForwardTarget { get; init; }
+    public string? TargetHost { get; init; }
 
     /// <summary>The forward target port (<c>-p</c>); 0 means the current public port.</summary>
-    public int ForwardPort { get; init; }
+    public int TargetPort { get; init; }
 
     /// <summary>Idle timeout of forwarded connections and sessions (<c>-T</c>).</summary>
-    public TimeSpan ForwardIdleTimeout { get; init; } = TimeSpan.FromSeconds(300);
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(300);
 
     /// <summary>
     /// TCP keepalive idle time of relayed connections: twice the keep-alive interval, from 10 s to
@@ -55,8 +55,8 @@ internal sealed record MapperSettings
     /// <summary>Reads validated options; call <see cref="PortMapperOptions.Validate"/> first.</summary>
     public static MapperSettings From(PortMapperOptions options)
     {
-        StunServerEndpoint? http = null;
-        if (options.Protocol == MappingProtocol.Tcp && StunServerEndpoint.TryParse(options.HttpServer, PortMapperOptions.DefaultHttpPort, out var parsed))
+        StunServerEndPoint? http = null;
+        if (options.Protocol == MappingProtocol.Tcp && StunServerEndPoint.TryParse(options.HttpServer, PortMapperOptions.DefaultHttpPort, out var parsed))
         {
             http = parsed;
         }
@@ -67,16 +67,16 @@ internal sealed record MapperSettings
             AddressFamily = options.AddressFamily,
             BindAddress = options.BindAddress ?? (options.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any),
             Port = options.Port,
-            StunServers = options.StunServers.Select(StunServerEndpoint.Parse).ToArray(),
+            StunServers = [.. options.StunServers],
             HttpServer = http,
             KeepAliveInterval = options.EffectiveKeepAliveInterval,
             UdpCheckCycle = options.UdpCheckCycle,
             Sockets = new SocketSettings(options.BindInterface, options.FirewallMark, options.CongestionControl),
             RetryDelay = options.RetryDelay,
             MaxRetryDelay = options.MaxRetryDelay,
-            ForwardTarget = options.ForwardTarget,
-            ForwardPort = options.ForwardPort,
-            ForwardIdleTimeout = options.ForwardIdleTimeout,
+            TargetHost = options.TargetHost,
+            TargetPort = options.TargetPort,
+            IdleTimeout = options.IdleTimeout,
             ForwardKeepAliveTime = Seconds(Math.Ceiling(Math.Clamp(options.EffectiveKeepAliveInterval.TotalSeconds * 2, 10, 32767))),
             ForwardKeepAliveInterval = Seconds(Math.Floor(Math.Clamp(options.EffectiveKeepAliveInterval.TotalSeconds / 3, 1, 10))),
         };

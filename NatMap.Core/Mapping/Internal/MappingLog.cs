@@ -8,7 +8,7 @@ namespace NatMap.Mapping.Internal;
 internal static partial class MappingLog
 {
     [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Mapping {Protocol} {PublicEndPoint} -> {PrivateEndPoint}")]
-    public static partial void MappingReported(ILogger logger, Mapping.MappingProtocol protocol, IPEndPoint publicEndPoint, IPEndPoint privateEndPoint);
+    public static partial void MappingReported(ILogger logger, MappingProtocol protocol, IPEndPoint publicEndPoint, IPEndPoint privateEndPoint);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Mapping unchanged: {PublicEndPoint} -> {PrivateEndPoint}")]
     public static partial void MappingUnchanged(ILogger logger, IPEndPoint publicEndPoint, IPEndPoint privateEndPoint);

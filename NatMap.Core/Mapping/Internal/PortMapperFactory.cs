@@ -12,7 +12,7 @@ internal static class PortMapperFactory
         var sockets = new BoundSocketFactory(settings.Sockets, loggerFactory.CreateLogger("NatMap.Sockets"));
         var takeover = new PortTakeover(loggerFactory.CreateLogger("NatMap.Sockets.PortTakeover"));
         var binder = new LocalPortBinder(settings, sockets, takeover, new PortSelector(settings.Port), logger);
-        bool forwarding = settings.ForwardTarget is not null;
+        bool forwarding = settings.TargetHost is not null;
         IMappingLoop loop = (settings.Protocol, forwarding) switch
         {
             (MappingProtocol.Tcp, false) => new TcpMappingLoop(settings, stun, binder, logger),

@@ -35,7 +35,7 @@ internal sealed class StunProbe : IStunProbe
         };
         foreach (var server in settings.StunServers)
         {
-            options.Servers.Add(server);
+            options.StunServers.Add(server);
         }
 
         tune?.Invoke(options);

@@ -49,7 +49,7 @@ internal sealed class TcpForwardingLoop : IMappingLoop, IMappingSink
 
     public async ValueTask<bool> ReportAsync(IPEndPoint publicEndPoint, IPEndPoint privateEndPoint, CancellationToken cancellationToken)
     {
-        int targetPort = _settings.ForwardPort != 0 ? _settings.ForwardPort : publicEndPoint.Port;
+        int targetPort = _settings.TargetPort != 0 ? _settings.TargetPort : publicEndPoint.Port;
         // A listener bound by -i to a device deleted since (a PPPoE redial makes a new one of the
         // same name) accepts nothing any more: start it again on the new device.
         if (_forwarder is null || _running != (privateEndPoint.Port, targetPort) || (_listener is { } listener && _sockets.IsDeviceGone(listener)))
@@ -79,9 +79,9 @@ internal sealed class TcpForwardingLoop : IMappingLoop, IMappingSink
             new TcpForwarderOptions
             {
                 ListenEndPoint = local,
-                TargetHost = _settings.ForwardTarget!,
+                TargetHost = _settings.TargetHost!,
                 TargetPort = targetPort,
-                IdleTimeout = _settings.ForwardIdleTimeout,
+                IdleTimeout = _settings.IdleTimeout,
                 KeepAliveTime = _settings.ForwardKeepAliveTime,
                 KeepAliveInterval = _settings.ForwardKeepAliveInterval,
                 CongestionControl = _settings.Sockets.CongestionControl,
@@ -117,7 +117,7 @@ internal sealed class TcpForwardingLoop : IMappingLoop, IMappingSink
             return null;
         }
 
-        MappingLog.ForwarderStarted(_logger, ProtocolType.Tcp, local, _settings.ForwardTarget!, targetPort);
+        MappingLog.ForwarderStarted(_logger, ProtocolType.Tcp, local, _settings.TargetHost!, targetPort);
         _listener = socket;
         return forwarder;
     }

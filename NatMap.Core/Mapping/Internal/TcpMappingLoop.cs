@@ -26,7 +26,7 @@ internal sealed class TcpMappingLoop : IMappingLoop
     private readonly LocalPortBinder _binder;
     private readonly ILogger _logger;
     private readonly StunCheckHealth _health;
-    private readonly StunServerEndpoint _http;
+    private readonly StunServerEndPoint _http;
     private readonly string _httpText;
     private readonly byte[] _request;
 
@@ -264,7 +264,7 @@ internal sealed class TcpMappingLoop : IMappingLoop
     }
 
     /// <summary>The Host header value, RFC 9110 section 7.2: the port only when not the default, IPv6 in brackets.</summary>
-    internal static string HostHeader(StunServerEndpoint server)
+    internal static string HostHeader(StunServerEndPoint server)
     {
         string host = server.Host.Contains(':', StringComparison.Ordinal) ? "[" + server.Host + "]" : server.Host;
         return server.Port == PortMapperOptions.DefaultHttpPort ? host : host + ":" + server.Port.ToString(CultureInfo.InvariantCulture);

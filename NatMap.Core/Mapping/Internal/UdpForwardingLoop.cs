@@ -116,9 +116,9 @@ internal sealed class UdpForwardingLoop : IMappingLoop
             new UdpForwarderOptions
             {
                 ListenEndPoint = bound,
-                TargetHost = _settings.ForwardTarget!,
+                TargetHost = _settings.TargetHost!,
                 TargetPort = targetPort,
-                IdleTimeout = _settings.ForwardIdleTimeout,
+                IdleTimeout = _settings.IdleTimeout,
                 ReceiveBufferSize = ListenerReceiveBufferSize,
                 ControlDatagramHandler = transport.OnControlDatagram,
             },
@@ -129,7 +129,7 @@ internal sealed class UdpForwardingLoop : IMappingLoop
         }
 
         forwarder.Start(socket);
-        MappingLog.ForwarderStarted(_logger, ProtocolType.Udp, bound, _settings.ForwardTarget!, targetPort);
+        MappingLog.ForwarderStarted(_logger, ProtocolType.Udp, bound, _settings.TargetHost!, targetPort);
         var keepAliveTo = first.ServerEndPoint;
         try
         {
@@ -194,7 +194,7 @@ internal sealed class UdpForwardingLoop : IMappingLoop
         }
     }
 
-    private int TargetPort(IPEndPoint publicEndPoint) => _settings.ForwardPort != 0 ? _settings.ForwardPort : publicEndPoint.Port;
+    private int TargetPort(IPEndPoint publicEndPoint) => _settings.TargetPort != 0 ? _settings.TargetPort : publicEndPoint.Port;
 
     /// <summary>The private endpoint: the bound one, with the source address towards the server when bound to a wildcard.</summary>
     private IPEndPoint PrivateEndPoint(IPEndPoint bound, StunObservation observation)

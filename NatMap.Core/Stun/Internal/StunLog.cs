@@ -10,7 +10,7 @@ internal static partial class StunLog
     public static partial void QueryStarting(ILogger logger, string protocol, string family, int serverCount);
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "STUN server {Server} resolved to {Addresses}")]
-    public static partial void Resolved(ILogger logger, StunServerEndpoint server, string addresses);
+    public static partial void Resolved(ILogger logger, StunServerEndPoint server, string addresses);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Trace, Message = "STUN request {Attempt}/{MaxRequests} sent to {ServerEndPoint} (transaction {TransactionId}, waiting {WaitMs} ms)")]
     public static partial void UdpRequestSent(ILogger logger, int attempt, int maxRequests, IPEndPoint serverEndPoint, string transactionId, long waitMs);
@@ -22,12 +22,12 @@ internal static partial class StunLog
     // so once; when none does, the exception names every server and reason, and the caller (the
     // mapper's loops) decides how loud that is.
     [LoggerMessage(EventId = 1004, Level = LogLevel.Debug, Message = "STUN server {Server} ({ServerEndPoint}) failed over {Protocol}: {Reason}")]
-    public static partial void ServerFailed(ILogger logger, StunServerEndpoint server, IPEndPoint serverEndPoint, string protocol, string reason);
+    public static partial void ServerFailed(ILogger logger, StunServerEndPoint server, IPEndPoint serverEndPoint, string protocol, string reason);
 
     // Debug: an unchanged answer every keep-alive interval would flood a steady state; the mapper
     // logs a change at information level.
     [LoggerMessage(EventId = 1005, Level = LogLevel.Debug, Message = "STUN server {Server} ({ServerEndPoint}) maps {Protocol} {LocalEndPoint} to {MappedEndPoint}")]
-    public static partial void Mapped(ILogger logger, StunServerEndpoint server, IPEndPoint serverEndPoint, string protocol, IPEndPoint localEndPoint, IPEndPoint mappedEndPoint);
+    public static partial void Mapped(ILogger logger, StunServerEndPoint server, IPEndPoint serverEndPoint, string protocol, IPEndPoint localEndPoint, IPEndPoint mappedEndPoint);
 
     [LoggerMessage(EventId = 1006, Level = LogLevel.Debug, Message = "No STUN server answered over {Protocol}/{Family}: {Failures}")]
     public static partial void AllServersFailed(ILogger logger, string protocol, string family, string failures);
@@ -36,8 +36,8 @@ internal static partial class StunLog
     public static partial void TcpConnected(ILogger logger, IPEndPoint serverEndPoint, EndPoint? localEndPoint);
 
     [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "STUN server {Server} failed over {Protocol} ({Reason}); {AnsweringServer} answered instead. Said once until {Server} answers again")]
-    public static partial void FailedOver(ILogger logger, StunServerEndpoint server, string protocol, string reason, StunServerEndpoint answeringServer);
+    public static partial void FailedOver(ILogger logger, StunServerEndPoint server, string protocol, string reason, StunServerEndPoint answeringServer);
 
     [LoggerMessage(EventId = 1009, Level = LogLevel.Debug, Message = "STUN server {Server} skipped over {Protocol}: {Reason}")]
-    public static partial void ServerUnresolved(ILogger logger, StunServerEndpoint server, string protocol, string reason);
+    public static partial void ServerUnresolved(ILogger logger, StunServerEndPoint server, string protocol, string reason);
 }

@@ -16,7 +16,7 @@ internal static class StunServerResolver
     /// of either family, in the resolver's order), or null and why none.
     /// </summary>
     public static async Task<(IPAddress[]? Addresses, string? Failure)> ResolveAsync(
-        StunServerEndpoint server, AddressFamily family, ILogger logger, CancellationToken cancellationToken)
+        StunServerEndPoint server, AddressFamily family, ILogger logger, CancellationToken cancellationToken)
     {
         if (server.Address is { } literal)
         {

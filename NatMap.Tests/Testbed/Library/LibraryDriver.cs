@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using NatMap.Cli.Logging;
 using NatMap.Mapping;
+using NatMap.Stun;
 
 namespace NatMap.Tests.Testbed.Library;
 
@@ -92,7 +93,7 @@ internal static class LibraryDriver
                     };
                     break;
                 case "stun":
-                    options.StunServers.Add(value);
+                    options.StunServers.Add(StunServerEndPoint.Parse(value));
                     break;
                 case "http":
                     options.HttpServer = value;
@@ -107,10 +108,10 @@ internal static class LibraryDriver
                     options.RetryDelay = TimeSpan.FromMilliseconds(Number(key, value));
                     break;
                 case "forward":
-                    options.ForwardTarget = value;
+                    options.TargetHost = value;
                     break;
                 case "forward-port":
-                    options.ForwardPort = Number(key, value);
+                    options.TargetPort = Number(key, value);
                     break;
                 default:
                     throw new FormatException($"unknown key '{key}'");

@@ -1,4 +1,4 @@
-namespace NatMap.Mapping;
+namespace NatMap;
 
 /// <summary>The transport protocol of a port mapping.</summary>
 public enum MappingProtocol

@@ -1,22 +1,13 @@
-namespace NatMap.Diagnostics;
+namespace NatMap;
 
 /// <summary>What went wrong, for a <see cref="NatMapException"/>.</summary>
 public enum NatMapErrorKind
 {
-    /// <summary>The options or arguments given to NatMap are invalid.</summary>
-    InvalidOptions = 1,
-
     /// <summary>A STUN server did not answer in time.</summary>
     Timeout = 2,
 
     /// <summary>A STUN server refused the connection or the network was unreachable.</summary>
     Unreachable = 3,
-
-    /// <summary>A STUN server answered with a malformed or mismatched message.</summary>
-    MalformedResponse = 4,
-
-    /// <summary>A STUN server answered with an error response.</summary>
-    ErrorResponse = 5,
 
     /// <summary>A host name could not be resolved to an address of the wanted family.</summary>
     ResolutionFailed = 6,

@@ -15,7 +15,7 @@ namespace NatMap.Stun;
 /// inet_aton would. An IPv6 zone (<c>fe80::1%eth0</c>, or <c>[fe80::1%25eth0]</c> as RFC 6874 writes
 /// it in brackets) is kept as the address's scope; a zone naming no interface is refused.
 /// </summary>
-public sealed class StunServerEndpoint
+public sealed class StunServerEndPoint
 {
     /// <summary>The STUN port over UDP and TCP, RFC 8489 section 18.6.</summary>
     public const int DefaultPort = 3478;
@@ -25,7 +25,7 @@ public sealed class StunServerEndpoint
     /// <param name="port">1 to 65535.</param>
     /// <exception cref="ArgumentException"><paramref name="host"/> is not a valid name or address.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="port"/> is out of range.</exception>
-    public StunServerEndpoint(string host, int port = DefaultPort)
+    public StunServerEndPoint(string host, int port = DefaultPort)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(host);
         ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
@@ -53,7 +53,7 @@ public sealed class StunServerEndpoint
     /// <param name="text">The text to parse.</param>
     /// <returns>The endpoint.</returns>
     /// <exception cref="FormatException"><paramref name="text"/> is not a valid server.</exception>
-    public static StunServerEndpoint Parse(string text) =>
+    public static StunServerEndPoint Parse(string text) =>
         TryParse(text, DefaultPort, out var server, out var error)
             ? server
             : throw new FormatException("'" + text + "' is not a STUN server (" + error + "); expected host[:port], [IPv6]:port or an IPv6 address.");
@@ -62,15 +62,15 @@ public sealed class StunServerEndpoint
     /// <param name="text">The text to parse.</param>
     /// <param name="server">The endpoint, when the text is valid.</param>
     /// <returns>True when <paramref name="text"/> is valid.</returns>
-    public static bool TryParse(string? text, [NotNullWhen(true)] out StunServerEndpoint? server) =>
+    public static bool TryParse(string? text, [NotNullWhen(true)] out StunServerEndPoint? server) =>
         TryParse(text, DefaultPort, out server);
 
-    /// <summary>Parses like <see cref="TryParse(string?, out StunServerEndpoint?)"/> with another default port (the port mapper's HTTP server uses 80).</summary>
-    internal static bool TryParse(string? text, int defaultPort, [NotNullWhen(true)] out StunServerEndpoint? server) =>
+    /// <summary>Parses like <see cref="TryParse(string?, out StunServerEndPoint?)"/> with another default port (the port mapper's HTTP server uses 80).</summary>
+    internal static bool TryParse(string? text, int defaultPort, [NotNullWhen(true)] out StunServerEndPoint? server) =>
         TryParse(text, defaultPort, out server, out _);
 
-    /// <summary>Parses like <see cref="TryParse(string?, int, out StunServerEndpoint?)"/> and says why the text is refused.</summary>
-    internal static bool TryParse(string? text, int defaultPort, [NotNullWhen(true)] out StunServerEndpoint? server, [NotNullWhen(false)] out string? error)
+    /// <summary>Parses like <see cref="TryParse(string?, int, out StunServerEndPoint?)"/> and says why the text is refused.</summary>
+    internal static bool TryParse(string? text, int defaultPort, [NotNullWhen(true)] out StunServerEndPoint? server, [NotNullWhen(false)] out string? error)
     {
         server = null;
         if (string.IsNullOrWhiteSpace(text) || text.Trim().Length != text.Length)
@@ -124,7 +124,7 @@ public sealed class StunServerEndpoint
             return false;
         }
 
-        server = new StunServerEndpoint(host, port, address);
+        server = new StunServerEndPoint(host, port, address);
         return true;
     }
 
@@ -133,7 +133,7 @@ public sealed class StunServerEndpoint
     public override string ToString() =>
         (Address?.AddressFamily == AddressFamily.InterNetworkV6 ? "[" + Host.Replace("%", "%25", StringComparison.Ordinal) + "]" : Host) + ":" + Port.ToString(CultureInfo.InvariantCulture);
 
-    private StunServerEndpoint(string host, int port, IPAddress? address)
+    private StunServerEndPoint(string host, int port, IPAddress? address)
     {
         Host = host;
         Port = port;

@@ -1,4 +1,4 @@
-namespace NatMap.Diagnostics;
+namespace NatMap;
 
 /// <summary>The one exception type that NatMap.Core throws for its own failures.</summary>
 /// <remarks>Instances are created by the library only; <see cref="Kind"/> says what failed.</remarks>

@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace NatMap.Diagnostics.Internal;
+namespace NatMap.Internal;
 
 /// <summary>The single place where NatMap.Core creates and throws its exceptions.</summary>
 internal static class ThrowHelper
@@ -13,9 +13,15 @@ internal static class ThrowHelper
     public static T Throw<T>(NatMapErrorKind kind, string message, Exception? inner = null) =>
         throw Create(kind, message, inner);
 
+    /// <summary>A programmer's mistake in an options object: <paramref name="option"/> names the member.</summary>
     [DoesNotReturn]
-    public static void ThrowInvalidOptions(string message) =>
-        throw Create(NatMapErrorKind.InvalidOptions, message);
+    public static void ThrowInvalidOption(string option, string reason) =>
+        throw new ArgumentException(reason, option);
+
+    /// <summary>Like <see cref="ThrowInvalidOption"/>, for a number, duration or enum value out of its range.</summary>
+    [DoesNotReturn]
+    public static void ThrowOptionOutOfRange(string option, string reason) =>
+        throw new ArgumentOutOfRangeException(option, reason);
 
     public static NatMapException Create(NatMapErrorKind kind, string message, Exception? inner = null) =>
         new(kind, message, inner);
