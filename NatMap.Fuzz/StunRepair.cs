@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using NatMap.Stun.Internal;
+using NatMap.Tests.Stun;
 
 namespace NatMap.Fuzz;
 

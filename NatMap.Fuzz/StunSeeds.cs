@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using NatMap.Stun.Internal;
+using NatMap.Tests.Stun;
 
 namespace NatMap.Fuzz;
 

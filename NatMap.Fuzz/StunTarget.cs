@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using NatMap.Stun.Internal;
+using NatMap.Tests.Stun;
 
 namespace NatMap.Fuzz;
 

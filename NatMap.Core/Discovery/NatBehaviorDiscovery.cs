@@ -1,5 +1,6 @@
 using System.Net;
 using NatMap.Mapping;
+using NatMap.Sockets.Internal;
 
 namespace NatMap.Discovery;
 
@@ -53,7 +54,7 @@ public sealed class NatBehaviorDiscovery
     {
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(localEndPoint);
-        _result = new NatDiscoveryResult(protocol, Normalize(server), Normalize(localEndPoint));
+        _result = new NatDiscoveryResult(protocol, IPv4Mapped.Unmap(server), IPv4Mapped.Unmap(localEndPoint));
         _testFiltering = protocol == MappingProtocol.Udp;
         _testHairpinning = testHairpinning && protocol == MappingProtocol.Udp;
         _result.Filtering = _testFiltering ? NatBehavior.Unknown : NatBehavior.NotApplicable;
@@ -129,7 +130,7 @@ public sealed class NatBehaviorDiscovery
                 return null;
         }
 
-        var mapped = Normalize(response.MappedEndPoint!);
+        var mapped = IPv4Mapped.Unmap(response.MappedEndPoint!);
         _result.PublicEndPoint = mapped;
         bool direct = mapped.Equals(_result.LocalEndPoint);
         if (direct)
@@ -137,7 +138,7 @@ public sealed class NatBehaviorDiscovery
             _result.Mapping = NatBehavior.Direct;
         }
 
-        var other = response.OtherAddress is null ? null : Normalize(response.OtherAddress);
+        var other = response.OtherAddress is null ? null : IPv4Mapped.Unmap(response.OtherAddress);
         _result.OtherAddress = other;
         if (other is null)
         {
@@ -220,13 +221,13 @@ public sealed class NatBehaviorDiscovery
         // the driver cannot tell. A server that ignores CHANGE-REQUEST and answers from its primary
         // address would otherwise make every filter look endpoint-independent.
         var origin = response.Source ?? response.ResponseOrigin;
-        if (origin is null || Normalize(origin).Equals(request.ExpectedSource))
+        if (origin is null || IPv4Mapped.Unmap(origin).Equals(request.ExpectedSource))
         {
             return true;
         }
 
         _result.Filtering = NatBehavior.UnsupportedServer;
-        _result.AddNote($"the server was asked to answer from {request.ExpectedSource} but answered from {Normalize(origin)}");
+        _result.AddNote($"the server was asked to answer from {request.ExpectedSource} but answered from {IPv4Mapped.Unmap(origin)}");
         return false;
     }
 
@@ -269,7 +270,7 @@ public sealed class NatBehaviorDiscovery
             return HairpinOrDone();
         }
 
-        var mapped = Normalize(response.MappedEndPoint!);
+        var mapped = IPv4Mapped.Unmap(response.MappedEndPoint!);
         _result.AlternateAddressPublicEndPoint = mapped;
         if (mapped.Equals(_result.PublicEndPoint))
         {
@@ -291,7 +292,7 @@ public sealed class NatBehaviorDiscovery
             return HairpinOrDone();
         }
 
-        var mapped = Normalize(response.MappedEndPoint!);
+        var mapped = IPv4Mapped.Unmap(response.MappedEndPoint!);
         _result.AlternateAddressAndPortPublicEndPoint = mapped;
         _result.Mapping = mapped.Equals(_result.AlternateAddressPublicEndPoint)
             ? NatBehavior.AddressDependent
@@ -330,9 +331,4 @@ public sealed class NatBehaviorDiscovery
 
         return null;
     }
-
-    private static IPEndPoint Normalize(IPEndPoint endPoint) =>
-        endPoint.Address.IsIPv4MappedToIPv6
-            ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port)
-            : endPoint;
 }

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using NatMap.Discovery.Internal;
 using NatMap.Mapping;
 using NatMap.Stun.Internal;
+using NatMap.Sockets.Internal;
 
 namespace NatMap.Discovery;
 
@@ -46,13 +47,9 @@ public sealed partial class NatDiscoveryClient
     {
         int port = _options.Port;
         var first = await ConnectAsync(server, port, cancellationToken).ConfigureAwait(false);
-        var local = first is null
+        var local = IPv4Mapped.Unmap(first is null
             ? new IPEndPoint(SourceAddressTowards(server), port)
-            : (IPEndPoint)first.LocalEndPoint!;
-        if (local.Address.IsIPv4MappedToIPv6)
-        {
-            local = new IPEndPoint(local.Address.MapToIPv4(), local.Port);
-        }
+            : (IPEndPoint)first.LocalEndPoint!);
 
         port = local.Port;
         var discovery = new NatBehaviorDiscovery(MappingProtocol.Tcp, server, local);

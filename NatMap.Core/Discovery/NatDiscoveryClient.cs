@@ -23,6 +23,7 @@ public sealed partial class NatDiscoveryClient
 
     private readonly NatDiscoveryOptions _options;
     private readonly ILogger _logger;
+    private readonly BoundSocketFactory _sockets;
 
     /// <summary>Creates a client; nothing is sent until <see cref="RunAsync"/>.</summary>
     /// <param name="options">What to test; read when <see cref="RunAsync"/> starts.</param>
@@ -62,7 +63,9 @@ public sealed partial class NatDiscoveryClient
         }
 
         _options = options;
-        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("NatMap.Discovery");
+        loggerFactory ??= NullLoggerFactory.Instance;
+        _logger = loggerFactory.CreateLogger("NatMap.Discovery");
+        _sockets = new BoundSocketFactory(new SocketSettings(options.BindInterface, null, null), loggerFactory.CreateLogger("NatMap.Sockets"));
     }
 
     /// <summary>Runs the selected tests, one after the other.</summary>
@@ -130,35 +133,10 @@ public sealed partial class NatDiscoveryClient
 
     private Socket CreateSocket(AddressFamily family, SocketType type, int port, bool reusePort = false)
     {
-        var socket = new Socket(family, type, type == SocketType.Dgram ? ProtocolType.Udp : ProtocolType.Tcp);
-        try
-        {
-            if (reusePort && !LinuxSocketOptions.TrySetReuseAddressAndPort(socket, out var reuseError))
-            {
-                DiscoveryLog.ReusePortFailed(_logger, reuseError);
-            }
-
-            if (_options.BindInterface is { } name && !LinuxSocketOptions.TryBindToDevice(socket, name, out int errno))
-            {
-                // A check through an interface that is not there would test some other path: refuse.
-                if (errno == LinuxIo.ENODEV)
-                {
-                    socket.Dispose();
-                    return ThrowHelper.Throw<Socket>(NatMapErrorKind.BindFailed, "interface " + name + " does not exist (" + SocketErrorClassifier.DescribeErrno(errno) + ")");
-                }
-
-                DiscoveryLog.BindToDeviceFailed(_logger, name, SocketErrorClassifier.DescribeErrno(errno));
-            }
-
-            var address = _options.BindAddress ?? (family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any);
-            socket.Bind(new IPEndPoint(address, port));
-            return socket;
-        }
-        catch (SocketException ex)
-        {
-            socket.Dispose();
-            return ThrowHelper.Throw<Socket>(NatMapErrorKind.BindFailed, $"cannot bind {type} port {port}: {ex.Message}", ex);
-        }
+        // A check through an interface that is not there would test some other path: the factory
+        // refuses to make a socket then (BindFailed).
+        var address = _options.BindAddress ?? (family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any);
+        return _sockets.Bind(new IPEndPoint(address, port), type == SocketType.Dgram ? ProtocolType.Udp : ProtocolType.Tcp, reusePort);
     }
 
     /// <summary>
@@ -173,16 +151,8 @@ public sealed partial class NatDiscoveryClient
             return local;
         }
 
-        using var probe = CreateSocket(server.AddressFamily, SocketType.Dgram, 0);
-        try
-        {
-            probe.Connect(server);
-            return ((IPEndPoint)probe.LocalEndPoint!).Address;
-        }
-        catch (SocketException ex)
-        {
-            return ThrowHelper.Throw<IPAddress>(NatMapErrorKind.Unreachable, $"no route to {server}: {ex.Message}", ex);
-        }
+        return _sockets.SourceAddressTowards(server)
+            ?? ThrowHelper.Throw<IPAddress>(NatMapErrorKind.Unreachable, "no route to " + server);
     }
 
     private async Task<NatDiscoveryResult> RunUdpAsync(List<IPEndPoint> servers, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using NatMap.Sockets.Internal;
 
 namespace NatMap.Ip4p;
 
@@ -70,11 +71,7 @@ public static class Ip4pCodec
 
     private static void Write(IPEndPoint endPoint, Span<byte> destination)
     {
-        var ip = endPoint.Address;
-        if (ip.IsIPv4MappedToIPv6)
-        {
-            ip = ip.MapToIPv4();
-        }
+        var ip = IPv4Mapped.Unmap(endPoint.Address);
 
         if (ip.AddressFamily != AddressFamily.InterNetwork)
         {

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using NatMap.Ip4p;
 using NatMap.Mapping;
+using NatMap.Sockets.Internal;
 
 namespace NatMap.Notify;
 
@@ -22,8 +23,8 @@ public static class MappingText
     public static string[] ToArguments(MappingChanged mapping)
     {
         ArgumentNullException.ThrowIfNull(mapping);
-        var publicEndPoint = Normalize(mapping.PublicEndPoint);
-        var privateEndPoint = Normalize(mapping.PrivateEndPoint);
+        var publicEndPoint = IPv4Mapped.Unmap(mapping.PublicEndPoint);
+        var privateEndPoint = IPv4Mapped.Unmap(mapping.PrivateEndPoint);
         return
         [
             publicEndPoint.Address.ToString(),
@@ -48,7 +49,4 @@ public static class MappingText
     /// <param name="protocol">The protocol.</param>
     /// <returns><c>tcp</c> or <c>udp</c>.</returns>
     public static string FormatProtocol(MappingProtocol protocol) => protocol == MappingProtocol.Udp ? "udp" : "tcp";
-
-    private static IPEndPoint Normalize(IPEndPoint endPoint) =>
-        endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
 }

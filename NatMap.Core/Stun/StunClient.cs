@@ -162,13 +162,13 @@ public sealed class StunClient
         switch (protocol)
         {
             case MappingProtocol.Udp:
-                using (var socket = CreateBoundSocket(family, SocketType.Dgram, ProtocolType.Udp))
+                using (var socket = CreateBoundSocket(family, ProtocolType.Udp))
                 {
                     return await QueryUdpAsync(socket, cancellationToken).ConfigureAwait(false);
                 }
 
             case MappingProtocol.Tcp:
-                return await QueryTcpAsync(family, f => CreateBoundSocket(f, SocketType.Stream, ProtocolType.Tcp), cancellationToken).ConfigureAwait(false);
+                return await QueryTcpAsync(family, f => CreateBoundSocket(f, ProtocolType.Tcp), cancellationToken).ConfigureAwait(false);
             default:
                 throw new ArgumentOutOfRangeException(nameof(protocol), protocol, "Only UDP and TCP are supported.");
         }
@@ -339,24 +339,8 @@ public sealed class StunClient
     private static StunBindingResult CreateResult(ProtocolType protocol, StunBindingResponse response, EndPoint? local, StunServerEndPoint server, IPEndPoint remote) =>
         new(protocol, response.MappedAddress!, local as IPEndPoint ?? new IPEndPoint(IPAddress.Any, 0), server, remote, response.OtherAddress, response.ResponseOrigin);
 
-    private static Socket CreateBoundSocket(AddressFamily family, SocketType type, ProtocolType protocol)
-    {
-        Socket? socket = null;
-        try
-        {
-            socket = new Socket(family, type, protocol);
-            socket.Bind(new IPEndPoint(family == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, 0));
-            return socket;
-        }
-        catch (SocketException ex)
-        {
-            socket?.Dispose();
-            return ThrowHelper.Throw<Socket>(
-                SocketErrorClassifier.Classify(ex) == NatMapErrorKind.NotSupported ? NatMapErrorKind.NotSupported : NatMapErrorKind.BindFailed,
-                "Cannot bind an " + FamilyName(family) + " " + protocol.ToString().ToUpperInvariant() + " socket: " + SocketErrorClassifier.Describe(ex),
-                ex);
-        }
-    }
+    private static Socket CreateBoundSocket(AddressFamily family, ProtocolType protocol) =>
+        BoundSocketFactory.Plain.Bind(new IPEndPoint(family == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, 0), protocol, shareLocalPort: false);
 
     private static AddressFamily CheckFamily(AddressFamily family, string parameterName) =>
         family is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6

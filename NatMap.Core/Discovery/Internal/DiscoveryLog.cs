@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
-using NatMap.Mapping;
 
 namespace NatMap.Discovery.Internal;
 
 /// <summary>Log messages of the NAT behaviour check. EventIds 5000-5999 are a contract: never reuse one.</summary>
+/// <remarks>Retired: 5007 and 5011 (binding to an interface and SO_REUSEPORT, now logged by the one socket factory as 4000 and 4001).</remarks>
 internal static partial class DiscoveryLog
 {
     [LoggerMessage(EventId = 5000, Level = LogLevel.Information, Message = "Checking {Protocol} NAT behaviour from {LocalEndPoint} with STUN server {Server}")]
@@ -29,9 +29,6 @@ internal static partial class DiscoveryLog
     [LoggerMessage(EventId = 5006, Level = LogLevel.Warning, Message = "Could not resolve STUN server {Server} to an {AddressFamily} address: {Reason}")]
     public static partial void ResolveFailed(ILogger logger, string server, AddressFamily addressFamily, string reason);
 
-    [LoggerMessage(EventId = 5007, Level = LogLevel.Warning, Message = "Could not bind to interface {InterfaceName}: {Error}")]
-    public static partial void BindToDeviceFailed(ILogger logger, string interfaceName, string error);
-
     [LoggerMessage(EventId = 5008, Level = LogLevel.Debug, Message = "TCP connection to {Destination} failed: {Error}")]
     public static partial void TcpConnectFailed(ILogger logger, IPEndPoint destination, SocketError error);
 
@@ -40,7 +37,4 @@ internal static partial class DiscoveryLog
 
     [LoggerMessage(EventId = 5010, Level = LogLevel.Warning, Message = "Binding lifetime cannot be measured with {Server}: {Reason}")]
     public static partial void LifetimeUnsupported(ILogger logger, IPEndPoint server, string reason);
-
-    [LoggerMessage(EventId = 5011, Level = LogLevel.Warning, Message = "Could not set SO_REUSEADDR/SO_REUSEPORT for the TCP mapping test: {Error}")]
-    public static partial void ReusePortFailed(ILogger logger, SocketError error);
 }

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using NatMap.Stun;
+using NatMap.Sockets.Internal;
 
 namespace NatMap.Mapping.Internal;
 
@@ -157,7 +158,7 @@ internal sealed class TcpMappingLoop : IMappingLoop
                 return false;
             }
 
-            await sink.ReportAsync(Normalize(observation.MappedEndPoint), local, cancellationToken).ConfigureAwait(false);
+            await sink.ReportAsync(IPv4Mapped.Unmap(observation.MappedEndPoint), local, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or SocketException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -269,7 +270,4 @@ internal sealed class TcpMappingLoop : IMappingLoop
         string host = server.Host.Contains(':', StringComparison.Ordinal) ? "[" + server.Host + "]" : server.Host;
         return server.Port == PortMapperOptions.DefaultHttpPort ? host : host + ":" + server.Port.ToString(CultureInfo.InvariantCulture);
     }
-
-    private static IPEndPoint Normalize(IPEndPoint endPoint) =>
-        endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using NatMap.Sockets.Internal;
 
 namespace NatMap.Mapping.Internal;
 
@@ -61,7 +62,7 @@ internal sealed class UdpMappingLoop : IMappingLoop
 
                 // Found again at every check: a DHCP renumbering changes it under a wildcard-bound socket.
                 var source = SourceAddressFor(bound, observation);
-                await sink.ReportAsync(Normalize(observation.MappedEndPoint), new IPEndPoint(source, bound.Port), cancellationToken).ConfigureAwait(false);
+                await sink.ReportAsync(IPv4Mapped.Unmap(observation.MappedEndPoint), new IPEndPoint(source, bound.Port), cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -96,7 +97,6 @@ internal sealed class UdpMappingLoop : IMappingLoop
         }
     }
 
-
     /// <summary>
     /// The private address to report. A socket bound to a wildcard has no address of its own; the one the
     /// kernel would send from towards the STUN server is found by connecting a scratch UDP socket (which
@@ -114,23 +114,9 @@ internal sealed class UdpMappingLoop : IMappingLoop
             return local.Address;
         }
 
-        if (observation.ServerEndPoint is { } server)
-        {
-            try
-            {
-                using var scratch = _binder.Sockets.Create(bound.AddressFamily, ProtocolType.Udp, shareLocalPort: false);
-                scratch.Connect(server);
-                return ((IPEndPoint)scratch.LocalEndPoint!).Address;
-            }
-            catch (Exception ex) when (ex is SocketException or IOException)
-            {
-                // No route now, or the -i interface just went: report the wildcard rather than fail the check.
-            }
-        }
-
-        return bound.Address;
+        // No route now, or the -i interface just went: report the wildcard rather than fail the check.
+        return observation.ServerEndPoint is { } server && _binder.Sockets.SourceAddressTowards(server) is { } source
+            ? source
+            : bound.Address;
     }
-
-    private static IPEndPoint Normalize(IPEndPoint endPoint) =>
-        endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
 }

@@ -34,7 +34,8 @@ internal sealed class BoundSocketFactory
         _logger = logger;
     }
 
-    public SocketSettings Settings => _settings;
+    /// <summary>A factory that applies no platform option, for sockets the caller did not configure.</summary>
+    public static BoundSocketFactory Plain { get; } = new(new SocketSettings(null, null, null), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
 
     /// <summary>A new, unbound socket; <paramref name="shareLocalPort"/> sets SO_REUSEADDR and SO_REUSEPORT.</summary>
     /// <exception cref="NatMapException">The interface named by <c>-i</c> does not exist now (<see cref="NatMapErrorKind.BindFailed"/>).</exception>
@@ -141,6 +142,48 @@ internal sealed class BoundSocketFactory
         if (FirstWarning(WarnedDevice))
         {
             SocketsLog.BindToDeviceUnavailable(_logger, device, reason);
+        }
+    }
+
+    /// <summary>A new socket bound to <paramref name="localEndPoint"/>, with the options applied first.</summary>
+    /// <exception cref="NatMapException">The bind failed (<see cref="NatMapErrorKind.BindFailed"/>, or <see cref="NatMapErrorKind.NotSupported"/> for a family or protocol the system lacks).</exception>
+    public Socket Bind(IPEndPoint localEndPoint, ProtocolType protocol, bool shareLocalPort)
+    {
+        Socket? socket = null;
+        try
+        {
+            socket = Create(localEndPoint.AddressFamily, protocol, shareLocalPort);
+            socket.Bind(localEndPoint);
+            return socket;
+        }
+        catch (SocketException ex)
+        {
+            socket?.Dispose();
+            bool unsupported = ex.SocketErrorCode is SocketError.AddressFamilyNotSupported or SocketError.ProtocolNotSupported
+                or SocketError.SocketNotSupported or SocketError.ProtocolFamilyNotSupported or SocketError.OperationNotSupported;
+            return ThrowHelper.Throw<Socket>(
+                unsupported ? NatMapErrorKind.NotSupported : NatMapErrorKind.BindFailed,
+                "cannot bind a " + (protocol == ProtocolType.Tcp ? "TCP" : "UDP") + " socket to " + localEndPoint + ": " + SocketErrorClassifier.Describe(ex),
+                ex);
+        }
+    }
+
+    /// <summary>
+    /// The source address the kernel picks towards <paramref name="remote"/>: a UDP socket connected
+    /// there learns it without sending anything. Null when there is no route now (or the interface
+    /// named by <c>-i</c> is gone).
+    /// </summary>
+    public IPAddress? SourceAddressTowards(IPEndPoint remote)
+    {
+        try
+        {
+            using var probe = Create(remote.AddressFamily, ProtocolType.Udp, shareLocalPort: false);
+            probe.Connect(remote);
+            return IPv4Mapped.Unmap(((IPEndPoint)probe.LocalEndPoint!).Address);
+        }
+        catch (Exception ex) when (ex is SocketException or IOException)
+        {
+            return null;
         }
     }
 

@@ -44,8 +44,8 @@ internal static class ProcNetTable
             return false;
         }
 
-        var a = Normalize(held.Address);
-        var b = Normalize(wanted.Address);
+        var a = IPv4Mapped.Unmap(held.Address);
+        var b = IPv4Mapped.Unmap(wanted.Address);
         if (IsAny(a) || IsAny(b))
         {
             // A wildcard IPv6 socket may also hold the IPv4 port (unless IPV6_V6ONLY, which /proc does not show).
@@ -86,8 +86,6 @@ internal static class ProcNetTable
         endPoint = new IPEndPoint(new IPAddress(bytes), port);
         return true;
     }
-
-    private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 
     private static bool IsAny(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
 }

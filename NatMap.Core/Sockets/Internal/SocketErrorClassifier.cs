@@ -4,28 +4,11 @@ using NatMap.Diagnostics;
 namespace NatMap.Sockets.Internal;
 
 /// <summary>
-/// The one place that turns a <see cref="SocketException"/> into a <see cref="NatMapErrorKind"/> and a
-/// short reason, so every component reports the same failure the same way.
+/// The one place that turns a socket error or errno into a short reason, so every component reports
+/// the same failure the same way.
 /// </summary>
 internal static class SocketErrorClassifier
 {
-    /// <summary>The error kind for a socket error code.</summary>
-    public static NatMapErrorKind Classify(SocketError error) => error switch
-    {
-        SocketError.ConnectionRefused or SocketError.ConnectionReset or SocketError.HostUnreachable
-            or SocketError.NetworkUnreachable or SocketError.HostDown or SocketError.NetworkDown
-            or SocketError.ConnectionAborted or SocketError.AddressNotAvailable => NatMapErrorKind.Unreachable,
-        SocketError.TimedOut => NatMapErrorKind.Timeout,
-        SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain or SocketError.NoRecovery => NatMapErrorKind.ResolutionFailed,
-        SocketError.AddressAlreadyInUse or SocketError.AccessDenied => NatMapErrorKind.BindFailed,
-        SocketError.AddressFamilyNotSupported or SocketError.ProtocolNotSupported or SocketError.OperationNotSupported
-            or SocketError.SocketNotSupported or SocketError.ProtocolFamilyNotSupported => NatMapErrorKind.NotSupported,
-        _ => NatMapErrorKind.NetworkError,
-    };
-
-    /// <summary>The error kind for a socket exception.</summary>
-    public static NatMapErrorKind Classify(SocketException exception) => Classify(exception.SocketErrorCode);
-
     /// <summary>
     /// A short reason for messages, e.g. "connection refused". An errno that .NET has no
     /// <see cref="SocketError"/> for (ENODEV, ENXIO: the interface of a bound socket is gone) comes

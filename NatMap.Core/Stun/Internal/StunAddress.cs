@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using NatMap.Sockets.Internal;
 
 namespace NatMap.Stun.Internal;
 
@@ -53,7 +54,7 @@ internal readonly struct StunAddress : IEquatable<StunAddress>
     public static StunAddress FromIPEndPoint(IPEndPoint endPoint)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
-        var address = endPoint.Address.IsIPv4MappedToIPv6 ? endPoint.Address.MapToIPv4() : endPoint.Address;
+        var address = IPv4Mapped.Unmap(endPoint.Address);
         Span<byte> bytes = stackalloc byte[16];
         address.TryWriteBytes(bytes, out int written);
         return Create(address.AddressFamily == AddressFamily.InterNetwork ? FamilyIPv4 : FamilyIPv6, (ushort)endPoint.Port, bytes[..written]);

@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using NatMap.Diagnostics.Internal;
+using NatMap.Sockets.Internal;
 
 namespace NatMap.Stun.Internal;
 
@@ -186,9 +187,7 @@ internal static class StunExchange
     }
 
     private static bool SameEndPoint(IPEndPoint source, IPEndPoint expected) =>
-        source.Port == expected.Port && Normalize(source.Address).Equals(Normalize(expected.Address));
-
-    private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+        source.Port == expected.Port && IPv4Mapped.Unmap(source.Address).Equals(IPv4Mapped.Unmap(expected.Address));
 
     private static string Seconds(TimeSpan time) => time.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s";
 }

@@ -20,7 +20,7 @@ internal static class StunServerResolver
     {
         if (server.Address is { } literal)
         {
-            var address = literal.IsIPv4MappedToIPv6 ? literal.MapToIPv4() : literal;
+            var address = IPv4Mapped.Unmap(literal);
             return family == AddressFamily.Unspecified || address.AddressFamily == family
                 ? ([address], null)
                 : (null, "is an " + FamilyName(address.AddressFamily) + " address but the query is " + FamilyName(family));

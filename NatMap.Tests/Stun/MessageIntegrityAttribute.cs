@@ -2,15 +2,17 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using NatMap.Stun.Internal;
 
-namespace NatMap.Stun.Internal;
+namespace NatMap.Tests.Stun;
 
 /// <summary>
 /// MESSAGE-INTEGRITY, RFC 8489 section 14.5: HMAC-SHA1 of the message up to this attribute, the
 /// header length counting through the 24-byte attribute (so excluding a FINGERPRINT that follows).
 /// Only short-term credentials are supported (section 9.1.1: the key is the password after
 /// OpaqueString preparation; passwords given here are used as their UTF-8 bytes). NatMap needs it
-/// only to check the RFC 5769 vectors: Binding requests to public servers carry no credentials.
+/// only to check the RFC 5769 vectors (Binding requests to public servers carry no credentials), so
+/// it lives with the tests; the fuzz harness compiles this file too.
 /// </summary>
 internal static class MessageIntegrityAttribute
 {
