@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using Microsoft.Extensions.Logging;
 using NatMap.Cli.Logging;
-using NatMap.Diagnostics;
 using NatMap.Mapping;
 using NatMap.Stun;
 

@@ -6,7 +6,7 @@ namespace NatMap.Fuzz;
 
 /// <summary>
 /// <c>stun</c>: a datagram or TCP frame judged as the client judges it
-/// (<see cref="StunBindingTransaction.Accept"/>), then every attribute reader over the parsed message.
+/// (<c>StunBindingTransaction.Accept</c>), then every attribute reader over the parsed message.
 /// Each input runs twice: as it came, and repaired by <see cref="StunRepair"/> so that mutations also
 /// reach the attribute readers behind the FINGERPRINT CRC.
 /// </summary>

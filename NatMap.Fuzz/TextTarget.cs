@@ -1,8 +1,6 @@
-using System.CommandLine;
 using System.Text;
 using NatMap.Cli;
 using NatMap.Cli.Check;
-using NatMap.Diagnostics;
 using NatMap.Mapping;
 using NatMap.Sockets.Internal;
 using NatMap.Stun;

@@ -143,7 +143,8 @@ internal static class ForwardHarness
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
             }
-        }) { IsBackground = true };
+        });
+        thread.IsBackground = true;
         thread.Start();
         Console.WriteLine("ready " + socket.LocalEndPoint);
         Console.Out.Flush();
@@ -212,7 +213,8 @@ internal static class ForwardHarness
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
             }
-        }) { IsBackground = true };
+        });
+        forward.IsBackground = true;
         var back = new Thread(() =>
         {
             var reply = new byte[65536];
@@ -234,7 +236,8 @@ internal static class ForwardHarness
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
             }
-        }) { IsBackground = true };
+        });
+        back.IsBackground = true;
         forward.Start();
         back.Start();
         Console.WriteLine("ready " + listener.LocalEndPoint);

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using Microsoft.Extensions.Logging;
 using NatMap.Cli.Logging;
-using NatMap.Diagnostics;
 using NatMap.Discovery;
 
 namespace NatMap.Cli.Check;

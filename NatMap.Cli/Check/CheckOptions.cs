@@ -140,7 +140,7 @@ internal sealed class CheckOptions
     }
 
     /// <summary>
-    /// Parses <c>-s</c> with the same syntax as the mapper's (<see cref="StunServerEndPoint.TryParse"/>):
+    /// Parses <c>-s</c> with the same syntax as the mapper's (<see cref="StunServerEndPoint.Parse"/>):
     /// <c>host[:port]</c>, <c>[IPv6]:port</c>, <c>[IPv6]</c> or a bare IPv6 address; the port defaults to 3478.
     /// </summary>
     internal static bool TryParseServer(string text, [NotNullWhen(true)] out StunServerEndPoint? server, [NotNullWhen(false)] out string? error)

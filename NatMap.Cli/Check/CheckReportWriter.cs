@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using NatMap.Discovery;
-using NatMap.Mapping;
 
 namespace NatMap.Cli.Check;
 

@@ -1,5 +1,4 @@
 using System.Net;
-using NatMap.Mapping;
 using NatMap.Sockets.Internal;
 
 namespace NatMap.Discovery;

@@ -1,8 +1,6 @@
-using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using NatMap.Discovery.Internal;
-using NatMap.Mapping;
 using NatMap.Stun.Internal;
 using NatMap.Sockets.Internal;
 

@@ -3,10 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using NatMap.Internal;
-using NatMap.Diagnostics;
-using NatMap.Diagnostics.Internal;
 using NatMap.Discovery.Internal;
-using NatMap.Mapping;
 using NatMap.Sockets.Internal;
 using NatMap.Stun.Internal;
 

@@ -1,5 +1,4 @@
 using System.Net;
-using NatMap.Mapping;
 
 namespace NatMap.Discovery;
 

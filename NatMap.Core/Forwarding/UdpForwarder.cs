@@ -5,7 +5,6 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using NatMap.Internal;
-using NatMap.Diagnostics;
 using NatMap.Diagnostics.Internal;
 using NatMap.Forwarding.Internal;
 using NatMap.Sockets.Internal;

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using NatMap.Diagnostics;
 using NatMap.Mapping.Internal;
 
 namespace NatMap.Mapping;

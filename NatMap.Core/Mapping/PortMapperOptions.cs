@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using NatMap.Internal;
-using NatMap.Diagnostics;
-using NatMap.Diagnostics.Internal;
 using NatMap.Forwarding.Internal;
 using NatMap.Sockets.Internal;
 using NatMap.Stun;

@@ -1,8 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using NatMap.Internal;
-using NatMap.Diagnostics;
-using NatMap.Diagnostics.Internal;
 
 namespace NatMap.Mapping;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Sockets;
 using NatMap.Ip4p;
 using NatMap.Mapping;

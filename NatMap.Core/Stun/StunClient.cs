@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -6,7 +5,6 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using NatMap.Internal;
-using NatMap.Diagnostics;
 using NatMap.Diagnostics.Internal;
 using NatMap.Sockets.Internal;
 using NatMap.Stun.Internal;

@@ -2,8 +2,6 @@ using System.Net;
 using System.Runtime.Versioning;
 using System.Text.Json;
 using NatMap.Cli;
-using NatMap.Diagnostics;
-using NatMap.Diagnostics.Internal;
 using NatMap.Internal;
 using NatMap.Mapping;
 

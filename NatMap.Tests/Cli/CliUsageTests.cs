@@ -1,5 +1,4 @@
 using NatMap.Cli;
-using NatMap.Mapping;
 
 namespace NatMap.Tests.Cli;
 

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json;
 using NatMap.Cli.Check;
 using NatMap.Discovery;
-using NatMap.Mapping;
 
 namespace NatMap.Tests.Discovery;
 

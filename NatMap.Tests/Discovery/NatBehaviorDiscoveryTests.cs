@@ -1,6 +1,5 @@
 using System.Net;
 using NatMap.Discovery;
-using NatMap.Mapping;
 
 namespace NatMap.Tests.Discovery;
 

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
-using NatMap.Diagnostics;
 using NatMap.Discovery;
 using NatMap.Stun;
 using NatMap.Stun.Internal;

@@ -264,7 +264,7 @@ public sealed class ForwardModeLifetimeTestbedTests(ITestOutputHelper output)
         Assert.False(natmap.Process.HasExited);
     }
 
-    /// <summary>natmap in lan forwarding the mapped port 5555 to the lan address at <paramref name="targetPort"/>.</summary>
+    /// <summary>natmap in lan forwarding the mapped port 5555 to the lan address at the target port.</summary>
     /// <summary>
     /// natmap forwarding with the short <c>-T</c>, and two flows opened together through the public
     /// endpoint, "silent" and "busy", each proven once end to end. Returns the client's two source

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using NatMap.Tests.Infrastructure;
 using static NatMap.Tests.Forwarding.ForwardModeTestbedLayout;
 

@@ -1,4 +1,3 @@
-using System.Net;
 using NatMap.Forwarding;
 using static NatMap.Tests.Forwarding.ForwardingTestKit;
 

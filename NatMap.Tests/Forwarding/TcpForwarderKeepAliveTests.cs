@@ -1,5 +1,4 @@
 using System.Net;
-using NatMap.Diagnostics;
 using NatMap.Forwarding;
 using NatMap.Tests.Infrastructure;
 using static NatMap.Tests.Forwarding.ForwardingTestKit;

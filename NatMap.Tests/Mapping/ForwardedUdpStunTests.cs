@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using NatMap.Diagnostics;
-using NatMap.Diagnostics.Internal;
 using NatMap.Internal;
 using NatMap.Mapping.Internal;
 using NatMap.Stun;

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using NatMap.Mapping;
 using NatMap.Stun;
-using NatMap.Stun.Internal;
 using NatMap.Tests.Fakes;
 using NatMap.Tests.Mapping.Fakes;
 

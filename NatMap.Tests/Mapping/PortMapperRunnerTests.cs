@@ -1,7 +1,5 @@
 using System.Net;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging.Abstractions;
-using NatMap.Mapping;
 using NatMap.Mapping.Internal;
 
 namespace NatMap.Tests.Mapping;

@@ -1,4 +1,3 @@
-using NatMap.Diagnostics;
 using NatMap.Mapping;
 
 namespace NatMap.Tests.Mapping;

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using NatMap.Diagnostics;
 using NatMap.Stun;
 using NatMap.Stun.Internal;
 using NatMap.Tests.Fakes;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
-using NatMap.Mapping;
 using NatMap.Stun.Internal;
 
 namespace NatMap.Diagnostics.Internal;

@@ -4,8 +4,6 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using NatMap.Internal;
-using NatMap.Diagnostics;
-using NatMap.Diagnostics.Internal;
 using NatMap.Sockets.Internal;
 
 namespace NatMap.Forwarding.Internal;

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using NatMap.Internal;
-using NatMap.Diagnostics;
-using NatMap.Diagnostics.Internal;
 using NatMap.Sockets.Internal;
 
 namespace NatMap.Forwarding.Internal;

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
-using NatMap.Diagnostics;
 using NatMap.Stun.Internal;
 
 namespace NatMap.Mapping.Internal;

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
-using NatMap.Diagnostics;
 using NatMap.Sockets.Internal;
 
 namespace NatMap.Mapping.Internal;

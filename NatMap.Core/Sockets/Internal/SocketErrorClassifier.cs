@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using NatMap.Diagnostics;
 
 namespace NatMap.Sockets.Internal;
 

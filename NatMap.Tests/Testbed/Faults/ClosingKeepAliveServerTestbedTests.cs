@@ -1,4 +1,3 @@
-using NatMap.Tests.Infrastructure;
 
 namespace NatMap.Tests.Testbed.Faults;
 

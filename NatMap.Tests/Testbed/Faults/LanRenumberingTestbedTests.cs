@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using NatMap.Tests.Infrastructure;
 
 namespace NatMap.Tests.Testbed.Faults;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using NatMap.Cli.Logging;
