@@ -18,6 +18,13 @@ internal sealed class UdpServingSocket
     /// <summary>Enough for any UDP payload (65,507 bytes over IPv4, 65,527 over IPv6).</summary>
     private const int MaxDatagram = 65536;
 
+    /// <summary>
+    /// As for the forwarder's listening socket (see UdpForwardingLoop): every client's datagrams queue
+    /// on this one socket, and a large datagram reassembled from fragments costs far more than its
+    /// length, which the 208 KiB default does not absorb when several arrive together.
+    /// </summary>
+    private const int ReceiveBufferSize = 2 * 1024 * 1024;
+
     private readonly AddressFamily _family;
     private readonly ILogger _logger;
     private readonly UdpAppQueue _queue;
@@ -43,6 +50,7 @@ internal sealed class UdpServingSocket
     /// <summary>Starts the receive loop on a freshly bound mapping socket; returns the STUN transport of its checks.</summary>
     public ServedUdpStun Attach(Socket socket)
     {
+        LinuxSocketOptions.SetReceiveBufferSize(socket, ReceiveBufferSize);
         var stun = new ServedUdpStun(socket);
         _stopping = new CancellationTokenSource();
         Volatile.Write(ref _stun, stun);
