@@ -28,8 +28,9 @@ namespace NatMap.Mapping;
 /// When the mapper binds again (its <c>-i</c> interface went away and came back), a pending
 /// <see cref="ReceiveFromAsync"/> carries on with the new socket's datagrams, and datagrams already
 /// queued are still delivered; a send while no socket is bound fails. When the enumeration of
-/// <see cref="IPortMapper.WatchAsync"/> ends, pending receives fail with a <see cref="Diagnostics.NatMapException"/>;
-/// once the mapper is disposed, with <see cref="ObjectDisposedException"/>.
+/// <see cref="IPortMapper.WatchAsync"/> ends (or the mapper is disposed while it runs), pending
+/// receives fail with a <see cref="Diagnostics.NatMapException"/>; a receive made before the next
+/// enumeration waits for it. Once the mapper is disposed, receives throw <see cref="ObjectDisposedException"/>.
 /// </para>
 /// </remarks>
 public interface IMappedUdpServer : IPortMapper
