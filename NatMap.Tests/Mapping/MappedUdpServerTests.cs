@@ -242,6 +242,30 @@ public sealed class MappedUdpServerTests
         Assert.Throws<ObjectDisposedException>(() => server.ReceiveFromAsync(new byte[16], new SocketAddress(AddressFamily.InterNetwork), Ct));
     }
 
+    [Fact]
+    public async Task ReceiveFromAsync_SocketRebound_PendingReceiveCompletesFromNewSocket()
+    {
+        var serving = new UdpServingSocket(AddressFamily.InterNetwork, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        using var first = Client();
+        serving.Attach(first);
+        var buffer = new byte[16];
+        var from = new SocketAddress(AddressFamily.InterNetwork);
+        var pending = serving.ReceiveFromAsync(buffer, from, Ct).AsTask();
+
+        // As the mapping loop does when the -i device went away: the old socket stops, a new one starts.
+        await serving.DetachAsync().WaitAsync(Timeout, Ct);
+        first.Dispose();
+        await Assert.ThrowsAsync<NatMapException>(async () => await serving.SendToAsync(new byte[1], new IPEndPoint(IPAddress.Loopback, 9).Serialize(), Ct));
+        using var second = Client();
+        serving.Attach(second);
+        using var client = Client();
+        await client.SendToAsync(new byte[] { 0xFF, 7 }, SocketFlags.None, second.LocalEndPoint!, Ct);
+
+        Assert.Equal(2, await pending.WaitAsync(Timeout, Ct));
+        Assert.Equal(client.LocalEndPoint, new IPEndPoint(IPAddress.Any, 0).Create(from));
+        await serving.DetachAsync().WaitAsync(Timeout, Ct);
+    }
+
     /// <summary>Echoes every datagram back to its sender until cancelled; returns how many STUN-looking datagrams the app saw.</summary>
     internal static async Task<int> EchoAsync(IMappedUdpServer server, CancellationToken cancellationToken)
     {
