@@ -14,7 +14,7 @@ namespace NatMap.Forwarding.Internal;
 /// a portable async loop does one datagram at a time. Neither allocates per datagram: senders are
 /// looked up by <see cref="SocketAddress"/>.
 /// </summary>
-internal sealed class UdpBatchReceiver
+internal sealed class UdpBatchReceiver : IUdpDatagramSink
 {
     private readonly Socket _listener;
     private readonly UdpSessionTable _sessions;
@@ -77,32 +77,12 @@ internal sealed class UdpBatchReceiver
         return done.Task;
     }
 
-    private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
-    {
-        await Task.Yield();
-        byte[] buffer = GC.AllocateUninitializedArray<byte>(_maxDatagram, pinned: true);
-        var from = new SocketAddress(_listener.AddressFamily);
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            int received;
-            try
-            {
-                received = await _listener.ReceiveFromAsync(buffer, SocketFlags.None, from, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
-            {
-                break;
-            }
-            catch (SocketException ex)
-            {
-                // An ICMP error for an earlier send, or a transient failure: only that datagram is lost.
-                ForwardingLog.UdpReceiveFailed(_logger, _localEndPoint, ex.SocketErrorCode);
-                continue;
-            }
+    void IUdpDatagramSink.OnDatagram(ReadOnlySpan<byte> datagram, SocketAddress from) => Dispatch(datagram, from);
 
-            Dispatch(buffer.AsSpan(0, received), from);
-        }
-    }
+    void IUdpDatagramSink.OnReceiveFailed(SocketError error) => ForwardingLog.UdpReceiveFailed(_logger, _localEndPoint, error);
+
+    private Task ReceiveLoopAsync(CancellationToken cancellationToken) =>
+        UdpReceiveLoop.RunAsync(_listener, GC.AllocateUninitializedArray<byte>(_maxDatagram, pinned: true), this, cancellationToken);
 
     /// <summary>
     /// Linux: waits in poll(2) for the listening socket (or the stop signal), then takes up to a

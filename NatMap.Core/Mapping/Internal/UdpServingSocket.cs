@@ -13,7 +13,7 @@ namespace NatMap.Mapping.Internal;
 /// everything else to the app's queue. The queue outlives the socket, so the app's pending receives
 /// carry on across a rebind.
 /// </summary>
-internal sealed class UdpServingSocket
+internal sealed class UdpServingSocket : IUdpDatagramSink
 {
     /// <summary>Enough for any UDP payload (65,507 bytes over IPv4, 65,527 over IPv6).</summary>
     private const int MaxDatagram = 65536;
@@ -30,6 +30,7 @@ internal sealed class UdpServingSocket
     private readonly UdpAppQueue _queue;
     private readonly byte[] _buffer = GC.AllocateUninitializedArray<byte>(MaxDatagram, pinned: true);
     private Socket? _socket;
+    private EndPoint? _localEndPoint;
     private ServedUdpStun? _stun;
     private CancellationTokenSource? _stopping;
     private Task? _receiving;
@@ -53,9 +54,10 @@ internal sealed class UdpServingSocket
         LinuxSocketOptions.SetReceiveBufferSize(socket, ReceiveBufferSize);
         var stun = new ServedUdpStun(socket);
         _stopping = new CancellationTokenSource();
+        _localEndPoint = socket.LocalEndPoint;
         Volatile.Write(ref _stun, stun);
         Volatile.Write(ref _socket, socket);
-        _receiving = ReceiveAsync(socket, stun, _stopping.Token);
+        _receiving = UdpReceiveLoop.RunAsync(socket, _buffer, this, _stopping.Token);
         return stun;
     }
 
@@ -131,34 +133,15 @@ internal sealed class UdpServingSocket
         ? ThrowHelper.Create(NatMapErrorKind.NetworkError, "Sending from the mapped UDP socket failed: " + SocketErrorClassifier.Describe(socketError) + ".", ex)
         : ThrowHelper.Create(NatMapErrorKind.NetworkError, "No UDP socket is bound: the mapping is binding again.", ex);
 
-    /// <summary>The one reader of the socket: diverts the mapper's STUN answers, queues the rest for the app.</summary>
-    private async Task ReceiveAsync(Socket socket, ServedUdpStun stun, CancellationToken cancellationToken)
+    /// <summary>The one reader of the socket hands each datagram here: the mapper's STUN answers to the check, the rest to the app.</summary>
+    void IUdpDatagramSink.OnDatagram(ReadOnlySpan<byte> datagram, SocketAddress from)
     {
-        await Task.Yield();
-        var from = new SocketAddress(socket.AddressFamily);
-        while (true)
+        if (!_stun!.TryClaim(datagram, from))
         {
-            int received;
-            try
-            {
-                received = await socket.ReceiveFromAsync(_buffer, SocketFlags.None, from, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException ex)
-            {
-                // An ICMP error for an earlier send, reported (and cleared) by this receive: only that send was lost.
-                MappingLog.ServedReceiveFailed(_logger, socket.LocalEndPoint, ex.SocketErrorCode);
-                continue;
-            }
-
-            var datagram = _buffer.AsSpan(0, received);
-            if (!stun.TryClaim(datagram, from))
-            {
-                _queue.Deliver(datagram, from);
-            }
+            _queue.Deliver(datagram, from);
         }
     }
+
+    /// <summary>An ICMP error for an earlier send, reported (and cleared) by a receive: only that send was lost.</summary>
+    void IUdpDatagramSink.OnReceiveFailed(SocketError error) => MappingLog.ServedReceiveFailed(_logger, _localEndPoint, error);
 }
