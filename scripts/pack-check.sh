@@ -42,7 +42,7 @@ dotnet new console --framework net10.0 --name App -o . >/dev/null
 # The app is outside this repo, so it does not see our Directory.*.props.
 dotnet add package NatMap.Core --source "$work/feed" > add.log 2>&1 || { cat add.log >&2; fail "dotnet add package failed"; }
 # The README's library examples must compile against the package; creating a mapper touches no
-# network until it is enumerated, so the app disposes it unenumerated. It then relays two bytes
+# network until it is enumerated, so the app disposes it (and an in-process UDP server) unenumerated. It then relays two bytes
 # through a TcpForwarder on loopback and prints an IP4P address.
 cat > Program.cs <<'CS'
 using System.Net;
@@ -59,6 +59,12 @@ options.StunServers.Add(StunServerEndPoint.Parse("stun2.example.org:3478"));
 await using (IPortMapper mapper = PortMapper.Create(options))
 {
     if (mapper.Current is not null) throw new InvalidOperationException("a mapping before watching");
+}
+
+// The README's in-process UDP serving example: created and disposed unenumerated, so no socket yet.
+await using (IMappedUdpServer server = PortMapper.CreateUdpServer(options))
+{
+    if (server.Current is not null || server.DroppedDatagrams != 0) throw new InvalidOperationException("a served mapping before watching");
 }
 
 // The README's forwarder example, on loopback: two bytes through a TcpForwarder from the package.

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using NatMap.Forwarding.Internal;
 
 namespace NatMap.Forwarding;
 
@@ -53,8 +54,8 @@ public sealed class UdpForwarderOptions
 
     /// <summary>
     /// Receives datagrams from the endpoints registered with <see cref="UdpForwarder.AddControlEndPoint"/>
-    /// (such as a STUN server's replies to keep-alives sent with <see cref="UdpForwarder.SendFromListener"/>).
-    /// Without a handler such datagrams are dropped.
+    /// (the STUN server's answers to the mapper's forward-mode checks). Without a handler such
+    /// datagrams are dropped.
     /// </summary>
-    public UdpControlDatagramHandler? ControlDatagramHandler { get; set; }
+    internal UdpControlDatagramHandler? ControlDatagramHandler { get; set; }
 }

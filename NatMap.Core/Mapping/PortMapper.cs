@@ -24,4 +24,59 @@ public static class PortMapper
         var settings = MapperSettings.From(options);
         return PortMapperFactory.Create(settings, StunProbe.Create(settings, loggerFactory), loggerFactory);
     }
+
+    /// <summary>
+    /// Creates a UDP mapper whose mapped port the app serves itself, in-process: the app receives and
+    /// sends datagrams through the mapper's own socket (see <see cref="IMappedUdpServer"/>), while the
+    /// mapper's STUN checks from that socket keep the NAT's entry open. The socket is bound, and
+    /// datagrams flow, while <see cref="IPortMapper.WatchAsync"/> is enumerated.
+    /// </summary>
+    /// <param name="options">What to map and how: <see cref="PortMapperOptions.Protocol"/> must be
+    /// <see cref="MappingProtocol.Udp"/>, and <see cref="PortMapperOptions.TargetHost"/> unset.</param>
+    /// <param name="loggerFactory">Where the mapper logs, or <see langword="null"/> for nowhere.</param>
+    /// <returns>The mapper and server; dispose it to stop.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">The protocol is not UDP, or a forward target is set.</exception>
+    /// <exception cref="NatMapException">The options are otherwise invalid (see <see cref="PortMapperOptions.Validate"/>).</exception>
+    /// <example>
+    /// An echo server on the mapped UDP port:
+    /// <code>
+    /// var options = new PortMapperOptions { Protocol = MappingProtocol.Udp, Port = PortSpec.Fixed(5555) };
+    /// options.StunServers.Add("stun.example.net");
+    /// await using var server = PortMapper.CreateUdpServer(options);
+    /// using var stop = new CancellationTokenSource();
+    /// var watching = Task.Run(async () =>
+    /// {
+    ///     await foreach (var mapping in server.WatchAsync(stop.Token))
+    ///     {
+    ///         Console.WriteLine("reachable at " + mapping.PublicEndPoint);
+    ///     }
+    /// });
+    /// var buffer = new byte[65_507];
+    /// var peer = new SocketAddress(AddressFamily.InterNetwork);
+    /// while (!stop.IsCancellationRequested)
+    /// {
+    ///     int length = await server.ReceiveFromAsync(buffer, peer, stop.Token);
+    ///     await server.SendToAsync(buffer.AsMemory(0, length), peer, stop.Token);
+    /// }
+    /// </code>
+    /// </example>
+    public static IMappedUdpServer CreateUdpServer(PortMapperOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Protocol != MappingProtocol.Udp)
+        {
+            throw new ArgumentException("In-process UDP serving needs Protocol = MappingProtocol.Udp; for TCP use Create.", nameof(options));
+        }
+
+        if (options.TargetHost is not null)
+        {
+            throw new ArgumentException("In-process UDP serving cannot have a TargetHost: the app receives the datagrams itself.", nameof(options));
+        }
+
+        options.Validate();
+        loggerFactory ??= NullLoggerFactory.Instance;
+        var settings = MapperSettings.From(options);
+        return PortMapperFactory.CreateUdpServer(settings, StunProbe.Create(settings, loggerFactory), loggerFactory);
+    }
 }

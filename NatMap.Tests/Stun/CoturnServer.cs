@@ -219,7 +219,9 @@ public sealed class CoturnServer : IAsyncLifetime
     /// <summary>A port free for UDP and TCP on 127.0.0.1 and ::1, whose successor is free too.</summary>
     private static int FindFreePortPair()
     {
-        for (int attempt = 0; attempt < 50; attempt++)
+        // Other test classes run at the same time and may hold thousands of ephemeral ports (the
+        // idle-connection and churn tests), so a free pair can take many draws.
+        for (int attempt = 0; attempt < 5000; attempt++)
         {
             int port;
             using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))

@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using NatMap.Mapping;
+using NatMap.Tests.Forwarding;
 using NatMap.Tests.Infrastructure;
 using NatMap.Tests.Testbed.Library;
 
@@ -101,6 +103,48 @@ public sealed class PortMapperLibraryTestbedTests(ITestOutputHelper output)
         Assert.Equal(Private5555, mapping.PrivateEndPoint);
         Assert.Equal(testbed.LanAddress, seen.Address);
     }
+
+    [Fact]
+    public async Task CreateUdpServer_WanClientExchanges1To65000Bytes_ChecksGoOnAndNeverReachTheApp()
+    {
+        const int sockets = 2;
+        int[] sizes = [1, 2, 64, 548, 1472, 1473, 4096, 9000, 16384, 32768, 49152, 65000];
+        await using var testbed = await StartTestbedAsync();
+
+        // -k 1: a check every second from the served socket, its answers kept from the echoing app.
+        var driver = await LibraryDriverProcess.StartAsync(
+            testbed, TestbedNode.Lan, FirstMapping, [.. Arguments(MappingProtocol.Udp), "keepalive-ms=1000", "serve=udp-echo"]);
+        var mapping = await driver.NextMappingAsync(FirstMapping);
+        long before = Checks(await driver.Process.ReadLineAsync(IsChecks, FirstMapping, "(a checks line)"));
+
+        var result = await ForwardModePeer.RunClientAsync(
+            testbed,
+            TestbedNode.Wan,
+            TimeSpan.FromSeconds(120),
+            ["udp", testbed.PublicAddress.ToString(), ForwardModePeer.Text(mapping.PublicEndPoint.Port), ForwardModePeer.Text(sockets), .. sizes.Select(ForwardModePeer.Text)]);
+        Assert.True(result.ExitCode == 0, $"the client failed: {result}\n{driver.Process.Describe()}");
+        var ok = result.Stdout.Split('\n').Where(line => line.StartsWith("ok ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(sockets * sizes.Length, ok.Count);
+
+        // The mapping outlives several more keep-alive intervals, each check answered through the app's socket.
+        long after = before;
+        while (after < before + 3)
+        {
+            after = Checks(await driver.Process.ReadLineAsync(IsChecks, Recovery, "(a checks line)"));
+        }
+
+        output.WriteLine($"udp in-process: {ok.Count} datagrams echoed; STUN answers kept from the app went from {before} to {after}; {result.Stdout.Split('\n').LastOrDefault(line => line.StartsWith("resent", StringComparison.Ordinal))}");
+        Assert.Equal(Public45555, mapping.PublicEndPoint);
+        Assert.Equal(Private5555, mapping.PrivateEndPoint);
+        Assert.Equal(0, await driver.StopAsync(Exit));
+        Assert.DoesNotContain(driver.Process.Transcript, line => line.Contains("app-stun", StringComparison.Ordinal));
+        Assert.DoesNotContain(driver.Process.Transcript, line => line.Contains(MappingEvent.Prefix, StringComparison.Ordinal) && !line.Contains("45555", StringComparison.Ordinal));
+    }
+
+    private static bool IsChecks(string line) => line.StartsWith("checks ", StringComparison.Ordinal) || line.StartsWith("failed ", StringComparison.Ordinal);
+
+    private static long Checks(string line) =>
+        line.StartsWith("checks ", StringComparison.Ordinal) ? long.Parse(line["checks ".Length..], CultureInfo.InvariantCulture) : throw new InvalidOperationException(line);
 
     private static string[] Arguments(MappingProtocol protocol) => protocol == MappingProtocol.Tcp
         ? ["protocol=tcp", "stun=203.0.113.2", "http=203.0.113.2", "port=5555"]

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using NatMap.Internal;
@@ -136,9 +135,7 @@ internal sealed unsafe class SpliceEventLoop
 
     private void Run()
     {
-        int stride = LinuxIo.EpollEventSize;
-        int dataOffset = LinuxIo.EpollDataOffset;
-        byte* events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * stride));
+        byte* events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * LinuxIo.EpollEventSize));
         try
         {
             long nextSweep = Environment.TickCount64 + _sweepMilliseconds;
@@ -160,9 +157,7 @@ internal sealed unsafe class SpliceEventLoop
 
                 for (int i = 0; i < count; i++)
                 {
-                    byte* entry = events + (i * stride);
-                    uint mask = Unsafe.ReadUnaligned<uint>(entry);
-                    ulong data = Unsafe.ReadUnaligned<ulong>(entry + dataOffset);
+                    LinuxIo.ReadEpollEvent(events, i, out uint mask, out ulong data);
                     if (data == WakeToken)
                     {
                         DrainWake();

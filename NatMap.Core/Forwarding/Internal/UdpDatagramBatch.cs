@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using NatMap.Sockets.Internal;
 
@@ -10,27 +9,13 @@ namespace NatMap.Forwarding.Internal;
 /// A batch of datagrams in preallocated native memory: recvmmsg(2) fills it from a socket, up to
 /// <see cref="Capacity"/> datagrams per system call, and sendmmsg(2) passes a run of them on in one
 /// call, straight from the same buffers: to a connected socket, or to one address. The relay loops
-/// neither allocate nor copy nor pay a system call per datagram.
-/// Layouts are those of LP64 Linux (x86-64, arm64): struct mmsghdr is 64 bytes, its msghdr
-/// starts with the name pointer and length, iovec pointer and count; msg_len follows at 56.
+/// neither allocate nor copy nor pay a system call per datagram. The native structures
+/// (<see cref="MMsgHdr"/>, <see cref="IoVec"/>, <see cref="UdpSegmentControl"/>) have the layouts of
+/// LP64 Linux (x86-64, arm64).
 /// </summary>
 internal sealed unsafe class UdpDatagramBatch : IDisposable
 {
-    private const int MessageSize = 64;
-    private const int NameLengthOffset = 8;
-    private const int IovOffset = 16;
-    private const int IovLengthOffset = 24;
-    private const int ControlOffset = 32;
-    private const int ControlLengthOffset = 40;
-    private const int FlagsOffset = 48;
-    private const int ReceivedLengthOffset = 56;
     private const int NameCapacity = 128;
-    private const int IovSize = 16;
-
-    /// <summary>CMSG_SPACE(sizeof(uint16_t)): a cmsghdr (length, level, type) and the segment size, aligned.</summary>
-    private const int ControlSize = 24;
-    private const int SolUdp = 17;
-    private const int UdpSegment = 103;
 
     /// <summary>
     /// The largest datagram sent as a segment of a UDP GSO send: what fits a 1500-byte path over
@@ -44,13 +29,13 @@ internal sealed unsafe class UdpDatagramBatch : IDisposable
     private const int MaxGsoPayload = 65_000;
 
     private readonly int _datagramCapacity;
-    private readonly byte* _messages;
+    private readonly MMsgHdr* _messages;
     private readonly byte* _names;
-    private readonly byte* _iovecs;
-    private readonly byte* _sendMessages;
-    private readonly byte* _sendIovecs;
+    private readonly IoVec* _iovecs;
+    private readonly MMsgHdr* _sendMessages;
+    private readonly IoVec* _sendIovecs;
     private readonly byte* _sendName;
-    private readonly byte* _controls;
+    private readonly UdpSegmentControl* _controls;
     private readonly int* _groupFirst;
     private readonly int* _groupCount;
     private readonly byte* _buffers;
@@ -59,33 +44,30 @@ internal sealed unsafe class UdpDatagramBatch : IDisposable
     {
         _datagramCapacity = datagramCapacity;
         Capacity = capacity;
-        _messages = (byte*)NativeMemory.AllocZeroed((nuint)(capacity * MessageSize));
+        _messages = (MMsgHdr*)NativeMemory.AllocZeroed((nuint)(capacity * sizeof(MMsgHdr)));
         _names = (byte*)NativeMemory.AllocZeroed((nuint)(capacity * NameCapacity));
-        _iovecs = (byte*)NativeMemory.AllocZeroed((nuint)(capacity * IovSize));
-        _sendMessages = (byte*)NativeMemory.AllocZeroed((nuint)(capacity * MessageSize));
-        _sendIovecs = (byte*)NativeMemory.AllocZeroed((nuint)(capacity * IovSize));
+        _iovecs = (IoVec*)NativeMemory.AllocZeroed((nuint)(capacity * sizeof(IoVec)));
+        _sendMessages = (MMsgHdr*)NativeMemory.AllocZeroed((nuint)(capacity * sizeof(MMsgHdr)));
+        _sendIovecs = (IoVec*)NativeMemory.AllocZeroed((nuint)(capacity * sizeof(IoVec)));
         _sendName = (byte*)NativeMemory.AllocZeroed(NameCapacity);
-        _controls = (byte*)NativeMemory.AllocZeroed((nuint)(capacity * ControlSize));
+        _controls = (UdpSegmentControl*)NativeMemory.AllocZeroed((nuint)(capacity * sizeof(UdpSegmentControl)));
         _groupFirst = (int*)NativeMemory.AllocZeroed((nuint)(capacity * sizeof(int)));
         _groupCount = (int*)NativeMemory.AllocZeroed((nuint)(capacity * sizeof(int)));
         _buffers = (byte*)NativeMemory.Alloc((nuint)capacity * (nuint)datagramCapacity);
         for (int i = 0; i < capacity; i++)
         {
             byte* buffer = _buffers + ((nint)i * datagramCapacity);
-            byte* iov = _iovecs + (i * IovSize);
-            Unsafe.WriteUnaligned(iov, (nint)buffer);
-            Unsafe.WriteUnaligned(iov + 8, (nuint)datagramCapacity);
-            byte* message = _messages + (i * MessageSize);
-            Unsafe.WriteUnaligned(message, (nint)(_names + (i * NameCapacity)));
-            Unsafe.WriteUnaligned(message + IovOffset, (nint)iov);
-            Unsafe.WriteUnaligned(message + IovLengthOffset, (nuint)1);
+            _iovecs[i].Base = buffer;
+            _iovecs[i].Length = (nuint)datagramCapacity;
+            _messages[i].Header.Name = _names + (i * NameCapacity);
+            _messages[i].Header.Iov = &_iovecs[i];
+            _messages[i].Header.IovLength = 1;
 
             // Send messages are built per call, over these iovecs: the lengths are set per send.
-            Unsafe.WriteUnaligned(_sendIovecs + (i * IovSize), (nint)buffer);
-            byte* control = _controls + (i * ControlSize);
-            Unsafe.WriteUnaligned(control, (nuint)18);
-            Unsafe.WriteUnaligned(control + 8, SolUdp);
-            Unsafe.WriteUnaligned(control + 12, UdpSegment);
+            _sendIovecs[i].Base = buffer;
+            _controls[i].Header.Length = UdpSegmentControl.MessageLength;
+            _controls[i].Header.Level = UdpSegmentControl.SolUdp;
+            _controls[i].Header.Type = UdpSegmentControl.UdpSegment;
         }
     }
 
@@ -107,9 +89,8 @@ internal sealed unsafe class UdpDatagramBatch : IDisposable
     {
         for (int i = 0; i < Capacity; i++)
         {
-            byte* message = _messages + (i * MessageSize);
-            Unsafe.WriteUnaligned(message + NameLengthOffset, (uint)NameCapacity);
-            Unsafe.WriteUnaligned(message + FlagsOffset, 0);
+            _messages[i].Header.NameLength = NameCapacity;
+            _messages[i].Header.Flags = 0;
         }
 
         SafeHandle handle = source.SafeHandle;
@@ -176,7 +157,7 @@ internal sealed unsafe class UdpDatagramBatch : IDisposable
 
         for (int i = start; i < start + count; i++)
         {
-            Unsafe.WriteUnaligned(_sendIovecs + (i * IovSize) + 8, (nuint)Length(i));
+            _sendIovecs[i].Length = (nuint)Length(i);
         }
 
         int sent = 0;
@@ -289,21 +270,21 @@ internal sealed unsafe class UdpDatagramBatch : IDisposable
                 }
             }
 
-            byte* message = _sendMessages + (groups * MessageSize);
-            Unsafe.WriteUnaligned(message, (nint)name);
-            Unsafe.WriteUnaligned(message + NameLengthOffset, nameLength);
-            Unsafe.WriteUnaligned(message + IovOffset, (nint)(_sendIovecs + (i * IovSize)));
-            Unsafe.WriteUnaligned(message + IovLengthOffset, (nuint)(last - i));
-            byte* control = _controls + (groups * ControlSize);
+            ref MsgHdr message = ref _sendMessages[groups].Header;
+            message.Name = name;
+            message.NameLength = nameLength;
+            message.Iov = &_sendIovecs[i];
+            message.IovLength = (nuint)(last - i);
+            UdpSegmentControl* control = &_controls[groups];
             bool segmented = last - i > 1;
             if (segmented)
             {
-                Unsafe.WriteUnaligned(control + 16, (ushort)size);
+                control->SegmentSize = (ushort)size;
             }
 
-            Unsafe.WriteUnaligned(message + ControlOffset, segmented ? (nint)control : 0);
-            Unsafe.WriteUnaligned(message + ControlLengthOffset, (nuint)(segmented ? ControlSize : 0));
-            Unsafe.WriteUnaligned(message + FlagsOffset, 0);
+            message.Control = segmented ? (byte*)control : null;
+            message.ControlLength = (nuint)(segmented ? sizeof(UdpSegmentControl) : 0);
+            message.Flags = 0;
             _groupFirst[groups] = i;
             _groupCount[groups] = last - i;
             groups++;
@@ -314,11 +295,11 @@ internal sealed unsafe class UdpDatagramBatch : IDisposable
     }
 
     private int Length(int index) =>
-        Math.Min((int)Unsafe.ReadUnaligned<uint>(_messages + (index * MessageSize) + ReceivedLengthOffset), _datagramCapacity);
+        Math.Min((int)_messages[index].Length, _datagramCapacity);
 
     private ReadOnlySpan<byte> Name(int index)
     {
-        int length = (int)Unsafe.ReadUnaligned<uint>(_messages + (index * MessageSize) + NameLengthOffset);
+        int length = (int)_messages[index].Header.NameLength;
         return new ReadOnlySpan<byte>(_names + (index * NameCapacity), Math.Min(length, NameCapacity));
     }
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Threading.Channels;
 using NatMap.Stun.Internal;
 
 namespace NatMap.Mapping.Internal;
@@ -14,18 +13,10 @@ namespace NatMap.Mapping.Internal;
 /// </summary>
 internal sealed class ForwardedUdpStun : IStunDatagramTransport
 {
-    /// <summary>
-    /// Answers waiting to be read. A query reads them as they come; what is left over (a late answer
-    /// after the query gave up) is judged stale by the next query's transaction check, and the oldest
-    /// is dropped rather than letting a chatty server grow the queue.
-    /// </summary>
-    private const int QueueCapacity = 16;
-
     private readonly Action<ReadOnlyMemory<byte>, IPEndPoint> _send;
     private readonly Action<IPEndPoint> _addControlEndPoint;
     private readonly HashSet<IPEndPoint> _registered = [];
-    private readonly Channel<(byte[] Datagram, IPEndPoint From)> _answers = Channel.CreateBounded<(byte[], IPEndPoint)>(
-        new BoundedChannelOptions(QueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest });
+    private readonly StunAnswerQueue _answers = new();
 
     /// <param name="localEndPoint">The forwarder's listening endpoint, reported as the query's local endpoint.</param>
     /// <param name="send">Sends from the forwarder's listening socket.</param>
@@ -58,7 +49,7 @@ internal sealed class ForwardedUdpStun : IStunDatagramTransport
 
     /// <summary>Called by the forwarder's receive loop for each datagram from a control endpoint; copies it, since the buffer is reused.</summary>
     public void OnControlDatagram(ReadOnlySpan<byte> datagram, IPEndPoint remoteEndPoint) =>
-        _answers.Writer.TryWrite((datagram.ToArray(), remoteEndPoint));
+        _answers.Post(datagram, remoteEndPoint);
 
     public ValueTask SendAsync(ReadOnlyMemory<byte> datagram, IPEndPoint remote, CancellationToken cancellationToken)
     {
@@ -76,11 +67,6 @@ internal sealed class ForwardedUdpStun : IStunDatagramTransport
         return ValueTask.CompletedTask;
     }
 
-    public async ValueTask<SocketReceiveFromResult> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
-    {
-        var (datagram, from) = await _answers.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        int length = Math.Min(datagram.Length, buffer.Length);
-        datagram.AsSpan(0, length).CopyTo(buffer.Span);
-        return new SocketReceiveFromResult { ReceivedBytes = length, RemoteEndPoint = from };
-    }
+    public ValueTask<SocketReceiveFromResult> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        _answers.ReceiveAsync(buffer, cancellationToken);
 }

@@ -84,4 +84,10 @@ internal static partial class MappingLog
 
     [LoggerMessage(EventId = 2032, Level = LogLevel.Information, Message = "STUN checks from {LocalEndPoint} answer again after {Count} failed")]
     public static partial void StunChecksRecovered(ILogger logger, EndPoint localEndPoint, int count);
+
+    [LoggerMessage(EventId = 2040, Level = LogLevel.Information, Message = "Serving UDP in-process on {LocalEndPoint}")]
+    public static partial void ServingStarted(ILogger logger, EndPoint? localEndPoint);
+
+    [LoggerMessage(EventId = 2041, Level = LogLevel.Debug, Message = "Receive on the served UDP socket {LocalEndPoint} failed: {Error}")]
+    public static partial void ServedReceiveFailed(ILogger logger, EndPoint? localEndPoint, SocketError error);
 }

@@ -8,10 +8,9 @@ internal static class PortMapperFactory
 {
     public static PortMapperRunner Create(MapperSettings settings, IStunProbe stun, ILoggerFactory loggerFactory)
     {
-        var logger = loggerFactory.CreateLogger("NatMap.Mapping.PortMapper");
+        var logger = CreateLogger(loggerFactory);
         var sockets = new BoundSocketFactory(settings.Sockets, loggerFactory.CreateLogger("NatMap.Sockets"));
-        var takeover = new PortTakeover(loggerFactory.CreateLogger("NatMap.Sockets.PortTakeover"));
-        var binder = new LocalPortBinder(settings, sockets, takeover, new PortSelector(settings.Port), logger);
+        var binder = CreateBinder(settings, sockets, loggerFactory, logger);
         bool forwarding = settings.TargetHost is not null;
         IMappingLoop loop = (settings.Protocol, forwarding) switch
         {
@@ -21,5 +20,23 @@ internal static class PortMapperFactory
             (_, true) => new UdpForwardingLoop(settings, stun, binder, loggerFactory, logger),
         };
         return new PortMapperRunner(loop, settings.Protocol, logger);
+    }
+
+    /// <summary>In-process UDP serving: settings for UDP without a forward target.</summary>
+    public static MappedUdpServer CreateUdpServer(MapperSettings settings, IStunProbe stun, ILoggerFactory loggerFactory)
+    {
+        var logger = CreateLogger(loggerFactory);
+        var sockets = new BoundSocketFactory(settings.Sockets, loggerFactory.CreateLogger("NatMap.Sockets"));
+        var serving = new UdpServingSocket(settings.AddressFamily, logger);
+        var loop = new UdpMappingLoop(settings, stun, CreateBinder(settings, sockets, loggerFactory, logger), logger, serving);
+        return new MappedUdpServer(new PortMapperRunner(loop, settings.Protocol, logger), serving);
+    }
+
+    private static ILogger CreateLogger(ILoggerFactory loggerFactory) => loggerFactory.CreateLogger("NatMap.Mapping.PortMapper");
+
+    private static LocalPortBinder CreateBinder(MapperSettings settings, BoundSocketFactory sockets, ILoggerFactory loggerFactory, ILogger logger)
+    {
+        var takeover = new PortTakeover(loggerFactory.CreateLogger("NatMap.Sockets.PortTakeover"));
+        return new LocalPortBinder(settings, sockets, takeover, new PortSelector(settings.Port), logger);
     }
 }

@@ -11,7 +11,9 @@ namespace NatMap.Mapping.Internal;
 /// (doubling up to the cap, but never longer than the interval, since the requests keep the entry
 /// alive) on the same socket: the NAT's entry belongs to that local port, so moving to another would
 /// only lose it. The socket is bound once, retrying the bind the same way.
-/// Forward mode is <see cref="UdpForwardingLoop"/>.
+/// Forward mode is <see cref="UdpForwardingLoop"/>; in-process serving (<see cref="IMappedUdpServer"/>) is
+/// this loop with a <see cref="UdpServingSocket"/>, whose receive loop reads the socket and hands
+/// the checks their answers.
 /// </summary>
 internal sealed class UdpMappingLoop : IMappingLoop
 {
@@ -20,27 +22,53 @@ internal sealed class UdpMappingLoop : IMappingLoop
     private readonly LocalPortBinder _binder;
     private readonly ILogger _logger;
     private readonly StunCheckHealth _health;
+    private readonly UdpServingSocket? _serving;
 
-    public UdpMappingLoop(MapperSettings settings, IStunProbe stun, LocalPortBinder binder, ILogger logger)
+    /// <summary>With <paramref name="serving"/> (in-process serving) the app reads the socket, and the checks go through its receive loop.</summary>
+    public UdpMappingLoop(MapperSettings settings, IStunProbe stun, LocalPortBinder binder, ILogger logger, UdpServingSocket? serving = null)
     {
         _settings = settings;
         _stun = stun;
         _binder = binder;
         _logger = logger;
         _health = new StunCheckHealth(logger);
+        _serving = serving;
     }
 
     public async Task RunAsync(IMappingSink sink, CancellationToken cancellationToken)
     {
         var backoff = new RetryBackoff(_settings.RetryDelay, _settings.MaxRetryDelay);
-        while (true)
+        try
         {
-            var socket = await _binder.BindUdpAsync(backoff, cancellationToken).ConfigureAwait(false);
-            using (socket)
+            while (true)
             {
-                backoff.Reset();
-                await MapAsync(socket, sink, backoff, cancellationToken).ConfigureAwait(false);
+                var socket = await _binder.BindUdpAsync(backoff, cancellationToken).ConfigureAwait(false);
+                using (socket)
+                {
+                    backoff.Reset();
+                    var served = _serving?.Attach(socket);
+                    try
+                    {
+                        if (served is not null)
+                        {
+                            MappingLog.ServingStarted(_logger, socket.LocalEndPoint);
+                        }
+
+                        await MapAsync(socket, served, sink, backoff, cancellationToken).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        if (_serving is not null)
+                        {
+                            await _serving.DetachAsync().ConfigureAwait(false);
+                        }
+                    }
+                }
             }
+        }
+        finally
+        {
+            _serving?.Stopped(disposed: false);
         }
     }
 
@@ -49,14 +77,14 @@ internal sealed class UdpMappingLoop : IMappingLoop
     /// link torn down: its next incarnation is a new device, which the old socket can never send
     /// through).
     /// </summary>
-    private async Task MapAsync(Socket socket, IMappingSink sink, RetryBackoff backoff, CancellationToken cancellationToken)
+    private async Task MapAsync(Socket socket, ServedUdpStun? served, IMappingSink sink, RetryBackoff backoff, CancellationToken cancellationToken)
     {
         var bound = (IPEndPoint)socket.LocalEndPoint!;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             TimeSpan wait = _settings.KeepAliveInterval;
-            if (await TryCheckAsync(socket, bound, cancellationToken).ConfigureAwait(false) is { } observation)
+            if (await TryCheckAsync(socket, served, bound, cancellationToken).ConfigureAwait(false) is { } observation)
             {
                 backoff.Reset();
 
@@ -82,11 +110,14 @@ internal sealed class UdpMappingLoop : IMappingLoop
         }
     }
 
-    private async Task<StunObservation?> TryCheckAsync(Socket socket, IPEndPoint bound, CancellationToken cancellationToken)
+    private async Task<StunObservation?> TryCheckAsync(Socket socket, ServedUdpStun? served, IPEndPoint bound, CancellationToken cancellationToken)
     {
         try
         {
-            var observation = await _stun.QueryUdpAsync(socket, cancellationToken).ConfigureAwait(false);
+            served?.BeginCheck();
+            var observation = served is null
+                ? await _stun.QueryUdpAsync(socket, cancellationToken).ConfigureAwait(false)
+                : await _stun.QueryUdpAsync(served, _settings.AddressFamily, cancellationToken).ConfigureAwait(false);
             _health.Succeeded(bound, observation.MappedEndPoint);
             return observation;
         }

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace NatMap.Sockets.Internal;
@@ -31,7 +30,6 @@ internal static unsafe partial class LinuxIo
 
     public const uint SpliceMove = 1;
     public const uint SpliceNonBlock = 2;
-    public const uint SpliceMore = 4;
 
     public const int FGetFl = 3;
     public const int FSetFl = 4;
@@ -50,7 +48,6 @@ internal static unsafe partial class LinuxIo
     public const uint EpollEt = 0x80000000;
 
     public const short PollIn = 0x001;
-    public const int PollFdSize = 8;
 
     public const int SolSocket = 1;
     public const int SoError = 4;
@@ -62,12 +59,13 @@ internal static unsafe partial class LinuxIo
 
     /// <summary>
     /// struct epoll_event is packed (12 bytes) on x86 and x86-64 and naturally aligned (16 bytes)
-    /// elsewhere; events are read and written at these offsets instead of through a struct.
+    /// elsewhere: <see cref="PackedEpollEvent"/> or <see cref="EpollEvent"/>, chosen at run time.
     /// </summary>
-    public static readonly int EpollEventSize =
-        RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.X86 ? 12 : 16;
+    public static readonly bool EpollEventPacked =
+        RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.X86;
 
-    public static readonly int EpollDataOffset = EpollEventSize == 12 ? 4 : 8;
+    /// <summary>The size of one struct epoll_event in an array given to epoll_wait(2).</summary>
+    public static readonly int EpollEventSize = EpollEventPacked ? sizeof(PackedEpollEvent) : sizeof(EpollEvent);
 
     [LibraryImport(Libc, EntryPoint = "splice", SetLastError = true)]
     public static partial nint Splice(int fdIn, nint offIn, int fdOut, nint offOut, nuint length, uint flags);
@@ -91,10 +89,10 @@ internal static unsafe partial class LinuxIo
     public static partial nint Recv(int fd, byte* buffer, nuint length, int flags);
 
     [LibraryImport(Libc, EntryPoint = "recvmmsg", SetLastError = true)]
-    public static partial int RecvMmsg(int fd, byte* messages, uint count, int flags, void* timeout);
+    public static partial int RecvMmsg(int fd, MMsgHdr* messages, uint count, int flags, void* timeout);
 
     [LibraryImport(Libc, EntryPoint = "sendmmsg", SetLastError = true)]
-    public static partial int SendMmsg(int fd, byte* messages, uint count, int flags);
+    public static partial int SendMmsg(int fd, MMsgHdr* messages, uint count, int flags);
 
     [LibraryImport(Libc, EntryPoint = "epoll_create1", SetLastError = true)]
     public static partial int EpollCreate1(int flags);
@@ -106,7 +104,7 @@ internal static unsafe partial class LinuxIo
     public static partial int EpollWait(int epollFd, byte* events, int maxEvents, int timeoutMilliseconds);
 
     [LibraryImport(Libc, EntryPoint = "poll", SetLastError = true)]
-    public static partial int Poll(byte* fds, nuint count, int timeoutMilliseconds);
+    public static partial int Poll(PollFd* fds, nuint count, int timeoutMilliseconds);
 
     [LibraryImport(Libc, EntryPoint = "eventfd", SetLastError = true)]
     public static partial int EventFd(uint initialValue, int flags);
@@ -120,10 +118,30 @@ internal static unsafe partial class LinuxIo
     /// <summary>epoll_ctl with one event mask and 64-bit user data.</summary>
     public static int EpollControl(int epollFd, int operation, int fd, uint events, ulong data)
     {
-        byte* buffer = stackalloc byte[16];
-        Unsafe.WriteUnaligned(buffer, events);
-        Unsafe.WriteUnaligned(buffer + EpollDataOffset, data);
-        return EpollCtl(epollFd, operation, fd, buffer);
+        if (EpollEventPacked)
+        {
+            var packed = new PackedEpollEvent { Events = events, Data = data };
+            return EpollCtl(epollFd, operation, fd, (byte*)&packed);
+        }
+
+        var aligned = new EpollEvent { Events = events, Data = data };
+        return EpollCtl(epollFd, operation, fd, (byte*)&aligned);
+    }
+
+    /// <summary>Reads event <paramref name="index"/> of an array filled by epoll_wait(2).</summary>
+    public static void ReadEpollEvent(byte* events, int index, out uint mask, out ulong data)
+    {
+        if (EpollEventPacked)
+        {
+            var packed = ((PackedEpollEvent*)events)[index];
+            mask = packed.Events;
+            data = packed.Data;
+            return;
+        }
+
+        var aligned = ((EpollEvent*)events)[index];
+        mask = aligned.Events;
+        data = aligned.Data;
     }
 
     /// <summary>Sets O_NONBLOCK on a descriptor; returns false with errno on failure.</summary>

@@ -18,17 +18,15 @@ internal static class MapperHarness
     /// </summary>
     public static IPortMapper Create(PortMapperOptions options, ILoggerFactory? loggerFactory = null)
     {
-        options.Validate();
-        var settings = MapperSettings.From(options);
-        loggerFactory ??= NullLoggerFactory.Instance;
-        var probe = StunProbe.Create(settings, loggerFactory, stun =>
-        {
-            stun.InitialRto = TimeSpan.FromMilliseconds(100);
-            stun.MaxRequests = 2;
-            stun.LastWaitMultiplier = 2;
-            stun.TcpTimeout = TimeSpan.FromMilliseconds(500);
-        });
-        return PortMapperFactory.Create(settings, probe, loggerFactory);
+        var (settings, probe, logs) = Probe(options, loggerFactory);
+        return PortMapperFactory.Create(settings, probe, logs);
+    }
+
+    /// <summary>An in-process UDP server as <see cref="PortMapper.CreateUdpServer"/> builds it, with the same shortened STUN timeouts.</summary>
+    public static MappedUdpServer CreateUdpServer(PortMapperOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        var (settings, probe, logs) = Probe(options, loggerFactory);
+        return PortMapperFactory.CreateUdpServer(settings, probe, logs);
     }
 
     public static async Task<MappingChanged> NextAsync(IAsyncEnumerator<MappingChanged> events)
@@ -70,5 +68,20 @@ internal static class MapperHarness
         {
             return false;
         }
+    }
+
+    private static (MapperSettings Settings, IStunProbe Probe, ILoggerFactory Logs) Probe(PortMapperOptions options, ILoggerFactory? loggerFactory)
+    {
+        options.Validate();
+        var settings = MapperSettings.From(options);
+        loggerFactory ??= NullLoggerFactory.Instance;
+        var probe = StunProbe.Create(settings, loggerFactory, stun =>
+        {
+            stun.InitialRto = TimeSpan.FromMilliseconds(100);
+            stun.MaxRequests = 2;
+            stun.LastWaitMultiplier = 2;
+            stun.TcpTimeout = TimeSpan.FromMilliseconds(500);
+        });
+        return (settings, probe, loggerFactory);
     }
 }

@@ -15,21 +15,23 @@ namespace NatMap.Tests.Testbed.Library;
 /// library logs go to stderr. It asserts nothing: the test that started it reads the lines and judges
 /// them. It runs until SIGTERM or SIGINT, then prints <c>ended</c> once the stream has ended and exits 0.
 /// </summary>
-internal static class LibraryDriver
+internal static partial class LibraryDriver
 {
     /// <summary>The hidden first argument of the test executable that runs the driver.</summary>
     public const string Argument = "--natmap-library-driver";
 
     /// <summary>
     /// Keys: <c>protocol</c> (tcp, udp), <c>stun</c> (repeatable), <c>http</c>, <c>port</c> (a port
-    /// spec), <c>keepalive-ms</c>, <c>retry-ms</c>, <c>forward</c>, <c>forward-port</c>.
+    /// spec), <c>keepalive-ms</c>, <c>retry-ms</c>, <c>forward</c>, <c>forward-port</c>, and
+    /// <c>serve=udp-echo</c> for in-process UDP serving (see <see cref="ServeUdpEchoAsync"/>).
     /// </summary>
     public static int Run(ReadOnlySpan<string> arguments)
     {
         PortMapperOptions options;
+        bool serveUdpEcho = false;
         try
         {
-            options = Parse(arguments);
+            options = Parse(arguments, out serveUdpEcho);
         }
         catch (FormatException ex)
         {
@@ -48,7 +50,7 @@ internal static class LibraryDriver
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         try
         {
-            WatchAsync(options, stop.Token).GetAwaiter().GetResult();
+            (serveUdpEcho ? ServeUdpEchoAsync(options, stop.Token) : WatchAsync(options, stop.Token)).GetAwaiter().GetResult();
             Write("ended");
             return 0;
         }
@@ -73,9 +75,10 @@ internal static class LibraryDriver
         }
     }
 
-    private static PortMapperOptions Parse(ReadOnlySpan<string> arguments)
+    private static PortMapperOptions Parse(ReadOnlySpan<string> arguments, out bool serveUdpEcho)
     {
         var options = new PortMapperOptions();
+        serveUdpEcho = false;
         foreach (var argument in arguments)
         {
             var (key, value) = argument.IndexOf('=', StringComparison.Ordinal) is > 0 and var at
@@ -111,6 +114,9 @@ internal static class LibraryDriver
                     break;
                 case "forward-port":
                     options.TargetPort = Number(key, value);
+                    break;
+                case "serve":
+                    serveUdpEcho = value == "udp-echo" ? true : throw new FormatException($"serve '{value}' is not udp-echo");
                     break;
                 default:
                     throw new FormatException($"unknown key '{key}'");
