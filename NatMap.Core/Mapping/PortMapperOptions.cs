@@ -118,6 +118,13 @@ public sealed class PortMapperOptions
     /// </summary>
     public TimeSpan ForwardIdleTimeout { get; set; } = TimeSpan.FromSeconds(300);
 
+    /// <summary>
+    /// The most inbound TCP connections held at once in forward mode and by
+    /// <see cref="PortMapper.CreateTcpServer"/> (a connection not yet accepted counts); one beyond it
+    /// is closed at once. Default 4096, as <see cref="Forwarding.TcpForwarderOptions.MaxConnections"/>.
+    /// </summary>
+    public int MaxConnections { get; set; } = new Forwarding.TcpForwarderOptions().MaxConnections;
+
     /// <summary>The keep-alive interval in effect: <see cref="KeepAliveInterval"/> or the protocol's default.</summary>
     public TimeSpan EffectiveKeepAliveInterval =>
         KeepAliveInterval ?? (Protocol == MappingProtocol.Tcp ? DefaultTcpKeepAliveInterval : DefaultUdpKeepAliveInterval);
