@@ -18,6 +18,19 @@ internal static class MapperHarness
     /// </summary>
     public static IPortMapper Create(PortMapperOptions options, ILoggerFactory? loggerFactory = null)
     {
+        var (settings, probe, factory) = Prepare(options, loggerFactory);
+        return PortMapperFactory.Create(settings, probe, factory);
+    }
+
+    /// <summary>A server as <see cref="PortMapper.CreateTcpServer"/> builds it, with the same short STUN timeouts.</summary>
+    public static IMappedTcpServer CreateTcpServer(PortMapperOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        var (settings, probe, factory) = Prepare(options, loggerFactory);
+        return PortMapperFactory.CreateTcpServer(settings, probe, factory);
+    }
+
+    private static (MapperSettings, IStunProbe, ILoggerFactory) Prepare(PortMapperOptions options, ILoggerFactory? loggerFactory)
+    {
         options.Validate();
         var settings = MapperSettings.From(options);
         loggerFactory ??= NullLoggerFactory.Instance;
@@ -28,7 +41,7 @@ internal static class MapperHarness
             stun.LastWaitMultiplier = 2;
             stun.TcpTimeout = TimeSpan.FromMilliseconds(500);
         });
-        return PortMapperFactory.Create(settings, probe, loggerFactory);
+        return (settings, probe, loggerFactory);
     }
 
     public static async Task<MappingChanged> NextAsync(IAsyncEnumerator<MappingChanged> events)
