@@ -14,7 +14,7 @@ internal static class RelayPipeOptions
     public const int MinimumPauseThreshold = 1024 * 1024;
 
     /// <summary>The least room asked for one receive: a receive fills the rest of a segment before a new one is taken.</summary>
-    public const int MinimumReceive = 16 * 1024;
+    public const int MinimumReceive = 256 * 1024;
 
     /// <summary>The pause threshold for a pool's segment size.</summary>
     public static long PauseThreshold(PinnedBlockMemoryPool pool) => Math.Max(MinimumPauseThreshold, pool.BlockSize);
