@@ -4,6 +4,7 @@ using System.Net;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using NatMap.Cli.Logging;
+using NatMap.Forwarding;
 using NatMap.Mapping;
 
 namespace NatMap.Tests.Testbed.Library;
@@ -14,6 +15,10 @@ namespace NatMap.Tests.Testbed.Library;
 /// as <c>key=value</c> arguments and prints one <see cref="MappingEvent"/> line per event on stdout;
 /// library logs go to stderr. It asserts nothing: the test that started it reads the lines and judges
 /// them. It runs until SIGTERM or SIGINT, then prints <c>ended</c> once the stream has ended and exits 0.
+/// With <c>serve=echo</c> it serves the mapped TCP port in-process instead
+/// (<see cref="PortMapper.CreateTcpServer"/>): every connection is echoed over its
+/// <see cref="System.IO.Pipelines.IDuplexPipe"/> until the peer's FIN, then answered with FIN, and
+/// an <c>echoed REMOTE BYTES</c> line is printed (<c>echo failed REMOTE ...</c> if it broke).
 /// </summary>
 internal static class LibraryDriver
 {
@@ -22,14 +27,15 @@ internal static class LibraryDriver
 
     /// <summary>
     /// Keys: <c>protocol</c> (tcp, udp), <c>stun</c> (repeatable), <c>http</c>, <c>port</c> (a port
-    /// spec), <c>keepalive-ms</c>, <c>retry-ms</c>, <c>forward</c>, <c>forward-port</c>.
+    /// spec), <c>keepalive-ms</c>, <c>retry-ms</c>, <c>forward</c>, <c>forward-port</c>, <c>serve</c> (echo).
     /// </summary>
     public static int Run(ReadOnlySpan<string> arguments)
     {
         PortMapperOptions options;
+        bool serve;
         try
         {
-            options = Parse(arguments);
+            (options, serve) = Parse(arguments);
         }
         catch (FormatException ex)
         {
@@ -48,7 +54,7 @@ internal static class LibraryDriver
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         try
         {
-            WatchAsync(options, stop.Token).GetAwaiter().GetResult();
+            WatchAsync(options, serve, stop.Token).GetAwaiter().GetResult();
             Write("ended");
             return 0;
         }
@@ -61,21 +67,82 @@ internal static class LibraryDriver
         }
     }
 
-    private static async Task WatchAsync(PortMapperOptions options, CancellationToken cancellationToken)
+    private static async Task WatchAsync(PortMapperOptions options, bool serve, CancellationToken cancellationToken)
     {
         using var logs = new CliLoggerFactory(new StderrLoggerProvider(Console.Error, LogLevel.Debug));
-        await using var mapper = PortMapper.Create(options, logs);
+        IMappedTcpServer? server = serve ? PortMapper.CreateTcpServer(options, logs) : null;
+        await using var mapper = server ?? PortMapper.Create(options, logs);
+        var echoing = server is null ? Task.CompletedTask : EchoAsync(server);
         var clock = Stopwatch.StartNew();
         Write("watching");
         await foreach (var change in mapper.WatchAsync(cancellationToken).ConfigureAwait(false))
         {
             Write(MappingEvent.Format(change, clock.Elapsed));
         }
+
+        await mapper.DisposeAsync();
+        await echoing;
     }
 
-    private static PortMapperOptions Parse(ReadOnlySpan<string> arguments)
+    /// <summary>Accepts until the server is disposed, echoing each connection on a task of its own.</summary>
+    private static async Task EchoAsync(IMappedTcpServer server)
+    {
+        while (true)
+        {
+            TcpPipeConnection connection;
+            try
+            {
+                connection = await server.AcceptAsync().ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+
+            _ = Task.Run(() => EchoOneAsync(connection));
+        }
+    }
+
+    private static async Task EchoOneAsync(TcpPipeConnection connection)
+    {
+        await using (connection.ConfigureAwait(false))
+        {
+            var (input, output) = (connection.Transport.Input, connection.Transport.Output);
+            long echoed = 0;
+            try
+            {
+                while (true)
+                {
+                    var result = await input.ReadAsync().ConfigureAwait(false);
+                    foreach (var segment in result.Buffer)
+                    {
+                        await output.WriteAsync(segment).ConfigureAwait(false);
+                    }
+
+                    echoed += result.Buffer.Length;
+                    input.AdvanceTo(result.Buffer.End);
+                    if (result.IsCompleted)
+                    {
+                        break;
+                    }
+                }
+
+                // The peer's FIN ended the input: answer with ours.
+                await output.CompleteAsync().ConfigureAwait(false);
+                await input.CompleteAsync().ConfigureAwait(false);
+                Write(string.Create(CultureInfo.InvariantCulture, $"echoed {connection.RemoteEndPoint} {echoed}"));
+            }
+            catch (IOException ex)
+            {
+                Write(string.Create(CultureInfo.InvariantCulture, $"echo failed {connection.RemoteEndPoint} after {echoed} bytes: {ex.Message}"));
+            }
+        }
+    }
+
+    private static (PortMapperOptions Options, bool Serve) Parse(ReadOnlySpan<string> arguments)
     {
         var options = new PortMapperOptions();
+        bool serve = false;
         foreach (var argument in arguments)
         {
             var (key, value) = argument.IndexOf('=', StringComparison.Ordinal) is > 0 and var at
@@ -112,12 +179,15 @@ internal static class LibraryDriver
                 case "forward-port":
                     options.ForwardPort = Number(key, value);
                     break;
+                case "serve":
+                    serve = value == "echo" ? true : throw new FormatException($"serve '{value}' is not echo");
+                    break;
                 default:
                     throw new FormatException($"unknown key '{key}'");
             }
         }
 
-        return options;
+        return (options, serve);
     }
 
     private static int Number(string key, string value) =>
