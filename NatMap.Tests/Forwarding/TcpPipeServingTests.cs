@@ -165,6 +165,19 @@ public sealed class TcpPipeServingTests(ITestOutputHelper output)
         await connection.DisposeAsync();
     }
 
+    [Fact]
+    public async Task Serve_AppCompletesOutputWithError_ConnectionClosedNotHalfClosed()
+    {
+        await using var server = new ServingForwarder();
+        using var client = await ConnectAsync(server.Forwarder.LocalEndPoint);
+        await using var connection = await server.AcceptAsync();
+        await connection.Transport.Output.CompleteAsync(new InvalidDataException("the app gave up"));
+
+        Assert.True(await IsClosedByPeerAsync(client).WaitAsync(TestTimeout, Ct));
+        await Assert.ThrowsAsync<IOException>(() => ReadToEndAsync(connection.Transport.Input));
+        await WaitUntilAsync(() => server.Forwarder.ActiveConnections == 0, "the connection to be released");
+    }
+
     /// <summary>Reads a pipe to its end, returning every byte.</summary>
     internal static async Task<byte[]> ReadToEndAsync(PipeReader reader)
     {

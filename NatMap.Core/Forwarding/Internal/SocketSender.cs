@@ -63,10 +63,12 @@ internal static class SocketSender
             connection.Abort();
             return connection.AbortReason ?? ex.SocketErrorCode.ToString();
         }
-        catch (Exception ex) when (ex is ObjectDisposedException or IOException or InvalidOperationException or OperationCanceledException)
+        catch (Exception)
         {
             // The socket was closed under us, or the writing side completed the pipe with an error
-            // (a receiver that failed, or an app that gave up on the connection).
+            // (a receiver that failed, or an app that gave up on the connection, with whatever
+            // exception it chose): either way the connection is over, and nothing is thrown at
+            // the forwarder, which waits for every connection when it stops.
             connection.Abort();
             return connection.AbortReason ?? "aborted";
         }
