@@ -149,7 +149,7 @@ await using (IMappedTcpServer server = PortMapper.CreateTcpServer(serveOptions))
     peer.Shutdown(SocketShutdown.Send);
     var back = new MemoryStream();
     var chunk = new byte[64];
-    for (int n; (n = await peer.ReceiveAsync(chunk).AsTask().WaitAsync(wait)) > 0;) back.Write(chunk, 0, n);
+    for (int n; (n = await peer.ReceiveAsync(chunk.AsMemory()).AsTask().WaitAsync(wait)) > 0;) back.Write(chunk, 0, n);
     if (!back.ToArray().AsSpan().SequenceEqual("echo"u8)) throw new InvalidOperationException("the served connection did not echo");
     await echo.WaitAsync(wait);
     Console.WriteLine("served in-process on " + change.PrivateEndPoint + ", mapped to " + change.PublicEndPoint);
@@ -214,7 +214,10 @@ static async Task AnswerHttpAsync(Socket socket, CancellationToken stop)
 }
 CS
 dotnet build -c Release -v q --nologo > build.log 2>&1 || { cat build.log >&2; fail "the consumer app did not build"; }
-out=$(dotnet run -c Release --no-build 2>&1 | tail -n1) || true
-[ "$out" = "2001::b1f3:cb00:7101" ] || fail "consumer app printed '$out'"
+all=$(dotnet run -c Release --no-build 2>&1) || true
+out=$(tail -n1 <<<"$all")
+[ "$out" = "2001::b1f3:cb00:7101" ] || fail "consumer app printed '$all'"
+served=$(grep '^served in-process on ' <<<"$all") || fail "the in-process serving example did not run: '$all'"
+echo "consumer app: $served"
 echo "consumer app built from the package printed $out"
 rm -rf "$cache/natmap.core"
