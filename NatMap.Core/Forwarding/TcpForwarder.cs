@@ -188,15 +188,20 @@ public sealed partial class TcpForwarder : IAsyncDisposable, IForwarderMetricsSo
             await _sweepLoop.ConfigureAwait(false);
         }
 
+        // A served connection's abort wakes its loops inline, and a loop that ends leaves the set:
+        // abort from a copy. Nothing joins the set any more (a connect still under way sees the
+        // cancellation once it has joined, and aborts itself).
+        RelayedConnection[] connections;
         Task[] handlers;
         lock (_gate)
         {
-            foreach (var connection in _managed)
-            {
-                connection.Abort("forwarder stopped");
-            }
-
+            connections = [.. _managed];
             handlers = [.. _handlers];
+        }
+
+        foreach (var connection in connections)
+        {
+            connection.Abort("forwarder stopped");
         }
 
         await Task.WhenAll(handlers).ConfigureAwait(false);
