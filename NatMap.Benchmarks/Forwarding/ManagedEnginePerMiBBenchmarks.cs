@@ -24,9 +24,7 @@ public class ManagedEnginePerMiBBenchmarks
     [GlobalSetup]
     public async Task SetupAsync()
     {
-        _server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        _server.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _server.Listen();
+        _server = RelayLink.ListenLoopback();
         var target = (IPEndPoint)_server.LocalEndPoint!;
         _managed = TcpRelayBenchmarks.Start(target, TcpRelayEngine.Managed);
         _direct = await RelayLink.OpenAsync(target, _server);

@@ -29,9 +29,7 @@ public class TcpRelayBenchmarks
     [GlobalSetup]
     public async Task SetupAsync()
     {
-        _server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        _server.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _server.Listen();
+        _server = RelayLink.ListenLoopback();
         var target = (IPEndPoint)_server.LocalEndPoint!;
         _splice = Start(target, TcpRelayEngine.Splice);
         _managed = Start(target, TcpRelayEngine.Managed);

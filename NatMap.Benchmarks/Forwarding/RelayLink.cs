@@ -20,6 +20,15 @@ internal sealed class RelayLink : IDisposable
         _ = DrainAsync();
     }
 
+    /// <summary>A listening socket on a free loopback port: the far end every link connects to.</summary>
+    public static Socket ListenLoopback()
+    {
+        var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        server.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        server.Listen();
+        return server;
+    }
+
     public static async Task<RelayLink> OpenAsync(IPEndPoint endPoint, Socket server)
     {
         var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

@@ -10,10 +10,14 @@ namespace NatMap.Forwarding.Internal;
 /// </summary>
 internal static class RelayPipeOptions
 {
-    /// <summary>A writer's flush waits once this much is buffered and unread (at least one segment)…</summary>
+    /// <summary>The least pause threshold: a writer's flush waits once this much (or one segment, if larger) is buffered and unread.</summary>
     public const int MinimumPauseThreshold = 1024 * 1024;
 
-    /// <summary>The least room asked for one receive: a receive fills the rest of a segment before a new one is taken.</summary>
+    /// <summary>
+    /// The least room asked for one receive: a receive fills the rest of a segment if at least this
+    /// much is left, so every segment but the last holds at least its size minus this, and a paused
+    /// pipe spans at most three segments.
+    /// </summary>
     public const int MinimumReceive = 256 * 1024;
 
     /// <summary>The pause threshold for a pool's segment size.</summary>
