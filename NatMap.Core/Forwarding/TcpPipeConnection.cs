@@ -15,8 +15,9 @@ namespace NatMap.Forwarding;
 /// <remarks>
 /// The connection is closed, and <see cref="IDuplexPipe.Input"/> completes with an
 /// <see cref="IOException"/>, when the peer resets it, when nothing moves either way for the idle
-/// timeout, and when the server stops. Dispose it when done: that closes the socket (a reset if
-/// data is still unsent or unread) and completes both pipes.
+/// timeout, and when the server stops. Dispose it when done: that completes both pipes, lets
+/// what the app wrote go out followed by FIN (waiting up to 10 seconds for a peer that does not
+/// read), then closes the socket; bytes the peer sends after that are answered with a reset.
 /// </remarks>
 public sealed class TcpPipeConnection : IAsyncDisposable
 {
@@ -41,7 +42,10 @@ public sealed class TcpPipeConnection : IAsyncDisposable
     /// <summary>Whether the connection has been closed (by the peer's reset, the idle timeout, the server stopping or disposal).</summary>
     internal bool IsClosed => _connection.IsAborted;
 
-    /// <summary>Closes the connection and completes both pipes. Safe to call more than once.</summary>
+    /// <summary>
+    /// Completes both pipes, waits (up to 10 seconds) for what the app wrote to be sent, and closes
+    /// the connection. Safe to call more than once.
+    /// </summary>
     /// <returns>A task that completes when the connection's socket is closed.</returns>
     public ValueTask DisposeAsync() => _connection.CloseAsync();
 }

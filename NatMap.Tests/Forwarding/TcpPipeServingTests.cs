@@ -166,6 +166,27 @@ public sealed class TcpPipeServingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task DisposeAsync_RightAfterAppWrote_EverythingArrivesBeforeFin()
+    {
+        const int Length = 8 * 1024 * 1024;
+        await using var server = new ServingForwarder();
+        using var client = await ConnectAsync(server.Forwarder.LocalEndPoint);
+        var connection = await server.AcceptAsync();
+        var receiving = ReceiveToEndAsync(client);
+
+        // More than the pipe's pause threshold and the socket buffers hold: most of it is still
+        // unsent when the app disposes the connection.
+        var data = Pattern(Length, 21);
+        await connection.Transport.Output.WriteAsync(data, Ct).AsTask().WaitAsync(TestTimeout, Ct);
+        await connection.DisposeAsync().AsTask().WaitAsync(TestTimeout, Ct);
+
+        var (length, hash) = await receiving.WaitAsync(TestTimeout, Ct);
+        Assert.Equal(Length, length);
+        Assert.Equal(SHA256.HashData(data), hash);
+        await WaitUntilAsync(() => server.Forwarder.ActiveConnections == 0, "the connection to be released");
+    }
+
+    [Fact]
     public async Task Serve_AppCompletesOutputWithError_ConnectionClosedNotHalfClosed()
     {
         await using var server = new ServingForwarder();

@@ -16,8 +16,12 @@ internal sealed class ServedConnection : RelayedConnection, IDuplexPipe
     private readonly Socket _socket;
     private readonly Pipe _input;
     private readonly Pipe _output;
+    /// <summary>How long disposal waits for what the app wrote to go out before it closes the socket anyway.</summary>
+    public static readonly TimeSpan Linger = TimeSpan.FromSeconds(10);
+
     private readonly TcpRelayCounters _counters;
     private Task<string>? _running;
+    private Task<string?>? _sending;
 
     public ServedConnection(Socket socket, PinnedBlockMemoryPool pool, TcpRelayCounters counters)
     {
@@ -43,13 +47,26 @@ internal sealed class ServedConnection : RelayedConnection, IDuplexPipe
     /// <summary>Starts both loops.</summary>
     public void Start() => _running = RunAsync();
 
-    /// <summary>Closes the connection, waits for its loops and completes the app's ends too (so their segments go back to the pool).</summary>
+    /// <summary>
+    /// Closes the connection as the app leaves it: completes the app's ends (for the output, that
+    /// is FIN after whatever the app wrote), waits up to <see cref="Linger"/> for those bytes to go
+    /// out, then closes the socket and waits for the loops.
+    /// </summary>
     public async ValueTask CloseAsync()
     {
+        await _output.Writer.CompleteAsync().ConfigureAwait(false);
+        await _input.Reader.CompleteAsync().ConfigureAwait(false);
+        try
+        {
+            await _sending!.WaitAsync(Linger).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The peer does not read: close anyway.
+        }
+
         Abort("closed by the app");
         await Completion.ConfigureAwait(false);
-        await _input.Reader.CompleteAsync().ConfigureAwait(false);
-        await _output.Writer.CompleteAsync().ConfigureAwait(false);
     }
 
     protected override void OnAbort()
@@ -64,9 +81,9 @@ internal sealed class ServedConnection : RelayedConnection, IDuplexPipe
     private async Task<string> RunAsync()
     {
         ValueTask<string?> receive = SocketReceiver.RunAsync(_socket, _input.Writer, RelayPipeOptions.MinimumReceive, this, _counters);
-        ValueTask<string?> send = SocketSender.RunAsync(_output.Reader, _socket, this, _counters, toTarget: false);
+        _sending = SocketSender.RunAsync(_output.Reader, _socket, this, _counters, toTarget: false).AsTask();
         string? receiveReason = await receive.ConfigureAwait(false);
-        string? sendReason = await send.ConfigureAwait(false);
+        string? sendReason = await _sending.ConfigureAwait(false);
         Abort();
         return AbortReason ?? receiveReason ?? sendReason ?? "closed";
     }
