@@ -25,18 +25,6 @@ internal sealed class PinnedBlockMemoryPool : MemoryPool<byte>
     /// <summary>The size of every block.</summary>
     public int BlockSize { get; }
 
-    /// <summary>Idle blocks kept for reuse now.</summary>
-    public int RetainedBlocks
-    {
-        get
-        {
-            lock (_free)
-            {
-                return _free.Count;
-            }
-        }
-    }
-
     public override int MaxBufferSize => BlockSize;
 
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
