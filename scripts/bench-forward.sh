@@ -7,6 +7,9 @@
 #  3. UDP datagrams per second delivered at a receiver while one sender saturates: direct, through
 #     a one-recvfrom-one-send relay (the original's design), and through UdpForwarder.
 # Needs iperf3, sockperf, python3 and the .NET SDK. Traffic stays on 127.0.0.1.
+# BASELINE_DLL=path/to/another/NatMap.Benchmarks.dll adds that build's managed engine as a row of
+# its own ("baseline managed"), measured in the same interleaved rounds: to compare an engine
+# change side by side, e.g. with a build of an older commit from `git worktree add`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 T=${1:-5}
@@ -18,6 +21,12 @@ done
 
 dotnet build NatMap.Benchmarks -c Release -nologo -v q >/dev/null
 DLL=NatMap.Benchmarks/bin/Release/net10.0/NatMap.Benchmarks.dll
+BASELINE_DLL=${BASELINE_DLL:-}
+if [ -n "$BASELINE_DLL" ]; then
+  [ -f "$BASELINE_DLL" ] || { echo "BASELINE_DLL $BASELINE_DLL does not exist" >&2; exit 1; }
+  BASELINE_DLL=$(realpath "$BASELINE_DLL")
+fi
+TCP_PATHS="direct splice managed${BASELINE_DLL:+ baseline}"
 
 work=$(mktemp -d)
 pids=()
@@ -34,10 +43,11 @@ exec 3<>"$work/hold"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# start_harness NAME ARGS... : runs the forwarder harness, waits for "ready", sets $PORT and $PID.
+# start_harness NAME ARGS... : runs the forwarder harness (of $HARNESS_DLL, default $DLL), waits for
+# "ready", sets $PORT and $PID.
 start_harness() {
   local name=$1; shift
-  dotnet "$DLL" forward "$@" <"$work/hold" >"$work/$name.log" 2>&1 &
+  dotnet "${HARNESS_DLL:-$DLL}" forward "$@" <"$work/hold" >"$work/$name.log" 2>&1 &
   PID=$!
   pids+=("$PID")
   for _ in $(seq 300); do
@@ -74,6 +84,11 @@ SPLICE_PID=$PID
 start_harness managed --proto tcp --engine managed --listen 127.0.0.1:0 --target "127.0.0.1:$IPERF_PORT"
 MANAGED_PORT=$PORT
 MANAGED_PID=$PID
+if [ -n "$BASELINE_DLL" ]; then
+  HARNESS_DLL=$BASELINE_DLL start_harness baseline --proto tcp --engine managed --listen 127.0.0.1:0 --target "127.0.0.1:$IPERF_PORT"
+  BASELINE_PORT=$PORT
+  BASELINE_PID=$PID
+fi
 wait_listening "$IPERF_PORT"
 
 iperf() { # port [-R] -> "Gbit/s bytes" received
@@ -97,12 +112,17 @@ measure() {
 
 declare -A tcp cpu
 for round in $(seq $ROUNDS); do
-  for path in direct splice managed; do
-    case $path in direct) p=$IPERF_PORT; pid="" ;; splice) p=$SPLICE_PORT; pid=$SPLICE_PID ;; managed) p=$MANAGED_PORT; pid=$MANAGED_PID ;; esac
+  for path in $TCP_PATHS; do
+    case $path in
+      direct) p=$IPERF_PORT; pid="" ;;
+      splice) p=$SPLICE_PORT; pid=$SPLICE_PID ;;
+      managed) p=$MANAGED_PORT; pid=$MANAGED_PID ;;
+      baseline) p=$BASELINE_PORT; pid=$BASELINE_PID ;;
+    esac
     measure "$path" fwd "$p" "$pid"
     measure "$path" rev "$p" "$pid" -R
   done
-  echo "round $round: direct ${tcp[direct,fwd]}| splice ${tcp[splice,fwd]}| managed ${tcp[managed,fwd]}(forward, so far)" >&2
+  echo "round $round: direct ${tcp[direct,fwd]}| splice ${tcp[splice,fwd]}| managed ${tcp[managed,fwd]}${BASELINE_DLL:+| baseline managed ${tcp[baseline,fwd]:-}}(forward, so far)" >&2
 done
 
 echo "## TCP throughput (iperf3, ${T}s, median of $ROUNDS interleaved rounds)"
@@ -110,13 +130,22 @@ echo
 echo "| path | forward Gbit/s | ratio | reverse (-R) Gbit/s | ratio | all forward runs | all reverse runs | forwarder CPU s/GB fwd | rev |"
 echo "|---|---|---|---|---|---|---|---|---|"
 dfwd=$(median ${tcp[direct,fwd]}); drev=$(median ${tcp[direct,rev]})
-for path in direct splice managed; do
+for path in $TCP_PATHS; do
   f=$(median ${tcp[$path,fwd]}); r=$(median ${tcp[$path,rev]})
   cf=-; cr=-
   [ "$path" != direct ] && cf=$(median ${cpu[$path,fwd]}) && cr=$(median ${cpu[$path,rev]})
   python3 -c 'import sys; n,f,df,r,dr,af,ar,cf,cr=sys.argv[1:]; print("| %s | %.1f | %.2f | %.1f | %.2f | %s | %s | %s | %s |" % (n,float(f),float(f)/float(df),float(r),float(r)/float(dr),af.strip(),ar.strip(),cf,cr))' \
-    "$path" "$f" "$dfwd" "$r" "$drev" "${tcp[$path,fwd]}" "${tcp[$path,rev]}" "$cf" "$cr"
+    "$(case $path in managed) echo "managed (pipes)" ;; baseline) echo "baseline managed" ;; *) echo "$path" ;; esac)" \
+    "$f" "$dfwd" "$r" "$drev" "${tcp[$path,fwd]}" "${tcp[$path,rev]}" "$cf" "$cr"
 done
+echo
+ratio_line() { # label path-a path-b: throughput and CPU per GB of a over b, both directions
+  python3 -c 'import sys; l,af,bf,ar,br,acf,bcf,acr,bcr=sys.argv[1:]; print("%s: throughput %.2f fwd, %.2f rev; CPU per GB %.2f fwd, %.2f rev" % (l,float(af)/float(bf),float(ar)/float(br),float(acf)/float(bcf),float(acr)/float(bcr)))' \
+    "$1" "$(median ${tcp[$2,fwd]})" "$(median ${tcp[$3,fwd]})" "$(median ${tcp[$2,rev]})" "$(median ${tcp[$3,rev]})" \
+    "$(median ${cpu[$2,fwd]})" "$(median ${cpu[$3,fwd]})" "$(median ${cpu[$2,rev]})" "$(median ${cpu[$3,rev]})"
+}
+ratio_line "managed (pipes) / splice" managed splice
+[ -n "$BASELINE_DLL" ] && ratio_line "managed (pipes) / baseline managed" managed baseline
 echo
 
 # 2. Latency ------------------------------------------------------------------------------------
@@ -132,6 +161,11 @@ start_harness splice2 --proto tcp --engine splice --listen 127.0.0.1:0 --target 
 SPLICE2_PORT=$PORT
 start_harness managed2 --proto tcp --engine managed --listen 127.0.0.1:0 --target "127.0.0.1:$SP_TCP"
 MANAGED2_PORT=$PORT
+latency_rows=()
+if [ -n "$BASELINE_DLL" ]; then
+  HARNESS_DLL=$BASELINE_DLL start_harness baseline2 --proto tcp --engine managed --listen 127.0.0.1:0 --target "127.0.0.1:$SP_TCP"
+  latency_rows+=("TCP via baseline managed engine:$PORT:--tcp")
+fi
 wait_listening "$SP_TCP"
 
 pingpong() { # port [--tcp] -> "p50 p99"
@@ -150,7 +184,7 @@ echo
 echo "| path | p50 | p99 |"
 echo "|---|---|---|"
 for row in "UDP direct:$SP_UDP:" "UDP via UdpForwarder:$UDPFWD_PORT:" "TCP direct:$SP_TCP:--tcp" \
-           "TCP via splice engine:$SPLICE2_PORT:--tcp" "TCP via managed engine:$MANAGED2_PORT:--tcp"; do
+           "TCP via splice engine:$SPLICE2_PORT:--tcp" "TCP via managed engine (pipes):$MANAGED2_PORT:--tcp" "${latency_rows[@]}"; do
   IFS=: read -r name p flag <<<"$row"
   read -r p50 p99 <<<"$(pingpong "$p" "$flag")"
   echo "| $name | $p50 | $p99 |"
@@ -236,10 +270,11 @@ echo "## Forwarder RSS with $IDLE idle relayed TCP connections (VmRSS of the for
 echo
 echo "| engine | RSS before | RSS after | per connection |"
 echo "|---|---|---|---|"
-for engine in splice managed; do
-  python3 - "$DLL" "$engine" "$IDLE" <<'PY'
+for engine in splice managed${BASELINE_DLL:+ baseline}; do
+  python3 - "$([ "$engine" = baseline ] && echo "$BASELINE_DLL" || echo "$DLL")" "$engine" "$IDLE" <<'PY'
 import socket, subprocess, sys, time
-dll, engine, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+dll, label, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+engine = "managed" if label == "baseline" else label
 target = socket.socket(); target.bind(("127.0.0.1", 0)); target.listen(4096)
 proc = subprocess.Popen(["dotnet", dll, "forward", "--proto", "tcp", "--engine", engine, "--listen", "127.0.0.1:0",
                          "--target", "127.0.0.1:%d" % target.getsockname()[1]], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -259,7 +294,7 @@ for start in range(0, n, 500):
         accepted.append(target.accept()[0])
 time.sleep(2)
 after = rss()
-print("| %s | %d KiB | %d KiB | %.0f bytes |" % (engine, before, after, (after - before) * 1024.0 / n))
+print("| %s | %d KiB | %d KiB | %.0f bytes |" % ({"managed": "managed (pipes)", "baseline": "baseline managed"}.get(label, label), before, after, (after - before) * 1024.0 / n))
 proc.stdin.close(); proc.wait(timeout=30)
 PY
 done

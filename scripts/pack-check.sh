@@ -33,6 +33,7 @@ sys.exit(0 if b"RSDS" in data and b"NatMap.Core.pdb" in data else 1)
 PY
 echo "package carries README, XML docs for net8.0 and net10.0, MIT expression, embedded symbols"
 
+repo=$(pwd)
 mkdir "$work/app" && cd "$work/app"
 # The package cache keys packages by id and version only, so it would serve an older build of this
 # same version: drop our own package from it (its dependencies, restored by the pack above, stay).
@@ -41,10 +42,38 @@ rm -rf "$cache/natmap.core"
 dotnet new console --framework net10.0 --name App -o . >/dev/null
 # The app is outside this repo, so it does not see our Directory.*.props.
 dotnet add package NatMap.Core --source "$work/feed" > add.log 2>&1 || { cat add.log >&2; fail "dotnet add package failed"; }
-# The README's library examples must compile against the package; creating a mapper touches no
-# network until it is enumerated, so the app disposes it (and an in-process UDP server) unenumerated. It then relays two bytes
-# through a TcpForwarder on loopback and prints an IP4P address.
+# Every C# block of the README must compile against the package: each becomes the body of a
+# method of its own (its using directives hoisted), with `cancellationToken` in scope.
+python3 - "$repo/README.md" > Readme.cs <<'PY'
+import re, sys
+blocks = re.findall(r"```csharp\n(.*?)```", open(sys.argv[1]).read(), re.S)
+if not blocks:
+    sys.exit("no C# block in README.md")
+usings, bodies = set(), []
+for block in blocks:
+    body = []
+    for line in block.splitlines():
+        if re.match(r"^using [A-Za-z0-9_.]+;\s*$", line):
+            usings.add(line.strip())
+        else:
+            body.append(line)
+    bodies.append(body)
+print("\n".join(sorted(usings)))
+print("\n#pragma warning disable CS0162, CS1998, CS4014\ninternal static class ReadmeBlocks\n{")
+for i, body in enumerate(bodies):
+    print(f"    public static async Task Block{i}Async(CancellationToken cancellationToken)\n    {{")
+    for line in body:
+        print(("        " + line) if line.strip() else "")
+    print("    }")
+print("}")
+PY
+echo "README: $(grep -c '^```csharp' "$repo/README.md") C# blocks to compile"
+# Creating a mapper touches no network until it is enumerated, so the app disposes it (and an
+# in-process UDP server) unenumerated. It then relays two bytes through a TcpForwarder on loopback, runs the README's
+# in-process serving example on loopback (against a fake STUN-over-TCP and HTTP keep-alive
+# server), and prints an IP4P address.
 cat > Program.cs <<'CS'
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using NatMap;
@@ -96,10 +125,107 @@ await using (var forwarder = new TcpForwarder(new TcpForwarderOptions
     if (got[0] != (byte)'o' || got[1] != (byte)'k') throw new InvalidOperationException("the relay changed the bytes");
     Console.WriteLine("relayed through " + forwarder.Engine);
 }
+
+// The README's in-process serving example, on loopback: a fake STUN server (over TCP, answering
+// with the source it sees) and a fake HTTP keep-alive server stand in for the real ones.
+using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+var stunListener = new TcpListener(IPAddress.Loopback, 0);
+var httpListener = new TcpListener(IPAddress.Loopback, 0);
+stunListener.Start();
+httpListener.Start();
+_ = ServeFakeAsync(stunListener, AnswerStunAsync, stop.Token);
+_ = ServeFakeAsync(httpListener, AnswerHttpAsync, stop.Token);
+var serveOptions = new PortMapperOptions { BindAddress = IPAddress.Loopback, HttpServer = httpListener.LocalEndpoint.ToString() };
+serveOptions.StunServers.Add(StunServerEndPoint.Parse(stunListener.LocalEndpoint.ToString()!));
+await using (IMappedTcpServer server = PortMapper.CreateTcpServer(serveOptions))
+{
+    await using var watch = server.WatchAsync(stop.Token).GetAsyncEnumerator(stop.Token);
+    if (!await watch.MoveNextAsync()) throw new InvalidOperationException("no mapping");
+    MappingChanged change = watch.Current;
+    var echo = Task.Run(async () =>
+    {
+        TcpPipeConnection connection = await server.AcceptAsync(stop.Token);
+        await using (connection)
+        {
+            await connection.Transport.Input.CopyToAsync(connection.Transport.Output, stop.Token);
+            await connection.Transport.Output.CompleteAsync();
+        }
+    });
+    using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+    await peer.ConnectAsync(change.PrivateEndPoint, stop.Token).AsTask().WaitAsync(wait);
+    await peer.SendAsync("echo"u8.ToArray()).WaitAsync(wait);
+    peer.Shutdown(SocketShutdown.Send);
+    var back = new MemoryStream();
+    var chunk = new byte[64];
+    for (int n; (n = await peer.ReceiveAsync(chunk.AsMemory()).AsTask().WaitAsync(wait)) > 0;) back.Write(chunk, 0, n);
+    if (!back.ToArray().AsSpan().SequenceEqual("echo"u8)) throw new InvalidOperationException("the served connection did not echo");
+    await echo.WaitAsync(wait);
+    Console.WriteLine("served in-process on " + change.PrivateEndPoint + ", mapped to " + change.PublicEndPoint);
+}
+await stop.CancelAsync();
 Console.WriteLine(Ip4pCodec.Encode(new IPEndPoint(IPAddress.Parse("203.0.113.1"), 45555)));
+
+static async Task ServeFakeAsync(TcpListener listener, Func<Socket, CancellationToken, Task> answer, CancellationToken stop)
+{
+    try
+    {
+        while (true)
+        {
+            Socket accepted = await listener.AcceptSocketAsync(stop);
+            _ = Task.Run(async () =>
+            {
+                using (accepted)
+                {
+                    try { await answer(accepted, stop); } catch (Exception ex) when (ex is SocketException or OperationCanceledException or EndOfStreamException) { }
+                }
+            });
+        }
+    }
+    catch (OperationCanceledException)
+    {
+    }
+    finally
+    {
+        listener.Stop();
+    }
+}
+
+// A Binding success response (RFC 8489) per request: XOR-MAPPED-ADDRESS is the source seen here.
+static async Task AnswerStunAsync(Socket socket, CancellationToken stop)
+{
+    var stream = new NetworkStream(socket);
+    var header = new byte[20];
+    while (true)
+    {
+        await stream.ReadExactlyAsync(header, stop);
+        await stream.ReadExactlyAsync(new byte[(header[2] << 8) | header[3]], stop);
+        var source = (IPEndPoint)socket.RemoteEndPoint!;
+        var response = new byte[32];
+        header.AsSpan(4, 16).CopyTo(response.AsSpan(4));
+        response[0] = 0x01; response[1] = 0x01; response[3] = 12;
+        response[21] = 0x20; response[23] = 8; response[25] = 0x01;
+        response[26] = (byte)((source.Port >> 8) ^ 0x21); response[27] = (byte)(source.Port ^ 0x12);
+        var address = source.Address.GetAddressBytes();
+        for (int i = 0; i < 4; i++) response[28 + i] = (byte)(address[i] ^ response[4 + i]);
+        await stream.WriteAsync(response, stop);
+    }
+}
+
+// An empty 200 for every request, on a kept-alive connection.
+static async Task AnswerHttpAsync(Socket socket, CancellationToken stop)
+{
+    var buffer = new byte[4096];
+    while (await socket.ReceiveAsync(buffer, SocketFlags.None, stop) > 0)
+    {
+        await socket.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"u8.ToArray(), SocketFlags.None, stop);
+    }
+}
 CS
 dotnet build -c Release -v q --nologo > build.log 2>&1 || { cat build.log >&2; fail "the consumer app did not build"; }
-out=$(dotnet run -c Release --no-build 2>&1 | tail -n1) || true
-[ "$out" = "2001::b1f3:cb00:7101" ] || fail "consumer app printed '$out'"
+all=$(dotnet run -c Release --no-build 2>&1) || true
+out=$(tail -n1 <<<"$all")
+[ "$out" = "2001::b1f3:cb00:7101" ] || fail "consumer app printed '$all'"
+served=$(grep '^served in-process on ' <<<"$all") || fail "the in-process serving example did not run: '$all'"
+echo "consumer app: $served"
 echo "consumer app built from the package printed $out"
 rm -rf "$cache/natmap.core"

@@ -24,7 +24,13 @@
       neither listening nor connected, so no other socket can share the port and /proc lists
       no owner for it), prints `holding PORT` and waits until killed.
 
-ask and stun give up after 5 seconds with exit code 2.
+  testbed-peer.py bulk tcp ADDR PORT BYTES CLIENTS
+      Opens CLIENTS connections at once to an echo service; each sends BYTES of its own
+      pseudo-random data, half-closes, and reads the echo to its end while sending. Prints
+      `bulk ok CLIENTS BYTES` when every echo is the data sent, byte for byte, or
+      `bulk failed ...` and exits 1.
+
+ask and stun give up after 5 seconds with exit code 2 (bulk: 60 seconds without progress).
 """
 import ipaddress
 import os
@@ -32,6 +38,7 @@ import signal
 import socket
 import struct
 import sys
+import threading
 import zlib
 
 TIMEOUT = 5.0
@@ -151,6 +158,66 @@ def forge(addr, port):
             print(f"answered {peer[0]} {peer[1]}", flush=True)
 
 
+def bulk(addr, port, total, clients):
+    results = [None] * clients
+
+    def client(index):
+        try:
+            block = random_block(index)
+            with socket.create_connection((addr, port), timeout=60) as s:
+                sent_hash, received_hash = hashlib_new(), hashlib_new()
+                received = [0]
+
+                def receive():
+                    while True:
+                        chunk = s.recv(1 << 20)
+                        if not chunk:
+                            return
+                        received_hash.update(chunk)
+                        received[0] += len(chunk)
+
+                reader = threading.Thread(target=receive)
+                reader.start()
+                left = total
+                while left > 0:
+                    part = block[: min(len(block), left)]
+                    s.sendall(part)
+                    sent_hash.update(part)
+                    left -= len(part)
+                s.shutdown(socket.SHUT_WR)
+                reader.join(120)
+                if reader.is_alive():
+                    results[index] = "echo did not end"
+                elif received[0] != total or received_hash.digest() != sent_hash.digest():
+                    results[index] = f"{received[0]} bytes back, not the {total} sent" if received[0] != total else "echo differs"
+                else:
+                    results[index] = "ok"
+        except OSError as e:
+            results[index] = f"{type(e).__name__}: {e}"
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    bad = [f"client {i}: {r}" for i, r in enumerate(results) if r != "ok"]
+    if bad:
+        print("bulk failed " + "; ".join(bad), flush=True)
+        return 1
+    print(f"bulk ok {clients} {total}", flush=True)
+    return 0
+
+
+def random_block(seed):
+    import random
+    return random.Random(seed).randbytes(1 << 20)
+
+
+def hashlib_new():
+    import hashlib
+    return hashlib.sha256()
+
+
 def hold(proto, port):
     kind = socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM
     with socket.socket(socket.AF_INET, kind) as s:
@@ -163,6 +230,8 @@ def main(argv):
     if len(argv) == 3 and argv[0] == "hold" and argv[1] in ("udp", "tcp"):
         hold(argv[1], int(argv[2]))
         return 0
+    if len(argv) == 6 and argv[0] == "bulk" and argv[1] == "tcp":
+        return bulk(argv[2], int(argv[3]), int(argv[4]), int(argv[5]))
     if len(argv) == 4 and argv[0] == "forge" and argv[1] == "udp":
         forge(argv[2], int(argv[3]))
         return 0

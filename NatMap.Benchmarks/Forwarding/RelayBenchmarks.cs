@@ -22,22 +22,20 @@ public class TcpRelayBenchmarks
     private Socket? _server;
     private TcpForwarder? _splice;
     private TcpForwarder? _managed;
-    private Link? _direct;
-    private Link? _viaSplice;
-    private Link? _viaManaged;
+    private RelayLink? _direct;
+    private RelayLink? _viaSplice;
+    private RelayLink? _viaManaged;
 
     [GlobalSetup]
     public async Task SetupAsync()
     {
-        _server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        _server.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _server.Listen();
+        _server = RelayLink.ListenLoopback();
         var target = (IPEndPoint)_server.LocalEndPoint!;
         _splice = Start(target, TcpRelayEngine.Splice);
         _managed = Start(target, TcpRelayEngine.Managed);
-        _direct = await Link.OpenAsync(target, _server);
-        _viaSplice = await Link.OpenAsync(_splice.LocalEndPoint, _server);
-        _viaManaged = await Link.OpenAsync(_managed.LocalEndPoint, _server);
+        _direct = await RelayLink.OpenAsync(target, _server);
+        _viaSplice = await RelayLink.OpenAsync(_splice.LocalEndPoint, _server);
+        _viaManaged = await RelayLink.OpenAsync(_managed.LocalEndPoint, _server);
     }
 
     [GlobalCleanup]
@@ -60,7 +58,7 @@ public class TcpRelayBenchmarks
     [Benchmark(Description = "managed engine")]
     public Task Managed() => _viaManaged!.PushAsync(_payload, MiBPerOperation);
 
-    private static TcpForwarder Start(IPEndPoint target, TcpRelayEngine engine)
+    internal static TcpForwarder Start(IPEndPoint target, TcpRelayEngine engine)
     {
         var forwarder = new TcpForwarder(new TcpForwarderOptions
         {
@@ -71,82 +69,5 @@ public class TcpRelayBenchmarks
         });
         forwarder.Start();
         return forwarder;
-    }
-
-    /// <summary>A client socket and the sink that drains its far end and counts what arrives.</summary>
-    private sealed class Link : IDisposable
-    {
-        private readonly Socket _client;
-        private readonly Socket _far;
-        private readonly SemaphoreSlim _arrived = new(0);
-        private readonly byte[] _sinkBuffer = new byte[256 * 1024];
-        private long _received;
-        private long _expected = long.MaxValue;
-
-        private Link(Socket client, Socket far)
-        {
-            _client = client;
-            _far = far;
-            _ = DrainAsync();
-        }
-
-        public static async Task<Link> OpenAsync(IPEndPoint endPoint, Socket server)
-        {
-            var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            await client.ConnectAsync(endPoint);
-            var far = await server.AcceptAsync();
-            return new Link(client, far);
-        }
-
-        public async Task PushAsync(byte[] payload, int mebibytes)
-        {
-            long target = Volatile.Read(ref _received) + (mebibytes * 1024L * 1024);
-            Volatile.Write(ref _expected, target);
-            for (int i = 0; i < mebibytes * 1024 * 1024 / payload.Length; i++)
-            {
-                int offset = 0;
-                while (offset < payload.Length)
-                {
-                    offset += await _client.SendAsync(payload.AsMemory(offset), SocketFlags.None);
-                }
-            }
-
-            await _arrived.WaitAsync();
-            if (Volatile.Read(ref _received) != target)
-            {
-                throw new InvalidOperationException("The sink did not receive everything that was sent.");
-            }
-        }
-
-        public void Dispose()
-        {
-            _client.Dispose();
-            _far.Dispose();
-        }
-
-        private async Task DrainAsync()
-        {
-            try
-            {
-                while (true)
-                {
-                    int n = await _far.ReceiveAsync(_sinkBuffer.AsMemory(), SocketFlags.None);
-                    if (n == 0)
-                    {
-                        return;
-                    }
-
-                    long total = Interlocked.Add(ref _received, n);
-                    long expected = Volatile.Read(ref _expected);
-                    if (total >= expected && Interlocked.CompareExchange(ref _expected, long.MaxValue, expected) == expected)
-                    {
-                        _arrived.Release();
-                    }
-                }
-            }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-            {
-            }
-        }
     }
 }

@@ -1,9 +1,8 @@
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using NatMap.Internal;
 using NatMap.Diagnostics.Internal;
 using NatMap.Forwarding.Internal;
 using NatMap.Sockets.Internal;
@@ -16,27 +15,34 @@ namespace NatMap.Forwarding;
 /// </summary>
 /// <remarks>
 /// On Linux the bytes move with splice(2) through kernel pipes, driven by one epoll thread for
-/// all connections (<see cref="TcpRelayEngine.Splice"/>); elsewhere a pooled-buffer asynchronous
-/// loop does it (<see cref="TcpRelayEngine.Managed"/>). A half-close is passed on: when one side
+/// all connections (<see cref="TcpRelayEngine.Splice"/>); elsewhere they go socket → pipe →
+/// socket through System.IO.Pipelines with pooled segments (<see cref="TcpRelayEngine.Managed"/>).
+/// A half-close is passed on: when one side
 /// sends FIN, the other side's socket is shut down for sending and the other direction goes on.
 /// A failure on one connection, including an unreachable target, closes only that connection.
 /// Call <see cref="Start()"/> once; <see cref="StopAsync"/> and <see cref="DisposeAsync"/> stop
 /// the listener and close every relayed connection, and may be called more than once.
 /// </remarks>
-public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
+public sealed partial class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
 {
-    /// <summary>How many bytes of idle managed-engine buffers a forwarder keeps for reuse (4 to 64 buffers).</summary>
+    /// <summary>How many bytes of idle pipe segments a forwarder keeps for reuse (4 to 64 segments).</summary>
     private const int RetainedBufferBytes = 16 * 1024 * 1024;
 
+    /// <summary>How many idle managed-engine connections (each two empty pipes, no buffer) a forwarder keeps for reuse.</summary>
+    private const int RetainedConnections = 64;
+
     private readonly ILogger _logger;
-    private readonly TargetResolver _resolver;
+    private readonly TargetResolver? _resolver;
+    private readonly Action<TcpPipeConnection>? _serve;
     private readonly TcpForwarderOptions _options;
     private readonly TcpRelayCounters _counters = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly object _gate = new();
-    private readonly HashSet<ManagedTcpConnection> _managed = [];
+    private readonly HashSet<RelayedConnection> _managed = [];
+    private readonly Stack<SocketRelayConnection> _idleConnections = new();
     private readonly HashSet<Task> _handlers = [];
-    private readonly RelayBufferPool _buffers;
+    private readonly PinnedBlockMemoryPool _buffers;
+    private readonly PipeOptions _pipeOptions;
     private Socket? _listener;
     private SpliceEventLoop? _spliceLoop;
     private Task? _acceptLoop;
@@ -50,62 +56,24 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
     /// <param name="loggerFactory">Where to log, or null for no logging.</param>
     /// <exception cref="ArgumentException">An option is invalid; <see cref="ArgumentException.ParamName"/> names it.</exception>
     public TcpForwarder(TcpForwarderOptions options, ILoggerFactory? loggerFactory = null)
+        : this(options, serve: null, loggerFactory)
+    {
+    }
+
+    /// <summary>
+    /// Creates a forwarder that relays to no target but hands every accepted connection to
+    /// <paramref name="serve"/> as pipes (in-process serving); the limit, the idle timeout and
+    /// stopping apply to those connections as to relayed ones.
+    /// </summary>
+    internal TcpForwarder(TcpForwarderOptions options, Action<TcpPipeConnection>? serve, ILoggerFactory? loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.MaxConnections < 1)
-        {
-            ThrowHelper.ThrowOptionOutOfRange(nameof(TcpForwarderOptions.MaxConnections), "MaxConnections must be at least 1.");
-        }
-
-        if (options.BufferSize < 64 * 1024)
-        {
-            ThrowHelper.ThrowOptionOutOfRange(nameof(TcpForwarderOptions.BufferSize), "BufferSize must be at least 64 KiB.");
-        }
-
-        if (options.SplicePipeSize < 4096)
-        {
-            ThrowHelper.ThrowOptionOutOfRange(nameof(TcpForwarderOptions.SplicePipeSize), "SplicePipeSize must be at least 4096 bytes.");
-        }
-
-        if (options.IdleTimeout <= TimeSpan.Zero && options.IdleTimeout != Timeout.InfiniteTimeSpan)
-        {
-            ThrowHelper.ThrowOptionOutOfRange(nameof(TcpForwarderOptions.IdleTimeout), "IdleTimeout must be positive or infinite.");
-        }
-
-        if (options.ConnectTimeout <= TimeSpan.Zero)
-        {
-            ThrowHelper.ThrowOptionOutOfRange(nameof(TcpForwarderOptions.ConnectTimeout), "ConnectTimeout must be positive.");
-        }
-
-        if (options.KeepAliveTime != Timeout.InfiniteTimeSpan
-            && (options.KeepAliveTime < TimeSpan.FromSeconds(1) || options.KeepAliveTime > LinuxSocketOptions.MaxKeepAliveTime
-                || options.KeepAliveInterval < TimeSpan.FromSeconds(1) || options.KeepAliveInterval > LinuxSocketOptions.MaxKeepAliveTime
-                || options.KeepAliveProbeCount is < 1 or > 127))
-        {
-            ThrowHelper.ThrowOptionOutOfRange(nameof(TcpForwarderOptions.KeepAliveTime), "KeepAliveTime and KeepAliveInterval must be from 1 s to 32767 s (or KeepAliveTime infinite), KeepAliveProbeCount from 1 to 127.");
-        }
-
-        _resolver = new TargetResolver(options.TargetHost, options.TargetPort, options.TargetAddressFamily);
-        _options = new TcpForwarderOptions
-        {
-            ListenEndPoint = options.ListenEndPoint,
-            TargetHost = options.TargetHost,
-            TargetPort = options.TargetPort,
-            TargetAddressFamily = options.TargetAddressFamily,
-            IdleTimeout = options.IdleTimeout,
-            ConnectTimeout = options.ConnectTimeout,
-            KeepAliveTime = options.KeepAliveTime,
-            KeepAliveInterval = options.KeepAliveInterval,
-            KeepAliveProbeCount = options.KeepAliveProbeCount,
-            MaxConnections = options.MaxConnections,
-            CongestionControl = options.CongestionControl,
-            ReuseAddress = options.ReuseAddress,
-            Engine = options.Engine,
-            BufferSize = options.BufferSize,
-            SplicePipeSize = options.SplicePipeSize,
-            ListenBacklog = options.ListenBacklog,
-        };
-        _buffers = new RelayBufferPool(options.BufferSize, retain: Math.Clamp(RetainedBufferBytes / options.BufferSize, 4, 64));
+        options.Validate();
+        _serve = serve;
+        _resolver = serve is null ? new TargetResolver(options.TargetHost, options.TargetPort, options.TargetAddressFamily) : null;
+        _options = options.Clone();
+        _buffers = new PinnedBlockMemoryPool(options.BufferSize, retain: Math.Clamp(RetainedBufferBytes / options.BufferSize, 4, 64));
+        _pipeOptions = RelayPipeOptions.SocketToSocket(_buffers);
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<TcpForwarder>();
     }
 
@@ -158,7 +126,7 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
 
         try
         {
-            Engine = ChooseEngine();
+            Engine = _serve is null ? ChooseEngine() : TcpRelayEngine.Managed;
             if (_options.CongestionControl is { } algorithm
                 && !LinuxSocketOptions.TrySetCongestionControl(listeningSocket, algorithm, out var ccError))
             {
@@ -175,7 +143,7 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
             }
             else if (_options.IdleTimeout != Timeout.InfiniteTimeSpan)
             {
-                _sweepLoop = IdleSweeper.RunAsync<ManagedTcpConnection>(_options.IdleTimeout, CollectIdle, static c => c.Abort("idle timeout"), _stopping.Token);
+                _sweepLoop = IdleSweeper.RunAsync<RelayedConnection>(_options.IdleTimeout, CollectIdle, c => AbortIfTracked(c, "idle timeout"), _stopping.Token);
             }
         }
         catch
@@ -184,7 +152,15 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
             throw;
         }
 
-        ForwardingLog.TcpStarted(_logger, _localEndPoint, _resolver.Host, _resolver.Port, Engine);
+        if (_resolver is null)
+        {
+            ForwardingLog.TcpServing(_logger, _localEndPoint);
+        }
+        else
+        {
+            ForwardingLog.TcpStarted(_logger, _localEndPoint, _resolver.Host, _resolver.Port, Engine);
+        }
+
         ForwarderMetricsRegistry.Register(this);
         _acceptLoop = AcceptLoopAsync(listeningSocket, _stopping.Token);
     }
@@ -210,15 +186,20 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
             await _sweepLoop.ConfigureAwait(false);
         }
 
+        // A served connection's abort wakes its loops inline, and a loop that ends leaves the set:
+        // abort from a copy. Nothing joins the set any more (a connect still under way sees the
+        // cancellation once it has joined, and aborts itself).
+        RelayedConnection[] connections;
         Task[] handlers;
         lock (_gate)
         {
-            foreach (var connection in _managed)
-            {
-                connection.Abort("forwarder stopped");
-            }
-
+            connections = [.. _managed];
             handlers = [.. _handlers];
+        }
+
+        foreach (var connection in connections)
+        {
+            connection.Abort("forwarder stopped");
         }
 
         await Task.WhenAll(handlers).ConfigureAwait(false);
@@ -238,30 +219,6 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
 
     ForwarderCounts IForwarderMetricsSource.ReadMetricsCounts() =>
         new(ActiveConnections, AcceptedConnections, RefusedConnections, FailedConnections, BytesToTarget, BytesFromTarget);
-
-    private TcpRelayEngine ChooseEngine()
-    {
-        switch (_options.Engine)
-        {
-            case TcpRelayEngine.Managed:
-                return TcpRelayEngine.Managed;
-            case TcpRelayEngine.Splice:
-                if (!LinuxIo.IsSpliceAvailable())
-                {
-                    ThrowHelper.Throw(NatMapErrorKind.NotSupported, "The splice relay engine needs Linux with splice(2).");
-                }
-
-                return TcpRelayEngine.Splice;
-            default:
-                if (LinuxIo.IsSpliceAvailable())
-                {
-                    return TcpRelayEngine.Splice;
-                }
-
-                ForwardingLog.SpliceUnavailable(_logger);
-                return TcpRelayEngine.Managed;
-        }
-    }
 
     private async Task AcceptLoopAsync(Socket listener, CancellationToken cancellationToken)
     {
@@ -309,7 +266,13 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
             }
 
             Interlocked.Increment(ref _counters.Accepted);
-            if (Engine == TcpRelayEngine.Splice && _resolver.Literal is { } literal)
+            if (_serve is not null)
+            {
+                Serve(client);
+                continue;
+            }
+
+            if (Engine == TcpRelayEngine.Splice && _resolver!.Literal is { } literal)
             {
                 // Nothing on this path awaits (the connect is non-blocking and the event loop takes
                 // over), so it runs here: a connection costs no task, closure or continuation.
@@ -319,25 +282,30 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
 
             lock (_gate)
             {
-                Task handler = HandleAsync(client, cancellationToken);
-                if (!handler.IsCompleted)
-                {
-                    _handlers.Add(handler);
-                    _ = handler.ContinueWith(
-                        static (task, state) =>
-                        {
-                            var self = (TcpForwarder)state!;
-                            lock (self._gate)
-                            {
-                                self._handlers.Remove(task);
-                            }
-                        },
-                        this,
-                        CancellationToken.None,
-                        TaskContinuationOptions.ExecuteSynchronously,
-                        TaskScheduler.Default);
-                }
+                Track(HandleAsync(client, cancellationToken));
             }
+        }
+    }
+
+    /// <summary>Keeps a connection's task until it ends, for <see cref="StopAsync"/> to wait on; call under the gate.</summary>
+    private void Track(Task handler)
+    {
+        if (!handler.IsCompleted)
+        {
+            _handlers.Add(handler);
+            _ = handler.ContinueWith(
+                static (task, state) =>
+                {
+                    var self = (TcpForwarder)state!;
+                    lock (self._gate)
+                    {
+                        self._handlers.Remove(task);
+                    }
+                },
+                this,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
         }
     }
 
@@ -349,7 +317,7 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
         EndPoint? remote = client.RemoteEndPoint;
         try
         {
-            IPEndPoint targetEndPoint = _resolver.Literal ?? await _resolver.ResolveAsync(cancellationToken).ConfigureAwait(false);
+            IPEndPoint targetEndPoint = _resolver!.Literal ?? await _resolver.ResolveAsync(cancellationToken).ConfigureAwait(false);
             target = CreateTargetSocket(client, targetEndPoint.AddressFamily);
             if (Engine == TcpRelayEngine.Splice)
             {
@@ -370,9 +338,11 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
                 }
             }
 
-            var connection = new ManagedTcpConnection(client, target, _counters, _buffers, _options.BufferSize);
+            SocketRelayConnection connection;
             lock (_gate)
             {
+                connection = _idleConnections.TryPop(out var idle) ? idle : new SocketRelayConnection(_pipeOptions, _counters);
+                connection.Attach(client, target);
                 _managed.Add(connection);
             }
 
@@ -392,6 +362,10 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
                 lock (_gate)
                 {
                     _managed.Remove(connection);
+                    if (_idleConnections.Count < RetainedConnections)
+                    {
+                        _idleConnections.Push(connection);
+                    }
                 }
 
                 Interlocked.Decrement(ref _counters.Active);
@@ -404,7 +378,7 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
             if (!handedOff)
             {
                 Interlocked.Increment(ref _counters.Failed);
-                ForwardingLog.TargetUnreachable(_logger, _resolver.Host + ":" + _resolver.Port, remote,
+                ForwardingLog.TargetUnreachable(_logger, _resolver!.Host + ":" + _resolver.Port, remote,
                     ex is SocketException se ? se.SocketErrorCode.ToString() : ex.Message);
             }
         }
@@ -419,8 +393,10 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
         }
     }
 
-    private void SetKeepAlive(Socket socket)
+    /// <summary>No Nagle and keepalive, for every socket of a connection (accepted or towards the target).</summary>
+    private void PrepareSocket(Socket socket)
     {
+        socket.NoDelay = true;
         if (_options.KeepAliveTime != Timeout.InfiniteTimeSpan
             && !LinuxSocketOptions.TrySetKeepAlive(socket, _options.KeepAliveTime, _options.KeepAliveInterval, _options.KeepAliveProbeCount, out var error)
             && Interlocked.Exchange(ref _keepAliveWarned, 1) == 0)
@@ -429,38 +405,12 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
         }
     }
 
-    private void StartSpliceNow(Socket client, IPEndPoint targetEndPoint, SocketAddress targetAddress)
-    {
-        Socket? target = null;
-        bool handedOff = false;
-        try
-        {
-            target = CreateTargetSocket(client, _resolver.Literal!.AddressFamily);
-            handedOff = StartSplice(client, target, targetEndPoint, targetAddress);
-        }
-        catch (SocketException ex)
-        {
-            Interlocked.Increment(ref _counters.Failed);
-            ForwardingLog.TargetUnreachable(_logger, _resolver.Host + ":" + _resolver.Port, client.RemoteEndPoint, ex.SocketErrorCode.ToString());
-        }
-        finally
-        {
-            if (!handedOff)
-            {
-                target?.Dispose();
-                client.Dispose();
-                Interlocked.Decrement(ref _counters.Active);
-            }
-        }
-    }
-
     /// <summary>The target-side socket of a relayed connection, with the options both sockets take (no Nagle, keepalive, congestion control).</summary>
     private Socket CreateTargetSocket(Socket client, AddressFamily family)
     {
-        var target = new Socket(family, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        client.NoDelay = true;
-        SetKeepAlive(client);
-        SetKeepAlive(target);
+        var target = new Socket(family, SocketType.Stream, ProtocolType.Tcp);
+        PrepareSocket(client);
+        PrepareSocket(target);
         if (_options.CongestionControl is { } algorithm
             && !LinuxSocketOptions.TrySetCongestionControl(target, algorithm, out var ccError))
         {
@@ -471,55 +421,21 @@ public sealed class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
     }
 
     /// <summary>
-    /// Starts the non-blocking connect to the target and hands both sockets to the event loop.
-    /// connect(2) is called directly on the descriptor: Socket.Connect on a non-blocking socket
-    /// reports "in progress" by throwing, an exception and its stack trace for every connection.
+    /// Aborts a connection the sweep found idle, unless it ended in the meantime: a pooled
+    /// connection may already serve a new client. Under the gate, so it cannot be reused meanwhile.
     /// </summary>
-    private unsafe bool StartSplice(Socket client, Socket target, IPEndPoint targetEndPoint, SocketAddress targetAddress)
+    private void AbortIfTracked(RelayedConnection connection, string reason)
     {
-        int targetFd = (int)target.SafeHandle.DangerousGetHandle();
-        if (!LinuxIo.TrySetNonBlocking(targetFd) || !LinuxIo.TrySetNonBlocking((int)client.SafeHandle.DangerousGetHandle()))
+        lock (_gate)
         {
-            throw new SocketException((int)SocketError.SocketError);
-        }
-
-        bool connecting = false;
-        int result;
-        fixed (byte* address = targetAddress.Buffer.Span)
-        {
-            result = LinuxIo.Connect(targetFd, address, targetAddress.Size);
-        }
-
-        if (result != 0)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno is not (LinuxIo.EINPROGRESS or LinuxIo.EAGAIN or LinuxIo.EINTR))
+            if (_managed.Contains(connection))
             {
-                throw new SocketException((int)SocketErrorClassifier.FromErrno(errno));
+                connection.Abort(reason);
             }
-
-            connecting = true;
-        }
-
-        var connection = new SpliceConnection(client, target, targetEndPoint, connecting);
-        return _spliceLoop!.Add(connection);
-    }
-
-    private void OnSpliceConnectionClosed(SpliceConnection connection)
-    {
-        Interlocked.Decrement(ref _counters.Active);
-        if (connection.ConnectFailed)
-        {
-            Interlocked.Increment(ref _counters.Failed);
-            ForwardingLog.TargetUnreachable(_logger, connection.TargetEndPoint.ToString(), connection.RemoteEndPoint, connection.FailureReason ?? "");
-        }
-        else
-        {
-            ForwardingLog.TcpConnectionEnded(_logger, connection.RemoteEndPoint, connection.FailureReason ?? "closed");
         }
     }
 
-    private void CollectIdle(long cutoff, List<ManagedTcpConnection> idle)
+    private void CollectIdle(long cutoff, List<RelayedConnection> idle)
     {
         lock (_gate)
         {

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using NatMap.Internal;
+using NatMap.Sockets.Internal;
 
 namespace NatMap.Forwarding;
 
@@ -75,8 +77,9 @@ public sealed class TcpForwarderOptions
     public TcpRelayEngine Engine { get; set; } = TcpRelayEngine.Automatic;
 
     /// <summary>
-    /// The buffer size of the managed engine, per direction of a busy connection (at least
-    /// 64 KiB; default 1 MiB). Idle connections hold no buffer. Larger buffers mean fewer
+    /// The segment size of the managed engine's pipes (and of in-process serving): at least
+    /// 64 KiB, default 1 MiB. A busy direction holds one or two segments (its pipe pauses the
+    /// receive at 1 MiB or one segment buffered, whichever is more); idle connections hold none. Larger segments mean fewer
     /// receive/send pairs per megabyte: on loopback 1 MiB needs about 40% less CPU per byte than
     /// 128 KiB (scripts/bench-forward.sh).
     /// </summary>
@@ -91,4 +94,44 @@ public sealed class TcpForwarderOptions
 
     /// <summary>The listen backlog. Default 512.</summary>
     public int ListenBacklog { get; set; } = 512;
+
+    /// <summary>Throws on the first setting out of range (the target is checked by the forwarder's resolver).</summary>
+    internal void Validate()
+    {
+        if (MaxConnections < 1)
+        {
+            ThrowHelper.ThrowOptionOutOfRange(nameof(MaxConnections), "MaxConnections must be at least 1.");
+        }
+
+        if (BufferSize < 64 * 1024)
+        {
+            ThrowHelper.ThrowOptionOutOfRange(nameof(BufferSize), "BufferSize must be at least 64 KiB.");
+        }
+
+        if (SplicePipeSize < 4096)
+        {
+            ThrowHelper.ThrowOptionOutOfRange(nameof(SplicePipeSize), "SplicePipeSize must be at least 4096 bytes.");
+        }
+
+        if (IdleTimeout <= TimeSpan.Zero && IdleTimeout != Timeout.InfiniteTimeSpan)
+        {
+            ThrowHelper.ThrowOptionOutOfRange(nameof(IdleTimeout), "IdleTimeout must be positive or infinite.");
+        }
+
+        if (ConnectTimeout <= TimeSpan.Zero)
+        {
+            ThrowHelper.ThrowOptionOutOfRange(nameof(ConnectTimeout), "ConnectTimeout must be positive.");
+        }
+
+        if (KeepAliveTime != Timeout.InfiniteTimeSpan
+            && (KeepAliveTime < TimeSpan.FromSeconds(1) || KeepAliveTime > LinuxSocketOptions.MaxKeepAliveTime
+                || KeepAliveInterval < TimeSpan.FromSeconds(1) || KeepAliveInterval > LinuxSocketOptions.MaxKeepAliveTime
+                || KeepAliveProbeCount is < 1 or > 127))
+        {
+            ThrowHelper.ThrowOptionOutOfRange(nameof(KeepAliveTime), "KeepAliveTime and KeepAliveInterval must be from 1 s to 32767 s (or KeepAliveTime infinite), KeepAliveProbeCount from 1 to 127.");
+        }
+    }
+
+    /// <summary>A copy, so that later changes to these options have no effect on a forwarder.</summary>
+    internal TcpForwarderOptions Clone() => (TcpForwarderOptions)MemberwiseClone();
 }

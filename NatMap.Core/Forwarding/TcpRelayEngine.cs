@@ -16,8 +16,9 @@ public enum TcpRelayEngine
     Splice = 1,
 
     /// <summary>
-    /// Asynchronous socket reads and writes through pooled buffers, on every platform. An idle
-    /// connection holds no buffer.
+    /// Socket → pipe → socket through System.IO.Pipelines, on every platform: pooled pinned
+    /// segments, a bounded pause threshold per direction (a slow reader stops the receive instead
+    /// of growing the pipe), and zero-byte receives while idle, so an idle connection holds no buffer.
     /// </summary>
     Managed = 2,
 }

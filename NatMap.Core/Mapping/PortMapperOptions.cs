@@ -118,6 +118,13 @@ public sealed class PortMapperOptions
     /// </summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(300);
 
+    /// <summary>
+    /// The most inbound TCP connections held at once in forward mode and by
+    /// <see cref="PortMapper.CreateTcpServer"/> (a connection not yet accepted counts); one beyond it
+    /// is closed at once. Default 4096, as <see cref="Forwarding.TcpForwarderOptions.MaxConnections"/>.
+    /// </summary>
+    public int MaxConnections { get; set; } = new Forwarding.TcpForwarderOptions().MaxConnections;
+
     /// <summary>The keep-alive interval in effect: <see cref="KeepAliveInterval"/> or the protocol's default.</summary>
     public TimeSpan EffectiveKeepAliveInterval =>
         KeepAliveInterval ?? (Protocol == MappingProtocol.Tcp ? DefaultTcpKeepAliveInterval : DefaultUdpKeepAliveInterval);
@@ -227,6 +234,11 @@ public sealed class PortMapperOptions
         if (TargetPort is < 0 or > 65535)
         {
             return Invalid(nameof(TargetPort), string.Create(CultureInfo.InvariantCulture, $"target port {TargetPort} is out of range: expected 0 (the public port) to 65535"));
+        }
+
+        if (MaxConnections < 1)
+        {
+            return Invalid(nameof(MaxConnections), string.Create(CultureInfo.InvariantCulture, $"connection limit {MaxConnections} is invalid: it must be at least 1"));
         }
 
         if (IdleTimeout <= TimeSpan.Zero || IdleTimeout.TotalMilliseconds > int.MaxValue)

@@ -54,13 +54,24 @@ public sealed class ForwarderSteadyStateTests(ITestOutputHelper output)
         long before = GC.GetTotalAllocatedBytes(precise: true);
         await RelayAsync(client, chunk, sink, 64 * MiB);
         long small = GC.GetTotalAllocatedBytes(precise: true) - before;
-        before = GC.GetTotalAllocatedBytes(precise: true);
-        await RelayAsync(client, chunk, sink, 256 * MiB);
-        long large = GC.GetTotalAllocatedBytes(precise: true) - before;
 
-        output.WriteLine($"{engine}: {small} bytes allocated process-wide while relaying 64 MiB, {large} while relaying 256 MiB");
+        // The managed engine's pool grows to the most segments its pipes ever held at once (up to
+        // three for a busy direction: the one being sent, the one being filled, one between), and
+        // a warm-up need not reach that peak; the growth happens once, an allocation per MiB would
+        // show in every window, so the least of three windows is what relaying costs.
+        long large = long.MaxValue;
+        for (int window = 0; window < 3; window++)
+        {
+            before = GC.GetTotalAllocatedBytes(precise: true);
+            await RelayAsync(client, chunk, sink, 256 * MiB);
+            long inWindow = GC.GetTotalAllocatedBytes(precise: true) - before;
+            output.WriteLine($"{engine}: {inWindow} bytes allocated process-wide while relaying 256 MiB");
+            large = Math.Min(large, inWindow);
+        }
+
+        output.WriteLine($"{engine}: {small} bytes allocated process-wide while relaying 64 MiB, at least {large} while relaying 256 MiB");
         Assert.InRange(large, 0, AllocationBound);
-        await WaitUntilAsync(() => forwarder.BytesToTarget == 352 * MiB, "the counter to catch up with the relayed bytes");
+        await WaitUntilAsync(() => forwarder.BytesToTarget == 864 * MiB, "the counter to catch up with the relayed bytes");
     }
 
     [Fact]

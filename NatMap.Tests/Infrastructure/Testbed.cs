@@ -219,6 +219,18 @@ internal sealed class Testbed : IAsyncDisposable
         PeerAsync("ask", node, protocol, address, port, localPort);
 
     /// <summary>
+    /// From <paramref name="node"/>, opens <paramref name="clients"/> TCP connections at once to the
+    /// echo service at <paramref name="address"/>:<paramref name="port"/>; each sends
+    /// <paramref name="bytes"/> of its own data and must get them back intact (scripts/testbed-peer.py bulk).
+    /// Returns the peer's verdict line: <c>bulk ok CLIENTS BYTES</c> or <c>bulk failed ...</c>.
+    /// </summary>
+    public async Task<string> BulkEchoAsync(TestbedNode node, IPAddress address, int port, long bytes, int clients, TimeSpan timeout)
+    {
+        var result = await ExecAsync(node, ["python3", RepoPaths.PeerScript!, "bulk", "tcp", address.ToString(), Text(port), bytes.ToString(System.Globalization.CultureInfo.InvariantCulture), Text(clients)], timeout: timeout);
+        return result.Stdout.Trim() is { Length: > 0 } line ? line : "bulk failed, exit " + result.ExitCode + ": " + result.Stderr.Trim();
+    }
+
+    /// <summary>
     /// From <paramref name="node"/>, sends one STUN Binding request to <paramref name="address"/>:<paramref name="port"/>
     /// from <paramref name="localPort"/> (0: any) and returns the XOR-MAPPED-ADDRESS. The peer is
     /// independent of NatMap's own STUN code, so it can judge the testbed on its own.

@@ -146,6 +146,41 @@ public sealed class PortMapperLibraryTestbedTests(ITestOutputHelper output)
     private static long Checks(string line) =>
         line.StartsWith("checks ", StringComparison.Ordinal) ? long.Parse(line["checks ".Length..], CultureInfo.InvariantCulture) : throw new InvalidOperationException(line);
 
+    [Fact]
+    public async Task CreateTcpServer_WanClientsThroughPublicPort_EchoedInProcessIntactAcrossRemap()
+    {
+        const long PerClient = 16L * 1024 * 1024;
+        var transfer = TimeSpan.FromSeconds(120);
+        await using var testbed = await StartTestbedAsync();
+        var driver = await LibraryDriverProcess.StartAsync(
+            testbed, TestbedNode.Lan, FirstMapping, [.. Arguments(MappingProtocol.Tcp), "serve=echo", "keepalive-ms=2000"]);
+        var first = await driver.NextMappingAsync(FirstMapping);
+        Assert.Equal(Public45555, first.PublicEndPoint);
+        Assert.Equal(Private5555, first.PrivateEndPoint);
+
+        // Four wan clients at once, 16 MiB each way each, echoed by the app over its pipes.
+        var clock = Stopwatch.StartNew();
+        Assert.Equal("bulk ok 4 " + PerClient, await testbed.BulkEchoAsync(TestbedNode.Wan, testbed.PublicAddress, first.PublicEndPoint.Port, PerClient, 4, transfer));
+        output.WriteLine($"4 x 16 MiB echoed through the NAT in {clock.ElapsedMilliseconds} ms");
+        // The app sees the wan clients themselves: no relay or loopback hop in between.
+        for (int i = 0; i < 4; i++)
+        {
+            var echoed = await driver.Process.ReadLineAsync(line => line.StartsWith("echoed ", StringComparison.Ordinal) || line.StartsWith("echo failed", StringComparison.Ordinal), Exit, "'echoed'");
+            Assert.StartsWith("echoed " + testbed.WanAddress + ":", echoed, StringComparison.Ordinal);
+            Assert.EndsWith(" " + PerClient, echoed, StringComparison.Ordinal);
+        }
+
+        // The router re-assigns the public port: the mapper reports the new one, and the same
+        // listener (the local port is unchanged) serves the clients that come through it.
+        await testbed.RemapAsync(5555, 45555, 45600);
+        var second = await driver.NextMappingAsync(Recovery);
+        Assert.Equal(Public45600, second.PublicEndPoint);
+        Assert.Equal(Private5555, second.PrivateEndPoint);
+        Assert.Equal("bulk ok 3 " + PerClient, await testbed.BulkEchoAsync(TestbedNode.Wan, testbed.PublicAddress, second.PublicEndPoint.Port, PerClient, 3, transfer));
+
+        Assert.Equal(0, await driver.StopAsync(Exit));
+    }
+
     private static string[] Arguments(MappingProtocol protocol) => protocol == MappingProtocol.Tcp
         ? ["protocol=tcp", "stun=203.0.113.2", "http=203.0.113.2", "port=5555"]
         : ["protocol=udp", "stun=203.0.113.2", "port=5555"];

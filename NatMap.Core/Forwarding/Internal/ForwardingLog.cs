@@ -40,6 +40,9 @@ internal static partial class ForwardingLog
     [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Cannot set TCP keepalive on relayed connections: {Error}; a connection whose peer is gone lasts until the idle timeout")]
     public static partial void KeepAliveFailed(ILogger logger, SocketError error);
 
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "TCP server on {LocalEndPoint} hands its connections to the app in-process")]
+    public static partial void TcpServing(ILogger logger, EndPoint? localEndPoint);
+
     [LoggerMessage(EventId = 3020, Level = LogLevel.Information, Message = "UDP forwarder on {LocalEndPoint} relays to {TargetHost}:{TargetPort}")]
     public static partial void UdpStarted(ILogger logger, EndPoint? localEndPoint, string targetHost, int targetPort);
 

@@ -36,6 +36,9 @@ internal sealed record MapperSettings
     /// <summary>The forward target port (<c>-p</c>); 0 means the current public port.</summary>
     public int TargetPort { get; init; }
 
+    /// <summary>The most TCP connections forwarded or served at once.</summary>
+    public int MaxConnections { get; init; } = 4096;
+
     /// <summary>Idle timeout of forwarded connections and sessions (<c>-T</c>).</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(300);
 
@@ -77,6 +80,7 @@ internal sealed record MapperSettings
             TargetHost = options.TargetHost,
             TargetPort = options.TargetPort,
             IdleTimeout = options.IdleTimeout,
+            MaxConnections = options.MaxConnections,
             ForwardKeepAliveTime = Seconds(Math.Ceiling(Math.Clamp(options.EffectiveKeepAliveInterval.TotalSeconds * 2, 10, 32767))),
             ForwardKeepAliveInterval = Seconds(Math.Floor(Math.Clamp(options.EffectiveKeepAliveInterval.TotalSeconds / 3, 1, 10))),
         };

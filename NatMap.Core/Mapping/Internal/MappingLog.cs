@@ -61,6 +61,9 @@ internal static partial class MappingLog
     [LoggerMessage(EventId = 2018, Level = LogLevel.Warning, Message = "Cannot start the forwarder on {LocalEndPoint}: {Reason}")]
     public static partial void ForwarderFailed(ILogger logger, IPEndPoint localEndPoint, string reason);
 
+    [LoggerMessage(EventId = 2024, Level = LogLevel.Information, Message = "Serving TCP {LocalEndPoint} in-process")]
+    public static partial void ServerStarted(ILogger logger, System.Net.EndPoint localEndPoint);
+
     [LoggerMessage(EventId = 2019, Level = LogLevel.Debug, Message = "Still waiting for the interface or address to bind; trying again in {Delay}")]
     public static partial void WaitingToBind(ILogger logger, TimeSpan delay);
 

@@ -6,6 +6,18 @@ namespace NatMap.Mapping.Internal;
 /// <summary>Wires a mapper from checked settings and a STUN probe (tests pass their own probe).</summary>
 internal static class PortMapperFactory
 {
+    /// <summary>A TCP mapper whose listener hands its connections to the app (<see cref="PortMapper.CreateTcpServer"/>).</summary>
+    public static MappedTcpServer CreateTcpServer(MapperSettings settings, IStunProbe stun, ILoggerFactory loggerFactory)
+    {
+        var logger = loggerFactory.CreateLogger("NatMap.Mapping.PortMapper");
+        var sockets = new BoundSocketFactory(settings.Sockets, loggerFactory.CreateLogger("NatMap.Sockets"));
+        var binder = CreateBinder(settings, sockets, loggerFactory, logger);
+        var server = new MappedTcpServer();
+        var loop = new TcpForwardingLoop(new TcpMappingLoop(settings, stun, binder, logger), settings, sockets, loggerFactory, logger, server.Enqueue);
+        server.Attach(new PortMapperRunner(loop, MappingProtocol.Tcp, logger));
+        return server;
+    }
+
     public static PortMapperRunner Create(MapperSettings settings, IStunProbe stun, ILoggerFactory loggerFactory)
     {
         var logger = CreateLogger(loggerFactory);

@@ -12,6 +12,7 @@ namespace NatMap.Mapping.Internal;
 /// share the port with the keep-alive socket) towards the target at <c>-p</c>, or at the public port
 /// when <c>-p</c> is 0. A mapping that changes neither the local port nor the target keeps the
 /// forwarder. So a watcher (or the notify script) that sees a mapping finds the port forwarded.
+/// For in-process serving the same listener hands its connections to the app instead.
 /// </summary>
 internal sealed class TcpForwardingLoop : IMappingLoop, IMappingSink
 {
@@ -20,13 +21,16 @@ internal sealed class TcpForwardingLoop : IMappingLoop, IMappingSink
     private readonly BoundSocketFactory _sockets;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
+    private readonly Action<TcpPipeConnection>? _serve;
     private IMappingSink? _sink;
     private TcpForwarder? _forwarder;
     private Socket? _listener;
     private (int LocalPort, int TargetPort) _running;
 
-    public TcpForwardingLoop(IMappingLoop inner, MapperSettings settings, BoundSocketFactory sockets, ILoggerFactory loggerFactory, ILogger logger)
+    // With serve (in-process serving), the listener's connections go there instead of to a target.
+    public TcpForwardingLoop(IMappingLoop inner, MapperSettings settings, BoundSocketFactory sockets, ILoggerFactory loggerFactory, ILogger logger, Action<TcpPipeConnection>? serve = null)
     {
+        _serve = serve;
         _inner = inner;
         _settings = settings;
         _sockets = sockets;
@@ -49,7 +53,7 @@ internal sealed class TcpForwardingLoop : IMappingLoop, IMappingSink
 
     public async ValueTask<bool> ReportAsync(IPEndPoint publicEndPoint, IPEndPoint privateEndPoint, CancellationToken cancellationToken)
     {
-        int targetPort = _settings.TargetPort != 0 ? _settings.TargetPort : publicEndPoint.Port;
+        int targetPort = _serve is not null ? 0 : _settings.TargetPort != 0 ? _settings.TargetPort : publicEndPoint.Port;
         // A listener bound by -i to a device deleted since (a PPPoE redial makes a new one of the
         // same name) accepts nothing any more: start it again on the new device.
         if (_forwarder is null || _running != (privateEndPoint.Port, targetPort) || (_listener is { } listener && _sockets.IsDeviceGone(listener)))
@@ -75,19 +79,19 @@ internal sealed class TcpForwardingLoop : IMappingLoop, IMappingSink
     private TcpForwarder? TryStart(int localPort, int targetPort)
     {
         var local = new IPEndPoint(_settings.BindAddress, localPort);
-        var forwarder = new TcpForwarder(
-            new TcpForwarderOptions
-            {
-                ListenEndPoint = local,
-                TargetHost = _settings.TargetHost!,
-                TargetPort = targetPort,
-                IdleTimeout = _settings.IdleTimeout,
-                KeepAliveTime = _settings.ForwardKeepAliveTime,
-                KeepAliveInterval = _settings.ForwardKeepAliveInterval,
-                CongestionControl = _settings.Sockets.CongestionControl,
-                ReuseAddress = true,
-            },
-            _loggerFactory);
+        var options = new TcpForwarderOptions
+        {
+            ListenEndPoint = local,
+            TargetHost = _settings.TargetHost ?? "",
+            TargetPort = targetPort,
+            IdleTimeout = _settings.IdleTimeout,
+            KeepAliveTime = _settings.ForwardKeepAliveTime,
+            KeepAliveInterval = _settings.ForwardKeepAliveInterval,
+            CongestionControl = _settings.Sockets.CongestionControl,
+            MaxConnections = _settings.MaxConnections,
+            ReuseAddress = true,
+        };
+        var forwarder = new TcpForwarder(options, _serve, _loggerFactory);
         Socket socket;
         try
         {
@@ -117,7 +121,15 @@ internal sealed class TcpForwardingLoop : IMappingLoop, IMappingSink
             return null;
         }
 
-        MappingLog.ForwarderStarted(_logger, ProtocolType.Tcp, local, _settings.TargetHost!, targetPort);
+        if (_serve is null)
+        {
+            MappingLog.ForwarderStarted(_logger, ProtocolType.Tcp, local, _settings.TargetHost!, targetPort);
+        }
+        else
+        {
+            MappingLog.ServerStarted(_logger, local);
+        }
+
         _listener = socket;
         return forwarder;
     }

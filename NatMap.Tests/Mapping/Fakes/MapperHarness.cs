@@ -29,6 +29,13 @@ internal static class MapperHarness
         return PortMapperFactory.CreateUdpServer(settings, probe, logs);
     }
 
+    /// <summary>A server as <see cref="PortMapper.CreateTcpServer"/> builds it, with the same short STUN timeouts.</summary>
+    public static IMappedTcpServer CreateTcpServer(PortMapperOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        var (settings, probe, logs) = Probe(options, loggerFactory);
+        return PortMapperFactory.CreateTcpServer(settings, probe, logs);
+    }
+
     public static async Task<MappingChanged> NextAsync(IAsyncEnumerator<MappingChanged> events)
     {
         Assert.True(await events.MoveNextAsync().AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken), "the mapping stream ended early");

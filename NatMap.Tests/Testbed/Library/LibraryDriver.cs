@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using NatMap.Cli.Logging;
+using NatMap.Forwarding;
 using NatMap.Mapping;
 using NatMap.Stun;
 
@@ -14,6 +15,10 @@ namespace NatMap.Tests.Testbed.Library;
 /// as <c>key=value</c> arguments and prints one <see cref="MappingEvent"/> line per event on stdout;
 /// library logs go to stderr. It asserts nothing: the test that started it reads the lines and judges
 /// them. It runs until SIGTERM or SIGINT, then prints <c>ended</c> once the stream has ended and exits 0.
+/// With <c>serve=echo</c> it serves the mapped TCP port in-process instead
+/// (<see cref="PortMapper.CreateTcpServer"/>): every connection is echoed over its
+/// <see cref="System.IO.Pipelines.IDuplexPipe"/> until the peer's FIN, then answered with FIN, and
+/// an <c>echoed REMOTE BYTES</c> line is printed (<c>echo failed REMOTE ...</c> if it broke).
 /// </summary>
 internal static partial class LibraryDriver
 {
@@ -23,15 +28,15 @@ internal static partial class LibraryDriver
     /// <summary>
     /// Keys: <c>protocol</c> (tcp, udp), <c>stun</c> (repeatable), <c>http</c>, <c>port</c> (a port
     /// spec), <c>keepalive-ms</c>, <c>retry-ms</c>, <c>forward</c>, <c>forward-port</c>, and
-    /// <c>serve=udp-echo</c> for in-process UDP serving (see <see cref="ServeUdpEchoAsync"/>).
+    /// <c>serve</c>: <c>echo</c> for in-process TCP serving, <c>udp-echo</c> for UDP (see <see cref="ServeUdpEchoAsync"/>).
     /// </summary>
     public static int Run(ReadOnlySpan<string> arguments)
     {
         PortMapperOptions options;
-        bool serveUdpEcho = false;
+        string? serve;
         try
         {
-            options = Parse(arguments, out serveUdpEcho);
+            (options, serve) = Parse(arguments);
         }
         catch (FormatException ex)
         {
@@ -50,7 +55,7 @@ internal static partial class LibraryDriver
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         try
         {
-            (serveUdpEcho ? ServeUdpEchoAsync(options, stop.Token) : WatchAsync(options, stop.Token)).GetAwaiter().GetResult();
+            (serve == "udp-echo" ? ServeUdpEchoAsync(options, stop.Token) : WatchAsync(options, serve == "echo", stop.Token)).GetAwaiter().GetResult();
             Write("ended");
             return 0;
         }
@@ -63,22 +68,82 @@ internal static partial class LibraryDriver
         }
     }
 
-    private static async Task WatchAsync(PortMapperOptions options, CancellationToken cancellationToken)
+    private static async Task WatchAsync(PortMapperOptions options, bool serve, CancellationToken cancellationToken)
     {
         using var logs = new CliLoggerFactory(new StderrLoggerProvider(Console.Error, LogLevel.Debug));
-        await using var mapper = PortMapper.Create(options, logs);
+        IMappedTcpServer? server = serve ? PortMapper.CreateTcpServer(options, logs) : null;
+        await using var mapper = server ?? PortMapper.Create(options, logs);
+        var echoing = server is null ? Task.CompletedTask : EchoAsync(server);
         var clock = Stopwatch.StartNew();
         Write("watching");
         await foreach (var change in mapper.WatchAsync(cancellationToken).ConfigureAwait(false))
         {
             Write(MappingEvent.Format(change, clock.Elapsed));
         }
+
+        await mapper.DisposeAsync();
+        await echoing;
     }
 
-    private static PortMapperOptions Parse(ReadOnlySpan<string> arguments, out bool serveUdpEcho)
+    /// <summary>Accepts until the server is disposed, echoing each connection on a task of its own.</summary>
+    private static async Task EchoAsync(IMappedTcpServer server)
+    {
+        while (true)
+        {
+            TcpPipeConnection connection;
+            try
+            {
+                connection = await server.AcceptAsync().ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+
+            _ = Task.Run(() => EchoOneAsync(connection));
+        }
+    }
+
+    private static async Task EchoOneAsync(TcpPipeConnection connection)
+    {
+        await using (connection.ConfigureAwait(false))
+        {
+            var (input, output) = (connection.Transport.Input, connection.Transport.Output);
+            long echoed = 0;
+            try
+            {
+                while (true)
+                {
+                    var result = await input.ReadAsync().ConfigureAwait(false);
+                    foreach (var segment in result.Buffer)
+                    {
+                        await output.WriteAsync(segment).ConfigureAwait(false);
+                    }
+
+                    echoed += result.Buffer.Length;
+                    input.AdvanceTo(result.Buffer.End);
+                    if (result.IsCompleted)
+                    {
+                        break;
+                    }
+                }
+
+                // The peer's FIN ended the input: answer with ours.
+                await output.CompleteAsync().ConfigureAwait(false);
+                await input.CompleteAsync().ConfigureAwait(false);
+                Write(string.Create(CultureInfo.InvariantCulture, $"echoed {connection.RemoteEndPoint} {echoed}"));
+            }
+            catch (IOException ex)
+            {
+                Write(string.Create(CultureInfo.InvariantCulture, $"echo failed {connection.RemoteEndPoint} after {echoed} bytes: {ex.Message}"));
+            }
+        }
+    }
+
+    private static (PortMapperOptions Options, string? Serve) Parse(ReadOnlySpan<string> arguments)
     {
         var options = new PortMapperOptions();
-        serveUdpEcho = false;
+        string? serve = null;
         foreach (var argument in arguments)
         {
             var (key, value) = argument.IndexOf('=', StringComparison.Ordinal) is > 0 and var at
@@ -116,14 +181,14 @@ internal static partial class LibraryDriver
                     options.TargetPort = Number(key, value);
                     break;
                 case "serve":
-                    serveUdpEcho = value == "udp-echo" ? true : throw new FormatException($"serve '{value}' is not udp-echo");
+                    serve = value is "echo" or "udp-echo" ? value : throw new FormatException($"serve '{value}' is not echo or udp-echo");
                     break;
                 default:
                     throw new FormatException($"unknown key '{key}'");
             }
         }
 
-        return options;
+        return (options, serve);
     }
 
     private static int Number(string key, string value) =>
