@@ -16,10 +16,10 @@ internal static class MappingRunner
         var logger = loggerFactory.CreateLogger("NatMap.Cli");
         CliLog.Started(
             logger,
-            MappingText.FormatProtocol(options.Protocol),
-            options.AddressFamily == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4",
-            options.Port.ToString(),
-            string.Join(", ", options.StunServers));
+            MappingText.FormatProtocol(mapperOptions.Protocol),
+            mapperOptions.AddressFamily == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4",
+            mapperOptions.Port.ToString(),
+            string.Join(", ", mapperOptions.StunServers));
 
         using var gcReportStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task gcReport = GcReport.PeriodFromEnvironment() is { } period
