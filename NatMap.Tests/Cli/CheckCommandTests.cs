@@ -10,16 +10,11 @@ namespace NatMap.Tests.Cli;
 
 public sealed class CheckCommandTests
 {
-    private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(30);
-
     private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)
     {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var context = new CliContext(stdout, stderr, (_, _) => throw new InvalidOperationException("the check creates no mapper"), (_, _) => throw new InvalidOperationException("the check never detaches"));
-        int code = await NatMap.Cli.Cli.RunAsync(["check", .. args], context, TestContext.Current.CancellationToken)
-            .WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
-        return (code, stdout.ToString(), stderr.ToString());
+        var run = await CliHarness.RunAsync(["check", .. args]);
+        Assert.False(run.MapperCreated);
+        return (run.ExitCode, run.Stdout, run.Stderr);
     }
 
     [Fact]

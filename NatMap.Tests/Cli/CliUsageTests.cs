@@ -1,6 +1,3 @@
-using NatMap.Cli;
-using NatMap.Mapping;
-
 namespace NatMap.Tests.Cli;
 
 public sealed class CliUsageTests
@@ -144,19 +141,7 @@ public sealed class CliUsageTests
 
     private static async Task<(int ExitCode, string Stdout, string Stderr, bool MapperCreated)> RunAsync(string[] args)
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        bool created = false;
-        var context = new CliContext(
-            stdout,
-            stderr,
-            (_, _) =>
-            {
-                created = true;
-                return new FakePortMapper();
-            },
-            (_, _) => throw new InvalidOperationException("must not detach"));
-        int exitCode = await NatMap.Cli.Cli.RunAsync(args, context, TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
-        return (exitCode, stdout.ToString(), stderr.ToString(), created);
+        var run = await CliHarness.RunAsync(args);
+        return (run.ExitCode, run.Stdout, run.Stderr, run.MapperCreated);
     }
 }

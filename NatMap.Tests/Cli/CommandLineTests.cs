@@ -138,21 +138,7 @@ public sealed class CommandLineTests
 
     private static async Task<(int ExitCode, string[] Lines, string[] Stdout, bool MapperCreated)> RunAsync(string[] args)
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        bool created = false;
-        var context = new CliContext(
-            stdout,
-            stderr,
-            (_, _) =>
-            {
-                created = true;
-                var mapper = new FakePortMapper();
-                mapper.End();
-                return mapper;
-            },
-            (_, _) => throw new InvalidOperationException("must not detach"));
-        int exitCode = await NatMap.Cli.Cli.RunAsync(args, context, TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
-        return (exitCode, stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries), stdout.ToString().Split('\n'), created);
+        var run = await CliHarness.RunAsync(args);
+        return (run.ExitCode, run.ErrorLines, run.Stdout.Split('\n'), run.MapperCreated);
     }
 }
