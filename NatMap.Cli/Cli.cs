@@ -9,15 +9,7 @@ namespace NatMap.Cli;
 /// <summary>The command line, runnable in-process: parse, bind, validate, then run the mapper until cancelled (or the check once).</summary>
 internal static class Cli
 {
-    /// <summary>Runs <c>natmap</c> with <paramref name="args"/>; returns the exit code (see <see cref="ExitCodes"/>).</summary>
-    public static Task<int> RunAsync(
-        string[] args,
-        TextWriter stdout,
-        TextWriter stderr,
-        Func<PortMapperOptions, ILoggerFactory, IPortMapper> mapperFactory,
-        CancellationToken cancellationToken) =>
-        RunAsync(args, new CliContext(stdout, stderr, mapperFactory, Daemon.Detach), cancellationToken);
-
+    /// <summary>Runs <c>natmap</c> or <c>natmap check</c> with <paramref name="args"/>; returns the exit code (see <see cref="ExitCodes"/>).</summary>
     public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken)
     {
         NatMapCommand? command = null;

@@ -18,25 +18,11 @@ internal static class CommandLine
     /// </summary>
     private static readonly Dictionary<string, string> Letters = new(StringComparer.Ordinal)
     {
-        ["Protocol"] = "-u",
-        ["AddressFamily"] = "-4/-6",
-        ["BindAddress"] = "-i",
-        ["BindInterface"] = "-i",
-        ["Port"] = "-b",
-        ["StunServers"] = "-s",
-        ["HttpServer"] = "-h",
-        ["KeepAliveInterval"] = "-k",
-        ["RetryDelay"] = "-k",
-        ["UdpCheckCycle"] = "-c",
-        ["FirewallMark"] = "-f",
-        ["CongestionControl"] = "-C",
-        ["TargetHost"] = "-t",
-        ["TargetPort"] = "-p",
-        ["IdleTimeout"] = "-T",
-        ["RequestTimeout"] = "--timeout",
-        ["MaxLifetimeProbe"] = "--lifetime-max",
-        ["TestUdp"] = "-u/-o",
-        ["TestTcp"] = "-u/-o",
+        ["Protocol"] = "-u", ["AddressFamily"] = "-4/-6", ["BindAddress"] = "-i", ["BindInterface"] = "-i",
+        ["Port"] = "-b", ["StunServers"] = "-s", ["HttpServer"] = "-h", ["KeepAliveInterval"] = "-k",
+        ["RetryDelay"] = "-k", ["UdpCheckCycle"] = "-c", ["FirewallMark"] = "-f", ["CongestionControl"] = "-C",
+        ["TargetHost"] = "-t", ["TargetPort"] = "-p", ["IdleTimeout"] = "-T",
+        ["RequestTimeout"] = "--timeout", ["MaxLifetimeProbe"] = "--lifetime-max", ["TestUdp"] = "-u/-o", ["TestTcp"] = "-u/-o",
     };
 
     /// <summary>

@@ -20,6 +20,26 @@ internal sealed class NatMapCommand
         "NATMAP_PRIVATE_ADDR in its environment. Logs go to standard error.\n" +
         "Exit codes: 0 stopped by SIGINT/SIGTERM, 1 runtime failure, 2 bad command line.";
 
+    private readonly Option<bool> _ipv4 = Flag("-4", "Use IPv4 (the default).");
+    private readonly Option<bool> _ipv6 = Flag("-6", "Use IPv6.");
+    private readonly Option<bool> _udp = Flag("-u", "UDP mode (TCP is the default).");
+    private readonly Option<bool> _detach = Flag("-d", "Run in the background, detached from the terminal.");
+    private readonly Option<string> _interface = Value("-i", "interface|ip", "Network interface name or local IP address to bind.");
+    private readonly Option<string> _keepAlive = Value("-k", "seconds", "Seconds between keep-alives (default 30 for TCP, 10 for UDP; 0 = default).");
+    private readonly Option<string> _checkCycle = Value("-c", "count", "UDP STUN check cycle: every <count> keep-alive intervals, at least 1 (default 10).");
+    private readonly Option<string[]> _stun = Servers("STUN server, host or address with optional :port (default 3478). Repeat to give several; they are tried in order. Required.");
+    private readonly Option<string> _http = Value("-h", "addr[:port]", "HTTP server for TCP keep-alive, with optional :port (default 80). Required for TCP.");
+    private readonly Option<string> _script = Value("-e", "path", "Executable to run on each mapping change instead of printing the line; it must exist at start.");
+    private readonly Option<string> _mark = Value("-f", "mark", "Firewall mark (SO_MARK): hex 0x1, decimal 1 or octal 01.");
+    private readonly Option<string> _localPort = Value("-b", "port[-port|~port]", "Local port: 0 any (default), p fixed, a-b sequential in the range, a~b random in the range.");
+    private readonly Option<string> _reuseWait = Value("-w", "seconds", "Accepted for compatibility and ignored: a port held by a local service is taken over without waiting.");
+    private readonly Option<string> _congestion = Value("-C", "algo", "TCP congestion control algorithm for forwarding.");
+    private readonly Option<string> _forwardTimeout = Value("-T", "seconds", "Idle timeout of forwarded flows in seconds (default 300; 0 = default). A relayed TCP connection whose peer is gone closes sooner, by TCP keepalive: within 3 x -k, at least 13 s (90 s by default).");
+    private readonly Option<string> _targetHost = Value("-t", "addr", "Forward the mapped port to this host or address (needs -p).");
+    private readonly Option<string> _targetPort = Value("-p", "port", "Port of the forward target; 0 uses the public port (needs -t).");
+    private readonly Option<bool> _json = Flag("--json", "Print one JSON object per mapping change on standard output instead of the line (also with -e).");
+    private readonly Option<bool> _verbose = Flag("--verbose", "Log debug messages too.", "-v");
+
     /// <summary>Declares both commands; the actions run when <c>natmap</c> or <c>natmap check</c> is invoked (by default they do nothing).</summary>
     public NatMapCommand(Func<ParseResult, CancellationToken, Task<int>>? runMapper = null, Func<ParseResult, CancellationToken, Task<int>>? runCheck = null)
     {
@@ -27,7 +47,7 @@ internal sealed class NatMapCommand
         Root.SetAction(runMapper ?? ((_, _) => Task.FromResult(ExitCodes.Success)));
         Check.Command.SetAction(runCheck ?? ((_, _) => Task.FromResult(ExitCodes.Success)));
         UseLongHelpOnly(Root);
-        foreach (Option option in new Option[] { Ipv4, Ipv6, Udp, Detach, Interface, KeepAlive, CheckCycle, Stun, Http, Script, Mark, LocalPort, ReuseWait, Congestion, ForwardTimeout, TargetHost, TargetPort, Json, Verbose })
+        foreach (Option option in new Option[] { _ipv4, _ipv6, _udp, _detach, _interface, _keepAlive, _checkCycle, _stun, _http, _script, _mark, _localPort, _reuseWait, _congestion, _forwardTimeout, _targetHost, _targetPort, _json, _verbose })
         {
             Root.Options.Add(option);
         }
@@ -42,44 +62,6 @@ internal sealed class NatMapCommand
     /// <summary>Parses <paramref name="args"/> with <see cref="CommandLine.ParserConfiguration"/>.</summary>
     public ParseResult Parse(IReadOnlyList<string> args) => Root.Parse(args, CommandLine.ParserConfiguration);
 
-    public Option<bool> Ipv4 { get; } = Flag("-4", "Use IPv4 (the default).");
-
-    public Option<bool> Ipv6 { get; } = Flag("-6", "Use IPv6.");
-
-    public Option<bool> Udp { get; } = Flag("-u", "UDP mode (TCP is the default).");
-
-    public Option<bool> Detach { get; } = Flag("-d", "Run in the background, detached from the terminal.");
-
-    public Option<string> Interface { get; } = Value("-i", "interface|ip", "Network interface name or local IP address to bind.");
-
-    public Option<string> KeepAlive { get; } = Value("-k", "seconds", "Seconds between keep-alives (default 30 for TCP, 10 for UDP; 0 = default).");
-
-    public Option<string> CheckCycle { get; } = Value("-c", "count", "UDP STUN check cycle: every <count> keep-alive intervals, at least 1 (default 10).");
-
-    public Option<string[]> Stun { get; } = Servers("STUN server, host or address with optional :port (default 3478). Repeat to give several; they are tried in order. Required.");
-
-    public Option<string> Http { get; } = Value("-h", "addr[:port]", "HTTP server for TCP keep-alive, with optional :port (default 80). Required for TCP.");
-
-    public Option<string> Script { get; } = Value("-e", "path", "Executable to run on each mapping change instead of printing the line; it must exist at start.");
-
-    public Option<string> Mark { get; } = Value("-f", "mark", "Firewall mark (SO_MARK): hex 0x1, decimal 1 or octal 01.");
-
-    public Option<string> LocalPort { get; } = Value("-b", "port[-port|~port]", "Local port: 0 any (default), p fixed, a-b sequential in the range, a~b random in the range.");
-
-    public Option<string> ReuseWait { get; } = Value("-w", "seconds", "Accepted for compatibility and ignored: a port held by a local service is taken over without waiting.");
-
-    public Option<string> Congestion { get; } = Value("-C", "algo", "TCP congestion control algorithm for forwarding.");
-
-    public Option<string> ForwardTimeout { get; } = Value("-T", "seconds", "Idle timeout of forwarded flows in seconds (default 300; 0 = default). A relayed TCP connection whose peer is gone closes sooner, by TCP keepalive: within 3 x -k, at least 13 s (90 s by default).");
-
-    public Option<string> TargetHost { get; } = Value("-t", "addr", "Forward the mapped port to this host or address (needs -p).");
-
-    public Option<string> TargetPort { get; } = Value("-p", "port", "Port of the forward target; 0 uses the public port (needs -t).");
-
-    public Option<bool> Json { get; } = Flag("--json", "Print one JSON object per mapping change on standard output instead of the line (also with -e).");
-
-    public Option<bool> Verbose { get; } = Flag("--verbose", "Log debug messages too.", "-v");
-
     /// <summary>
     /// Binds the parsed values into <paramref name="mapper"/>. Only command-line syntax and combinations are
     /// checked here; what the values mean is <see cref="PortMapperOptions.Validate"/>'s to check.
@@ -87,29 +69,29 @@ internal sealed class NatMapCommand
     /// <returns>The first problem as <c>-x: reason</c>, or null.</returns>
     public string? Bind(ParseResult result, PortMapperOptions mapper, out CliOptions options)
     {
-        options = new CliOptions(result.GetValue(Detach), result.GetValue(Script), result.GetValue(Json), result.GetValue(Verbose) ? LogLevel.Debug : LogLevel.Information, null);
-        mapper.Protocol = result.GetValue(Udp) ? MappingProtocol.Udp : MappingProtocol.Tcp;
-        mapper.HttpServer = result.GetValue(Http);
-        mapper.CongestionControl = result.GetValue(Congestion);
-        mapper.TargetHost = result.GetValue(TargetHost);
-        string? error = CommandLine.BindFamilyAndInterface(result, Ipv4, Ipv6, Interface, out var family, out var address, out var name);
+        options = new CliOptions(result.GetValue(_detach), result.GetValue(_script), result.GetValue(_json), result.GetValue(_verbose) ? LogLevel.Debug : LogLevel.Information, null);
+        mapper.Protocol = result.GetValue(_udp) ? MappingProtocol.Udp : MappingProtocol.Tcp;
+        mapper.HttpServer = result.GetValue(_http);
+        mapper.CongestionControl = result.GetValue(_congestion);
+        mapper.TargetHost = result.GetValue(_targetHost);
+        string? error = CommandLine.BindFamilyAndInterface(result, _ipv4, _ipv6, _interface, out var family, out var address, out var name);
         (mapper.AddressFamily, mapper.BindAddress, mapper.BindInterface) = (family, address, name);
-        if (error is not null || !OptionParsers.TryParseServers(result.GetValue(Stun), mapper.StunServers, out error))
+        if (error is not null || !OptionParsers.TryParseServers(result.GetValue(_stun), mapper.StunServers, out error))
         {
             return error;
         }
 
         // -k 0 and -T 0 keep the defaults, as in the original.
         int? reuseWait = null;
-        error = Read<TimeSpan>(result, KeepAlive, OptionParsers.TryParseWholeSeconds, k => SetKeepAlive(mapper, k))
-            ?? Read<int>(result, CheckCycle, OptionParsers.TryParseCount, c => mapper.UdpCheckCycle = c)
-            ?? Read<uint>(result, Mark, OptionParsers.TryParseMark, f => mapper.FirewallMark = f)
-            ?? Read<PortSpec>(result, LocalPort, OptionParsers.TryParsePortSpec, b => mapper.Port = b)
-            ?? Read<TimeSpan>(result, ReuseWait, OptionParsers.TryParseWholeSeconds, w => reuseWait = (int)w.TotalSeconds)
-            ?? Read<TimeSpan>(result, ForwardTimeout, OptionParsers.TryParseWholeSeconds, t => mapper.IdleTimeout = t > TimeSpan.Zero ? t : mapper.IdleTimeout)
-            ?? Read<int>(result, TargetPort, OptionParsers.TryParsePort, p => mapper.TargetPort = p);
+        error = Read<TimeSpan>(result, _keepAlive, OptionParsers.TryParseWholeSeconds, k => SetKeepAlive(mapper, k))
+            ?? Read<int>(result, _checkCycle, OptionParsers.TryParseCount, c => mapper.UdpCheckCycle = c)
+            ?? Read<uint>(result, _mark, OptionParsers.TryParseMark, f => mapper.FirewallMark = f)
+            ?? Read<PortSpec>(result, _localPort, OptionParsers.TryParsePortSpec, b => mapper.Port = b)
+            ?? Read<TimeSpan>(result, _reuseWait, OptionParsers.TryParseWholeSeconds, w => reuseWait = (int)w.TotalSeconds)
+            ?? Read<TimeSpan>(result, _forwardTimeout, OptionParsers.TryParseWholeSeconds, t => mapper.IdleTimeout = t > TimeSpan.Zero ? t : mapper.IdleTimeout)
+            ?? Read<int>(result, _targetPort, OptionParsers.TryParsePort, p => mapper.TargetPort = p);
         options = options with { PortReuseWait = reuseWait };
-        return error ?? ((mapper.TargetHost is null) == (result.GetValue(TargetPort) is null) ? null
+        return error ?? ((mapper.TargetHost is null) == (result.GetValue(_targetPort) is null) ? null
             : mapper.TargetHost is null ? "-p needs -t: give the forward target's address with -t <addr>"
             : "-t needs -p: give the forward target's port with -p <port> (0 = the public port)");
     }

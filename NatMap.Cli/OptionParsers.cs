@@ -40,12 +40,8 @@ internal static class OptionParsers
     }
 
     /// <summary>One port, 0 to 65535, with the wording of the library's <c>-b</c> parser.</summary>
-    public static bool TryParsePort(string option, string text, out int port, [NotNullWhen(false)] out string? error)
-    {
-        bool ok = PortSpec.TryPort(text, allowZero: true, out port, out error);
-        error = ok ? null : option + ": " + error;
-        return ok;
-    }
+    public static bool TryParsePort(string option, string text, out int port, [NotNullWhen(false)] out string? error) =>
+        Named(option, PortSpec.TryPort(text, allowZero: true, out port, out error), ref error);
 
     /// <summary>
     /// <c>-s</c>, repeatable and required, through the library's parser (<see cref="StunServerEndPoint.Parse"/>)
@@ -71,12 +67,8 @@ internal static class OptionParsers
     }
 
     /// <summary><c>-b</c>: the library's <see cref="PortSpec"/>.</summary>
-    public static bool TryParsePortSpec(string option, string text, out PortSpec spec, [NotNullWhen(false)] out string? error)
-    {
-        bool ok = PortSpec.TryParse(text, out spec, out error);
-        error = ok ? null : option + ": " + error;
-        return ok;
-    }
+    public static bool TryParsePortSpec(string option, string text, out PortSpec spec, [NotNullWhen(false)] out string? error) =>
+        Named(option, PortSpec.TryParse(text, out spec, out error), ref error);
 
     /// <summary>An fwmark, as strtoul base 0 reads it: <c>0x1f</c> hex, <c>017</c> octal, <c>31</c> decimal.</summary>
     public static bool TryParseMark(string option, string text, out uint mark, [NotNullWhen(false)] out string? error)
@@ -99,19 +91,17 @@ internal static class OptionParsers
     /// </summary>
     public static bool TryParseInterface(string text, out IPAddress? address, out string? name, [NotNullWhen(false)] out string? error)
     {
-        name = null;
-        error = null;
-        switch (IPAddressText.Classify(text, out address, out var reason))
-        {
-            case IPLiteralKind.Address:
-                return true;
-            case IPLiteralKind.Invalid:
-                error = "-i: " + reason;
-                return false;
-            default:
-                name = text;
-                return true;
-        }
+        var kind = IPAddressText.Classify(text, out address, out var reason);
+        name = kind == IPLiteralKind.NotALiteral ? text : null;
+        error = kind == IPLiteralKind.Invalid ? "-i: " + reason : null;
+        return error is null;
+    }
+
+    /// <summary>A library parser's reason, prefixed with the option: <c>-b: reason</c>.</summary>
+    private static bool Named(string option, bool ok, [NotNullWhen(false)] ref string? error)
+    {
+        error = ok ? null : option + ": " + error;
+        return ok;
     }
 
     private static bool TryParseSeconds(string option, string text, NumberStyles style, out TimeSpan value, [NotNullWhen(false)] out string? error)

@@ -33,15 +33,7 @@ internal static class CheckCommand
             return await FailAsync(stderr, ex.Message).ConfigureAwait(false);
         }
 
-        if (json)
-        {
-            CheckReportWriter.WriteJson(stdout, report);
-        }
-        else
-        {
-            CheckReportWriter.WriteText(stdout, report);
-        }
-
+        (json ? CheckReportWriter.WriteJson : (Action<TextWriter, NatDiscoveryReport>)CheckReportWriter.WriteText)(stdout, report);
         await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         return report.AnyServerAnswered ? ExitCodes.Success : await FailAsync(stderr, "no STUN server answered").ConfigureAwait(false);
     }

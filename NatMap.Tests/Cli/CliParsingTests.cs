@@ -204,11 +204,8 @@ public sealed class CliParsingTests
     [Fact]
     public void Parse_DashH_IsTheHttpServerNotHelp()
     {
-        var command = new NatMapCommand();
-        var result = command.Root.Parse(["-s", "a", "-h", "203.0.113.2"]);
-        Assert.Empty(result.Errors);
-        Assert.Equal("203.0.113.2", result.GetValue(command.Http));
-        Assert.Same(command.Root, result.CommandResult.Command);
+        var (_, mapper) = Parse("-s", "a", "-h", "203.0.113.2");
+        Assert.Equal("203.0.113.2", mapper.HttpServer);
     }
 
     [Fact]
