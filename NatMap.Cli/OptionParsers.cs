@@ -27,16 +27,9 @@ internal static class OptionParsers
     /// <summary>A whole number from 0 to <see cref="int.MaxValue"/>.</summary>
     public static bool TryParseCount(string option, string text, out int value, [NotNullWhen(false)] out string? error)
     {
-        error = null;
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value))
-        {
-            error = text.Length > 0 && text.AsSpan().IndexOfAnyExceptInRange('0', '9') < 0
-                ? $"{option}: {text} is too large"
-                : $"{option}: '{text}' is not a count";
-            return false;
-        }
-
-        return true;
+        bool ok = TryParseNumber(option, text, NumberStyles.None, "a count", out double number, out error);
+        value = (int)number;
+        return ok;
     }
 
     /// <summary>One port, 0 to 65535, with the wording of the library's <c>-b</c> parser.</summary>
@@ -106,22 +99,18 @@ internal static class OptionParsers
 
     private static bool TryParseSeconds(string option, string text, NumberStyles style, out TimeSpan value, [NotNullWhen(false)] out string? error)
     {
-        value = default;
-        error = null;
-        if (!double.TryParse(text, style, CultureInfo.InvariantCulture, out double seconds))
-        {
-            error = $"{option}: '{text}' is not a number of seconds";
-            return false;
-        }
-
-        if (seconds > int.MaxValue)
-        {
-            error = $"{option}: {text} is too large";
-            return false;
-        }
-
+        bool ok = TryParseNumber(option, text, style, "a number of seconds", out double seconds, out error);
         value = TimeSpan.FromSeconds(seconds);
-        return true;
+        return ok;
+    }
+
+    /// <summary>A plain decimal number up to <see cref="int.MaxValue"/>: no sign, no exponent, no spaces.</summary>
+    private static bool TryParseNumber(string option, string text, NumberStyles style, string what, out double number, [NotNullWhen(false)] out string? error)
+    {
+        bool ok = double.TryParse(text, style, CultureInfo.InvariantCulture, out number) && number <= int.MaxValue;
+        error = ok ? null : number > int.MaxValue ? $"{option}: {text} is too large" : $"{option}: '{text}' is not {what}";
+        number = ok ? number : 0;
+        return ok;
     }
 
     private static bool TryParseOctal(ReadOnlySpan<char> digits, out uint value)
