@@ -38,12 +38,9 @@ internal static class CommandLine
     /// <summary>-h is natmap's HTTP server, as in the original: help is --help only.</summary>
     public static void UseLongHelpOnly(Command command)
     {
-        for (int i = command.Options.Count - 1; i >= 0; i--)
+        foreach (var help in command.Options.OfType<HelpOption>().ToList())
         {
-            if (command.Options[i] is HelpOption)
-            {
-                command.Options.RemoveAt(i);
-            }
+            command.Options.Remove(help);
         }
 
         command.Options.Insert(0, new HelpOption("--help") { Description = "Show this help and exit." });
@@ -121,18 +118,13 @@ internal static class CommandLine
     /// <summary>Parses <paramref name="option"/>'s value, if given, and hands it to <paramref name="set"/>; returns the parser's error.</summary>
     public static string? Read<T>(ParseResult result, Option<string> option, OptionParsers.Parser<T> parse, Action<T> set)
     {
-        if (result.GetValue(option) is not { } text)
+        string? error = null;
+        if (result.GetValue(option) is { } text && parse(option.Name, text, out var value, out error))
         {
-            return null;
+            set(value);
         }
 
-        if (!parse(option.Name, text, out var value, out var error))
-        {
-            return error;
-        }
-
-        set(value);
-        return null;
+        return error;
     }
 
     public static Option<bool> Flag(string name, string description, params string[] aliases) =>

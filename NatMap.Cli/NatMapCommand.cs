@@ -76,14 +76,11 @@ internal sealed class NatMapCommand
         mapper.TargetHost = result.GetValue(_targetHost);
         string? error = CommandLine.BindFamilyAndInterface(result, _ipv4, _ipv6, _interface, out var family, out var address, out var name);
         (mapper.AddressFamily, mapper.BindAddress, mapper.BindInterface) = (family, address, name);
-        if (error is not null || !OptionParsers.TryParseServers(result.GetValue(_stun), mapper.StunServers, out error))
-        {
-            return error;
-        }
+        int? reuseWait = null;
 
         // -k 0 and -T 0 keep the defaults, as in the original.
-        int? reuseWait = null;
-        error = Read<TimeSpan>(result, _keepAlive, OptionParsers.TryParseWholeSeconds, k => SetKeepAlive(mapper, k))
+        error ??= (OptionParsers.TryParseServers(result.GetValue(_stun), mapper.StunServers, out var serversError) ? null : serversError)
+            ?? Read<TimeSpan>(result, _keepAlive, OptionParsers.TryParseWholeSeconds, k => SetKeepAlive(mapper, k))
             ?? Read<int>(result, _checkCycle, OptionParsers.TryParseCount, c => mapper.UdpCheckCycle = c)
             ?? Read<uint>(result, _mark, OptionParsers.TryParseMark, f => mapper.FirewallMark = f)
             ?? Read<PortSpec>(result, _localPort, OptionParsers.TryParsePortSpec, b => mapper.Port = b)

@@ -60,27 +60,12 @@ internal sealed class CheckOptions
         (options.TestHairpinning, options.EstimateLifetime) = (result.GetValue(_hairpin), result.GetValue(_lifetime));
         string? error = BindFamilyAndInterface(result, _ipv4, _ipv6, _interface, out var family, out var address, out var name);
         (options.AddressFamily, options.BindAddress, options.BindInterface) = (family, address, name);
-        if (error is not null || !OptionParsers.TryParseServers(result.GetValue(_servers), options.StunServers, out error))
-        {
-            return error;
-        }
-
-        if (tcpOnly && result.GetValue(_udp))
-        {
-            return "-u and -o exclude each other: give neither to test both";
-        }
-
-        if (AddressFamilyRules.BindAddressProblem(address, family) is { } bindProblem)
-        {
-            return "-i: " + bindProblem;
-        }
-
-        if (AddressFamilyRules.ServersProblem(options.StunServers, family) is { } serversProblem)
-        {
-            return "-s: " + serversProblem;
-        }
-
-        return Read<int>(result, _bind, OptionParsers.TryParsePort, port => options.Port = port)
+        return error
+            ?? (OptionParsers.TryParseServers(result.GetValue(_servers), options.StunServers, out var serversError) ? null : serversError)
+            ?? (tcpOnly && result.GetValue(_udp) ? "-u and -o exclude each other: give neither to test both" : null)
+            ?? (AddressFamilyRules.BindAddressProblem(address, family) is { } bindProblem ? "-i: " + bindProblem : null)
+            ?? (AddressFamilyRules.ServersProblem(options.StunServers, family) is { } familyProblem ? "-s: " + familyProblem : null)
+            ?? Read<int>(result, _bind, OptionParsers.TryParsePort, port => options.Port = port)
             ?? Read<TimeSpan>(result, _lifetimeMax, OptionParsers.TryParseSeconds, max => options.MaxLifetimeProbe = max)
             ?? Read<TimeSpan>(result, _timeout, OptionParsers.TryParseSeconds, timeout => options.RequestTimeout = timeout);
     }
