@@ -60,7 +60,7 @@ internal static class Cli
         var found = script.Length == 0 ? null : folders.Select(f => Path.Combine(f, script)).FirstOrDefault(File.Exists);
         if (found is null)
         {
-            return $"-e: script '{script}' does not exist";
+            return $"-e: script '{script}' not found";
         }
 
         return OperatingSystem.IsWindows() || LibC.Access(found, LibC.XOk) == 0 ? null : $"-e: script '{script}' is not executable";
