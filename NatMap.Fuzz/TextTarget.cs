@@ -72,7 +72,10 @@ internal static class TextTarget
         CheckEndpoint(arg, StunServerEndPoint.DefaultPort);
         CheckEndpoint(arg, PortMapperOptions.DefaultHttpPort);
         var servers = new List<StunServerEndPoint>();
-        Expect(OptionParsers.TryParseServers([arg], servers, out var serverError) == (servers.Count == 1) && (serverError is null || serverError.StartsWith("-s: ", StringComparison.Ordinal)), "-s disagrees with StunServerEndPoint.Parse");
+        bool serverOk = OptionParsers.TryParseServers([arg], servers, out var serverError);
+        Expect(
+            serverOk == StunServerEndPoint.TryParse(arg, out _) && serverOk == (servers.Count == 1) && (serverOk || serverError!.StartsWith("-s: ", StringComparison.Ordinal)),
+            "-s reads '" + arg + "' otherwise than StunServerEndPoint.Parse");
 
         // -i, and the forward target's literal check.
         OptionParsers.TryParseInterface(arg, out _, out _, out _);
