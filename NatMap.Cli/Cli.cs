@@ -1,34 +1,24 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
-using Microsoft.Extensions.Logging;
 using NatMap.Cli.Logging;
+using NatMap.Cli.Native;
 using NatMap.Mapping;
-using NatMap.Stun;
 
 namespace NatMap.Cli;
 
-/// <summary>The command line, runnable in-process: parse, validate, then run the mapper until cancelled.</summary>
+/// <summary>The command line, runnable in-process: parse, bind, validate, then run the mapper until cancelled (or the check once).</summary>
 internal static class Cli
 {
-    public const string UsageHint = "Try 'natmap --help'.";
-
-    /// <summary>Runs <c>natmap</c> with <paramref name="args"/>; returns the exit code (see <see cref="ExitCodes"/>).</summary>
-    public static Task<int> RunAsync(
-        string[] args,
-        TextWriter stdout,
-        TextWriter stderr,
-        Func<PortMapperOptions, ILoggerFactory, IPortMapper> mapperFactory,
-        CancellationToken cancellationToken) =>
-        RunAsync(args, new CliContext(stdout, stderr, mapperFactory, Daemon.Detach), cancellationToken);
-
+    /// <summary>Runs <c>natmap</c> or <c>natmap check</c> with <paramref name="args"/>; returns the exit code (see <see cref="ExitCodes"/>).</summary>
     public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken)
     {
         NatMapCommand? command = null;
-        command = new NatMapCommand((result, ct) => RunRootAsync(command!, result, args, context, ct));
+        command = new NatMapCommand(
+            (result, ct) => RunMapperAsync(command!, result, args, context, ct),
+            (result, ct) => Check.CheckCommand.RunAsync(command!.Check, result, context, ct));
         var parsed = command.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            return Usage(context.Stderr, DescribeParseError(parsed));
+            return CommandLine.Usage(context.Stderr, parsed.CommandResult.Command, CommandLine.DescribeParseError(parsed));
         }
 
         var invocation = new InvocationConfiguration
@@ -50,86 +40,47 @@ internal static class Cli
         }
         catch (Exception ex)
         {
-            await context.Stderr.WriteLineAsync("natmap: fatal: " + OneLine(ex.Message)).ConfigureAwait(false);
+            await context.Stderr.WriteLineAsync("natmap: fatal: " + CommandLine.OneLine(ex.Message)).ConfigureAwait(false);
             await context.Stderr.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             return ExitCodes.Fatal;
         }
     }
 
-    /// <summary>Writes the one error line and the usage hint; returns <see cref="ExitCodes.Usage"/>.</summary>
-    public static int Usage(TextWriter stderr, string message)
+    /// <summary>
+    /// <c>-e</c> must name an executable file now, not at the first mapping: a path, or a name looked up
+    /// where <see cref="System.Diagnostics.Process"/> looks (this program's folder, the current one, PATH).
+    /// </summary>
+    internal static string? FindScriptProblem(string script)
     {
-        stderr.WriteLine("natmap: " + OneLine(message));
-        stderr.WriteLine(UsageHint);
-        stderr.Flush();
-        return ExitCodes.Usage;
+        var folders = script.Contains('/', StringComparison.Ordinal)
+            ? [""]
+            : new[] { Path.GetDirectoryName(Environment.ProcessPath) ?? "", Environment.CurrentDirectory }
+                .Concat((Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));
+        var found = script.Length == 0 ? null : folders.Select(f => Path.Combine(f, script)).FirstOrDefault(File.Exists);
+        if (found is null)
+        {
+            return $"-e: script '{script}' not found";
+        }
+
+        return OperatingSystem.IsWindows() || LibC.Access(found, LibC.XOk) == 0 ? null : $"-e: script '{script}' is not executable";
     }
 
-    /// <summary>Error lines stay one line even when a message carries line breaks.</summary>
-    internal static string OneLine(string message) =>
-        message.ReplaceLineEndings(" ").TrimEnd();
-
-    internal static PortMapperOptions ToMapperOptions(CliOptions options)
+    private static async Task<int> RunMapperAsync(NatMapCommand command, ParseResult result, string[] args, CliContext context, CancellationToken cancellationToken)
     {
-        var mapperOptions = new PortMapperOptions
-        {
-            Protocol = options.Protocol,
-            AddressFamily = options.AddressFamily,
-            BindAddress = options.BindAddress,
-            BindInterface = options.BindInterface,
-            Port = options.Port,
-            HttpServer = options.HttpServer,
-            KeepAliveInterval = options.KeepAliveInterval,
-            FirewallMark = options.FirewallMark,
-            CongestionControl = options.CongestionControl,
-            TargetHost = options.TargetHost,
-            TargetPort = options.TargetPort ?? 0,
-        };
-        foreach (var server in options.StunServers)
-        {
-            mapperOptions.StunServers.Add(StunServerEndPoint.Parse(server));
-        }
-
-        if (options.UdpCheckCycle is { } cycle)
-        {
-            mapperOptions.UdpCheckCycle = cycle;
-        }
-
-        if (options.IdleTimeout is { } timeout)
-        {
-            mapperOptions.IdleTimeout = timeout;
-        }
-
-        // A -k shorter than the library's 5 s first retry delay shortens it too: whoever checks every
-        // second does not want to wait five after a fault. The back-off still doubles up to 60 s.
-        if (options.KeepAliveInterval is { } interval && interval < mapperOptions.RetryDelay)
-        {
-            mapperOptions.RetryDelay = interval;
-        }
-
-        return mapperOptions;
-    }
-
-    private static async Task<int> RunRootAsync(NatMapCommand command, ParseResult result, string[] args, CliContext context, CancellationToken cancellationToken)
-    {
-        if (!command.TryGetOptions(result, out var options, out var error))
-        {
-            return Usage(context.Stderr, error);
-        }
-
-        PortMapperOptions mapperOptions;
+        var mapperOptions = new PortMapperOptions();
+        var problem = command.Bind(result, mapperOptions, out var options);
         try
         {
-            mapperOptions = ToMapperOptions(options);
+            mapperOptions.Validate();
         }
-        catch (FormatException ex)
+        catch (ArgumentException ex)
         {
-            return Usage(context.Stderr, ex.Message);
+            problem ??= CommandLine.Describe(ex);
         }
 
-        if (mapperOptions.FindProblem() is { } problem)
+        if ((problem ?? (options.Script is { } script ? FindScriptProblem(script) : null)) is { } message)
         {
-            return Usage(context.Stderr, problem.Message);
+            return CommandLine.Usage(context.Stderr, command.Root, message);
         }
 
         using var loggerFactory = new CliLoggerFactory(new StderrLoggerProvider(context.Stderr, options.LogLevel));
@@ -145,36 +96,5 @@ internal static class Cli
         }
 
         return await MappingRunner.RunAsync(options, mapperOptions, context, loggerFactory, cancellationToken).ConfigureAwait(false);
-    }
-
-    internal static string DescribeParseError(ParseResult parsed)
-    {
-        if (parsed.UnmatchedTokens.Count > 0)
-        {
-            var token = parsed.UnmatchedTokens[0];
-            return token.StartsWith('-') && token.Length > 1
-                ? $"unknown option '{token}'"
-                : $"unexpected argument '{token}': natmap takes options only";
-        }
-
-        var error = parsed.Errors[0];
-        if ((error.SymbolResult as OptionResult ?? error.SymbolResult?.Parent as OptionResult) is { } option)
-        {
-            var name = option.IdentifierToken?.Value ?? option.Option.Name;
-            // Only an option that takes a value can be missing one: --version, a flag, fails for
-            // other reasons (combined with other options) and keeps System.CommandLine's message.
-            if (option.Tokens.Count == 0 && option.Option.Arity.MinimumNumberOfValues > 0)
-            {
-                return $"option {name} needs a value: {name} <{option.Option.HelpName ?? "value"}>";
-            }
-
-            if (option.IdentifierTokenCount > 1 && option.Option.Arity.MaximumNumberOfValues == 1)
-            {
-                return $"option {name} is given more than once";
-            }
-        }
-
-        var message = error.Message;
-        return message.EndsWith('.') ? message[..^1] : message;
     }
 }

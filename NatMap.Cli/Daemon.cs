@@ -50,7 +50,7 @@ internal static class Daemon
     public static int Detach(IReadOnlyList<string> args, ILogger logger)
     {
         var (program, prefix) = SelfCommand();
-        var startInfo = new ProcessStartInfo(program)
+        var startInfo = new ProcessStartInfo(program, [.. prefix, .. args])
         {
             UseShellExecute = false,
 
@@ -60,16 +60,6 @@ internal static class Daemon
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var argument in prefix)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        foreach (var argument in args)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
         startInfo.Environment[MarkerVariable] = "1";
         Process? child;
         try

@@ -16,10 +16,10 @@ internal static class MappingRunner
         var logger = loggerFactory.CreateLogger("NatMap.Cli");
         CliLog.Started(
             logger,
-            MappingText.FormatProtocol(options.Protocol),
-            options.AddressFamily == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4",
-            options.Port.ToString(),
-            string.Join(", ", options.StunServers));
+            MappingText.FormatProtocol(mapperOptions.Protocol),
+            mapperOptions.AddressFamily == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4",
+            mapperOptions.Port.ToString(),
+            string.Join(", ", mapperOptions.StunServers));
 
         using var gcReportStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task gcReport = GcReport.PeriodFromEnvironment() is { } period
@@ -40,13 +40,10 @@ internal static class MappingRunner
                 last = change;
                 var line = MappingText.FormatLine(change);
                 CliLog.MappingChanged(logger, line);
-                if (options.Json)
+                if ((options.Json ? MappingJson.Format(change) : notifier is null ? line : null) is { } output)
                 {
-                    await WriteAsync(context.Stdout, MappingJson.Format(change)).ConfigureAwait(false);
-                }
-                else if (notifier is null)
-                {
-                    await WriteAsync(context.Stdout, line).ConfigureAwait(false);
+                    await context.Stdout.WriteLineAsync(output).ConfigureAwait(false);
+                    await context.Stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
                 }
 
                 notifier?.NotifyAsync(change);
@@ -78,12 +75,6 @@ internal static class MappingRunner
 
         CliLog.Stopped(logger);
         return ExitCodes.Success;
-    }
-
-    private static async Task WriteAsync(TextWriter stdout, string line)
-    {
-        await stdout.WriteLineAsync(line).ConfigureAwait(false);
-        await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
     private static async Task StopNotifierAsync(ScriptNotifier notifier, ILogger logger)

@@ -24,6 +24,7 @@ internal static class Program
 
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        return await Cli.RunAsync(args, Console.Out, Console.Error, static (options, logs) => PortMapper.Create(options, logs), stop.Token).ConfigureAwait(false);
+        var context = new CliContext(Console.Out, Console.Error, static (options, logs) => PortMapper.Create(options, logs), Daemon.Detach);
+        return await Cli.RunAsync(args, context, stop.Token).ConfigureAwait(false);
     }
 }

@@ -1,6 +1,5 @@
 using System.Text;
 using NatMap.Cli;
-using NatMap.Cli.Check;
 using NatMap.Mapping;
 using NatMap.Sockets.Internal;
 using NatMap.Stun;
@@ -11,15 +10,13 @@ namespace NatMap.Fuzz;
 /// <c>text</c>: everything that parses user text. The input is read as UTF-8 (invalid bytes become
 /// U+FFFD) and split at each '\n' into arguments; one trailing '\n' ends the last argument rather than
 /// adding an empty one, so a seed file holds one argument per line. Each argument goes through every
-/// value parser (<c>-b</c>, <c>-s</c>/<c>-h</c>, <c>-i</c>, <c>-f</c>, <c>-k</c> and the other counts),
+/// value parser (<c>-b</c>, <c>-s</c>/<c>-h</c>, <c>-i</c>, <c>-f</c>, <c>-k</c>, the counts and ports),
 /// then the arguments as a whole go through the <c>natmap</c> and <c>natmap check</c> command lines up
-/// to the mapper's own validation (nothing is run).
+/// to the library's own validation (nothing is run).
 /// </summary>
 internal static class TextTarget
 {
-    private static readonly NatMapCommand Command = new((_, _) => Task.FromResult(0));
-    private static readonly CheckOptions Check = new();
-    private static readonly System.CommandLine.Command CheckCommand = CreateCheckCommand();
+    private static readonly NatMapCommand Command = new();
 
     public static void Run(Stream stream)
     {
@@ -31,7 +28,7 @@ internal static class TextTarget
         }
 
         ParseCommandLine(args);
-        ParseCheckCommandLine(args);
+        ParseCommandLine(["check", .. args]);
     }
 
     internal static string[] Split(string text)
@@ -69,11 +66,14 @@ internal static class TextTarget
         {
         }
 
-        // -s and -h: the CLI's early check, then the endpoint parser the mapper uses (Parse documents FormatException).
-        OptionParsers.TryValidateServer("-s", arg, out _);
+        // -s (both commands) and -h: the library's endpoint parser (Parse documents FormatException).
         CheckEndpoint(arg, StunServerEndPoint.DefaultPort);
         CheckEndpoint(arg, PortMapperOptions.DefaultHttpPort);
-        CheckOptions.TryParseServer(arg, out _, out _);
+        var servers = new List<StunServerEndPoint>();
+        bool serverOk = OptionParsers.TryParseServers([arg], servers, out var serverError);
+        Expect(
+            serverOk == StunServerEndPoint.TryParse(arg, out _) && serverOk == (servers.Count == 1) && (serverOk || serverError!.StartsWith("-s: ", StringComparison.Ordinal)),
+            "-s reads '" + arg + "' otherwise than StunServerEndPoint.Parse");
 
         // -i, and the forward target's literal check.
         OptionParsers.TryParseInterface(arg, out _, out _, out _);
@@ -87,11 +87,15 @@ internal static class TextTarget
             throw new FuzzContractException("IPAddressText.Classify gave an inconsistent result for '" + arg + "'");
         }
 
-        // -f, -k and -T, -c and -w, -p.
-        OptionParsers.TryParseMark(arg, out _, out _);
-        OptionParsers.TryParseSeconds("-k", arg, out _, out _);
-        OptionParsers.TryParseCount("-c", arg, "a count", out _, out _);
-        OptionParsers.TryParsePort("-p", arg, out _, out _);
+        // -f, -k -T -w, --timeout --lifetime-max, -c, -p and the check's -b.
+        OptionParsers.TryParseMark("-f", arg, out _, out _);
+        OptionParsers.TryParseWholeSeconds("-k", arg, out _, out _);
+        OptionParsers.TryParseSeconds("--timeout", arg, out _, out _);
+        OptionParsers.TryParseCount("-c", arg, out _, out _);
+        if (OptionParsers.TryParsePort("-p", arg, out int port, out _) && port is < 0 or > 65535)
+        {
+            throw new FuzzContractException("-p took '" + arg + "' as port " + port);
+        }
     }
 
     private static void CheckEndpoint(string arg, int defaultPort)
@@ -135,33 +139,44 @@ internal static class TextTarget
         var parsed = Command.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            Expect(Cli.Cli.DescribeParseError(parsed).Length > 0, "a parse error without a message");
+            Expect(CommandLine.DescribeParseError(parsed).Length > 0, "a parse error without a message");
             return;
         }
 
         // Cli.RunAsync invokes the parse result's action: --help and --version (which System.CommandLine
-        // lets through with other options, even repeated ones) never reach TryGetOptions, nor does check.
-        if (!ReferenceEquals(parsed.Action, Command.Root.Action))
+        // lets through with other options, even repeated ones) never reach Bind.
+        if (!ReferenceEquals(parsed.Action, parsed.CommandResult.Command.Action))
         {
             return;
         }
 
-        if (!Command.TryGetOptions(parsed, out var options, out var error))
+        if (ReferenceEquals(parsed.CommandResult.Command, Command.Check.Command))
         {
-            Expect(error.Length > 0, "TryGetOptions failed without a message");
+            var discovery = new NatMap.Discovery.NatDiscoveryOptions();
+            if (Command.Check.Bind(parsed, discovery, out _, out _) is { } checkError)
+            {
+                Expect(checkError.Length > 0, "the check's Bind failed without a message");
+                return;
+            }
+
+            try
+            {
+                _ = new NatMap.Discovery.NatDiscoveryClient(discovery);
+            }
+            catch (ArgumentException ex)
+            {
+                Expect(CommandLine.Describe(ex).StartsWith('-'), "the CLI has no option letter for " + ex.ParamName);
+            }
+
             return;
         }
 
-        // Cli.RunAsync validates the same way before it runs anything: the documented FormatException
-        // (a server the CLI passed but the library refuses) and ArgumentException are results,
-        // anything else escapes.
-        PortMapperOptions mapperOptions;
-        try
+        // Cli.RunAsync binds, then validates the same way before it runs anything: a problem is a
+        // result, and only ArgumentException may come out of Validate, with a ParamName the CLI maps.
+        var mapperOptions = new PortMapperOptions();
+        if (Command.Bind(parsed, mapperOptions, out _) is { } error)
         {
-            mapperOptions = Cli.Cli.ToMapperOptions(options);
-        }
-        catch (FormatException)
-        {
+            Expect(error.Length > 0, "Bind failed without a message");
             return;
         }
 
@@ -173,23 +188,8 @@ internal static class TextTarget
         }
         catch (ArgumentException ex) when (problem is not null && ex.ParamName == problem.Value.Option)
         {
+            Expect(CommandLine.Describe(ex).StartsWith('-'), "the CLI has no option letter for " + ex.ParamName);
         }
-    }
-
-    private static void ParseCheckCommandLine(string[] args)
-    {
-        var parsed = CheckCommand.Parse(args, NatMapCommand.ParserConfiguration);
-        if (parsed.Errors.Count == 0)
-        {
-            Check.TryGet(parsed, out _, out _, out _, out _);
-        }
-    }
-
-    private static System.CommandLine.Command CreateCheckCommand()
-    {
-        var command = new System.CommandLine.Command("check");
-        Check.AddTo(command);
-        return command;
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -108,28 +107,20 @@ internal static class CheckReportWriter
             // The issue fixes filtering's words; over TCP alone there is no filtering verdict.
             json.WriteString("filtering", main.Filtering == NatBehavior.NotApplicable ? "unknown" : Name(main.Filtering));
             json.WriteString("natType", Name(main.NatType));
-            EndPoint(json, "publicEndpoint", main.PublicEndPoint);
-            EndPoint(json, "localEndpoint", main.LocalEndPoint);
-            EndPoint(json, "server", main.Server);
-            EndPoint(json, "otherAddress", main.OtherAddress);
-            if (main.Hairpinning is bool hairpin)
-            {
-                json.WriteBoolean("hairpinning", hairpin);
-            }
-            else
-            {
-                json.WriteNull("hairpinning");
-            }
-
+            Write(json, "publicEndpoint", main.PublicEndPoint?.ToString());
+            Write(json, "localEndpoint", main.LocalEndPoint.ToString());
+            Write(json, "server", main.Server.ToString());
+            Write(json, "otherAddress", main.OtherAddress?.ToString());
+            WriteLiteral(json, "hairpinning", main.Hairpinning is { } hairpin ? (hairpin ? "true" : "false") : null);
             json.WriteString("verdict", Verdict(main));
             if (report.Udp is not null && report.Tcp is { } tcp)
             {
                 json.WriteStartObject("tcp");
                 json.WriteString("mapping", Name(tcp.Mapping));
                 json.WriteString("filtering", Name(tcp.Filtering));
-                EndPoint(json, "publicEndpoint", tcp.PublicEndPoint);
-                EndPoint(json, "localEndpoint", tcp.LocalEndPoint);
-                EndPoint(json, "server", tcp.Server);
+                Write(json, "publicEndpoint", tcp.PublicEndPoint?.ToString());
+                Write(json, "localEndpoint", tcp.LocalEndPoint.ToString());
+                Write(json, "server", tcp.Server.ToString());
                 json.WriteEndObject();
             }
 
@@ -138,24 +129,8 @@ internal static class CheckReportWriter
                 json.WriteStartObject("lifetime");
                 json.WriteBoolean("measured", lifetime.Measured);
                 json.WriteNumber("survivedSeconds", lifetime.Survived.TotalSeconds);
-                if (lifetime.Expired is { } expired)
-                {
-                    json.WriteNumber("expiredSeconds", expired.TotalSeconds);
-                }
-                else
-                {
-                    json.WriteNull("expiredSeconds");
-                }
-
-                if (lifetime.RecommendedKeepAlive is { } keepAlive)
-                {
-                    json.WriteNumber("recommendedKeepAliveSeconds", keepAlive.TotalSeconds);
-                }
-                else
-                {
-                    json.WriteNull("recommendedKeepAliveSeconds");
-                }
-
+                WriteLiteral(json, "expiredSeconds", lifetime.Expired?.TotalSeconds.ToString(CultureInfo.InvariantCulture));
+                WriteLiteral(json, "recommendedKeepAliveSeconds", lifetime.RecommendedKeepAlive?.TotalSeconds.ToString(CultureInfo.InvariantCulture));
                 json.WriteString("reason", lifetime.Reason);
                 json.WriteEndObject();
             }
@@ -176,18 +151,8 @@ internal static class CheckReportWriter
 
     private static NatDiscoveryResult Primary(NatDiscoveryReport report) => report.Udp ?? report.Tcp!;
 
-    private static IEnumerable<string> Notes(NatDiscoveryReport report)
-    {
-        foreach (var note in report.Udp?.Notes ?? [])
-        {
-            yield return note;
-        }
-
-        foreach (var note in report.Tcp?.Notes ?? [])
-        {
-            yield return "TCP: " + note;
-        }
-    }
+    private static IEnumerable<string> Notes(NatDiscoveryReport report) =>
+        (report.Udp?.Notes ?? []).Concat((report.Tcp?.Notes ?? []).Select(note => "TCP: " + note));
 
     private static string LifetimeText(BindingLifetimeEstimate lifetime)
     {
@@ -206,15 +171,22 @@ internal static class CheckReportWriter
     private static void Row(StringBuilder text, string label, string value) =>
         text.Append("  ").Append(label.PadRight(16)).Append(value).Append('\n');
 
-    private static void EndPoint(Utf8JsonWriter json, string name, IPEndPoint? endPoint)
+    private static void Write(Utf8JsonWriter json, string name, string? value)
     {
-        if (endPoint is null)
+        if (value is null)
         {
             json.WriteNull(name);
         }
         else
         {
-            json.WriteString(name, endPoint.ToString());
+            json.WriteString(name, value);
         }
+    }
+
+    /// <summary>A number or boolean in its JSON spelling, or null.</summary>
+    private static void WriteLiteral(Utf8JsonWriter json, string name, string? literal)
+    {
+        json.WritePropertyName(name);
+        json.WriteRawValue(literal ?? "null");
     }
 }

@@ -21,27 +21,12 @@ internal sealed class StderrLoggerProvider(TextWriter writer, LogLevel minimumLe
 
     internal void Write(LogLevel level, string category, EventId eventId, string message, Exception? exception)
     {
-        var line = new System.Text.StringBuilder(message.Length + 32);
-        line.Append("natmap: ").Append(LevelText(level)).Append(": ").Append(message);
-        if (exception is not null)
-        {
-            line.Append(" (").Append(exception.Message).Append(')');
-        }
-
-        if (MinimumLevel <= LogLevel.Debug)
-        {
-            line.Append(" [").Append(category);
-            if (eventId.Id != 0)
-            {
-                line.Append(" #").Append(eventId.Id);
-            }
-
-            line.Append(']');
-        }
-
+        string cause = exception is null ? "" : " (" + exception.Message + ")";
+        string source = MinimumLevel > LogLevel.Debug ? "" : eventId.Id == 0 ? $" [{category}]" : $" [{category} #{eventId.Id}]";
+        string line = "natmap: " + LevelText(level) + ": " + message + cause + source;
         lock (_gate)
         {
-            writer.WriteLine(line.ToString());
+            writer.WriteLine(line);
             writer.Flush();
         }
     }

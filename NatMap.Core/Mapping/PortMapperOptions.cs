@@ -152,9 +152,9 @@ public sealed class PortMapperOptions
             return Invalid(nameof(AddressFamily), string.Create(CultureInfo.InvariantCulture, $"address family {AddressFamily} is not supported: expected InterNetwork (IPv4) or InterNetworkV6 (IPv6)"));
         }
 
-        if (BindAddress is not null && BindAddress.AddressFamily != AddressFamily)
+        if (AddressFamilyRules.BindAddressProblem(BindAddress, AddressFamily) is { } bindProblem)
         {
-            return Invalid(nameof(BindAddress), string.Create(CultureInfo.InvariantCulture, $"bind address {BindAddress} is not an {FamilyName(AddressFamily)} address, but the mapper runs over {FamilyName(AddressFamily)}"));
+            return Invalid(nameof(BindAddress), bindProblem);
         }
 
         if (BindInterface is not null && (BindInterface.Length == 0 || BindInterface.Length > 15 || BindInterface.Contains('/', StringComparison.Ordinal) || BindInterface.Any(char.IsWhiteSpace)))
@@ -172,20 +172,14 @@ public sealed class PortMapperOptions
             return Invalid(nameof(StunServers), "no STUN server given: at least one is required");
         }
 
-        bool anyServerOfFamily = false;
-        foreach (var server in StunServers)
+        if (StunServers.Contains(null!))
         {
-            if (server is null)
-            {
-                return Invalid(nameof(StunServers), "the STUN server list contains a null entry");
-            }
-
-            anyServerOfFamily |= server.Address is null || server.Address.AddressFamily == AddressFamily;
+            return Invalid(nameof(StunServers), "the STUN server list contains a null entry");
         }
 
-        if (!anyServerOfFamily)
+        if (AddressFamilyRules.ServersProblem(StunServers, AddressFamily) is { } serversProblem)
         {
-            return Invalid(nameof(StunServers), $"no STUN server can be reached over {FamilyName(AddressFamily)}: every one given is an address of the other family");
+            return Invalid(nameof(StunServers), serversProblem);
         }
 
         if (Protocol == MappingProtocol.Tcp)
@@ -266,5 +260,5 @@ public sealed class PortMapperOptions
 
     private static (string, string) Invalid(string option, string message) => (option, message);
 
-    private static string FamilyName(AddressFamily family) => family == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4";
+    private static string FamilyName(AddressFamily family) => AddressFamilyRules.Name(family);
 }

@@ -122,7 +122,8 @@ public readonly record struct PortSpec
         _ => string.Create(CultureInfo.InvariantCulture, $"{First}~{Last}"),
     };
 
-    private static bool TryPort(ReadOnlySpan<char> text, bool allowZero, out int port, [NotNullWhen(false)] out string? error)
+    /// <summary>One port number, as <c>-b</c> and <c>-p</c> read it; <paramref name="error"/> says why not.</summary>
+    internal static bool TryPort(ReadOnlySpan<char> text, bool allowZero, out int port, [NotNullWhen(false)] out string? error)
     {
         error = null;
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out port))

@@ -128,7 +128,14 @@ public sealed class CliParsingTests
     public void Parse_CheckCycle_SetsCycle()
     {
         Assert.Equal(4, Parse("-u", "-s", "a", "-c", "4").Mapper.UdpCheckCycle);
-        Assert.Equal(10, Parse("-u", "-s", "a", "-c", "0").Mapper.UdpCheckCycle);
+        Assert.Equal(10, Parse("-u", "-s", "a").Mapper.UdpCheckCycle);
+    }
+
+    [Fact]
+    public void Parse_KeepAliveBelowRetryDelay_ShortensRetryDelay()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(2), Parse("-u", "-s", "a", "-k", "2").Mapper.RetryDelay);
+        Assert.Equal(TimeSpan.FromSeconds(5), Parse("-u", "-s", "a", "-k", "30").Mapper.RetryDelay);
     }
 
     [Fact]
@@ -175,7 +182,7 @@ public sealed class CliParsingTests
         Assert.Equal(TimeSpan.FromSeconds(60), mapper.IdleTimeout);
         Assert.Equal("192.0.2.9", mapper.TargetHost);
         Assert.Equal(0, mapper.TargetPort);
-        Assert.Equal(0, options.TargetPort);
+        Assert.False(options.Json);
         Assert.Equal(8080, Parse("-s", "a", "-h", "b", "-t", "x", "-p", "8080").Mapper.TargetPort);
     }
 
@@ -197,18 +204,15 @@ public sealed class CliParsingTests
     [Fact]
     public void Parse_DashH_IsTheHttpServerNotHelp()
     {
-        var command = new NatMapCommand((_, _) => Task.FromResult(0));
-        var result = command.Root.Parse(["-s", "a", "-h", "203.0.113.2"]);
-        Assert.Empty(result.Errors);
-        Assert.Equal("203.0.113.2", result.GetValue(command.Http));
-        Assert.Same(command.Root, result.CommandResult.Command);
+        var (_, mapper) = Parse("-s", "a", "-h", "203.0.113.2");
+        Assert.Equal("203.0.113.2", mapper.HttpServer);
     }
 
     [Fact]
     public void Parse_SubcommandAddedToRoot_GetsItsOwnOptionsAndHelp()
     {
         // What the `check` subcommand will do with one line in NatMapCommand's constructor.
-        var command = new NatMapCommand((_, _) => Task.FromResult(0));
+        var command = new NatMapCommand();
         var sub = new System.CommandLine.Command("probe");
         var server = new System.CommandLine.Option<string>("-s");
         sub.Options.Add(server);
@@ -226,11 +230,13 @@ public sealed class CliParsingTests
 
     private static (CliOptions Options, PortMapperOptions Mapper) Parse(params string[] args)
     {
-        var command = new NatMapCommand((_, _) => Task.FromResult(0));
+        var command = new NatMapCommand();
         var result = command.Parse(args);
         Assert.Empty(result.Errors);
-        Assert.True(command.TryGetOptions(result, out var options, out var error), error);
-        var mapper = NatMap.Cli.Cli.ToMapperOptions(options);
+        var mapper = new PortMapperOptions();
+        var error = command.Bind(result, mapper, out var options);
+        Assert.True(error is null, error);
+        mapper.Validate();
         return (options, mapper);
     }
 }

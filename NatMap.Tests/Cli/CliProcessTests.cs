@@ -135,7 +135,7 @@ public sealed partial class CliProcessTests
         var stderr = await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(2, process.ExitCode);
-        Assert.Equal("natmap: option -k: 'abc' is not a number of seconds\nTry 'natmap --help'.\n", stderr);
+        Assert.Equal("natmap: -k: 'abc' is not a number of seconds\nTry 'natmap --help'.\n", stderr);
     }
 
     [Fact]

@@ -236,7 +236,7 @@ public sealed class CliRunnerTests
 
         Assert.Equal(2, exitCode);
         Assert.False(detached);
-        Assert.Contains("TCP mode needs an HTTP server", stderr.Lines[0], StringComparison.Ordinal);
+        Assert.Contains("-h: no HTTP server given", stderr.Lines[0], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,57 +1,59 @@
-using NatMap.Cli;
-
 namespace NatMap.Tests.Cli;
 
 public sealed class CliUsageTests
 {
     [Theory]
-    [InlineData("", "a STUN server is required")]
-    [InlineData("-u -s", "option -s needs a value")]
-    [InlineData("-s 203.0.113.2", "TCP mode needs an HTTP server")]
-    [InlineData("-s 203.0.113.2 -h", "option -h needs a value")]
-    [InlineData("-u -s a -t 192.0.2.9", "option -t needs -p")]
-    [InlineData("-u -s a -p 80", "option -p needs -t")]
-    [InlineData("-u -s a -b 65536", "port 65536 is out of range")]
+    [InlineData("", "-s: a STUN server is required")]
+    [InlineData("-u -s", "-s: needs a value: -s <addr[:port]>")]
+    [InlineData("-s 203.0.113.2", "-h: no HTTP server given: TCP mode keeps the mapping alive through one")]
+    [InlineData("-s 203.0.113.2 -h", "-h: needs a value")]
+    [InlineData("-u -s a -t 192.0.2.9", "-t needs -p")]
+    [InlineData("-u -s a -p 80", "-p needs -t")]
+    [InlineData("-u -s a -b 65536", "-b: port 65536 is out of range: expected 0 to 65535")]
     [InlineData("-u -s a -b 5000-65536", "port 65536 is out of range")]
-    [InlineData("-u -s a -t x -p 65536", "option -p: port 65536 is out of range")]
-    [InlineData("-u -s a:70000", "option -s: port '70000'")]
-    [InlineData("-s a -h b:0", "option -h: port '0'")]
+    [InlineData("-u -s a -t x -p 65536", "-p: port 65536 is out of range: expected 0 to 65535")]
+    [InlineData("-u -s a:70000", "-s: 'a:70000' is not a STUN server (the port after ':' is not a number from 1 to 65535)")]
+    [InlineData("-s a -h b:0", "-h: HTTP server 'b:0' is invalid")]
     [InlineData("-u -s a -b 6000-5000", "reversed")]
     [InlineData("-u -s a -b 6000~5000", "reversed")]
-    [InlineData("-u -s a -b x", "option -b: 'x' is not a port number")]
-    [InlineData("-u -s a -k abc", "option -k: 'abc' is not a number of seconds")]
-    [InlineData("-u -s a -k 1.5", "option -k: '1.5' is not a number of seconds")]
-    [InlineData("-u -s a -k -5", "option -k: '-5' is not a number of seconds")]
-    [InlineData("-u -s a -k 99999999999", "option -k: 99999999999 is too large")]
-    [InlineData("-u -s a -c x", "option -c: 'x' is not a count")]
-    [InlineData("-u -s a -T soon", "option -T: 'soon' is not a number of seconds")]
-    [InlineData("-u -s a -w x", "option -w: 'x' is not a number of seconds")]
+    [InlineData("-u -s a -b x", "-b: 'x' is not a port number")]
+    [InlineData("-u -s a -k abc", "-k: 'abc' is not a number of seconds")]
+    [InlineData("-u -s a -k 1.5", "-k: '1.5' is not a number of seconds")]
+    [InlineData("-u -s a -k -5", "-k: '-5' is not a number of seconds")]
+    [InlineData("-u -s a -k 99999999999", "-k: 99999999999 is too large")]
+    [InlineData("-u -s a -c x", "-c: 'x' is not a count")]
+    [InlineData("-u -s a -c 0", "-c: UDP check cycle 0 is invalid: it must be at least 1")]
+    [InlineData("-u -s a -e /nonexistent/on-map", "-e: script '/nonexistent/on-map' not found")]
+    [InlineData("-u -s a -e no-such-natmap-hook", "-e: script 'no-such-natmap-hook' not found")]
+    [InlineData("-u -s a -e /", "-e: script '/' not found")]
+    [InlineData("-u -s a -T soon", "-T: 'soon' is not a number of seconds")]
+    [InlineData("-u -s a -w x", "-w: 'x' is not a number of seconds")]
     [InlineData("-u -s a -x", "unknown option '-x'")]
     [InlineData("-u -s a --bogus", "unknown option '--bogus'")]
     [InlineData("-u -s a -?", "unknown option '-?'")]
     [InlineData("-u -s a extra", "unexpected argument 'extra'")]
-    [InlineData("-4 -6 -u -s a", "options -4 and -6 exclude each other")]
-    [InlineData("-u -s a -f 0xZZ", "option -f: '0xZZ' is not a mark")]
-    [InlineData("-u -s a -f 08", "option -f: '08' is not a mark")]
-    [InlineData("-u -s a -f 0x100000000", "option -f: '0x100000000' is not a mark")]
-    [InlineData("-u -s a -f -1", "option -f: '-1' is not a mark")]
-    [InlineData("-u -s a -k 1 -k 2", "option -k is given more than once")]
-    [InlineData("-u -s a -i 2001:db8::1", "option -i: 2001:db8::1 is an IPv6 address but the mapping is IPv4")]
-    [InlineData("-6 -u -s a -i 192.0.2.2", "option -i: 192.0.2.2 is an IPv4 address but the mapping is IPv6")]
-    [InlineData("-u -s [2001:db8::1", "option -s: '[2001:db8::1' has '[' without ']'")]
-    [InlineData("-u -s 1:2:3", "option -s: '1:2:3' is not an IPv6 address")]
-    [InlineData("-u -s a:", "option -s: 'a:' ends with ':'")]
-    [InlineData("-u -s 010.0.0.1", "option -s: '010.0.0.1' is not an IPv4 address")]
-    [InlineData("-u -s 0x7f.0.0.1", "option -s: '0x7f.0.0.1' is not an IPv4 address")]
-    [InlineData("-u -s 0177.0.0.1:80", "option -s: '0177.0.0.1' is not an IPv4 address")]
-    [InlineData("-s a -h 127.1", "option -h: '127.1' is not an IPv4 address")]
-    [InlineData("-u -s fe80::1%nosuchif0", "option -s: 'fe80::1%nosuchif0' has zone 'nosuchif0', but no network interface")]
+    [InlineData("-4 -6 -u -s a", "-4 and -6 exclude each other")]
+    [InlineData("-u -s a -f 0xZZ", "-f: '0xZZ' is not a mark")]
+    [InlineData("-u -s a -f 08", "-f: '08' is not a mark")]
+    [InlineData("-u -s a -f 0x100000000", "-f: '0x100000000' is not a mark")]
+    [InlineData("-u -s a -f -1", "-f: '-1' is not a mark")]
+    [InlineData("-u -s a -k 1 -k 2", "-k: given more than once")]
+    [InlineData("-u -s a -i 2001:db8::1", "-i: bind address 2001:db8::1 is not an IPv4 address, but IPv4 is in use")]
+    [InlineData("-6 -u -s a -i 192.0.2.2", "-i: bind address 192.0.2.2 is not an IPv6 address, but IPv6 is in use")]
+    [InlineData("-u -s [2001:db8::1", "-s: '[2001:db8::1' is not a STUN server ('[' has no matching ']')")]
+    [InlineData("-u -s 1:2:3", "-s: '1:2:3' is not a STUN server ('1:2:3' is not an IPv6 address")]
+    [InlineData("-u -s a:", "-s: 'a:' is not a STUN server (the port after ':' is not a number from 1 to 65535)")]
+    [InlineData("-u -s 010.0.0.1", "-s: '010.0.0.1' is not a STUN server ('010.0.0.1' is not an IPv4 address")]
+    [InlineData("-u -s 0x7f.0.0.1", "-s: '0x7f.0.0.1' is not a STUN server ('0x7f.0.0.1' is not an IPv4 address")]
+    [InlineData("-u -s 0177.0.0.1:80", "-s: '0177.0.0.1:80' is not a STUN server ('0177.0.0.1' is not an IPv4 address")]
+    [InlineData("-s a -h 127.1", "-h: HTTP server '127.1' is invalid")]
+    [InlineData("-u -s fe80::1%nosuchif0", "-s: 'fe80::1%nosuchif0' is not a STUN server ('fe80::1%nosuchif0' has zone 'nosuchif0', but no network interface")]
     [InlineData("-u -s [fe80::1%25nosuchif0]:1", "has zone 'nosuchif0', but no network interface")]
     [InlineData("-u -s fe80::1%", "has an empty zone")]
-    [InlineData("-u -s a -i 010.0.0.1", "option -i: '010.0.0.1' is not an IPv4 address")]
-    [InlineData("-u -s a -i 1", "option -i: '1' is not an IPv4 address")]
-    [InlineData("-6 -u -s a -i fe80::1%nosuchif0", "option -i: 'fe80::1%nosuchif0' has zone 'nosuchif0'")]
-    [InlineData("-u -s a -t 0x7f.0.0.1 -p 80", "target host '0x7f.0.0.1' is invalid: '0x7f.0.0.1' is not an IPv4 address")]
+    [InlineData("-u -s a -i 010.0.0.1", "-i: '010.0.0.1' is not an IPv4 address")]
+    [InlineData("-u -s a -i 1", "-i: '1' is not an IPv4 address")]
+    [InlineData("-6 -u -s a -i fe80::1%nosuchif0", "-i: 'fe80::1%nosuchif0' has zone 'nosuchif0'")]
+    [InlineData("-u -s a -t 0x7f.0.0.1 -p 80", "-t: target host '0x7f.0.0.1' is invalid: '0x7f.0.0.1' is not an IPv4 address")]
     public async Task Run_BadCommandLine_ExitsTwoWithOneLineAndHint(string commandLine, string expected)
     {
         var args = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -139,19 +141,7 @@ public sealed class CliUsageTests
 
     private static async Task<(int ExitCode, string Stdout, string Stderr, bool MapperCreated)> RunAsync(string[] args)
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        bool created = false;
-        var context = new CliContext(
-            stdout,
-            stderr,
-            (_, _) =>
-            {
-                created = true;
-                return new FakePortMapper();
-            },
-            (_, _) => throw new InvalidOperationException("must not detach"));
-        int exitCode = await NatMap.Cli.Cli.RunAsync(args, context, TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
-        return (exitCode, stdout.ToString(), stderr.ToString(), created);
+        var run = await CliHarness.RunAsync(args);
+        return (run.ExitCode, run.Stdout, run.Stderr, run.MapperCreated);
     }
 }

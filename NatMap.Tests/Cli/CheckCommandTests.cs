@@ -1,21 +1,20 @@
 using System.Net;
 using System.Text.Json;
+using NatMap.Cli;
 using NatMap.Cli.Check;
+using NatMap.Stun;
+using NatMap.Tests.Discovery;
 using NatMap.Tests.Fakes;
 
-namespace NatMap.Tests.Discovery;
+namespace NatMap.Tests.Cli;
 
 public sealed class CheckCommandTests
 {
-    private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(30);
-
     private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)
     {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        int code = await CheckCommand.RunAsync(args, stdout, stderr, TestContext.Current.CancellationToken)
-            .WaitAsync(TestTimeout, TestContext.Current.CancellationToken);
-        return (code, stdout.ToString(), stderr.ToString());
+        var run = await CliHarness.RunAsync(["check", .. args]);
+        Assert.False(run.MapperCreated);
+        return (run.ExitCode, run.Stdout, run.Stderr);
     }
 
     [Fact]
@@ -82,30 +81,34 @@ public sealed class CheckCommandTests
     }
 
     [Theory]
-    [InlineData("no -s", new string[0], "a STUN server is required")]
+    [InlineData("no -s", new string[0], "-s: a STUN server is required")]
     [InlineData("-4 and -6", new[] { "-s", "127.0.0.1", "-4", "-6" }, "-4 and -6 exclude each other")]
-    [InlineData("-u and -t", new[] { "-s", "127.0.0.1", "-u", "-t" }, "-u and -t exclude each other")]
-    [InlineData("bad -b", new[] { "-s", "127.0.0.1", "-b", "70000" }, "option -b: '70000' is not a port number")]
-    [InlineData("bad -s port", new[] { "-s", "127.0.0.1:0" }, "option -s: '127.0.0.1:0' is not a STUN server")]
-    [InlineData("bad -s host", new[] { "-s", "bad host!" }, "option -s: 'bad host!' is not a STUN server")]
+    [InlineData("-u and -o", new[] { "-s", "127.0.0.1", "-u", "-o" }, "-u and -o exclude each other")]
+    [InlineData("-u and the hidden -t", new[] { "-s", "127.0.0.1", "-u", "-t" }, "-u and -o exclude each other")]
+    [InlineData("bad -b", new[] { "-s", "127.0.0.1", "-b", "70000" }, "-b: port 70000 is out of range: expected 0 to 65535")]
+    [InlineData("-b range", new[] { "-s", "127.0.0.1", "-b", "5000-5001" }, "-b: '5000-5001' is not a port number")]
+    [InlineData("bad -s port", new[] { "-s", "127.0.0.1:0" }, "-s: '127.0.0.1:0' is not a STUN server")]
+    [InlineData("bad -s host", new[] { "-s", "bad host!" }, "-s: 'bad host!' is not a STUN server")]
     [InlineData("octal -s", new[] { "-s", "010.0.0.1" }, "'010.0.0.1' is not an IPv4 address")]
-    [InlineData("octal -i", new[] { "-s", "127.0.0.1", "-i", "0177.0.0.1" }, "option -i: '0177.0.0.1' is not an IPv4 address")]
-    [InlineData("-s family", new[] { "-s", "[::1]:3478" }, "is an IPv6 address but the check is IPv4")]
-    [InlineData("-i family", new[] { "-6", "-s", "[::1]", "-i", "127.0.0.1" }, "option -i: 127.0.0.1 is an IPv4 address")]
-    [InlineData("bad timeout", new[] { "-s", "127.0.0.1", "--timeout", "-1" }, "option --timeout: '-1' is not a number of seconds")]
+    [InlineData("octal -i", new[] { "-s", "127.0.0.1", "-i", "0177.0.0.1" }, "-i: '0177.0.0.1' is not an IPv4 address")]
+    [InlineData("-s family", new[] { "-s", "[::1]:3478" }, "-s: no STUN server can be reached over IPv4: every one given is an address of the other family")]
+    [InlineData("-i family", new[] { "-6", "-s", "[::1]", "-i", "127.0.0.1" }, "-i: bind address 127.0.0.1 is not an IPv6 address, but IPv6 is in use")]
+    [InlineData("bad timeout", new[] { "-s", "127.0.0.1", "--timeout", "-1" }, "--timeout: '-1' is not a number of seconds")]
+    [InlineData("zero timeout, refused by the library", new[] { "-s", "127.0.0.1", "--timeout", "0" }, "--timeout: RequestTimeout must be positive")]
     [InlineData("-h is not help", new[] { "-s", "127.0.0.1", "-h" }, "unknown option '-h'")]
-    [InlineData("positional", new[] { "-s", "127.0.0.1", "extra" }, "unexpected argument 'extra'")]
-    [InlineData("-s without value", new[] { "-s" }, "-s")]
-    public async Task RunAsync_BadCommandLine_ExitTwoWithOneLine(string because, string[] args, string expected)
+    [InlineData("positional", new[] { "-s", "127.0.0.1", "extra" }, "unexpected argument 'extra': natmap check takes options only")]
+    [InlineData("-s without value", new[] { "-s" }, "-s: needs a value: -s <addr[:port]>")]
+    public async Task RunAsync_BadCommandLine_ExitTwoWithOneLineAndHint(string because, string[] args, string expected)
     {
         var (code, stdout, stderr) = await RunAsync(args);
 
         Assert.True(code == 2, because);
         Assert.Equal("", stdout);
         var lines = stderr.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n');
-        Assert.Single(lines);
+        Assert.Equal(2, lines.Length);
         Assert.StartsWith("natmap: check: ", lines[0], StringComparison.Ordinal);
         Assert.Contains(expected, lines[0], StringComparison.Ordinal);
+        Assert.Equal("Try 'natmap check --help'.", lines[1]);
     }
 
     [Fact]
@@ -127,7 +130,9 @@ public sealed class CheckCommandTests
     [InlineData("[2001:db8::2]", "[2001:db8::2]:3478")]
     public void TryParseServer_Addresses_DefaultPort3478(string text, string expected)
     {
-        Assert.True(CheckOptions.TryParseServer(text, out var server, out var error), error);
+        var servers = new List<StunServerEndPoint>();
+        Assert.True(OptionParsers.TryParseServers([text], servers, out var error), error);
+        var server = Assert.Single(servers);
         Assert.Equal(IPEndPoint.Parse(expected), new IPEndPoint(IPAddress.Parse(server.Host), server.Port));
     }
 
@@ -136,7 +141,9 @@ public sealed class CheckCommandTests
     [InlineData("stun.example.org:19302", "stun.example.org", 19302)]
     public void TryParseServer_HostNames_KeptForResolution(string text, string host, int port)
     {
-        Assert.True(CheckOptions.TryParseServer(text, out var server, out var error), error);
+        var servers = new List<StunServerEndPoint>();
+        Assert.True(OptionParsers.TryParseServers([text], servers, out var error), error);
+        var server = Assert.Single(servers);
         Assert.Equal(host, server.Host);
         Assert.Equal(port, server.Port);
     }
@@ -144,7 +151,7 @@ public sealed class CheckCommandTests
     [Fact]
     public void Create_Subcommand_NamedCheckWithoutDashHHelp()
     {
-        var command = CheckCommand.Create();
+        var command = new CheckOptions().Command;
 
         Assert.Equal("check", command.Name);
         Assert.DoesNotContain(command.Options, o => o.Name == "-h" || o.Aliases.Contains("-h"));

@@ -1,0 +1,156 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Parsing;
+using System.Net;
+using System.Net.Sockets;
+
+namespace NatMap.Cli;
+
+/// <summary>
+/// The command-line plumbing <c>natmap</c> and <c>natmap check</c> share: how options are declared and
+/// parsed, help, the usage error (one line, then the hint) and the option letter of each library option.
+/// </summary>
+internal static class CommandLine
+{
+    /// <summary>
+    /// The option each library property is set from, for <see cref="Mapping.PortMapperOptions"/> and
+    /// <see cref="Discovery.NatDiscoveryOptions"/> alike, so that the library's validation message names it.
+    /// </summary>
+    private static readonly Dictionary<string, string> Letters = new(StringComparer.Ordinal)
+    {
+        ["Protocol"] = "-u",
+        ["AddressFamily"] = "-4/-6",
+        ["BindAddress"] = "-i",
+        ["BindInterface"] = "-i",
+        ["Port"] = "-b",
+        ["StunServers"] = "-s",
+        ["HttpServer"] = "-h",
+        ["KeepAliveInterval"] = "-k",
+        ["RetryDelay"] = "-k",
+        ["UdpCheckCycle"] = "-c",
+        ["FirewallMark"] = "-f",
+        ["CongestionControl"] = "-C",
+        ["TargetHost"] = "-t",
+        ["TargetPort"] = "-p",
+        ["IdleTimeout"] = "-T",
+        ["RequestTimeout"] = "--timeout",
+        ["MaxLifetimeProbe"] = "--lifetime-max",
+        ["TestUdp"] = "-u/-o",
+        ["TestTcp"] = "-u/-o",
+    };
+
+    /// <summary>
+    /// How every natmap command line is parsed. Response files are off: System.CommandLine would
+    /// replace any argument starting with '@' by a file's contents (<c>-e @hook.sh</c> read the file
+    /// instead of naming it, <c>-s @/dev/zero</c> never returned), which the original's getopt never does.
+    /// </summary>
+    public static ParserConfiguration ParserConfiguration { get; } = new() { ResponseFileTokenReplacer = null };
+
+    /// <summary>The name a usage error and its hint give: <c>natmap</c> or <c>natmap check</c>.</summary>
+    public static string NameOf(Command command) => command is RootCommand ? "natmap" : "natmap " + command.Name;
+
+    /// <summary>-h is natmap's HTTP server, as in the original: help is --help only.</summary>
+    public static void UseLongHelpOnly(Command command)
+    {
+        foreach (var help in command.Options.OfType<HelpOption>().ToList())
+        {
+            command.Options.Remove(help);
+        }
+
+        command.Options.Insert(0, new HelpOption("--help") { Description = "Show this help and exit." });
+    }
+
+    /// <summary>Writes <c>natmap: message</c> (<c>natmap: check: message</c>) and the hint; returns <see cref="ExitCodes.Usage"/>.</summary>
+    public static int Usage(TextWriter stderr, Command command, string message)
+    {
+        string name = NameOf(command);
+        stderr.WriteLine(name.Replace(" ", ": ", StringComparison.Ordinal) + ": " + OneLine(message));
+        stderr.WriteLine($"Try '{name} --help'.");
+        stderr.Flush();
+        return ExitCodes.Usage;
+    }
+
+    /// <summary>A library <see cref="ArgumentException"/> as <c>-x: reason</c>, the option named by its letter.</summary>
+    public static string Describe(ArgumentException exception)
+    {
+        string message = exception.Message;
+        int suffix = message.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
+        message = (suffix >= 0 ? message[..suffix] : message).TrimEnd('.');
+        return exception.ParamName is { } name && Letters.TryGetValue(name, out var letter) ? letter + ": " + message : message;
+    }
+
+    /// <summary>Error lines stay one line even when a message carries line breaks.</summary>
+    public static string OneLine(string message) => message.ReplaceLineEndings(" ").TrimEnd();
+
+    public static string DescribeParseError(ParseResult parsed)
+    {
+        if (parsed.UnmatchedTokens.Count > 0)
+        {
+            var token = parsed.UnmatchedTokens[0];
+            return token.StartsWith('-') && token.Length > 1
+                ? $"unknown option '{token}'"
+                : $"unexpected argument '{token}': {NameOf(parsed.CommandResult.Command)} takes options only";
+        }
+
+        var error = parsed.Errors[0];
+        if ((error.SymbolResult as OptionResult ?? error.SymbolResult?.Parent as OptionResult) is { } option)
+        {
+            var name = option.IdentifierToken?.Value ?? option.Option.Name;
+
+            // Only an option that takes a value can be missing one: --version, a flag, fails for
+            // other reasons (combined with other options) and keeps System.CommandLine's message.
+            if (option.Tokens.Count == 0 && option.Option.Arity.MinimumNumberOfValues > 0)
+            {
+                return $"{name}: needs a value: {name} <{option.Option.HelpName ?? "value"}>";
+            }
+
+            if (option.IdentifierTokenCount > 1 && option.Option.Arity.MaximumNumberOfValues == 1)
+            {
+                return $"{name}: given more than once";
+            }
+        }
+
+        return error.Message.TrimEnd('.');
+    }
+
+    /// <summary>
+    /// <c>-4</c>/<c>-6</c> and <c>-i</c>, the same in both commands; whether the address fits the family is
+    /// the library's to say.
+    /// </summary>
+    public static string? BindFamilyAndInterface(ParseResult result, Option<bool> ipv4, Option<bool> ipv6, Option<string> iface, out AddressFamily family, out IPAddress? address, out string? name)
+    {
+        family = result.GetValue(ipv6) ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
+        (address, name) = (null, null);
+        if (result.GetValue(ipv4) && result.GetValue(ipv6))
+        {
+            return "-4 and -6 exclude each other: choose one address family";
+        }
+
+        return result.GetValue(iface) is { } text && !OptionParsers.TryParseInterface(text, out address, out name, out var error) ? error : null;
+    }
+
+    /// <summary>Parses <paramref name="option"/>'s value, if given, and hands it to <paramref name="set"/>; returns the parser's error.</summary>
+    public static string? Read<T>(ParseResult result, Option<string> option, OptionParsers.Parser<T> parse, Action<T> set)
+    {
+        string? error = null;
+        if (result.GetValue(option) is { } text && parse(option.Name, text, out var value, out error))
+        {
+            set(value);
+        }
+
+        return error;
+    }
+
+    public static Option<bool> Flag(string name, string description, params string[] aliases) =>
+        new(name, aliases) { Description = description, Arity = ArgumentArity.Zero };
+
+    public static Option<string> Value(string name, string helpName, string description) =>
+        new(name) { Description = description, HelpName = helpName, Arity = ArgumentArity.ExactlyOne };
+
+    /// <summary>
+    /// <c>-s</c>: one value per occurrence, as getopt reads it (<c>-s a b</c> leaves <c>b</c> unmatched,
+    /// an error), repeatable.
+    /// </summary>
+    public static Option<string[]> Servers(string description) =>
+        new("-s") { Description = description, HelpName = "addr[:port]", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+}
