@@ -1,6 +1,6 @@
 using System.CommandLine;
 using NatMap.Discovery;
-using NatMap.Sockets.Internal;
+using NatMap.Mapping.Internal;
 using static NatMap.Cli.CommandLine;
 
 namespace NatMap.Cli.Check;

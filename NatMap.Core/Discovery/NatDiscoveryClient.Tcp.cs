@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using NatMap.Discovery.Internal;
-using NatMap.Stun.Internal;
 using NatMap.Sockets.Internal;
+using NatMap.Stun.Internal;
 
 namespace NatMap.Discovery;
 

@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using NatMap.Internal;
 using NatMap.Discovery.Internal;
+using NatMap.Internal;
 using NatMap.Sockets.Internal;
 using NatMap.Stun.Internal;
 

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using NatMap.Internal;
 using NatMap.Forwarding.Internal;
+using NatMap.Internal;
 using NatMap.Sockets.Internal;
 
 namespace NatMap.Forwarding;

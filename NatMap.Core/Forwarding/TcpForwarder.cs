@@ -110,7 +110,7 @@ public sealed partial class TcpForwarder : IAsyncDisposable, IForwarderMetricsSo
     /// <exception cref="NatMapException">The endpoint cannot be bound (<see cref="NatMapErrorKind.BindFailed"/>), or the splice engine was asked for where it is unavailable.</exception>
     /// <exception cref="InvalidOperationException">The forwarder was already started.</exception>
     public void Start() =>
-        Start(ForwarderSocket.Bind(_options.ListenEndPoint, ProtocolType.Tcp, _options.ReuseAddress, _logger));
+        Start(new BoundSocketFactory(SocketSettings.None, _logger).Bind(_options.ListenEndPoint, ProtocolType.Tcp, _options.ReuseAddress));
 
     /// <summary>
     /// Starts relaying connections that arrive on an already bound socket (listening or not).

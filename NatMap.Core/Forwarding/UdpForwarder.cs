@@ -2,9 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using NatMap.Internal;
 using NatMap.Diagnostics.Internal;
 using NatMap.Forwarding.Internal;
+using NatMap.Internal;
 using NatMap.Sockets.Internal;
 
 namespace NatMap.Forwarding;
@@ -117,7 +117,7 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
     /// <exception cref="NatMapException">The endpoint cannot be bound (<see cref="NatMapErrorKind.BindFailed"/>).</exception>
     /// <exception cref="InvalidOperationException">The forwarder was already started.</exception>
     public void Start() =>
-        Start(ForwarderSocket.Bind(_listenEndPoint, ProtocolType.Udp, _reuseAddress, _logger));
+        Start(new BoundSocketFactory(SocketSettings.None, _logger).Bind(_listenEndPoint, ProtocolType.Udp, _reuseAddress));
 
     /// <summary>
     /// Starts relaying datagrams that arrive on an already bound UDP socket. The forwarder owns

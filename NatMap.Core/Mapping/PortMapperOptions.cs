@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using NatMap.Internal;
 using NatMap.Forwarding.Internal;
+using NatMap.Internal;
+using NatMap.Mapping.Internal;
 using NatMap.Sockets.Internal;
 using NatMap.Stun;
 

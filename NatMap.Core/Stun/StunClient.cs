@@ -4,8 +4,8 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using NatMap.Internal;
 using NatMap.Diagnostics.Internal;
+using NatMap.Internal;
 using NatMap.Sockets.Internal;
 using NatMap.Stun.Internal;
 

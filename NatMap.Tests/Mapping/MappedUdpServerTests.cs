@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using NatMap.Mapping;
-using NatMap.Stun;
 using NatMap.Mapping.Internal;
+using NatMap.Stun;
 using NatMap.Stun.Internal;
 using NatMap.Tests.Fakes;
 using NatMap.Tests.Mapping.Fakes;

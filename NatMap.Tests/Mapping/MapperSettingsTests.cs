@@ -1,6 +1,6 @@
 using NatMap.Mapping;
-using NatMap.Stun;
 using NatMap.Mapping.Internal;
+using NatMap.Stun;
 
 namespace NatMap.Tests.Mapping;
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
-using NatMap.Stun.Internal;
 
 namespace NatMap.Diagnostics.Internal;
 
@@ -76,8 +75,8 @@ internal static class NatMapInstruments
         StunTransactions.Add(1, tags);
     }
 
-    /// <summary>Records one message discarded by a waiting transaction (RFC 8489 section 6.3).</summary>
-    public static void StunDiscarded(ProtocolType protocol, StunDiscardReason reason, IPEndPoint server)
+    /// <summary>Records one message discarded by a waiting transaction (RFC 8489 section 6.3); <paramref name="reason"/> is the tag value, such as <c>bad_fingerprint</c>.</summary>
+    public static void StunDiscarded(ProtocolType protocol, string reason, IPEndPoint server)
     {
         if (!StunDiscards.Enabled)
         {
@@ -87,27 +86,12 @@ internal static class NatMapInstruments
         var tags = new TagList
         {
             { NatMapMetrics.ProtocolTag, protocol == ProtocolType.Tcp ? "tcp" : "udp" },
-            { NatMapMetrics.ReasonTag, ReasonName(reason) },
+            { NatMapMetrics.ReasonTag, reason },
             { NatMapMetrics.ServerAddressTag, server.Address.ToString() },
             { NatMapMetrics.ServerPortTag, server.Port },
         };
         StunDiscards.Add(1, tags);
     }
-
-    private static string ReasonName(StunDiscardReason reason) => reason switch
-    {
-        StunDiscardReason.NotStun => "not_stun",
-        StunDiscardReason.OtherTransaction => "other_transaction",
-        StunDiscardReason.Truncated => "truncated",
-        StunDiscardReason.BadLength => "bad_length",
-        StunDiscardReason.AttributeOverflow => "attribute_overflow",
-        StunDiscardReason.BadFingerprint => "bad_fingerprint",
-        StunDiscardReason.NotResponse => "not_response",
-        StunDiscardReason.OtherMethod => "other_method",
-        StunDiscardReason.NoMappedAddress => "no_mapped_address",
-        StunDiscardReason.BadErrorCode => "bad_error_code",
-        _ => "other_source",
-    };
 
     private static string OutcomeName(StunOutcome outcome) => outcome switch
     {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace NatMap.Forwarding.Internal;
 
 /// <summary>Log messages of the forwarders; event ids 3000-3999 are theirs and are a contract.</summary>
+/// <remarks>Retired: 3008 (SO_REUSEPORT refused on a listener, now event 4000 of the one socket factory).</remarks>
 internal static partial class ForwardingLog
 {
     [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "TCP forwarder on {LocalEndPoint} relays to {TargetHost}:{TargetPort} with the {Engine} engine")]
@@ -30,9 +31,6 @@ internal static partial class ForwardingLog
 
     [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "splice(2) is unavailable here; the TCP forwarder uses the managed engine")]
     public static partial void SpliceUnavailable(ILogger logger);
-
-    [LoggerMessage(EventId = 3008, Level = LogLevel.Warning, Message = "Cannot set SO_REUSEADDR/SO_REUSEPORT on {LocalEndPoint}: {Error}")]
-    public static partial void ReuseFailed(ILogger logger, EndPoint? localEndPoint, System.Net.Sockets.SocketError error);
 
     [LoggerMessage(EventId = 3009, Level = LogLevel.Error, Message = "The splice event loop failed with errno {Errno}; its connections are closed")]
     public static partial void SpliceLoopFailed(ILogger logger, int errno);

@@ -1,10 +1,10 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
-using NatMap.Stun;
 using NatMap.Sockets.Internal;
+using NatMap.Stun;
 
 namespace NatMap.Mapping.Internal;
 

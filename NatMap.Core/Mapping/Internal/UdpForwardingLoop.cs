@@ -204,20 +204,9 @@ internal sealed class UdpForwardingLoop : IMappingLoop
             return bound;
         }
 
-        if (observation.ServerEndPoint is { } server)
-        {
-            try
-            {
-                using var scratch = _binder.Sockets.Create(bound.AddressFamily, ProtocolType.Udp, shareLocalPort: false);
-                scratch.Connect(server);
-                return new IPEndPoint(((IPEndPoint)scratch.LocalEndPoint!).Address, bound.Port);
-            }
-            catch (Exception ex) when (ex is SocketException or IOException)
-            {
-                // No route now, or the -i interface just went: report the wildcard.
-            }
-        }
-
-        return bound;
+        // No route now, or the -i interface just went: report the wildcard.
+        return observation.ServerEndPoint is { } server && _binder.Sockets.SourceAddressTowards(server) is { } source
+            ? new IPEndPoint(source, bound.Port)
+            : bound;
     }
 }

@@ -33,7 +33,7 @@ internal sealed class BoundSocketFactory
     }
 
     /// <summary>A factory that applies no platform option, for sockets the caller did not configure.</summary>
-    public static BoundSocketFactory Plain { get; } = new(new SocketSettings(null, null, null), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+    public static BoundSocketFactory Plain { get; } = new(SocketSettings.None, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
 
     /// <summary>A new, unbound socket; <paramref name="shareLocalPort"/> sets SO_REUSEADDR and SO_REUSEPORT.</summary>
     /// <exception cref="NatMapException">The interface named by <c>-i</c> does not exist now (<see cref="NatMapErrorKind.BindFailed"/>).</exception>

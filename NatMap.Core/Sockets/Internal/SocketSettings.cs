@@ -4,4 +4,8 @@ namespace NatMap.Sockets.Internal;
 /// <param name="BindInterface">SO_BINDTODEVICE interface name, or <see langword="null"/>.</param>
 /// <param name="FirewallMark">SO_MARK value, or <see langword="null"/>.</param>
 /// <param name="CongestionControl">TCP_CONGESTION algorithm for TCP sockets, or <see langword="null"/>.</param>
-internal sealed record SocketSettings(string? BindInterface, uint? FirewallMark, string? CongestionControl);
+internal sealed record SocketSettings(string? BindInterface, uint? FirewallMark, string? CongestionControl)
+{
+    /// <summary>No platform option: the forwarders' listeners and sockets a caller did not configure.</summary>
+    public static SocketSettings None { get; } = new(null, null, null);
+}

@@ -179,10 +179,26 @@ internal static class StunExchange
         return total;
     }
 
+    /// <summary>The value of the metric's reason tag.</summary>
+    private static string MetricName(StunDiscardReason reason) => reason switch
+    {
+        StunDiscardReason.NotStun => "not_stun",
+        StunDiscardReason.OtherTransaction => "other_transaction",
+        StunDiscardReason.Truncated => "truncated",
+        StunDiscardReason.BadLength => "bad_length",
+        StunDiscardReason.AttributeOverflow => "attribute_overflow",
+        StunDiscardReason.BadFingerprint => "bad_fingerprint",
+        StunDiscardReason.NotResponse => "not_response",
+        StunDiscardReason.OtherMethod => "other_method",
+        StunDiscardReason.NoMappedAddress => "no_mapped_address",
+        StunDiscardReason.BadErrorCode => "bad_error_code",
+        _ => "other_source",
+    };
+
     private static void Discard(ILogger logger, StunDiscardTally discards, ProtocolType protocol, StunDiscardReason reason, int length, IPEndPoint source, IPEndPoint remote)
     {
         discards.Add(reason);
-        NatMapInstruments.StunDiscarded(protocol, reason, remote);
+        NatMapInstruments.StunDiscarded(protocol, MetricName(reason), remote);
         StunLog.DatagramIgnored(logger, length, source, remote, StunDiscardTally.Name(reason));
     }
 

@@ -2,10 +2,10 @@ using System.Net;
 using System.Net.Sockets;
 using NatMap.Stun;
 
-namespace NatMap.Sockets.Internal;
+namespace NatMap.Mapping.Internal;
 
 /// <summary>
-/// The address-family rules that <see cref="Mapping.PortMapperOptions"/> checks and <c>natmap check</c>
+/// The address-family rules that <see cref="PortMapperOptions"/> checks and <c>natmap check</c>
 /// applies to its options too, so that one mistake reads the same in both commands.
 /// </summary>
 internal static class AddressFamilyRules
