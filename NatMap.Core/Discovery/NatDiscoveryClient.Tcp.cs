@@ -76,10 +76,7 @@ public sealed partial class NatDiscoveryClient
             discovery.Advance(response);
         }
 
-        var result = discovery.Result;
-        NoteDiscards(result, discards);
-        DiscoveryLog.DiscoveryCompleted(_logger, MappingProtocol.Tcp, server, result.Mapping, result.Filtering, result.NatType, result.PublicEndPoint);
-        return result;
+        return Finish(discovery, discards, MappingProtocol.Tcp, server);
     }
 
     private async Task<Socket?> ConnectAsync(IPEndPoint destination, int port, CancellationToken cancellationToken)

@@ -14,6 +14,15 @@ namespace NatMap.Discovery;
 /// optional hairpinning tests, the TCP mapping test, and the optional UDP binding lifetime
 /// estimate (RFC 5780 sections 4.3 to 4.6).
 /// </summary>
+/// <example>
+/// Classify the NAT from local port 5555 with a server that has a second address (RFC 5780):
+/// <code>
+/// var options = new NatDiscoveryOptions { Port = 5555, TestHairpinning = true };
+/// options.StunServers.Add(StunServerEndPoint.Parse("stun.example.org"));
+/// NatDiscoveryReport report = await new NatDiscoveryClient(options).RunAsync(cancellationToken);
+/// Console.WriteLine("UDP: " + report.Udp?.NatType + ", TCP mapping: " + report.Tcp?.Mapping);
+/// </code>
+/// </example>
 public sealed partial class NatDiscoveryClient
 {
     private static readonly TimeSpan FirstRetransmit = TimeSpan.FromMilliseconds(250);
@@ -196,9 +205,15 @@ public sealed partial class NatDiscoveryClient
             discovery.Advance(response);
         }
 
+        return Finish(discovery, discards, MappingProtocol.Udp, server);
+    }
+
+    /// <summary>The finished discovery's result, with what its transactions discarded noted, logged once.</summary>
+    private NatDiscoveryResult Finish(NatBehaviorDiscovery discovery, StunDiscardTally discards, MappingProtocol protocol, IPEndPoint server)
+    {
         var result = discovery.Result;
         NoteDiscards(result, discards);
-        DiscoveryLog.DiscoveryCompleted(_logger, MappingProtocol.Udp, server, result.Mapping, result.Filtering, result.NatType, result.PublicEndPoint);
+        DiscoveryLog.DiscoveryCompleted(_logger, protocol, server, result.Mapping, result.Filtering, result.NatType, result.PublicEndPoint);
         return result;
     }
 }

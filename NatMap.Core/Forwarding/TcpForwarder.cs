@@ -23,6 +23,19 @@ namespace NatMap.Forwarding;
 /// Call <see cref="Start()"/> once; <see cref="StopAsync"/> and <see cref="DisposeAsync"/> stop
 /// the listener and close every relayed connection, and may be called more than once.
 /// </remarks>
+/// <example>
+/// Forward every connection to port 5555 on to a web server on the LAN:
+/// <code>
+/// await using var forwarder = new TcpForwarder(new TcpForwarderOptions
+/// {
+///     ListenEndPoint = new IPEndPoint(IPAddress.Any, 5555),
+///     TargetHost = "192.0.2.10",
+///     TargetPort = 8080,
+/// });
+/// forwarder.Start();
+/// Console.WriteLine("relaying with " + forwarder.Engine);
+/// </code>
+/// </example>
 public sealed partial class TcpForwarder : IAsyncDisposable, IForwarderMetricsSource
 {
     /// <summary>How many bytes of idle pipe segments a forwarder keeps for reuse (4 to 64 segments).</summary>

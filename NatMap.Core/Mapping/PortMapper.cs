@@ -16,6 +16,18 @@ public static class PortMapper
     /// <param name="loggerFactory">Where the mapper logs, or <see langword="null"/> for nowhere.</param>
     /// <returns>The mapper; dispose it to stop.</returns>
     /// <exception cref="ArgumentException">The options are invalid (see <see cref="PortMapperOptions.Validate"/>); <see cref="ArgumentException.ParamName"/> names the option.</exception>
+    /// <example>
+    /// Keep a UDP mapping of local port 5555 open and print the public address each time it changes:
+    /// <code>
+    /// var options = new PortMapperOptions { Protocol = MappingProtocol.Udp, Port = PortSpec.Fixed(5555) };
+    /// options.StunServers.Add(StunServerEndPoint.Parse("stun.example.org"));
+    /// await using IPortMapper mapper = PortMapper.Create(options);
+    /// await foreach (MappingChanged change in mapper.WatchAsync(cancellationToken))
+    /// {
+    ///     Console.WriteLine(change.PublicEndPoint + " -> " + change.PrivateEndPoint);
+    /// }
+    /// </code>
+    /// </example>
     public static IPortMapper Create(PortMapperOptions options, ILoggerFactory? loggerFactory = null)
     {
         var settings = Check(options);

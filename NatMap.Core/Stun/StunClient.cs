@@ -31,6 +31,17 @@ namespace NatMap.Stun;
 /// stream, so it closes that connection and fails that server. Instances are thread-safe; each
 /// query is independent.
 /// </remarks>
+/// <example>
+/// Ask two servers, in order, for this host's public UDP address over IPv4:
+/// <code>
+/// var options = new StunClientOptions();
+/// options.StunServers.Add(StunServerEndPoint.Parse("stun.example.org"));
+/// options.StunServers.Add(StunServerEndPoint.Parse("stun2.example.org:3478"));
+/// var client = new StunClient(options);
+/// StunBindingResult result = await client.QueryAsync(MappingProtocol.Udp, AddressFamily.InterNetwork, cancellationToken);
+/// Console.WriteLine(result.MappedEndPoint + " seen by " + result.Server);
+/// </code>
+/// </example>
 public sealed class StunClient
 {
     private readonly StunServerEndPoint[] _servers;
