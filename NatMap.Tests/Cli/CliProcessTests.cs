@@ -146,7 +146,7 @@ public sealed partial class CliProcessTests
         await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(Timeout, TestContext.Current.CancellationToken);
 
         Assert.Equal(0, process.ExitCode);
-        Assert.StartsWith("0.1.0", await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.StartsWith("1.0.0", await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
 
     [Fact]
