@@ -39,11 +39,9 @@ fail() { echo "fuzz.sh: $*" >&2; summary; exit 1; }
 
 [[ -d $seeds ]] && compgen -G "$seeds/*" > /dev/null || fail "no seeds in $seeds"
 
-if ! command -v afl-fuzz > /dev/null; then
-    echo "fuzz.sh: installing afl++" >&2
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq afl++; } > "$work/apt.log" 2>&1 \
-        || fail "apt-get install afl++ failed (see $work/apt.log)"
-fi
+# shellcheck source=ensure-tools.sh
+. scripts/ensure-tools.sh
+ensure_tools fuzz.sh afl-fuzz:afl++ 2> "$work/apt.log" || fail "apt-get install afl++ failed (see $work/apt.log)"
 
 if [[ ! -x $tools/sharpfuzz ]]; then
     echo "fuzz.sh: installing SharpFuzz.CommandLine 2.3.0 into $tools" >&2

@@ -49,15 +49,9 @@ seconds=$((minutes * 60))
 TCP_MAX_KIB=$((16 * 1024)) UDP_MAX_KIB=$((24 * 1024)) GROWTH_MAX_KIB=1024
 ECHO_PORT=7000
 
-need=()
-for tool in ip:iproute2 nft:nftables conntrack:conntrack turnserver:coturn nginx:nginx-light python3:python3 ss:iproute2; do
-  command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool#*:}")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  echo "soak: installing ${need[*]}" >&2
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+# shellcheck source=ensure-tools.sh
+. "$repo/scripts/ensure-tools.sh"
+ensure_tools soak ip:iproute2 nft:nftables conntrack:conntrack turnserver:coturn nginx:nginx-light python3:python3 ss:iproute2
 
 pids=()
 cleanup() {

@@ -4,18 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# shellcheck source=ensure-tools.sh
+. scripts/ensure-tools.sh
 if [ "$(id -u)" = 0 ] && [ "${NATMAP_SKIP_APT:-0}" != 1 ]; then
-  need=()
-  for tool in ip:iproute2 nft:nftables conntrack:conntrack turnserver:coturn nginx:nginx-light \
-              socat:socat iperf3:iperf3 sockperf:sockperf turnutils_stunclient:coturn python3:python3 \
-              ss:iproute2 flock:util-linux; do
-    command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool#*:}")
-  done
-  if [ ${#need[@]} -gt 0 ]; then
-    echo "installing: ${need[*]}" >&2
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-  fi
+  ensure_tools test.sh ip:iproute2 nft:nftables conntrack:conntrack turnserver:coturn nginx:nginx-light \
+    socat:socat iperf3:iperf3 sockperf:sockperf turnutils_stunclient:coturn python3:python3 \
+    ss:iproute2 flock:util-linux
 fi
 
 if [ "$(id -u)" = 0 ] && [ -x scripts/testbed.sh ] && command -v ip >/dev/null 2>&1; then
