@@ -225,7 +225,7 @@ internal sealed unsafe class SpliceEventLoop
             if (LinuxIo.EpollControl(_epollFd, LinuxIo.EpollCtlAdd, connection.ClientFd, Interest, (ulong)slot << 1) != 0
                 || LinuxIo.EpollControl(_epollFd, LinuxIo.EpollCtlAdd, connection.TargetFd, Interest, ((ulong)slot << 1) | 1) != 0)
             {
-                connection.FailureReason = "epoll_ctl failed with errno " + Marshal.GetLastPInvokeError();
+                connection.FailureReason = "epoll_ctl failed: " + SocketErrorClassifier.DescribeErrno(Marshal.GetLastPInvokeError());
                 Close(connection);
             }
 
@@ -327,7 +327,7 @@ internal sealed unsafe class SpliceEventLoop
                 }
                 else if (!IsTransient(Marshal.GetLastPInvokeError(), out int errno))
                 {
-                    connection.FailureReason = "splice from socket: errno " + errno;
+                    connection.FailureReason = "splice from socket: " + SocketErrorClassifier.DescribeErrno(errno);
                     break;
                 }
             }
@@ -344,7 +344,7 @@ internal sealed unsafe class SpliceEventLoop
                 }
                 else if (written < 0 && !IsTransient(Marshal.GetLastPInvokeError(), out int errno))
                 {
-                    connection.FailureReason = "splice to socket: errno " + errno;
+                    connection.FailureReason = "splice to socket: " + SocketErrorClassifier.DescribeErrno(errno);
                     break;
                 }
             }
@@ -401,7 +401,7 @@ internal sealed unsafe class SpliceEventLoop
         {
             if (!IsTransient(Marshal.GetLastPInvokeError(), out int errno))
             {
-                connection.FailureReason = "recv: errno " + errno;
+                connection.FailureReason = "recv: " + SocketErrorClassifier.DescribeErrno(errno);
             }
 
             return false;
@@ -410,7 +410,7 @@ internal sealed unsafe class SpliceEventLoop
         int* fds = stackalloc int[2];
         if (LinuxIo.Pipe2(fds, LinuxIo.ONonBlock | LinuxIo.OCloExec) != 0)
         {
-            connection.FailureReason = "pipe2: errno " + Marshal.GetLastPInvokeError();
+            connection.FailureReason = "pipe2: " + SocketErrorClassifier.DescribeErrno(Marshal.GetLastPInvokeError());
             return false;
         }
 

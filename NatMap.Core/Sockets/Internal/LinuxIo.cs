@@ -19,11 +19,15 @@ internal static unsafe partial class LinuxIo
     public const int EBADF = 9;
     public const int EAGAIN = 11;
     public const int ENODEV = 19;
+    public const int EPIPE = 32;
     public const int ENOSYS = 38;
     public const int EADDRINUSE = 98;
     public const int EADDRNOTAVAIL = 99;
     public const int ENETDOWN = 100;
     public const int ENETUNREACH = 101;
+    public const int ECONNABORTED = 103;
+    public const int ECONNRESET = 104;
+    public const int ETIMEDOUT = 110;
     public const int ECONNREFUSED = 111;
     public const int EHOSTUNREACH = 113;
     public const int EINPROGRESS = 115;

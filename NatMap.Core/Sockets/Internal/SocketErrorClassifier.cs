@@ -32,6 +32,10 @@ internal static class SocketErrorClassifier
         LinuxIo.EADDRNOTAVAIL => SocketError.AddressNotAvailable,
         LinuxIo.ENETDOWN => SocketError.NetworkDown,
         LinuxIo.EPERM => SocketError.AccessDenied,
+        LinuxIo.ECONNRESET => SocketError.ConnectionReset,
+        LinuxIo.ECONNABORTED => SocketError.ConnectionAborted,
+        LinuxIo.ETIMEDOUT => SocketError.TimedOut,
+        LinuxIo.EPIPE => SocketError.Shutdown,
         _ => SocketError.SocketError,
     };
 
@@ -67,6 +71,7 @@ internal static class SocketErrorClassifier
         SocketError.AddressNotAvailable => "address not available",
         SocketError.AccessDenied => "access denied",
         SocketError.AddressFamilyNotSupported => "address family not supported",
+        SocketError.Shutdown => "broken pipe",
         _ => "socket error " + error,
     };
 }
