@@ -22,9 +22,7 @@ internal static class MappingRunner
             string.Join(", ", mapperOptions.StunServers));
 
         using var gcReportStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task gcReport = GcReport.PeriodFromEnvironment() is { } period
-            ? GcReport.RunAsync(logger, period, gcReportStop.Token)
-            : Task.CompletedTask;
+        Task gcReport = GcReport.RunAsync(logger, gcReportStop.Token);
         var notifier = options.Script is null ? null : new ScriptNotifier(options.Script, loggerFactory);
         var mapper = context.MapperFactory(mapperOptions, loggerFactory);
         try
@@ -79,18 +77,12 @@ internal static class MappingRunner
 
     private static async Task StopNotifierAsync(ScriptNotifier notifier, ILogger logger)
     {
-        int running = notifier.RunningCount;
-        if (running > 0)
+        if (notifier.RunningCount is int running and > 0)
         {
             CliLog.WaitingForScripts(logger, (int)ScriptGracePeriod.TotalSeconds, running);
-            try
-            {
-                await notifier.WaitForRunningAsync().WaitAsync(ScriptGracePeriod).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                // DisposeAsync logs the scripts left running.
-            }
+
+            // Scripts never fault, and those still running at the timeout are logged by DisposeAsync.
+            await notifier.WaitForRunningAsync().WaitAsync(ScriptGracePeriod).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         await notifier.DisposeAsync().ConfigureAwait(false);

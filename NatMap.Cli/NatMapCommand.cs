@@ -43,16 +43,13 @@ internal sealed class NatMapCommand
     /// <summary>Declares both commands; the actions run when <c>natmap</c> or <c>natmap check</c> is invoked (by default they do nothing).</summary>
     public NatMapCommand(Func<ParseResult, CancellationToken, Task<int>>? runMapper = null, Func<ParseResult, CancellationToken, Task<int>>? runCheck = null)
     {
-        Root = new RootCommand(Description);
+        Root = new RootCommand(Description)
+        {
+            _ipv4, _ipv6, _udp, _detach, _interface, _keepAlive, _checkCycle, _stun, _http, _script, _mark, _localPort, _reuseWait, _congestion, _forwardTimeout, _targetHost, _targetPort, _json, _verbose, Check.Command,
+        };
         Root.SetAction(runMapper ?? ((_, _) => Task.FromResult(ExitCodes.Success)));
         Check.Command.SetAction(runCheck ?? ((_, _) => Task.FromResult(ExitCodes.Success)));
         UseLongHelpOnly(Root);
-        foreach (Option option in new Option[] { _ipv4, _ipv6, _udp, _detach, _interface, _keepAlive, _checkCycle, _stun, _http, _script, _mark, _localPort, _reuseWait, _congestion, _forwardTimeout, _targetHost, _targetPort, _json, _verbose })
-        {
-            Root.Options.Add(option);
-        }
-
-        Root.Subcommands.Add(Check.Command);
     }
 
     public RootCommand Root { get; }
@@ -83,7 +80,7 @@ internal sealed class NatMapCommand
             ?? Read<TimeSpan>(result, _keepAlive, OptionParsers.TryParseWholeSeconds, k => SetKeepAlive(mapper, k))
             ?? Read<int>(result, _checkCycle, OptionParsers.TryParseCount, c => mapper.UdpCheckCycle = c)
             ?? Read<uint>(result, _mark, OptionParsers.TryParseMark, f => mapper.FirewallMark = f)
-            ?? Read<PortSpec>(result, _localPort, OptionParsers.TryParsePortSpec, b => mapper.Port = b)
+            ?? Read<PortSpec>(result, _localPort, PortSpec.TryParse, b => mapper.Port = b)
             ?? Read<TimeSpan>(result, _reuseWait, OptionParsers.TryParseWholeSeconds, w => reuseWait = (int)w.TotalSeconds)
             ?? Read<TimeSpan>(result, _forwardTimeout, OptionParsers.TryParseWholeSeconds, t => mapper.IdleTimeout = t > TimeSpan.Zero ? t : mapper.IdleTimeout)
             ?? Read<int>(result, _targetPort, OptionParsers.TryParsePort, p => mapper.TargetPort = p);

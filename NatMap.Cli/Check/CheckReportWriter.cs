@@ -9,28 +9,15 @@ namespace NatMap.Cli.Check;
 /// <summary>Renders a <see cref="NatDiscoveryReport"/> as the short table with a verdict, or as one JSON object.</summary>
 internal static class CheckReportWriter
 {
-    /// <summary>The JSON and table word for a behaviour.</summary>
-    public static string Name(NatBehavior behavior) => behavior switch
-    {
-        NatBehavior.Direct => "direct",
-        NatBehavior.EndpointIndependent => "endpoint-independent",
-        NatBehavior.AddressDependent => "address-dependent",
-        NatBehavior.AddressAndPortDependent => "address-and-port-dependent",
-        NatBehavior.UnsupportedServer => "unsupported-server",
-        NatBehavior.NotApplicable => "not-applicable",
-        _ => "unknown",
-    };
-
-    /// <summary>The JSON word for a NAT type.</summary>
-    public static string Name(NatType type) => type switch
-    {
-        NatType.Open => "open",
-        NatType.FullCone => "full-cone",
-        NatType.RestrictedCone => "restricted-cone",
-        NatType.PortRestrictedCone => "port-restricted-cone",
-        NatType.Symmetric => "symmetric",
-        _ => "unknown",
-    };
+    /// <summary>
+    /// The JSON and table word for a behaviour or NAT type: its name in kebab case (<c>address-and-port-dependent</c>).
+    /// The names are fixed by the shipped public API, so the words cannot drift; a value without a name is <c>unknown</c>.
+    /// </summary>
+    public static string Name<T>(T value)
+        where T : struct, Enum =>
+        Enum.IsDefined(value)
+            ? string.Concat(value.ToString().Select((c, i) => i > 0 && char.IsUpper(c) ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()))
+            : "unknown";
 
     /// <summary>The one-line verdict for the main result.</summary>
     public static string Verdict(NatDiscoveryResult result)
@@ -107,10 +94,10 @@ internal static class CheckReportWriter
             // The issue fixes filtering's words; over TCP alone there is no filtering verdict.
             json.WriteString("filtering", main.Filtering == NatBehavior.NotApplicable ? "unknown" : Name(main.Filtering));
             json.WriteString("natType", Name(main.NatType));
-            Write(json, "publicEndpoint", main.PublicEndPoint?.ToString());
-            Write(json, "localEndpoint", main.LocalEndPoint.ToString());
-            Write(json, "server", main.Server.ToString());
-            Write(json, "otherAddress", main.OtherAddress?.ToString());
+            json.WriteString("publicEndpoint", main.PublicEndPoint?.ToString());
+            json.WriteString("localEndpoint", main.LocalEndPoint.ToString());
+            json.WriteString("server", main.Server.ToString());
+            json.WriteString("otherAddress", main.OtherAddress?.ToString());
             WriteLiteral(json, "hairpinning", main.Hairpinning is { } hairpin ? (hairpin ? "true" : "false") : null);
             json.WriteString("verdict", Verdict(main));
             if (report.Udp is not null && report.Tcp is { } tcp)
@@ -118,9 +105,9 @@ internal static class CheckReportWriter
                 json.WriteStartObject("tcp");
                 json.WriteString("mapping", Name(tcp.Mapping));
                 json.WriteString("filtering", Name(tcp.Filtering));
-                Write(json, "publicEndpoint", tcp.PublicEndPoint?.ToString());
-                Write(json, "localEndpoint", tcp.LocalEndPoint.ToString());
-                Write(json, "server", tcp.Server.ToString());
+                json.WriteString("publicEndpoint", tcp.PublicEndPoint?.ToString());
+                json.WriteString("localEndpoint", tcp.LocalEndPoint.ToString());
+                json.WriteString("server", tcp.Server.ToString());
                 json.WriteEndObject();
             }
 
@@ -170,18 +157,6 @@ internal static class CheckReportWriter
 
     private static void Row(StringBuilder text, string label, string value) =>
         text.Append("  ").Append(label.PadRight(16)).Append(value).Append('\n');
-
-    private static void Write(Utf8JsonWriter json, string name, string? value)
-    {
-        if (value is null)
-        {
-            json.WriteNull(name);
-        }
-        else
-        {
-            json.WriteString(name, value);
-        }
-    }
 
     /// <summary>A number or boolean in its JSON spelling, or null.</summary>
     private static void WriteLiteral(Utf8JsonWriter json, string name, string? literal)
