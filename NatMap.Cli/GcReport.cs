@@ -28,15 +28,7 @@ internal static class GcReport
             do
             {
                 var info = GC.GetGCMemoryInfo();
-                CliLog.GcHeap(
-                    logger,
-                    GC.GetTotalMemory(false),
-                    info.TotalCommittedBytes,
-                    info.GenerationInfo[0].SizeAfterBytes,
-                    GC.CollectionCount(0),
-                    GC.CollectionCount(1),
-                    GC.CollectionCount(2),
-                    GC.GetTotalAllocatedBytes(false));
+                CliLog.GcHeap(logger, GC.GetTotalMemory(false), info.TotalCommittedBytes, info.GenerationInfo[0].SizeAfterBytes, GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalAllocatedBytes(false));
             }
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
         }

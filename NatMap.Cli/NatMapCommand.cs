@@ -40,15 +40,15 @@ internal sealed class NatMapCommand
     private readonly Option<bool> _json = Flag("--json", "Print one JSON object per mapping change on standard output instead of the line (also with -e).");
     private readonly Option<bool> _verbose = Flag("--verbose", "Log debug messages too.", "-v");
 
-    /// <summary>Declares both commands; the actions run when <c>natmap</c> or <c>natmap check</c> is invoked (by default they do nothing).</summary>
-    public NatMapCommand(Func<ParseResult, CancellationToken, Task<int>>? runMapper = null, Func<ParseResult, CancellationToken, Task<int>>? runCheck = null)
+    /// <summary>Declares both commands, whose actions do nothing until <see cref="Cli"/> sets them.</summary>
+    public NatMapCommand()
     {
         Root = new RootCommand(Description)
         {
             _ipv4, _ipv6, _udp, _detach, _interface, _keepAlive, _checkCycle, _stun, _http, _script, _mark, _localPort, _reuseWait, _congestion, _forwardTimeout, _targetHost, _targetPort, _json, _verbose, Check.Command,
         };
-        Root.SetAction(runMapper ?? ((_, _) => Task.FromResult(ExitCodes.Success)));
-        Check.Command.SetAction(runCheck ?? ((_, _) => Task.FromResult(ExitCodes.Success)));
+        Root.SetAction(_ => ExitCodes.Success);
+        Check.Command.SetAction(_ => ExitCodes.Success);
         UseLongHelpOnly(Root);
     }
 
@@ -66,7 +66,6 @@ internal sealed class NatMapCommand
     /// <returns>The first problem as <c>-x: reason</c>, or null.</returns>
     public string? Bind(ParseResult result, PortMapperOptions mapper, out CliOptions options)
     {
-        options = new CliOptions(result.GetValue(_detach), result.GetValue(_script), result.GetValue(_json), result.GetValue(_verbose) ? LogLevel.Debug : LogLevel.Information, null);
         mapper.Protocol = result.GetValue(_udp) ? MappingProtocol.Udp : MappingProtocol.Tcp;
         mapper.HttpServer = result.GetValue(_http);
         mapper.CongestionControl = result.GetValue(_congestion);
@@ -84,7 +83,7 @@ internal sealed class NatMapCommand
             ?? Read<TimeSpan>(result, _reuseWait, OptionParsers.TryParseWholeSeconds, w => reuseWait = (int)w.TotalSeconds)
             ?? Read<TimeSpan>(result, _forwardTimeout, OptionParsers.TryParseWholeSeconds, t => mapper.IdleTimeout = t > TimeSpan.Zero ? t : mapper.IdleTimeout)
             ?? Read<int>(result, _targetPort, OptionParsers.TryParsePort, p => mapper.TargetPort = p);
-        options = options with { PortReuseWait = reuseWait };
+        options = new CliOptions(result.GetValue(_detach), result.GetValue(_script), result.GetValue(_json), result.GetValue(_verbose) ? LogLevel.Debug : LogLevel.Information, reuseWait);
         return error ?? ((mapper.TargetHost is null) == (result.GetValue(_targetPort) is null) ? null
             : mapper.TargetHost is null ? "-p needs -t: give the forward target's address with -t <addr>"
             : "-t needs -p: give the forward target's port with -p <port> (0 = the public port)");

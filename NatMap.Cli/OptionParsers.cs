@@ -58,13 +58,19 @@ internal static class OptionParsers
     /// <summary>An fwmark, as strtoul base 0 reads it: <c>0x1f</c> hex, <c>017</c> octal, <c>31</c> decimal.</summary>
     public static bool TryParseMark(string text, out uint mark, [NotNullWhen(false)] out string? error)
     {
-        var span = text.AsSpan();
-        mark = 0;
-        bool ok = span.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
-            ? span.Length > 2 && uint.TryParse(span[2..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out mark)
-            : span.Length > 1 && span[0] == '0'
-                ? TryParseOctal(span[1..], out mark)
-                : uint.TryParse(span, NumberStyles.None, CultureInfo.InvariantCulture, out mark);
+        var (digits, radix) = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? (text[2..], 16u)
+            : text.Length > 1 && text[0] == '0' ? (text[1..], 8u)
+            : (text, 10u);
+        ulong value = 0;
+        bool ok = digits.Length > 0;
+        foreach (char c in digits)
+        {
+            uint digit = char.IsAsciiDigit(c) ? (uint)(c - '0') : char.IsAsciiHexDigit(c) ? (uint)((c | 0x20) - 'a' + 10) : radix;
+            value = (value * radix) + digit;
+            ok &= digit < radix && value <= uint.MaxValue;
+        }
+
+        mark = ok ? (uint)value : 0;
         error = ok ? null : $"'{text}' is not a mark (hex 0x1, decimal 1 or octal 01, at most 32 bits)";
         return ok;
     }
@@ -89,22 +95,5 @@ internal static class OptionParsers
         error = ok ? null : number > int.MaxValue ? $"{text} is too large" : $"'{text}' is not {what}";
         value = convert(ok ? number : 0);
         return ok;
-    }
-
-    private static bool TryParseOctal(ReadOnlySpan<char> digits, out uint value)
-    {
-        ulong acc = 0;
-        foreach (char c in digits)
-        {
-            acc = (acc * 8) + (uint)(c - '0');
-            if (c is < '0' or > '7' || acc > uint.MaxValue)
-            {
-                value = 0;
-                return false;
-            }
-        }
-
-        value = (uint)acc;
-        return !digits.IsEmpty;
     }
 }

@@ -20,29 +20,22 @@ internal static class CheckReportWriter
             : "unknown";
 
     /// <summary>The one-line verdict for the main result.</summary>
-    public static string Verdict(NatDiscoveryResult result)
+    public static string Verdict(NatDiscoveryResult result) => result.NatType switch
     {
-        if (!result.ServerAnswered)
-        {
-            return "No answer: the STUN server did not answer, so nothing is known about the NAT.";
-        }
-
-        return result.NatType switch
-        {
-            NatType.Open when result.Filtering is NatBehavior.AddressDependent or NatBehavior.AddressAndPortDependent =>
-                "Open, but firewalled: there is no NAT, yet a firewall only lets in hosts this host has sent to.",
-            NatType.Open => "Open: there is no NAT on this path; natmap's port is the host's own.",
-            NatType.FullCone => "Full cone: mappings made by natmap are reachable by anyone.",
-            NatType.RestrictedCone => "Restricted cone: the public port is stable, but only hosts natmap has sent to can reach it; others cannot.",
-            NatType.PortRestrictedCone => "Port-restricted cone: the public port is stable, but only the exact address and port natmap has sent to can reach it; others cannot.",
-            NatType.Symmetric => "Symmetric: each destination sees another public port, so the port natmap reports is not the one others would reach.",
-            _ when result.Mapping == NatBehavior.UnsupportedServer || result.Filtering == NatBehavior.UnsupportedServer =>
-                "Unknown: this STUN server cannot run the RFC 5780 tests (it needs two IP addresses); try another with -s.",
-            _ when result.Protocol == MappingProtocol.Tcp && result.Mapping == NatBehavior.EndpointIndependent =>
-                "Unknown type: TCP mapping is endpoint-independent; filtering is a UDP notion in RFC 5780, so run the UDP test for the full verdict.",
-            _ => "Unknown: " + (result.Notes.Count > 0 ? result.Notes[0] : "the tests could not decide") + ".",
-        };
-    }
+        _ when !result.ServerAnswered => "No answer: the STUN server did not answer, so nothing is known about the NAT.",
+        NatType.Open when result.Filtering is NatBehavior.AddressDependent or NatBehavior.AddressAndPortDependent =>
+            "Open, but firewalled: there is no NAT, yet a firewall only lets in hosts this host has sent to.",
+        NatType.Open => "Open: there is no NAT on this path; natmap's port is the host's own.",
+        NatType.FullCone => "Full cone: mappings made by natmap are reachable by anyone.",
+        NatType.RestrictedCone => "Restricted cone: the public port is stable, but only hosts natmap has sent to can reach it; others cannot.",
+        NatType.PortRestrictedCone => "Port-restricted cone: the public port is stable, but only the exact address and port natmap has sent to can reach it; others cannot.",
+        NatType.Symmetric => "Symmetric: each destination sees another public port, so the port natmap reports is not the one others would reach.",
+        _ when result.Mapping == NatBehavior.UnsupportedServer || result.Filtering == NatBehavior.UnsupportedServer =>
+            "Unknown: this STUN server cannot run the RFC 5780 tests (it needs two IP addresses); try another with -s.",
+        _ when result.Protocol == MappingProtocol.Tcp && result.Mapping == NatBehavior.EndpointIndependent =>
+            "Unknown type: TCP mapping is endpoint-independent; filtering is a UDP notion in RFC 5780, so run the UDP test for the full verdict.",
+        _ => "Unknown: " + (result.Notes.Count > 0 ? result.Notes[0] : "the tests could not decide") + ".",
+    };
 
     public static void WriteText(TextWriter output, NatDiscoveryReport report)
     {
