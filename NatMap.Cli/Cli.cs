@@ -36,9 +36,7 @@ internal static class Cli
         }
         catch (Exception ex)
         {
-            await context.Stderr.WriteLineAsync("natmap: fatal: " + CommandLine.OneLine(ex.Message)).ConfigureAwait(false);
-            await context.Stderr.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-            return ExitCodes.Fatal;
+            return CommandLine.Fail(context.Stderr, "natmap: fatal: " + CommandLine.OneLine(ex.Message));
         }
     }
 }

@@ -70,6 +70,14 @@ internal static class CommandLine
         return ExitCodes.Usage;
     }
 
+    /// <summary>Writes a runtime failure's line; returns <see cref="ExitCodes.Fatal"/>.</summary>
+    public static int Fail(TextWriter stderr, string line)
+    {
+        stderr.WriteLine(line);
+        stderr.Flush();
+        return ExitCodes.Fatal;
+    }
+
     /// <summary>A library <see cref="ArgumentException"/> as <c>-x: reason</c>, the option named by its letter.</summary>
     public static string Describe(ArgumentException exception)
     {
@@ -84,9 +92,8 @@ internal static class CommandLine
 
     public static string DescribeParseError(ParseResult parsed)
     {
-        if (parsed.UnmatchedTokens.Count > 0)
+        if (parsed.UnmatchedTokens is [var token, ..])
         {
-            var token = parsed.UnmatchedTokens[0];
             return token.StartsWith('-') && token.Length > 1
                 ? $"unknown option '{token}'"
                 : $"unexpected argument '{token}': {NameOf(parsed.CommandResult.Command)} takes options only";

@@ -10,12 +10,10 @@ namespace NatMap.Cli;
 /// </summary>
 internal static class GcReport
 {
-    public const string EnvironmentVariable = "NATMAP_GC_LOG_SECONDS";
-
     /// <summary>Logs until cancelled, or returns at once when the environment does not ask for the report.</summary>
     public static async Task RunAsync(ILogger logger, CancellationToken cancellationToken)
     {
-        if (!int.TryParse(Environment.GetEnvironmentVariable(EnvironmentVariable), NumberStyles.None, CultureInfo.InvariantCulture, out int seconds) || seconds <= 0)
+        if (!int.TryParse(Environment.GetEnvironmentVariable("NATMAP_GC_LOG_SECONDS"), NumberStyles.None, CultureInfo.InvariantCulture, out int seconds) || seconds <= 0)
         {
             return;
         }

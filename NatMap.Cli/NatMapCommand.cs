@@ -56,7 +56,6 @@ internal sealed class NatMapCommand
 
     public Check.CheckOptions Check { get; } = new();
 
-    /// <summary>Parses <paramref name="args"/> with <see cref="CommandLine.ParserConfiguration"/>.</summary>
     public ParseResult Parse(IReadOnlyList<string> args) => Root.Parse(args, CommandLine.ParserConfiguration);
 
     /// <summary>
@@ -76,29 +75,24 @@ internal sealed class NatMapCommand
 
         // -k 0 and -T 0 keep the defaults, as in the original.
         error ??= (OptionParsers.TryParseServers(result.GetValue(_stun), mapper.StunServers, out var serversError) ? null : serversError)
-            ?? Read<TimeSpan>(result, _keepAlive, OptionParsers.TryParseWholeSeconds, k => SetKeepAlive(mapper, k))
+            ?? Read<TimeSpan>(result, _keepAlive, OptionParsers.TryParseWholeSeconds, k => mapper.KeepAliveInterval = k > TimeSpan.Zero ? k : null)
             ?? Read<int>(result, _checkCycle, OptionParsers.TryParseCount, c => mapper.UdpCheckCycle = c)
             ?? Read<uint>(result, _mark, OptionParsers.TryParseMark, f => mapper.FirewallMark = f)
             ?? Read<PortSpec>(result, _localPort, PortSpec.TryParse, b => mapper.Port = b)
             ?? Read<TimeSpan>(result, _reuseWait, OptionParsers.TryParseWholeSeconds, w => reuseWait = (int)w.TotalSeconds)
             ?? Read<TimeSpan>(result, _forwardTimeout, OptionParsers.TryParseWholeSeconds, t => mapper.IdleTimeout = t > TimeSpan.Zero ? t : mapper.IdleTimeout)
             ?? Read<int>(result, _targetPort, OptionParsers.TryParsePort, p => mapper.TargetPort = p);
+
+        // A -k shorter than the library's 5 s first retry delay shortens that too: whoever checks every
+        // second does not want to wait five after a fault. The back-off still doubles up to 60 s.
+        if (mapper.KeepAliveInterval is { } keepAlive && keepAlive < mapper.RetryDelay)
+        {
+            mapper.RetryDelay = keepAlive;
+        }
+
         options = new CliOptions(result.GetValue(_detach), result.GetValue(_script), result.GetValue(_json), result.GetValue(_verbose) ? LogLevel.Debug : LogLevel.Information, reuseWait);
         return error ?? ((mapper.TargetHost is null) == (result.GetValue(_targetPort) is null) ? null
             : mapper.TargetHost is null ? "-p needs -t: give the forward target's address with -t <addr>"
             : "-t needs -p: give the forward target's port with -p <port> (0 = the public port)");
-    }
-
-    /// <summary>
-    /// A -k shorter than the library's 5 s first retry delay shortens that too: whoever checks every
-    /// second does not want to wait five after a fault. The back-off still doubles up to 60 s.
-    /// </summary>
-    private static void SetKeepAlive(PortMapperOptions mapper, TimeSpan interval)
-    {
-        if (interval > TimeSpan.Zero)
-        {
-            mapper.KeepAliveInterval = interval;
-            mapper.RetryDelay = interval < mapper.RetryDelay ? interval : mapper.RetryDelay;
-        }
     }
 }

@@ -40,38 +40,36 @@ internal static class CheckReportWriter
     public static void WriteText(TextWriter output, NatDiscoveryReport report)
     {
         var main = Primary(report);
-        var text = new StringBuilder();
-        Row(text, "protocol", main.Protocol == MappingProtocol.Udp ? "UDP" : "TCP");
-        Row(text, "STUN server", main.OtherAddress is null ? main.Server.ToString() : $"{main.Server} (other address {main.OtherAddress})");
-        Row(text, "local endpoint", main.LocalEndPoint.ToString());
-        Row(text, "public endpoint", main.PublicEndPoint?.ToString() ?? "-");
-        Row(text, "mapping", Name(main.Mapping));
-        Row(text, "filtering", main.Filtering == NatBehavior.NotApplicable ? "not tested (a UDP notion in RFC 5780)" : Name(main.Filtering));
-        Row(text, "NAT type", Name(main.NatType));
+        Row(output, "protocol", main.Protocol == MappingProtocol.Udp ? "UDP" : "TCP");
+        Row(output, "STUN server", main.OtherAddress is null ? main.Server.ToString() : $"{main.Server} (other address {main.OtherAddress})");
+        Row(output, "local endpoint", main.LocalEndPoint.ToString());
+        Row(output, "public endpoint", main.PublicEndPoint?.ToString() ?? "-");
+        Row(output, "mapping", Name(main.Mapping));
+        Row(output, "filtering", main.Filtering == NatBehavior.NotApplicable ? "not tested (a UDP notion in RFC 5780)" : Name(main.Filtering));
+        Row(output, "NAT type", Name(main.NatType));
         if (main.Hairpinning is bool hairpin)
         {
-            Row(text, "hairpinning", hairpin ? "yes" : "no");
+            Row(output, "hairpinning", hairpin ? "yes" : "no");
         }
 
         if (report.Udp is not null && report.Tcp is { } tcp)
         {
-            Row(text, "TCP mapping", tcp.ServerAnswered
+            Row(output, "TCP mapping", tcp.ServerAnswered
                 ? $"{Name(tcp.Mapping)} (public {tcp.PublicEndPoint}; filtering is a UDP notion in RFC 5780)"
                 : "no answer over TCP");
         }
 
         if (report.Lifetime is { } lifetime)
         {
-            Row(text, "UDP lifetime", LifetimeText(lifetime));
+            Row(output, "UDP lifetime", LifetimeText(lifetime));
         }
 
         foreach (var note in Notes(report))
         {
-            Row(text, "note", note);
+            Row(output, "note", note);
         }
 
-        text.Append(Verdict(main)).Append('\n');
-        output.Write(text.ToString());
+        output.Write(Verdict(main) + "\n");
     }
 
     public static void WriteJson(TextWriter output, NatDiscoveryReport report)
@@ -125,8 +123,7 @@ internal static class CheckReportWriter
             json.WriteEndObject();
         }
 
-        output.Write(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
-        output.Write('\n');
+        output.Write(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length) + "\n");
     }
 
     private static NatDiscoveryResult Primary(NatDiscoveryReport report) => report.Udp ?? report.Tcp!;
@@ -148,8 +145,7 @@ internal static class CheckReportWriter
             : $"alive after {survived} s idle (the longest probed): -k {keepAlive} is safe";
     }
 
-    private static void Row(StringBuilder text, string label, string value) =>
-        text.Append("  ").Append(label.PadRight(16)).Append(value).Append('\n');
+    private static void Row(TextWriter output, string label, string value) => output.Write("  " + label.PadRight(16) + value + "\n");
 
     /// <summary>A number or boolean in its JSON spelling, or null.</summary>
     private static void WriteLiteral(Utf8JsonWriter json, string name, string? literal)
