@@ -70,6 +70,14 @@ internal static class CommandLine
         return ExitCodes.Usage;
     }
 
+    /// <summary>Writes a runtime failure's line; returns <see cref="ExitCodes.Fatal"/>.</summary>
+    public static int Fail(TextWriter stderr, string line)
+    {
+        stderr.WriteLine(line);
+        stderr.Flush();
+        return ExitCodes.Fatal;
+    }
+
     /// <summary>A library <see cref="ArgumentException"/> as <c>-x: reason</c>, the option named by its letter.</summary>
     public static string Describe(ArgumentException exception)
     {
@@ -84,9 +92,8 @@ internal static class CommandLine
 
     public static string DescribeParseError(ParseResult parsed)
     {
-        if (parsed.UnmatchedTokens.Count > 0)
+        if (parsed.UnmatchedTokens is [var token, ..])
         {
-            var token = parsed.UnmatchedTokens[0];
             return token.StartsWith('-') && token.Length > 1
                 ? $"unknown option '{token}'"
                 : $"unexpected argument '{token}': {NameOf(parsed.CommandResult.Command)} takes options only";
@@ -129,16 +136,16 @@ internal static class CommandLine
         return result.GetValue(iface) is { } text && !OptionParsers.TryParseInterface(text, out address, out name, out var error) ? error : null;
     }
 
-    /// <summary>Parses <paramref name="option"/>'s value, if given, and hands it to <paramref name="set"/>; returns the parser's error.</summary>
+    /// <summary>Parses <paramref name="option"/>'s value, if given, and hands it to <paramref name="set"/>; returns the parser's error as <c>-x: reason</c>.</summary>
     public static string? Read<T>(ParseResult result, Option<string> option, OptionParsers.Parser<T> parse, Action<T> set)
     {
         string? error = null;
-        if (result.GetValue(option) is { } text && parse(option.Name, text, out var value, out error))
+        if (result.GetValue(option) is { } text && parse(text, out var value, out error))
         {
             set(value);
         }
 
-        return error;
+        return error is null ? null : option.Name + ": " + error;
     }
 
     public static Option<bool> Flag(string name, string description, params string[] aliases) =>

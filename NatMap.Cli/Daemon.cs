@@ -61,10 +61,10 @@ internal static class Daemon
             RedirectStandardError = true,
         };
         startInfo.Environment[MarkerVariable] = "1";
-        Process? child;
+        using var child = new Process { StartInfo = startInfo };
         try
         {
-            child = Process.Start(startInfo);
+            child.Start();
         }
         catch (Win32Exception ex)
         {
@@ -72,20 +72,10 @@ internal static class Daemon
             return ExitCodes.Fatal;
         }
 
-        if (child is null)
-        {
-            CliLog.DetachFailed(logger, program, "no process was started");
-            return ExitCodes.Fatal;
-        }
-
-        using (child)
-        {
-            child.StandardInput.Close();
-            child.StandardOutput.Close();
-            child.StandardError.Close();
-            CliLog.Detached(logger, child.Id);
-        }
-
+        child.StandardInput.Close();
+        child.StandardOutput.Close();
+        child.StandardError.Close();
+        CliLog.Detached(logger, child.Id);
         return ExitCodes.Success;
     }
 

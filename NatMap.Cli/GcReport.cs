@@ -10,34 +10,23 @@ namespace NatMap.Cli;
 /// </summary>
 internal static class GcReport
 {
-    public const string EnvironmentVariable = "NATMAP_GC_LOG_SECONDS";
-
-    /// <summary>The period asked for in the environment, or null when the report is off.</summary>
-    public static TimeSpan? PeriodFromEnvironment() =>
-        int.TryParse(Environment.GetEnvironmentVariable(EnvironmentVariable), NumberStyles.None, CultureInfo.InvariantCulture, out int seconds)
-        && seconds > 0
-            ? TimeSpan.FromSeconds(seconds)
-            : null;
-
-    public static async Task RunAsync(ILogger logger, TimeSpan period, CancellationToken cancellationToken)
+    /// <summary>Logs until cancelled, or returns at once when the environment does not ask for the report.</summary>
+    public static async Task RunAsync(ILogger logger, CancellationToken cancellationToken)
     {
+        if (!int.TryParse(Environment.GetEnvironmentVariable("NATMAP_GC_LOG_SECONDS"), NumberStyles.None, CultureInfo.InvariantCulture, out int seconds) || seconds <= 0)
+        {
+            return;
+        }
+
         // Every setting the GC reports, so a run shows which knobs (runtimeconfig or DOTNET_ environment) took effect.
         CliLog.GcSettings(logger, string.Join(", ", GC.GetConfigurationVariables().OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key + "=" + Convert.ToString(s.Value, CultureInfo.InvariantCulture))));
-        using var timer = new PeriodicTimer(period);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(seconds));
         try
         {
             do
             {
                 var info = GC.GetGCMemoryInfo();
-                CliLog.GcHeap(
-                    logger,
-                    GC.GetTotalMemory(false),
-                    info.TotalCommittedBytes,
-                    info.GenerationInfo[0].SizeAfterBytes,
-                    GC.CollectionCount(0),
-                    GC.CollectionCount(1),
-                    GC.CollectionCount(2),
-                    GC.GetTotalAllocatedBytes(false));
+                CliLog.GcHeap(logger, GC.GetTotalMemory(false), info.TotalCommittedBytes, info.GenerationInfo[0].SizeAfterBytes, GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalAllocatedBytes(false));
             }
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
         }

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using NatMap.Mapping;
 using NatMap.Notify;
+using NatMap.Sockets.Internal;
 
 namespace NatMap.Cli;
 
@@ -25,15 +26,7 @@ internal static class MappingJson
             json.WriteString("protocol"u8, arguments[4]);
             json.WriteString("publicAddress"u8, arguments[0]);
             json.WriteNumber("publicPort"u8, mapping.PublicEndPoint.Port);
-            if (arguments[2].Length > 0)
-            {
-                json.WriteString("ip4p"u8, arguments[2]);
-            }
-            else
-            {
-                json.WriteNull("ip4p"u8);
-            }
-
+            json.WriteString("ip4p"u8, arguments[2].Length > 0 ? arguments[2] : null);
             json.WriteString("privateAddress"u8, arguments[5]);
             json.WriteNumber("privatePort"u8, mapping.PrivateEndPoint.Port);
             WriteEndPoint(json, "previousPublicAddress"u8, "previousPublicPort"u8, mapping.PreviousPublicEndPoint);
@@ -53,8 +46,7 @@ internal static class MappingJson
             return;
         }
 
-        var address = endPoint.Address.IsIPv4MappedToIPv6 ? endPoint.Address.MapToIPv4() : endPoint.Address;
-        json.WriteString(addressName, address.ToString());
+        json.WriteString(addressName, IPv4Mapped.Unmap(endPoint.Address).ToString());
         json.WriteNumber(portName, endPoint.Port);
     }
 }

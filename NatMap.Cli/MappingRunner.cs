@@ -1,30 +1,79 @@
+using System.CommandLine;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using NatMap.Cli.Logging;
+using NatMap.Cli.Native;
 using NatMap.Mapping;
 using NatMap.Notify;
 
 namespace NatMap.Cli;
 
-/// <summary>Runs the mapper and reports each change: the classic line, JSON, or the notify script.</summary>
+/// <summary><c>natmap</c>'s action: runs the mapper and reports each change (the classic line, JSON, or the notify script).</summary>
 internal static class MappingRunner
 {
     /// <summary>How long a stop waits for notify scripts still running, so their outcome is logged.</summary>
     public static readonly TimeSpan ScriptGracePeriod = TimeSpan.FromSeconds(5);
 
-    public static async Task<int> RunAsync(CliOptions options, PortMapperOptions mapperOptions, CliContext context, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    /// <summary>Binds and checks <c>natmap</c>'s command line, detaches for <c>-d</c>, then runs until cancelled; returns the exit code.</summary>
+    public static async Task<int> RunAsync(NatMapCommand command, ParseResult result, IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken)
     {
+        var mapperOptions = new PortMapperOptions();
+        var problem = command.Bind(result, mapperOptions, out var options);
+        try
+        {
+            mapperOptions.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            problem ??= CommandLine.Describe(ex);
+        }
+
+        if ((problem ?? (options.Script is { } script ? FindScriptProblem(script) : null)) is { } message)
+        {
+            return CommandLine.Usage(context.Stderr, command.Root, message);
+        }
+
+        using var loggerFactory = new CliLoggerFactory(new StderrLoggerProvider(context.Stderr, options.LogLevel));
         var logger = loggerFactory.CreateLogger("NatMap.Cli");
-        CliLog.Started(
-            logger,
-            MappingText.FormatProtocol(mapperOptions.Protocol),
-            mapperOptions.AddressFamily == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4",
-            mapperOptions.Port.ToString(),
-            string.Join(", ", mapperOptions.StunServers));
+        if (options.PortReuseWait is { } wait)
+        {
+            CliLog.ReuseWaitIgnored(logger, wait);
+        }
+
+        if (options.Detach && !Daemon.IsChild)
+        {
+            return context.Detacher(args, logger);
+        }
+
+        return await WatchAsync(options, mapperOptions, context, loggerFactory, logger, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <c>-e</c> must name an executable file now, not at the first mapping: a path, or a name looked up
+    /// where <see cref="System.Diagnostics.Process"/> looks (this program's folder, the current one, PATH).
+    /// </summary>
+    private static string? FindScriptProblem(string script)
+    {
+        var folders = script.Contains('/', StringComparison.Ordinal)
+            ? [""]
+            : new[] { Path.GetDirectoryName(Environment.ProcessPath) ?? "", Environment.CurrentDirectory }
+                .Concat((Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));
+        var found = script.Length == 0 ? null : folders.Select(f => Path.Combine(f, script)).FirstOrDefault(File.Exists);
+        if (found is null)
+        {
+            return $"-e: script '{script}' not found";
+        }
+
+        return OperatingSystem.IsWindows() || LibC.Access(found, LibC.XOk) == 0 ? null : $"-e: script '{script}' is not executable";
+    }
+
+    private static async Task<int> WatchAsync(CliOptions options, PortMapperOptions mapperOptions, CliContext context, ILoggerFactory loggerFactory, ILogger logger, CancellationToken cancellationToken)
+    {
+        string family = mapperOptions.AddressFamily == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4";
+        CliLog.Started(logger, MappingText.FormatProtocol(mapperOptions.Protocol), family, mapperOptions.Port.ToString(), string.Join(", ", mapperOptions.StunServers));
 
         using var gcReportStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task gcReport = GcReport.PeriodFromEnvironment() is { } period
-            ? GcReport.RunAsync(logger, period, gcReportStop.Token)
-            : Task.CompletedTask;
+        Task gcReport = GcReport.RunAsync(logger, gcReportStop.Token);
         var notifier = options.Script is null ? null : new ScriptNotifier(options.Script, loggerFactory);
         var mapper = context.MapperFactory(mapperOptions, loggerFactory);
         try
@@ -79,18 +128,12 @@ internal static class MappingRunner
 
     private static async Task StopNotifierAsync(ScriptNotifier notifier, ILogger logger)
     {
-        int running = notifier.RunningCount;
-        if (running > 0)
+        if (notifier.RunningCount is int running and > 0)
         {
             CliLog.WaitingForScripts(logger, (int)ScriptGracePeriod.TotalSeconds, running);
-            try
-            {
-                await notifier.WaitForRunningAsync().WaitAsync(ScriptGracePeriod).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                // DisposeAsync logs the scripts left running.
-            }
+
+            // Scripts never fault, and those still running at the timeout are logged by DisposeAsync.
+            await notifier.WaitForRunningAsync().WaitAsync(ScriptGracePeriod).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         await notifier.DisposeAsync().ConfigureAwait(false);

@@ -40,26 +40,22 @@ internal sealed class NatMapCommand
     private readonly Option<bool> _json = Flag("--json", "Print one JSON object per mapping change on standard output instead of the line (also with -e).");
     private readonly Option<bool> _verbose = Flag("--verbose", "Log debug messages too.", "-v");
 
-    /// <summary>Declares both commands; the actions run when <c>natmap</c> or <c>natmap check</c> is invoked (by default they do nothing).</summary>
-    public NatMapCommand(Func<ParseResult, CancellationToken, Task<int>>? runMapper = null, Func<ParseResult, CancellationToken, Task<int>>? runCheck = null)
+    /// <summary>Declares both commands, whose actions do nothing until <see cref="Cli"/> sets them.</summary>
+    public NatMapCommand()
     {
-        Root = new RootCommand(Description);
-        Root.SetAction(runMapper ?? ((_, _) => Task.FromResult(ExitCodes.Success)));
-        Check.Command.SetAction(runCheck ?? ((_, _) => Task.FromResult(ExitCodes.Success)));
-        UseLongHelpOnly(Root);
-        foreach (Option option in new Option[] { _ipv4, _ipv6, _udp, _detach, _interface, _keepAlive, _checkCycle, _stun, _http, _script, _mark, _localPort, _reuseWait, _congestion, _forwardTimeout, _targetHost, _targetPort, _json, _verbose })
+        Root = new RootCommand(Description)
         {
-            Root.Options.Add(option);
-        }
-
-        Root.Subcommands.Add(Check.Command);
+            _ipv4, _ipv6, _udp, _detach, _interface, _keepAlive, _checkCycle, _stun, _http, _script, _mark, _localPort, _reuseWait, _congestion, _forwardTimeout, _targetHost, _targetPort, _json, _verbose, Check.Command,
+        };
+        Root.SetAction(_ => ExitCodes.Success);
+        Check.Command.SetAction(_ => ExitCodes.Success);
+        UseLongHelpOnly(Root);
     }
 
     public RootCommand Root { get; }
 
     public Check.CheckOptions Check { get; } = new();
 
-    /// <summary>Parses <paramref name="args"/> with <see cref="CommandLine.ParserConfiguration"/>.</summary>
     public ParseResult Parse(IReadOnlyList<string> args) => Root.Parse(args, CommandLine.ParserConfiguration);
 
     /// <summary>
@@ -69,7 +65,6 @@ internal sealed class NatMapCommand
     /// <returns>The first problem as <c>-x: reason</c>, or null.</returns>
     public string? Bind(ParseResult result, PortMapperOptions mapper, out CliOptions options)
     {
-        options = new CliOptions(result.GetValue(_detach), result.GetValue(_script), result.GetValue(_json), result.GetValue(_verbose) ? LogLevel.Debug : LogLevel.Information, null);
         mapper.Protocol = result.GetValue(_udp) ? MappingProtocol.Udp : MappingProtocol.Tcp;
         mapper.HttpServer = result.GetValue(_http);
         mapper.CongestionControl = result.GetValue(_congestion);
@@ -80,29 +75,24 @@ internal sealed class NatMapCommand
 
         // -k 0 and -T 0 keep the defaults, as in the original.
         error ??= (OptionParsers.TryParseServers(result.GetValue(_stun), mapper.StunServers, out var serversError) ? null : serversError)
-            ?? Read<TimeSpan>(result, _keepAlive, OptionParsers.TryParseWholeSeconds, k => SetKeepAlive(mapper, k))
+            ?? Read<TimeSpan>(result, _keepAlive, OptionParsers.TryParseWholeSeconds, k => mapper.KeepAliveInterval = k > TimeSpan.Zero ? k : null)
             ?? Read<int>(result, _checkCycle, OptionParsers.TryParseCount, c => mapper.UdpCheckCycle = c)
             ?? Read<uint>(result, _mark, OptionParsers.TryParseMark, f => mapper.FirewallMark = f)
-            ?? Read<PortSpec>(result, _localPort, OptionParsers.TryParsePortSpec, b => mapper.Port = b)
+            ?? Read<PortSpec>(result, _localPort, PortSpec.TryParse, b => mapper.Port = b)
             ?? Read<TimeSpan>(result, _reuseWait, OptionParsers.TryParseWholeSeconds, w => reuseWait = (int)w.TotalSeconds)
             ?? Read<TimeSpan>(result, _forwardTimeout, OptionParsers.TryParseWholeSeconds, t => mapper.IdleTimeout = t > TimeSpan.Zero ? t : mapper.IdleTimeout)
             ?? Read<int>(result, _targetPort, OptionParsers.TryParsePort, p => mapper.TargetPort = p);
-        options = options with { PortReuseWait = reuseWait };
+
+        // A -k shorter than the library's 5 s first retry delay shortens that too: whoever checks every
+        // second does not want to wait five after a fault. The back-off still doubles up to 60 s.
+        if (mapper.KeepAliveInterval is { } keepAlive && keepAlive < mapper.RetryDelay)
+        {
+            mapper.RetryDelay = keepAlive;
+        }
+
+        options = new CliOptions(result.GetValue(_detach), result.GetValue(_script), result.GetValue(_json), result.GetValue(_verbose) ? LogLevel.Debug : LogLevel.Information, reuseWait);
         return error ?? ((mapper.TargetHost is null) == (result.GetValue(_targetPort) is null) ? null
             : mapper.TargetHost is null ? "-p needs -t: give the forward target's address with -t <addr>"
             : "-t needs -p: give the forward target's port with -p <port> (0 = the public port)");
-    }
-
-    /// <summary>
-    /// A -k shorter than the library's 5 s first retry delay shortens that too: whoever checks every
-    /// second does not want to wait five after a fault. The back-off still doubles up to 60 s.
-    /// </summary>
-    private static void SetKeepAlive(PortMapperOptions mapper, TimeSpan interval)
-    {
-        if (interval > TimeSpan.Zero)
-        {
-            mapper.KeepAliveInterval = interval;
-            mapper.RetryDelay = interval < mapper.RetryDelay ? interval : mapper.RetryDelay;
-        }
     }
 }

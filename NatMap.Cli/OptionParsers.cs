@@ -8,33 +8,29 @@ using NatMap.Stun;
 namespace NatMap.Cli;
 
 /// <summary>
-/// Command-line syntax of option values, shared by <c>natmap</c> and <c>natmap check</c>. Each returns
-/// <c>-x: reason</c> on failure. Meaning (ranges, families, combinations) is the library's to check.
+/// Command-line syntax of option values, shared by <c>natmap</c> and <c>natmap check</c>. Each gives a reason
+/// on failure, which names the option as <c>-x: reason</c>. Meaning (ranges, families, combinations) is the library's to check.
 /// </summary>
 internal static class OptionParsers
 {
-    /// <summary>A parser of one option's value: <paramref name="error"/> is <c>-x: reason</c>.</summary>
-    public delegate bool Parser<T>(string option, string text, out T value, [NotNullWhen(false)] out string? error);
+    /// <summary>A parser of one option's value; <see cref="CommandLine.Read"/> puts the option's letter before <paramref name="error"/>.</summary>
+    public delegate bool Parser<T>(string text, out T value, [NotNullWhen(false)] out string? error);
 
     /// <summary><c>natmap</c>'s seconds: a whole number (the original silently reads garbage as 0; this refuses it).</summary>
-    public static bool TryParseWholeSeconds(string option, string text, out TimeSpan value, [NotNullWhen(false)] out string? error) =>
-        TryParseSeconds(option, text, NumberStyles.None, out value, out error);
+    public static bool TryParseWholeSeconds(string text, out TimeSpan value, [NotNullWhen(false)] out string? error) =>
+        TryParseNumber(text, NumberStyles.None, "a number of seconds", TimeSpan.FromSeconds, out value, out error);
 
     /// <summary><c>natmap check</c>'s seconds, which may have a fraction: <c>0.5</c>.</summary>
-    public static bool TryParseSeconds(string option, string text, out TimeSpan value, [NotNullWhen(false)] out string? error) =>
-        TryParseSeconds(option, text, NumberStyles.AllowDecimalPoint, out value, out error);
+    public static bool TryParseSeconds(string text, out TimeSpan value, [NotNullWhen(false)] out string? error) =>
+        TryParseNumber(text, NumberStyles.AllowDecimalPoint, "a number of seconds", TimeSpan.FromSeconds, out value, out error);
 
     /// <summary>A whole number from 0 to <see cref="int.MaxValue"/>.</summary>
-    public static bool TryParseCount(string option, string text, out int value, [NotNullWhen(false)] out string? error)
-    {
-        bool ok = TryParseNumber(option, text, NumberStyles.None, "a count", out double number, out error);
-        value = (int)number;
-        return ok;
-    }
+    public static bool TryParseCount(string text, out int value, [NotNullWhen(false)] out string? error) =>
+        TryParseNumber(text, NumberStyles.None, "a count", number => (int)number, out value, out error);
 
     /// <summary>One port, 0 to 65535, with the wording of the library's <c>-b</c> parser.</summary>
-    public static bool TryParsePort(string option, string text, out int port, [NotNullWhen(false)] out string? error) =>
-        Named(option, PortSpec.TryPort(text, allowZero: true, out port, out error), ref error);
+    public static bool TryParsePort(string text, out int port, [NotNullWhen(false)] out string? error) =>
+        PortSpec.TryPort(text, allowZero: true, out port, out error);
 
     /// <summary>
     /// <c>-s</c>, repeatable and required, through the library's parser (<see cref="StunServerEndPoint.Parse"/>)
@@ -59,21 +55,23 @@ internal static class OptionParsers
         return error is null;
     }
 
-    /// <summary><c>-b</c>: the library's <see cref="PortSpec"/>.</summary>
-    public static bool TryParsePortSpec(string option, string text, out PortSpec spec, [NotNullWhen(false)] out string? error) =>
-        Named(option, PortSpec.TryParse(text, out spec, out error), ref error);
-
     /// <summary>An fwmark, as strtoul base 0 reads it: <c>0x1f</c> hex, <c>017</c> octal, <c>31</c> decimal.</summary>
-    public static bool TryParseMark(string option, string text, out uint mark, [NotNullWhen(false)] out string? error)
+    public static bool TryParseMark(string text, out uint mark, [NotNullWhen(false)] out string? error)
     {
-        var span = text.AsSpan();
-        mark = 0;
-        bool ok = span.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
-            ? span.Length > 2 && uint.TryParse(span[2..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out mark)
-            : span.Length > 1 && span[0] == '0'
-                ? TryParseOctal(span[1..], out mark)
-                : uint.TryParse(span, NumberStyles.None, CultureInfo.InvariantCulture, out mark);
-        error = ok ? null : $"{option}: '{text}' is not a mark (hex 0x1, decimal 1 or octal 01, at most 32 bits)";
+        var (digits, radix) = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? (text[2..], 16u)
+            : text.Length > 1 && text[0] == '0' ? (text[1..], 8u)
+            : (text, 10u);
+        ulong value = 0;
+        bool ok = digits.Length > 0;
+        foreach (char c in digits)
+        {
+            uint digit = char.IsAsciiDigit(c) ? (uint)(c - '0') : char.IsAsciiHexDigit(c) ? (uint)((c | 0x20) - 'a' + 10) : radix;
+            value = (value * radix) + digit;
+            ok &= digit < radix && value <= uint.MaxValue;
+        }
+
+        mark = ok ? (uint)value : 0;
+        error = ok ? null : $"'{text}' is not a mark (hex 0x1, decimal 1 or octal 01, at most 32 bits)";
         return ok;
     }
 
@@ -90,43 +88,12 @@ internal static class OptionParsers
         return error is null;
     }
 
-    /// <summary>A library parser's reason, prefixed with the option: <c>-b: reason</c>.</summary>
-    private static bool Named(string option, bool ok, [NotNullWhen(false)] ref string? error)
-    {
-        error = ok ? null : option + ": " + error;
-        return ok;
-    }
-
-    private static bool TryParseSeconds(string option, string text, NumberStyles style, out TimeSpan value, [NotNullWhen(false)] out string? error)
-    {
-        bool ok = TryParseNumber(option, text, style, "a number of seconds", out double seconds, out error);
-        value = TimeSpan.FromSeconds(seconds);
-        return ok;
-    }
-
     /// <summary>A plain decimal number up to <see cref="int.MaxValue"/>: no sign, no exponent, no spaces.</summary>
-    private static bool TryParseNumber(string option, string text, NumberStyles style, string what, out double number, [NotNullWhen(false)] out string? error)
+    private static bool TryParseNumber<T>(string text, NumberStyles style, string what, Func<double, T> convert, out T value, [NotNullWhen(false)] out string? error)
     {
-        bool ok = double.TryParse(text, style, CultureInfo.InvariantCulture, out number) && number <= int.MaxValue;
-        error = ok ? null : number > int.MaxValue ? $"{option}: {text} is too large" : $"{option}: '{text}' is not {what}";
-        number = ok ? number : 0;
+        bool ok = double.TryParse(text, style, CultureInfo.InvariantCulture, out double number) && number <= int.MaxValue;
+        error = ok ? null : number > int.MaxValue ? $"{text} is too large" : $"'{text}' is not {what}";
+        value = convert(ok ? number : 0);
         return ok;
-    }
-
-    private static bool TryParseOctal(ReadOnlySpan<char> digits, out uint value)
-    {
-        ulong acc = 0;
-        foreach (char c in digits)
-        {
-            acc = (acc * 8) + (uint)(c - '0');
-            if (c is < '0' or > '7' || acc > uint.MaxValue)
-            {
-                value = 0;
-                return false;
-            }
-        }
-
-        value = (uint)acc;
-        return !digits.IsEmpty;
     }
 }

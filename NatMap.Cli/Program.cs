@@ -12,13 +12,8 @@ internal static class Program
         using var stop = new CancellationTokenSource();
         void OnSignal(PosixSignalContext context)
         {
-            if (stop.IsCancellationRequested)
-            {
-                // A second signal while stopping: let the default action end the process at once.
-                return;
-            }
-
-            context.Cancel = true;
+            // A second signal while stopping is left to its default action, which ends the process at once.
+            context.Cancel = !stop.IsCancellationRequested;
             stop.Cancel();
         }
 

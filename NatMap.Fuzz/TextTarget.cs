@@ -88,11 +88,11 @@ internal static class TextTarget
         }
 
         // -f, -k -T -w, --timeout --lifetime-max, -c, -p and the check's -b.
-        OptionParsers.TryParseMark("-f", arg, out _, out _);
-        OptionParsers.TryParseWholeSeconds("-k", arg, out _, out _);
-        OptionParsers.TryParseSeconds("--timeout", arg, out _, out _);
-        OptionParsers.TryParseCount("-c", arg, out _, out _);
-        if (OptionParsers.TryParsePort("-p", arg, out int port, out _) && port is < 0 or > 65535)
+        OptionParsers.TryParseMark(arg, out _, out _);
+        OptionParsers.TryParseWholeSeconds(arg, out _, out _);
+        OptionParsers.TryParseSeconds(arg, out _, out _);
+        OptionParsers.TryParseCount(arg, out _, out _);
+        if (OptionParsers.TryParsePort(arg, out int port, out _) && port is < 0 or > 65535)
         {
             throw new FuzzContractException("-p took '" + arg + "' as port " + port);
         }

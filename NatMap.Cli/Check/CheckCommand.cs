@@ -30,18 +30,11 @@ internal static class CheckCommand
         }
         catch (NatMapException ex)
         {
-            return await FailAsync(stderr, ex.Message).ConfigureAwait(false);
+            return CommandLine.Fail(stderr, "natmap: check: " + ex.Message);
         }
 
         (json ? CheckReportWriter.WriteJson : (Action<TextWriter, NatDiscoveryReport>)CheckReportWriter.WriteText)(stdout, report);
         await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-        return report.AnyServerAnswered ? ExitCodes.Success : await FailAsync(stderr, "no STUN server answered").ConfigureAwait(false);
-    }
-
-    private static async Task<int> FailAsync(TextWriter stderr, string message)
-    {
-        await stderr.WriteLineAsync("natmap: check: " + message).ConfigureAwait(false);
-        await stderr.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-        return ExitCodes.Fatal;
+        return report.AnyServerAnswered ? ExitCodes.Success : CommandLine.Fail(stderr, "natmap: check: no STUN server answered");
     }
 }

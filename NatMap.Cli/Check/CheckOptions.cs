@@ -37,12 +37,8 @@ internal sealed class CheckOptions
 
     public CheckOptions()
     {
-        Command = new Command("check", Description);
+        Command = new Command("check", Description) { _ipv4, _ipv6, _servers, _bind, _interface, _udp, _tcp, _tcpAlias, _hairpin, _lifetime, _lifetimeMax, _timeout, _json, _verbose };
         UseLongHelpOnly(Command);
-        foreach (Option option in new Option[] { _ipv4, _ipv6, _servers, _bind, _interface, _udp, _tcp, _tcpAlias, _hairpin, _lifetime, _lifetimeMax, _timeout, _json, _verbose })
-        {
-            Command.Options.Add(option);
-        }
     }
 
     public Command Command { get; }

@@ -9,89 +9,67 @@ namespace NatMap.Cli.Check;
 /// <summary>Renders a <see cref="NatDiscoveryReport"/> as the short table with a verdict, or as one JSON object.</summary>
 internal static class CheckReportWriter
 {
-    /// <summary>The JSON and table word for a behaviour.</summary>
-    public static string Name(NatBehavior behavior) => behavior switch
-    {
-        NatBehavior.Direct => "direct",
-        NatBehavior.EndpointIndependent => "endpoint-independent",
-        NatBehavior.AddressDependent => "address-dependent",
-        NatBehavior.AddressAndPortDependent => "address-and-port-dependent",
-        NatBehavior.UnsupportedServer => "unsupported-server",
-        NatBehavior.NotApplicable => "not-applicable",
-        _ => "unknown",
-    };
-
-    /// <summary>The JSON word for a NAT type.</summary>
-    public static string Name(NatType type) => type switch
-    {
-        NatType.Open => "open",
-        NatType.FullCone => "full-cone",
-        NatType.RestrictedCone => "restricted-cone",
-        NatType.PortRestrictedCone => "port-restricted-cone",
-        NatType.Symmetric => "symmetric",
-        _ => "unknown",
-    };
+    /// <summary>
+    /// The JSON and table word for a behaviour or NAT type: its name in kebab case (<c>address-and-port-dependent</c>).
+    /// The names are fixed by the shipped public API, so the words cannot drift; a value without a name is <c>unknown</c>.
+    /// </summary>
+    public static string Name<T>(T value)
+        where T : struct, Enum =>
+        Enum.IsDefined(value)
+            ? string.Concat(value.ToString().Select((c, i) => i > 0 && char.IsUpper(c) ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()))
+            : "unknown";
 
     /// <summary>The one-line verdict for the main result.</summary>
-    public static string Verdict(NatDiscoveryResult result)
+    public static string Verdict(NatDiscoveryResult result) => result.NatType switch
     {
-        if (!result.ServerAnswered)
-        {
-            return "No answer: the STUN server did not answer, so nothing is known about the NAT.";
-        }
-
-        return result.NatType switch
-        {
-            NatType.Open when result.Filtering is NatBehavior.AddressDependent or NatBehavior.AddressAndPortDependent =>
-                "Open, but firewalled: there is no NAT, yet a firewall only lets in hosts this host has sent to.",
-            NatType.Open => "Open: there is no NAT on this path; natmap's port is the host's own.",
-            NatType.FullCone => "Full cone: mappings made by natmap are reachable by anyone.",
-            NatType.RestrictedCone => "Restricted cone: the public port is stable, but only hosts natmap has sent to can reach it; others cannot.",
-            NatType.PortRestrictedCone => "Port-restricted cone: the public port is stable, but only the exact address and port natmap has sent to can reach it; others cannot.",
-            NatType.Symmetric => "Symmetric: each destination sees another public port, so the port natmap reports is not the one others would reach.",
-            _ when result.Mapping == NatBehavior.UnsupportedServer || result.Filtering == NatBehavior.UnsupportedServer =>
-                "Unknown: this STUN server cannot run the RFC 5780 tests (it needs two IP addresses); try another with -s.",
-            _ when result.Protocol == MappingProtocol.Tcp && result.Mapping == NatBehavior.EndpointIndependent =>
-                "Unknown type: TCP mapping is endpoint-independent; filtering is a UDP notion in RFC 5780, so run the UDP test for the full verdict.",
-            _ => "Unknown: " + (result.Notes.Count > 0 ? result.Notes[0] : "the tests could not decide") + ".",
-        };
-    }
+        _ when !result.ServerAnswered => "No answer: the STUN server did not answer, so nothing is known about the NAT.",
+        NatType.Open when result.Filtering is NatBehavior.AddressDependent or NatBehavior.AddressAndPortDependent =>
+            "Open, but firewalled: there is no NAT, yet a firewall only lets in hosts this host has sent to.",
+        NatType.Open => "Open: there is no NAT on this path; natmap's port is the host's own.",
+        NatType.FullCone => "Full cone: mappings made by natmap are reachable by anyone.",
+        NatType.RestrictedCone => "Restricted cone: the public port is stable, but only hosts natmap has sent to can reach it; others cannot.",
+        NatType.PortRestrictedCone => "Port-restricted cone: the public port is stable, but only the exact address and port natmap has sent to can reach it; others cannot.",
+        NatType.Symmetric => "Symmetric: each destination sees another public port, so the port natmap reports is not the one others would reach.",
+        _ when result.Mapping == NatBehavior.UnsupportedServer || result.Filtering == NatBehavior.UnsupportedServer =>
+            "Unknown: this STUN server cannot run the RFC 5780 tests (it needs two IP addresses); try another with -s.",
+        _ when result.Protocol == MappingProtocol.Tcp && result.Mapping == NatBehavior.EndpointIndependent =>
+            "Unknown type: TCP mapping is endpoint-independent; filtering is a UDP notion in RFC 5780, so run the UDP test for the full verdict.",
+        _ => "Unknown: " + (result.Notes.Count > 0 ? result.Notes[0] : "the tests could not decide") + ".",
+    };
 
     public static void WriteText(TextWriter output, NatDiscoveryReport report)
     {
         var main = Primary(report);
-        var text = new StringBuilder();
-        Row(text, "protocol", main.Protocol == MappingProtocol.Udp ? "UDP" : "TCP");
-        Row(text, "STUN server", main.OtherAddress is null ? main.Server.ToString() : $"{main.Server} (other address {main.OtherAddress})");
-        Row(text, "local endpoint", main.LocalEndPoint.ToString());
-        Row(text, "public endpoint", main.PublicEndPoint?.ToString() ?? "-");
-        Row(text, "mapping", Name(main.Mapping));
-        Row(text, "filtering", main.Filtering == NatBehavior.NotApplicable ? "not tested (a UDP notion in RFC 5780)" : Name(main.Filtering));
-        Row(text, "NAT type", Name(main.NatType));
+        Row(output, "protocol", main.Protocol == MappingProtocol.Udp ? "UDP" : "TCP");
+        Row(output, "STUN server", main.OtherAddress is null ? main.Server.ToString() : $"{main.Server} (other address {main.OtherAddress})");
+        Row(output, "local endpoint", main.LocalEndPoint.ToString());
+        Row(output, "public endpoint", main.PublicEndPoint?.ToString() ?? "-");
+        Row(output, "mapping", Name(main.Mapping));
+        Row(output, "filtering", main.Filtering == NatBehavior.NotApplicable ? "not tested (a UDP notion in RFC 5780)" : Name(main.Filtering));
+        Row(output, "NAT type", Name(main.NatType));
         if (main.Hairpinning is bool hairpin)
         {
-            Row(text, "hairpinning", hairpin ? "yes" : "no");
+            Row(output, "hairpinning", hairpin ? "yes" : "no");
         }
 
         if (report.Udp is not null && report.Tcp is { } tcp)
         {
-            Row(text, "TCP mapping", tcp.ServerAnswered
+            Row(output, "TCP mapping", tcp.ServerAnswered
                 ? $"{Name(tcp.Mapping)} (public {tcp.PublicEndPoint}; filtering is a UDP notion in RFC 5780)"
                 : "no answer over TCP");
         }
 
         if (report.Lifetime is { } lifetime)
         {
-            Row(text, "UDP lifetime", LifetimeText(lifetime));
+            Row(output, "UDP lifetime", LifetimeText(lifetime));
         }
 
         foreach (var note in Notes(report))
         {
-            Row(text, "note", note);
+            Row(output, "note", note);
         }
 
-        text.Append(Verdict(main)).Append('\n');
-        output.Write(text.ToString());
+        output.Write(Verdict(main) + "\n");
     }
 
     public static void WriteJson(TextWriter output, NatDiscoveryReport report)
@@ -107,10 +85,10 @@ internal static class CheckReportWriter
             // The issue fixes filtering's words; over TCP alone there is no filtering verdict.
             json.WriteString("filtering", main.Filtering == NatBehavior.NotApplicable ? "unknown" : Name(main.Filtering));
             json.WriteString("natType", Name(main.NatType));
-            Write(json, "publicEndpoint", main.PublicEndPoint?.ToString());
-            Write(json, "localEndpoint", main.LocalEndPoint.ToString());
-            Write(json, "server", main.Server.ToString());
-            Write(json, "otherAddress", main.OtherAddress?.ToString());
+            json.WriteString("publicEndpoint", main.PublicEndPoint?.ToString());
+            json.WriteString("localEndpoint", main.LocalEndPoint.ToString());
+            json.WriteString("server", main.Server.ToString());
+            json.WriteString("otherAddress", main.OtherAddress?.ToString());
             WriteLiteral(json, "hairpinning", main.Hairpinning is { } hairpin ? (hairpin ? "true" : "false") : null);
             json.WriteString("verdict", Verdict(main));
             if (report.Udp is not null && report.Tcp is { } tcp)
@@ -118,9 +96,9 @@ internal static class CheckReportWriter
                 json.WriteStartObject("tcp");
                 json.WriteString("mapping", Name(tcp.Mapping));
                 json.WriteString("filtering", Name(tcp.Filtering));
-                Write(json, "publicEndpoint", tcp.PublicEndPoint?.ToString());
-                Write(json, "localEndpoint", tcp.LocalEndPoint.ToString());
-                Write(json, "server", tcp.Server.ToString());
+                json.WriteString("publicEndpoint", tcp.PublicEndPoint?.ToString());
+                json.WriteString("localEndpoint", tcp.LocalEndPoint.ToString());
+                json.WriteString("server", tcp.Server.ToString());
                 json.WriteEndObject();
             }
 
@@ -145,8 +123,7 @@ internal static class CheckReportWriter
             json.WriteEndObject();
         }
 
-        output.Write(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
-        output.Write('\n');
+        output.Write(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length) + "\n");
     }
 
     private static NatDiscoveryResult Primary(NatDiscoveryReport report) => report.Udp ?? report.Tcp!;
@@ -168,20 +145,7 @@ internal static class CheckReportWriter
             : $"alive after {survived} s idle (the longest probed): -k {keepAlive} is safe";
     }
 
-    private static void Row(StringBuilder text, string label, string value) =>
-        text.Append("  ").Append(label.PadRight(16)).Append(value).Append('\n');
-
-    private static void Write(Utf8JsonWriter json, string name, string? value)
-    {
-        if (value is null)
-        {
-            json.WriteNull(name);
-        }
-        else
-        {
-            json.WriteString(name, value);
-        }
-    }
+    private static void Row(TextWriter output, string label, string value) => output.Write("  " + label.PadRight(16) + value + "\n");
 
     /// <summary>A number or boolean in its JSON spelling, or null.</summary>
     private static void WriteLiteral(Utf8JsonWriter json, string name, string? literal)

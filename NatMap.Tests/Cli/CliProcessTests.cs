@@ -51,6 +51,50 @@ public sealed partial class CliProcessTests
     }
 
     [Fact]
+    public async Task Signal_SecondWhileWaitingForScripts_EndsAtOnce()
+    {
+        RequireLinux();
+        using var stun = BindSilentStun(out int port);
+        using var stopResponder = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var responder = AnswerBindingsAsync(stun, IPEndPoint.Parse("203.0.113.1:45555"), new TaskCompletionSource<int>(), stopResponder.Token);
+        var folder = Directory.CreateTempSubdirectory("natmap-signal-");
+        string script = Path.Combine(folder.FullName, "hook.sh");
+        string pidFile = Path.Combine(folder.FullName, "hook.pid");
+        File.WriteAllText(script, $"#!/bin/sh\necho $$ > '{pidFile}'\nexec sleep 60 </dev/null >/dev/null 2>&1\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        using var process = Start("-v", "-u", "-s", "127.0.0.1:" + port, "-e", script);
+        try
+        {
+            // Readiness: the script runs (it wrote its pid), so the first signal makes natmap wait for it. The
+            // script lets go of natmap's pipes, or reading stderr to the end would wait for it too.
+            await WaitForAsync(() => File.Exists(pidFile) && File.ReadAllText(pidFile).Trim().Length > 0, ready => ready);
+            Assert.Equal(0, Posix.Kill(process.Id, Posix.SigTerm));
+            var waiting = await ReadUntilAsync(process.StandardError, "natmap: debug: Waiting up to").WaitAsync(Timeout, TestContext.Current.CancellationToken);
+            Assert.NotNull(waiting);
+
+            // The second signal is not cancelled: its default action ends natmap without the grace period's end.
+            Assert.Equal(0, Posix.Kill(process.Id, Posix.SigTerm));
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(Timeout, TestContext.Current.CancellationToken);
+            var rest = await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+
+            Assert.NotEqual(0, process.ExitCode);
+            Assert.DoesNotContain("natmap: debug: Stopped", rest, StringComparison.Ordinal);
+        }
+        finally
+        {
+            KillIfRunning(process);
+            if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out int scriptPid))
+            {
+                _ = Posix.Kill(scriptPid, Posix.SigTerm);
+            }
+
+            folder.Delete(recursive: true);
+            await stopResponder.CancelAsync();
+            await responder;
+        }
+    }
+
+    [Fact]
     public async Task Udp_StunAnswers_PrintsOriginalLineFlushedWhileRunning()
     {
         RequireLinux();
