@@ -38,6 +38,9 @@ pids+=("$!")
 for _ in $(seq 100); do grep -qs '^listening' "$work/echo.log" && break; sleep 0.1; done
 
 names=() harness_pids=() targets=()
+# The harnesses run with the CLI's GC settings (NatMap.Cli.csproj: workstation, non-concurrent,
+# gen0 and gen1 budgets of 1 MiB, hex as the runtime reads them), so that RSS here means what it means for natmap.
+export DOTNET_gcServer=0 DOTNET_gcConcurrent=0 DOTNET_GCGen0MaxBudget=100000 DOTNET_GCGen1MaxBudget=100000
 start() { # NAME DLL
   dotnet "$2" forward --proto tcp --engine managed --listen 127.0.0.1:0 --target "127.0.0.1:$echo_port" <"$work/hold" >"$work/$1.log" 2>&1 &
   local pid=$!
@@ -74,7 +77,7 @@ done
 wait "$churn" || true
 grep -h 'ok' "$work/churn.log" | tail -n "${#names[@]}"
 for n in "${names[@]}"; do
-  echo "$n: RSS ${first[$n]} -> ${last[$n]} KiB from 60 s to ${seconds} s (+$((last[$n] - first[$n])) KiB), fds now $(awk -v n="$n" '$2 == n {f = $4} END {print f}' "$work/samples")"
+  echo "$n: RSS ${first[$n]} -> ${last[$n]} KiB from 60 s to ${seconds} s (+$((last[$n] - first[$n])) KiB), fds now $(awk -v n="$n" '$2 == n {f = $4} END {sub("fds=", "", f); print f}' "$work/samples")"
 done
 if [[ -n $baseline ]]; then
   python3 -c 'import sys; a, b = (int(x) for x in sys.argv[1:]); print("growth ratio this/baseline: " + (f"{a / b:.2f}" if b > 0 else f"{a} KiB vs {b} KiB"))' \
