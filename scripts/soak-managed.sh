@@ -77,7 +77,7 @@ done
 wait "$churn" || true
 grep -h 'ok' "$work/churn.log" | tail -n "${#names[@]}"
 for n in "${names[@]}"; do
-  echo "$n: RSS ${first[$n]} -> ${last[$n]} KiB from 60 s to ${seconds} s (+$((last[$n] - first[$n])) KiB), fds now $(awk -v n="$n" '$2 == n {f = $4} END {sub("fds=", "", f); print f}' "$work/samples")"
+  echo "$n: RSS ${first[$n]} -> ${last[$n]} KiB from 60 s to ${seconds} s ($(printf '%+d' $((last[$n] - first[$n]))) KiB), fds now $(awk -v n="$n" '$2 == n {f = $4} END {sub("fds=", "", f); print f}' "$work/samples")"
 done
 if [[ -n $baseline ]]; then
   python3 -c 'import sys; a, b = (int(x) for x in sys.argv[1:]); print("growth ratio this/baseline: " + (f"{a / b:.2f}" if b > 0 else f"{a} KiB vs {b} KiB"))' \
