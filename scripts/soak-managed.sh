@@ -19,19 +19,9 @@ rate=${NATMAP_SOAK_RATE:-30}
 [[ -z $baseline || -f $baseline ]] || { echo "soak-managed.sh: no baseline harness at $baseline" >&2; exit 2; }
 
 dotnet build NatMap.Benchmarks -c Release -nologo -v q >/dev/null
-dll=NatMap.Benchmarks/bin/Release/net10.0/NatMap.Benchmarks.dll
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-mkfifo "$work/hold"
-exec 3<>"$work/hold"
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+DLL=NatMap.Benchmarks/bin/Release/net10.0/NatMap.Benchmarks.dll
+# shellcheck source=forward-harness.sh
+. scripts/forward-harness.sh
 echo_port=$(free_port)
 python3 scripts/soak-peer.py echo 127.0.0.1 "$echo_port" >"$work/echo.log" 2>&1 &
 pids+=("$!")
@@ -42,20 +32,11 @@ names=() harness_pids=() targets=()
 # gen0 and gen1 budgets of 1 MiB, hex as the runtime reads them), so that RSS here means what it means for natmap.
 export DOTNET_gcServer=0 DOTNET_gcConcurrent=0 DOTNET_GCGen0MaxBudget=100000 DOTNET_GCGen1MaxBudget=100000
 start() { # NAME DLL
-  dotnet "$2" forward --proto tcp --engine managed --listen 127.0.0.1:0 --target "127.0.0.1:$echo_port" <"$work/hold" >"$work/$1.log" 2>&1 &
-  local pid=$!
-  pids+=("$pid")
-  for _ in $(seq 300); do
-    if grep -qs '^ready ' "$work/$1.log"; then
-      sed -n 's/^ready .*:\([0-9]*\)$/\1/p' "$work/$1.log" >"$work/$1.port"
-      names+=("$1") harness_pids+=("$pid") targets+=("tcp:127.0.0.1:$work/$1.port")
-      return 0
-    fi
-    sleep 0.1
-  done
-  echo "soak-managed.sh: harness $1 did not start" >&2; cat "$work/$1.log" >&2; exit 1
+  HARNESS_DLL=$2 start_harness "$1" --proto tcp --engine managed --listen 127.0.0.1:0 --target "127.0.0.1:$echo_port"
+  echo "$PORT" >"$work/$1.port"
+  names+=("$1") harness_pids+=("$PID") targets+=("tcp:127.0.0.1:$work/$1.port")
 }
-start this "$dll"
+start this "$DLL"
 [[ -z $baseline ]] || start baseline "$baseline"
 
 seconds=$((minutes * 60))

@@ -73,18 +73,7 @@ public static class PortMapper
     /// </example>
     public static IMappedUdpServer CreateUdpServer(PortMapperOptions options, ILoggerFactory? loggerFactory = null)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        if (options.Protocol != MappingProtocol.Udp)
-        {
-            throw new ArgumentException("In-process UDP serving needs Protocol = MappingProtocol.Udp; for TCP use Create.", nameof(options));
-        }
-
-        if (options.TargetHost is not null)
-        {
-            throw new ArgumentException("In-process UDP serving cannot have a TargetHost: the app receives the datagrams itself.", nameof(options));
-        }
-
-        var settings = Check(options);
+        var settings = CheckServing(options, MappingProtocol.Udp);
         loggerFactory ??= NullLoggerFactory.Instance;
         return PortMapperFactory.CreateUdpServer(settings, StunProbe.Create(settings, loggerFactory), loggerFactory);
     }
@@ -135,20 +124,26 @@ public static class PortMapper
     /// </example>
     public static IMappedTcpServer CreateTcpServer(PortMapperOptions options, ILoggerFactory? loggerFactory = null)
     {
+        var settings = CheckServing(options, MappingProtocol.Tcp);
+        loggerFactory ??= NullLoggerFactory.Instance;
+        return PortMapperFactory.CreateTcpServer(settings, StunProbe.Create(settings, loggerFactory), loggerFactory);
+    }
+
+    /// <summary>In-process serving: the options' protocol must be the server's, and no forward target set.</summary>
+    private static MapperSettings CheckServing(PortMapperOptions options, MappingProtocol protocol)
+    {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Protocol != MappingProtocol.Tcp)
+        if (options.Protocol != protocol)
         {
-            throw new ArgumentException("In-process serving needs a TCP mapping: options.Protocol must be Tcp.", nameof(options));
+            throw new ArgumentException("In-process serving of a " + (protocol == MappingProtocol.Tcp ? "TCP" : "UDP") + " port needs options.Protocol = MappingProtocol." + protocol + ".", nameof(options));
         }
 
         if (options.TargetHost is not null)
         {
-            throw new ArgumentException("In-process serving takes the connections itself: options.TargetHost must not be set.", nameof(options));
+            throw new ArgumentException("In-process serving takes the " + (protocol == MappingProtocol.Tcp ? "connections" : "datagrams") + " itself: options.TargetHost must not be set.", nameof(options));
         }
 
-        var settings = Check(options);
-        loggerFactory ??= NullLoggerFactory.Instance;
-        return PortMapperFactory.CreateTcpServer(settings, StunProbe.Create(settings, loggerFactory), loggerFactory);
+        return Check(options);
     }
 
     private static MapperSettings Check(PortMapperOptions options)
