@@ -80,7 +80,11 @@ public sealed class StunServerTests : IClassFixture<CoturnServer>
             var result = await client.QueryTcpAsync(AddressFamily.InterNetwork, family =>
             {
                 var socket = new Socket(family, SocketType.Stream, ProtocolType.Tcp);
-                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+
+                // The first pick is made without SO_REUSEADDR: with it, the kernel may hand out a
+                // port whose four-tuple to this coturn is still in TIME_WAIT from another test's
+                // graceful close, and the connect then fails with EADDRNOTAVAIL (seen once in CI).
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, port != 0);
                 socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
                 port = ((IPEndPoint)socket.LocalEndPoint!).Port;
                 return socket;
