@@ -142,4 +142,27 @@ internal sealed class LocalPortBinder
 
         return true;
     }
+
+    /// <summary>
+    /// The private address to report, in UDP mapping, serving and forward mode alike. A socket bound
+    /// to a wildcard has no address of its own; the one the kernel would send from towards the STUN
+    /// server is found by connecting a scratch UDP socket (which sends nothing).
+    /// </summary>
+    public IPAddress PrivateAddress(IPEndPoint bound, StunObservation observation)
+    {
+        if (!bound.Address.Equals(IPAddress.Any) && !bound.Address.Equals(IPAddress.IPv6Any))
+        {
+            return bound.Address;
+        }
+
+        if (observation.LocalEndPoint is { } local && !local.Address.Equals(IPAddress.Any) && !local.Address.Equals(IPAddress.IPv6Any))
+        {
+            return local.Address;
+        }
+
+        // No route now, or the -i interface just went: report the wildcard rather than fail the check.
+        return observation.ServerEndPoint is { } server && _sockets.SourceAddressTowards(server) is { } source
+            ? source
+            : bound.Address;
+    }
 }

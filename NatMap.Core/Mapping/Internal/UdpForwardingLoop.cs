@@ -69,7 +69,7 @@ internal sealed class UdpForwardingLoop : IMappingLoop
             }
 
             backoff.Reset();
-            var privateEndPoint = PrivateEndPoint(bound, first);
+            var privateEndPoint = new IPEndPoint(_binder.PrivateAddress(bound, first), bound.Port);
             await sink.ReportAsync(first.MappedEndPoint, privateEndPoint, cancellationToken).ConfigureAwait(false);
             await ForwardUntilTargetChangesAsync(socket, bound, privateEndPoint, first, sink, cancellationToken).ConfigureAwait(false);
 
@@ -195,18 +195,4 @@ internal sealed class UdpForwardingLoop : IMappingLoop
     }
 
     private int TargetPort(IPEndPoint publicEndPoint) => _settings.TargetPort != 0 ? _settings.TargetPort : publicEndPoint.Port;
-
-    /// <summary>The private endpoint: the bound one, with the source address towards the server when bound to a wildcard.</summary>
-    private IPEndPoint PrivateEndPoint(IPEndPoint bound, StunObservation observation)
-    {
-        if (!bound.Address.Equals(IPAddress.Any) && !bound.Address.Equals(IPAddress.IPv6Any))
-        {
-            return bound;
-        }
-
-        // No route now, or the -i interface just went: report the wildcard.
-        return observation.ServerEndPoint is { } server && _binder.Sockets.SourceAddressTowards(server) is { } source
-            ? new IPEndPoint(source, bound.Port)
-            : bound;
-    }
 }

@@ -89,7 +89,7 @@ internal sealed class UdpMappingLoop : IMappingLoop
                 backoff.Reset();
 
                 // Found again at every check: a DHCP renumbering changes it under a wildcard-bound socket.
-                var source = SourceAddressFor(bound, observation);
+                var source = _binder.PrivateAddress(bound, observation);
                 await sink.ReportAsync(IPv4Mapped.Unmap(observation.MappedEndPoint), new IPEndPoint(source, bound.Port), cancellationToken).ConfigureAwait(false);
             }
             else
@@ -126,28 +126,5 @@ internal sealed class UdpMappingLoop : IMappingLoop
             _health.Failed(bound, ex.Message);
             return null;
         }
-    }
-
-    /// <summary>
-    /// The private address to report. A socket bound to a wildcard has no address of its own; the one the
-    /// kernel would send from towards the STUN server is found by connecting a scratch UDP socket (which
-    /// sends nothing).
-    /// </summary>
-    private IPAddress SourceAddressFor(IPEndPoint bound, StunObservation observation)
-    {
-        if (!bound.Address.Equals(IPAddress.Any) && !bound.Address.Equals(IPAddress.IPv6Any))
-        {
-            return bound.Address;
-        }
-
-        if (observation.LocalEndPoint is { } local && !local.Address.Equals(IPAddress.Any) && !local.Address.Equals(IPAddress.IPv6Any))
-        {
-            return local.Address;
-        }
-
-        // No route now, or the -i interface just went: report the wildcard rather than fail the check.
-        return observation.ServerEndPoint is { } server && _binder.Sockets.SourceAddressTowards(server) is { } source
-            ? source
-            : bound.Address;
     }
 }
