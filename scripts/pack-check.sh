@@ -42,27 +42,34 @@ rm -rf "$cache/natmap.core"
 dotnet new console --framework net10.0 --name App -o . >/dev/null
 # The app is outside this repo, so it does not see our Directory.*.props.
 dotnet add package NatMap.Core --source "$work/feed" > add.log 2>&1 || { cat add.log >&2; fail "dotnet add package failed"; }
-# Every C# block of the README must compile against the package: each becomes the body of a
-# method of its own (its using directives hoisted), with `cancellationToken` in scope.
+dotnet add package Microsoft.Extensions.Logging.Console > add-console.log 2>&1 || { cat add-console.log >&2; fail "dotnet add package Microsoft.Extensions.Logging.Console failed"; }
+# Every C# block of the README must compile against the package, as pasted after the README's
+# shared beginning (the block that defines `loggerFactory` and `cancellationToken`): each block
+# becomes the body of a method of its own, that beginning first, their using directives hoisted.
 python3 - "$repo/README.md" > Readme.cs <<'PY'
 import re, sys
 blocks = re.findall(r"```csharp\n(.*?)```", open(sys.argv[1]).read(), re.S)
 if not blocks:
     sys.exit("no C# block in README.md")
-usings, bodies = set(), []
-for block in blocks:
+preambles = [b for b in blocks if "CancellationToken cancellationToken =" in b and "loggerFactory =" in b]
+if len(preambles) != 1:
+    sys.exit("README.md needs exactly one C# block defining loggerFactory and cancellationToken, found %d" % len(preambles))
+usings = set()
+def split(block):
     body = []
     for line in block.splitlines():
         if re.match(r"^using [A-Za-z0-9_.]+;\s*$", line):
             usings.add(line.strip())
         else:
             body.append(line)
-    bodies.append(body)
+    return body
+preamble = split(preambles[0])
+bodies = [split(b) for b in blocks if b is not preambles[0]]
 print("\n".join(sorted(usings)))
 print("\n#pragma warning disable CS0162, CS1998, CS4014\ninternal static class ReadmeBlocks\n{")
 for i, body in enumerate(bodies):
-    print(f"    public static async Task Block{i}Async(CancellationToken cancellationToken)\n    {{")
-    for line in body:
+    print(f"    public static async Task Block{i}Async()\n    {{")
+    for line in preamble + [""] + body:
         print(("        " + line) if line.strip() else "")
     print("    }")
 print("}")
@@ -229,3 +236,30 @@ served=$(grep '^served in-process on ' <<<"$all") || fail "the in-process servin
 echo "consumer app: $served"
 echo "consumer app built from the package printed $out"
 rm -rf "$cache/natmap.core"
+
+# The dotnet tool: packed into the same folder, installed into a tool path of its own (as
+# `dotnet tool install --global NatMap.Cli --add-source <folder>` would, without touching the
+# machine's global tools), then a UDP mapping on loopback against a local STUN responder.
+cd "$repo"
+rm -rf "$cache/natmap.cli"
+dotnet pack NatMap.Cli -c Release -o "$work/feed" --nologo -v q
+dotnet tool install NatMap.Cli --tool-path "$work/tools" --add-source "$work/feed" > "$work/tool.log" 2>&1 \
+  || { cat "$work/tool.log" >&2; fail "dotnet tool install NatMap.Cli failed"; }
+natmap_tool=$work/tools/natmap
+"$natmap_tool" --help | grep -q -- '-s <addr\[:port\]>' || fail "the installed tool's --help lacks -s"
+python3 scripts/stun-fake.py "$work/stun-port" 30 &
+responder=$!
+for _ in $(seq 100); do [ -s "$work/stun-port" ] && break; sleep 0.05; done
+"$natmap_tool" -u -s "127.0.0.1:$(cat "$work/stun-port")" > "$work/tool-line" 2> "$work/tool-err" &
+tool_pid=$!
+for _ in $(seq 300); do [ -s "$work/tool-line" ] && break; sleep 0.1; done
+kill -TERM "$tool_pid" 2>/dev/null || true
+tool_status=0
+wait "$tool_pid" || tool_status=$?
+kill "$responder" 2>/dev/null || true
+wait "$responder" 2>/dev/null || true
+read -r tool_addr tool_port _ < "$work/tool-line" || true
+[ "$tool_addr $tool_port" = "203.0.113.1 45555" ] || fail "the installed tool reported no mapping: $(cat "$work/tool-line" "$work/tool-err")"
+[ "$tool_status" = 0 ] || fail "the installed tool exited $tool_status on SIGTERM"
+echo "dotnet tool $("$natmap_tool" --version) installed from the package printed: $(cat "$work/tool-line")"
+rm -rf "$cache/natmap.cli"
