@@ -1,8 +1,8 @@
-using System.CommandLine;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using NatMap.Cli.Logging;
 using NatMap.Cli.Native;
+using NatMap.Cli.Parsing;
 using NatMap.Mapping;
 using NatMap.Notify;
 

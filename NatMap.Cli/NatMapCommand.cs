@@ -1,5 +1,5 @@
-using System.CommandLine;
 using Microsoft.Extensions.Logging;
+using NatMap.Cli.Parsing;
 using NatMap.Mapping;
 using static NatMap.Cli.CommandLine;
 
@@ -43,20 +43,19 @@ internal sealed class NatMapCommand
     /// <summary>Declares both commands, whose actions do nothing until <see cref="Cli"/> sets them.</summary>
     public NatMapCommand()
     {
-        Root = new RootCommand(Description)
+        Root = new Command("natmap", Description)
         {
             _ipv4, _ipv6, _udp, _detach, _interface, _keepAlive, _checkCycle, _stun, _http, _script, _mark, _localPort, _reuseWait, _congestion, _forwardTimeout, _targetHost, _targetPort, _json, _verbose, Check.Command,
         };
         Root.SetAction(_ => ExitCodes.Success);
         Check.Command.SetAction(_ => ExitCodes.Success);
-        UseLongHelpOnly(Root);
     }
 
-    public RootCommand Root { get; }
+    public Command Root { get; }
 
     public Check.CheckOptions Check { get; } = new();
 
-    public ParseResult Parse(IReadOnlyList<string> args) => Root.Parse(args, CommandLine.ParserConfiguration);
+    public ParseResult Parse(IReadOnlyList<string> args) => Root.Parse(args);
 
     /// <summary>
     /// Binds the parsed values into <paramref name="mapper"/>. Only command-line syntax and combinations are

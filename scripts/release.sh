@@ -53,8 +53,8 @@ tar -C "$work/symbols" -czf "$out/natmap-$version-symbols.tar.gz" linux-x64 linu
 for rid in win-x64 osx-arm64; do
   say "framework-dependent $rid"
   dotnet publish NatMap.Cli "${common[@]}" -p:NatMapRid="$rid" -p:PublishAot=false --self-contained false \
-    -p:SatelliteResourceLanguages=en -p:GenerateDocumentationFile=false -o "$work/fd-$rid/natmap-$version-$rid" >"$work/$rid.log" 2>&1 \
-    || { tail -n 30 "$work/$rid.log" >&2; exit 1; }
+    -o "$work/fd-$rid/natmap-$version-$rid" >"$work/$rid.log" 2>&1 || { tail -n 30 "$work/$rid.log" >&2; exit 1; }
+  rm -f "$work/fd-$rid/natmap-$version-$rid"/*.xml
   case $rid in
     win-*) (cd "$work/fd-$rid" && zip -qr "$OLDPWD/$out/natmap-$version-$rid.zip" "natmap-$version-$rid") ;;
     *) tar -C "$work/fd-$rid" -czf "$out/natmap-$version-$rid.tar.gz" "natmap-$version-$rid" ;;

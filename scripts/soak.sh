@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A long run under connection churn, through a real NAT (scripts/testbed.sh), with the NativeAOT
 # CLI; fails if memory or descriptors keep growing (issue 13, section 3):
-#   sudo ./scripts/soak.sh MINUTES
+#   ./scripts/soak.sh MINUTES        (as root)
 #
 # One TCP and one UDP natmap, both `-k 1` and in forward mode (-t/-p) to an echo service in the
 # lan namespace (-T 5 on UDP, so idle sessions go; -T 30 on TCP, see start_natmap). From the wan side, clients connect to the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets up what the tests need and runs them: `sudo ./scripts/test.sh [extra dotnet test args]`.
+# Sets up what the tests need and runs them, as root: `./scripts/test.sh [extra dotnet test args]`.
 # Prints one closing line `N passed, N failed, N skipped`, counted from the TRX results.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -58,7 +58,7 @@ said() { echo "testbed.sh: $*" >&2; }
 need() {
   local cmd
   for cmd in "$@"; do
-    command -v "$cmd" >/dev/null 2>&1 || die "needs '$cmd' on PATH (sudo ./scripts/test.sh installs it)"
+    command -v "$cmd" >/dev/null 2>&1 || die "needs '$cmd' on PATH (./scripts/test.sh, run as root, installs it)"
   done
 }
 
