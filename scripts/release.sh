@@ -49,10 +49,11 @@ aot linux-x64
 aot linux-arm64 -p:ObjCopyName=aarch64-linux-gnu-objcopy
 tar -C "$work/symbols" -czf "$out/natmap-$version-symbols.tar.gz" linux-x64 linux-arm64
 
-# Framework-dependent builds: natmap.dll (dotnet natmap.dll) and the platform's launcher.
+# Framework-dependent builds: natmap.dll, built for any CPU (dotnet natmap.dll runs it anywhere), and
+# the platform's launcher (natmap.exe, natmap).
 for rid in win-x64 osx-arm64; do
   say "framework-dependent $rid"
-  dotnet publish NatMap.Cli "${common[@]}" -p:NatMapRid="$rid" -p:PublishAot=false --self-contained false \
+  dotnet publish NatMap.Cli "${common[@]}" -p:NatMapRid="$rid" -p:PublishAot=false --self-contained false -p:PlatformTarget=AnyCPU \
     -o "$work/fd-$rid/natmap-$version-$rid" >"$work/$rid.log" 2>&1 || { tail -n 30 "$work/$rid.log" >&2; exit 1; }
   rm -f "$work/fd-$rid/natmap-$version-$rid"/*.xml
   case $rid in
