@@ -86,6 +86,7 @@ public static class PortMappingServiceCollectionExtensions
         var registrations = new PortMappingRegistrations();
         services.AddSingleton(registrations);
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(new PortMapperCreator());
         services.TryAddSingleton(sp => new PortMappings(registrations.Names, sp.GetRequiredService<TimeProvider>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PortMapperOptions>, PortMapperOptionsValidator>());
         services.AddHostedService<PortMappingService>();

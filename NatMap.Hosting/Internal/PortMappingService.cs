@@ -17,9 +17,11 @@ internal sealed class PortMappingService : BackgroundService
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly HostingMetrics _metrics;
+    private readonly PortMapperCreator _creator;
 
-    public PortMappingService(PortMappings mappings, IOptionsMonitor<PortMapperOptions> options, ILoggerFactory loggerFactory, IEnumerable<IMeterFactory> meterFactory)
+    public PortMappingService(PortMappings mappings, IOptionsMonitor<PortMapperOptions> options, ILoggerFactory loggerFactory, IEnumerable<IMeterFactory> meterFactory, PortMapperCreator creator)
     {
+        _creator = creator;
         _mappings = mappings;
         _options = options;
         _loggerFactory = loggerFactory;
@@ -51,7 +53,7 @@ internal sealed class PortMappingService : BackgroundService
         using var scope = HostingLog.BeginMapping(_logger, name);
         var options = _options.Get(name);
         HostingLog.Starting(_logger, name, options.Protocol, options.Port);
-        var mapper = PortMapper.Create(options, _loggerFactory);
+        var mapper = _creator.Create(options, _loggerFactory);
         await using (mapper.ConfigureAwait(false))
         {
             mapper.StateChanged += (_, _) => Publish(name, mapper);

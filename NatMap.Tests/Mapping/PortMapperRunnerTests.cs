@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
+using NatMap.Mapping;
 using NatMap.Mapping.Internal;
 
 namespace NatMap.Tests.Mapping;
