@@ -14,7 +14,9 @@ hosting=$(ls "$work"/feed/NatMap.Hosting.*.nupkg | head -n1)
 echo "package: $(basename "$pkg") ($(stat -c %s "$pkg") bytes)"
 echo "package: $(basename "$hosting") ($(stat -c %s "$hosting") bytes)"
 
-listing=$(python3 - "$pkg" <<'PY'
+# A package's file names, then its nuspec after "NUSPEC:".
+list_package() {
+  python3 - "$1" <<'PY'
 import sys, zipfile
 z = zipfile.ZipFile(sys.argv[1])
 for n in z.namelist():
@@ -22,7 +24,8 @@ for n in z.namelist():
 nuspec = [n for n in z.namelist() if n.endswith(".nuspec")][0]
 print("NUSPEC:" + z.read(nuspec).decode())
 PY
-)
+}
+listing=$(list_package "$pkg")
 fail() { echo "pack-check: $*" >&2; exit 1; }
 for want in README.md lib/net8.0/NatMap.Core.dll lib/net8.0/NatMap.Core.xml lib/net10.0/NatMap.Core.dll lib/net10.0/NatMap.Core.xml; do
   grep -qx "$want" <<<"$listing" || fail "package lacks $want"
@@ -36,15 +39,7 @@ data = zipfile.ZipFile(sys.argv[1]).read("lib/net10.0/NatMap.Core.dll")
 sys.exit(0 if b"RSDS" in data and b"NatMap.Core.pdb" in data else 1)
 PY
 echo "package carries README, XML docs for net8.0 and net10.0, MIT expression, embedded symbols"
-hosting_listing=$(python3 - "$hosting" <<'PY'
-import sys, zipfile
-z = zipfile.ZipFile(sys.argv[1])
-for n in z.namelist():
-    print(n)
-nuspec = [n for n in z.namelist() if n.endswith(".nuspec")][0]
-print("NUSPEC:" + z.read(nuspec).decode())
-PY
-)
+hosting_listing=$(list_package "$hosting")
 for want in README.md lib/net8.0/NatMap.Hosting.dll lib/net8.0/NatMap.Hosting.xml lib/net10.0/NatMap.Hosting.dll lib/net10.0/NatMap.Hosting.xml; do
   grep -qx "$want" <<<"$hosting_listing" || fail "NatMap.Hosting lacks $want"
 done

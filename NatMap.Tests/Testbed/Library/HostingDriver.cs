@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -39,27 +38,7 @@ internal static class HostingDriver
             settings[argument[..at]] = argument[(at + 1)..];
         }
 
-        using var stop = new CancellationTokenSource();
-        void OnSignal(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        }
-
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        try
-        {
-            RunAsync(settings, stop.Token).GetAwaiter().GetResult();
-            Write("ended");
-            return 0;
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            Write("failed " + ex.GetType().Name + ": " + ex.Message.ReplaceLineEndings(" "));
-            Console.Error.WriteLine(ex.ToString());
-            return 1;
-        }
+        return LibraryDriver.RunUntilSignalled(stop => RunAsync(settings, stop));
     }
 
     private static async Task RunAsync(Dictionary<string, string?> settings, CancellationToken cancellationToken)
@@ -101,14 +80,7 @@ internal static class HostingDriver
         await host.StopAsync(CancellationToken.None);
     }
 
-    private static void Write(string line)
-    {
-        lock (Console.Out)
-        {
-            Console.Out.WriteLine(line);
-            Console.Out.Flush();
-        }
-    }
+    private static void Write(string line) => LibraryDriver.Write(line);
 
     /// <summary>One mapping's notifier: it hears of its own name's mappings only.</summary>
     private sealed class Notifier(string name)
