@@ -8,4 +8,6 @@ namespace NatMap.Cli;
 /// <param name="Json"><c>--json</c>.</param>
 /// <param name="LogLevel"><c>-v</c> logs debug messages too.</param>
 /// <param name="PortReuseWait"><c>-w</c>: accepted for compatibility with the original, which waits this long before reusing a port.</param>
-internal sealed record CliOptions(bool Detach, string? Script, bool Json, LogLevel LogLevel, int? PortReuseWait);
+/// <param name="Name"><c>--name</c>: the mapping's name, for scripts (NATMAP_NAME), <c>--json</c> and the status file.</param>
+/// <param name="StatusFile"><c>--status-file</c>: where the status object is kept.</param>
+internal sealed record CliOptions(bool Detach, string? Script, bool Json, LogLevel LogLevel, int? PortReuseWait, string? Name = null, string? StatusFile = null);

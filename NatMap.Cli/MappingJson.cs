@@ -12,29 +12,51 @@ namespace NatMap.Cli;
 /// <c>--json</c>: one JSON object per mapping change, written with <see cref="Utf8JsonWriter"/> (no
 /// reflection, so the native build stays trim-safe). Example:
 /// <c>{"event":"mapping","protocol":"tcp","publicAddress":"203.0.113.1","publicPort":45555,"ip4p":"2001::b1f3:cb00:7101","privateAddress":"192.0.2.2","privatePort":5555,"previousPublicAddress":null,"previousPublicPort":null,"previousPrivateAddress":null,"previousPrivatePort":null}</c>.
+/// With <c>--name</c>, <c>"name"</c> follows <c>"event"</c>.
 /// </summary>
 internal static class MappingJson
 {
-    public static string Format(MappingChanged mapping)
+    public static string Format(MappingChanged mapping, string? name = null)
     {
-        var arguments = MappingText.ToArguments(mapping);
         var buffer = new ArrayBufferWriter<byte>(384);
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
             json.WriteString("event"u8, "mapping"u8);
-            json.WriteString("protocol"u8, arguments[4]);
-            json.WriteString("publicAddress"u8, arguments[0]);
-            json.WriteNumber("publicPort"u8, mapping.PublicEndPoint.Port);
-            json.WriteString("ip4p"u8, arguments[2].Length > 0 ? arguments[2] : null);
-            json.WriteString("privateAddress"u8, arguments[5]);
-            json.WriteNumber("privatePort"u8, mapping.PrivateEndPoint.Port);
-            WriteEndPoint(json, "previousPublicAddress"u8, "previousPublicPort"u8, mapping.PreviousPublicEndPoint);
-            WriteEndPoint(json, "previousPrivateAddress"u8, "previousPrivatePort"u8, mapping.PreviousPrivateEndPoint);
+            if (name is not null)
+            {
+                json.WriteString("name"u8, name);
+            }
+
+            WriteFields(json, mapping);
             json.WriteEndObject();
         }
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>The event's mapping fields, from <c>"protocol"</c> on; all null before the first mapping (the status file).</summary>
+    public static void WriteFields(Utf8JsonWriter json, MappingChanged? mapping)
+    {
+        if (mapping is null)
+        {
+            foreach (var field in (ReadOnlySpan<string>)["protocol", "publicAddress", "publicPort", "ip4p", "privateAddress", "privatePort", "previousPublicAddress", "previousPublicPort", "previousPrivateAddress", "previousPrivatePort"])
+            {
+                json.WriteNull(field);
+            }
+
+            return;
+        }
+
+        var arguments = MappingText.ToArguments(mapping);
+        json.WriteString("protocol"u8, arguments[4]);
+        json.WriteString("publicAddress"u8, arguments[0]);
+        json.WriteNumber("publicPort"u8, mapping.PublicEndPoint.Port);
+        json.WriteString("ip4p"u8, arguments[2].Length > 0 ? arguments[2] : null);
+        json.WriteString("privateAddress"u8, arguments[5]);
+        json.WriteNumber("privatePort"u8, mapping.PrivateEndPoint.Port);
+        WriteEndPoint(json, "previousPublicAddress"u8, "previousPublicPort"u8, mapping.PreviousPublicEndPoint);
+        WriteEndPoint(json, "previousPrivateAddress"u8, "previousPrivatePort"u8, mapping.PreviousPrivateEndPoint);
     }
 
     private static void WriteEndPoint(Utf8JsonWriter json, ReadOnlySpan<byte> addressName, ReadOnlySpan<byte> portName, IPEndPoint? endPoint)
