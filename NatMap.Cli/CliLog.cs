@@ -37,4 +37,7 @@ internal static partial class CliLog
 
     [LoggerMessage(EventId = 6010, Level = LogLevel.Information, Message = "GC heap: {HeapBytes} B in use, {CommittedBytes} B committed, gen0 {Gen0AfterBytes} B after last GC; collections {Gen0Count}/{Gen1Count}/{Gen2Count}; {AllocatedBytes} B allocated since start")]
     public static partial void GcHeap(ILogger logger, long heapBytes, long committedBytes, long gen0AfterBytes, int gen0Count, int gen1Count, int gen2Count, long allocatedBytes);
+
+    [LoggerMessage(EventId = 6011, Level = LogLevel.Debug, Message = "Waiting up to {Seconds} s for {Count} notifier(s) to deliver the last change")]
+    public static partial void WaitingForNotifiers(ILogger logger, int seconds, int count);
 }

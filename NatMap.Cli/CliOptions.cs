@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using NatMap.Notify;
 
 namespace NatMap.Cli;
 
@@ -8,4 +9,5 @@ namespace NatMap.Cli;
 /// <param name="Json"><c>--json</c>.</param>
 /// <param name="LogLevel"><c>-v</c> logs debug messages too.</param>
 /// <param name="PortReuseWait"><c>-w</c>: accepted for compatibility with the original, which waits this long before reusing a port.</param>
-internal sealed record CliOptions(bool Detach, string? Script, bool Json, LogLevel LogLevel, int? PortReuseWait);
+/// <param name="Notifiers">One factory per built-in notifier (<c>--notify-url</c> and the rest), run beside <c>-e</c>; empty when none.</param>
+internal sealed record CliOptions(bool Detach, string? Script, bool Json, LogLevel LogLevel, int? PortReuseWait, IReadOnlyList<Func<ILoggerFactory, MappingNotifier>> Notifiers);

@@ -5,6 +5,7 @@ using NatMap.Cli.Logging;
 using NatMap.Cli.Native;
 using NatMap.Mapping;
 using NatMap.Notify;
+using NatMap.Notify.Internal;
 
 namespace NatMap.Cli;
 
@@ -75,6 +76,7 @@ internal static class MappingRunner
         using var gcReportStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task gcReport = GcReport.RunAsync(logger, gcReportStop.Token);
         var notifier = options.Script is null ? null : new ScriptNotifier(options.Script, loggerFactory);
+        var notifiers = options.Notifiers.Select(create => create(loggerFactory)).ToList();
         var mapper = context.MapperFactory(mapperOptions, loggerFactory);
         try
         {
@@ -96,6 +98,10 @@ internal static class MappingRunner
                 }
 
                 notifier?.NotifyAsync(change);
+                foreach (var builtIn in notifiers)
+                {
+                    builtIn.Notify(change);
+                }
             }
 
             if (!cancellationToken.IsCancellationRequested)
@@ -120,6 +126,8 @@ internal static class MappingRunner
             {
                 await StopNotifierAsync(notifier, logger).ConfigureAwait(false);
             }
+
+            await StopNotifiersAsync(notifiers, logger).ConfigureAwait(false);
         }
 
         CliLog.Stopped(logger);
@@ -137,5 +145,21 @@ internal static class MappingRunner
         }
 
         await notifier.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>A change still being delivered gets the scripts' grace period, then is dropped (the notifier logs nothing more).</summary>
+    private static async Task StopNotifiersAsync(List<MappingNotifier> notifiers, ILogger logger)
+    {
+        if (notifiers.Count == 0)
+        {
+            return;
+        }
+
+        CliLog.WaitingForNotifiers(logger, (int)ScriptGracePeriod.TotalSeconds, notifiers.Count);
+        await Task.WhenAll(notifiers.Select(n => n.WaitForIdleAsync())).WaitAsync(ScriptGracePeriod).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        foreach (var builtIn in notifiers)
+        {
+            await builtIn.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }

@@ -47,6 +47,11 @@ internal sealed class NatMapCommand
         {
             _ipv4, _ipv6, _udp, _detach, _interface, _keepAlive, _checkCycle, _stun, _http, _script, _mark, _localPort, _reuseWait, _congestion, _forwardTimeout, _targetHost, _targetPort, _json, _verbose, Check.Command,
         };
+        foreach (var option in Notifiers.All)
+        {
+            Root.Options.Add(option);
+        }
+
         Root.SetAction(_ => ExitCodes.Success);
         Check.Command.SetAction(_ => ExitCodes.Success);
         UseLongHelpOnly(Root);
@@ -55,6 +60,8 @@ internal sealed class NatMapCommand
     public RootCommand Root { get; }
 
     public Check.CheckOptions Check { get; } = new();
+
+    public NotifierFlags Notifiers { get; } = new();
 
     public ParseResult Parse(IReadOnlyList<string> args) => Root.Parse(args, CommandLine.ParserConfiguration);
 
@@ -90,9 +97,12 @@ internal sealed class NatMapCommand
             mapper.RetryDelay = keepAlive;
         }
 
-        options = new CliOptions(result.GetValue(_detach), result.GetValue(_script), result.GetValue(_json), result.GetValue(_verbose) ? LogLevel.Debug : LogLevel.Information, reuseWait);
-        return error ?? ((mapper.TargetHost is null) == (result.GetValue(_targetPort) is null) ? null
+        error ??= (mapper.TargetHost is null) == (result.GetValue(_targetPort) is null) ? null
             : mapper.TargetHost is null ? "-p needs -t: give the forward target's address with -t <addr>"
-            : "-t needs -p: give the forward target's port with -p <port> (0 = the public port)");
+            : "-t needs -p: give the forward target's port with -p <port> (0 = the public port)";
+        string? notifierError = Notifiers.Bind(result, mapper, out var notifiers);
+        error ??= notifierError;
+        options = new CliOptions(result.GetValue(_detach), result.GetValue(_script), result.GetValue(_json), result.GetValue(_verbose) ? LogLevel.Debug : LogLevel.Information, reuseWait, notifiers);
+        return error;
     }
 }

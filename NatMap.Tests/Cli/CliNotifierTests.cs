@@ -1,0 +1,60 @@
+using System.Net;
+using NatMap.Cli;
+using NatMap.Mapping;
+using NatMap.Notify.Internal;
+using NatMap.Tests.Infrastructure;
+
+namespace NatMap.Tests.Cli;
+
+/// <summary>The built-in notifiers' flags: parsing, errors, and a run that delivers beside the printed line.</summary>
+public sealed class CliNotifierTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    private static readonly MappingChanged First = new(MappingProtocol.Tcp, IPEndPoint.Parse("203.0.113.1:45555"), IPEndPoint.Parse("192.0.2.2:5555"));
+
+    [Fact]
+    public async Task Run_TwoNotifyUrls_EachGetsTheEventAndTheLineIsStillPrinted()
+    {
+        await using var one = new LoopbackHttpServer();
+        await using var two = new LoopbackHttpServer();
+        var mapper = new FakePortMapper();
+        mapper.Emit(First);
+        mapper.End();
+        var stdout = new LineWriter();
+        var stderr = new LineWriter();
+        var context = new CliContext(stdout, stderr, (_, _) => mapper, (_, _) => throw new InvalidOperationException("must not detach"));
+
+        int exitCode = await NatMap.Cli.Cli.RunAsync(
+            ["-s", "203.0.113.2", "-h", "203.0.113.2", "--notify-url", one.Url().ToString(), "--notify-url", two.Url("/two").ToString(), "--notify-header", "Authorization: Bearer abc"],
+            context,
+            TestContext.Current.CancellationToken).WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+        // The mapper ending by itself is exit 1; the stop still waits for the notifiers to deliver.
+        Assert.Equal(1, exitCode);
+        Assert.Equal(["203.0.113.1 45555 2001::b1f3:cb00:7101 5555 tcp 192.0.2.2"], stdout.Lines);
+        foreach (var (server, path) in new[] { (one, "/hook"), (two, "/two") })
+        {
+            var request = await server.NextAsync(Timeout);
+            Assert.Equal(path, request.Path);
+            Assert.Equal("Bearer abc", request.Headers["Authorization"]);
+            Assert.Equal(MappingJson.Format(First), request.Body);
+        }
+    }
+
+    [Theory]
+    [InlineData("natmap: --notify-url: 'not a url' is not a URL", "--notify-url", "not a url")]
+    [InlineData("natmap: --notify-url: 'ftp://127.0.0.1/' is not an http or https URL", "--notify-url", "ftp://127.0.0.1/")]
+    [InlineData("natmap: --notify-header: 'X-Key' is not 'Name: value'", "--notify-url", "http://127.0.0.1/", "--notify-header", "X-Key")]
+    [InlineData("natmap: --notify-header: 'Bad Name' is not a header name", "--notify-url", "http://127.0.0.1/", "--notify-header", "Bad Name: x")]
+    [InlineData("natmap: --notify-header needs --notify-url: give the webhook's URL with --notify-url <url>", "--notify-header", "X-Key: 1")]
+    [InlineData("natmap: --notify-url: needs a value: --notify-url <url>", "--notify-url")]
+    public async Task Run_BadNotifierFlag_OneLineAndExit2(string expected, params string[] flags)
+    {
+        var run = await CliHarness.RunAsync(["-u", "-s", "203.0.113.2", .. flags]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal([expected, "Try 'natmap --help'."], run.ErrorLines);
+        Assert.False(run.MapperCreated);
+    }
+}
