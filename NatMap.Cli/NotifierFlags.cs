@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net;
 using Microsoft.Extensions.Logging;
 using NatMap.Mapping;
 using NatMap.Notify;
@@ -14,7 +15,18 @@ internal sealed class NotifierFlags
     private readonly Option<string[]> _notifyUrl = Repeatable("--notify-url", "url", "POST each mapping change as the --json object to this http(s) URL. Repeatable.");
     private readonly Option<string[]> _notifyHeader = Repeatable("--notify-header", "'Name: value'", "Add this header to every --notify-url request. Repeatable.");
 
-    public IEnumerable<Option> All => [_notifyUrl, _notifyHeader];
+    private readonly Option<string[]> _nsupdate = new("--nsupdate")
+    {
+        Description = "Update DNS (RFC 2136) at server addr[:port] (default 53) for the zone: an A record of the public address at name and an SRV record _natmap._tcp|_udp.name of the port. Repeatable.",
+        HelpName = "server> <zone> <name",
+        Arity = new ArgumentArity(3, 3 * 64),
+        AllowMultipleArgumentsPerToken = true,
+    };
+
+    private readonly Option<string> _nsupdateKey = CommandLine.Value("--nsupdate-key", "file", "Sign --nsupdate updates with this TSIG key (HMAC-SHA256, as tsig-keygen writes it).");
+    private readonly Option<bool> _nsupdateIp4p = CommandLine.Flag("--nsupdate-ip4p", "--nsupdate writes the IP4P address (address and port) as one AAAA record at name instead.");
+
+    public IEnumerable<Option> All => [_notifyUrl, _notifyHeader, _nsupdate, _nsupdateKey, _nsupdateIp4p];
 
     /// <summary>Reads the notifiers' options into factories, one per notifier; <paramref name="mapper"/> is already bound.</summary>
     /// <returns>The first problem as <c>--flag: reason</c>, or null.</returns>
@@ -54,6 +66,62 @@ internal sealed class NotifierFlags
             }
 
             list.Add(loggerFactory => new WebhookNotifier(options, loggerFactory));
+        }
+
+        return BindNsUpdate(result, list);
+    }
+
+    private string? BindNsUpdate(ParseResult result, List<Func<ILoggerFactory, MappingNotifier>> list)
+    {
+        var values = result.GetValue(_nsupdate) ?? [];
+        int occurrences = result.GetResult(_nsupdate)?.IdentifierTokenCount ?? 0;
+        if (values.Length != 3 * occurrences)
+        {
+            return "--nsupdate: takes three values each time: --nsupdate <server> <zone> <name>";
+        }
+
+        if (occurrences == 0)
+        {
+            return result.GetValue(_nsupdateKey) is not null ? "--nsupdate-key needs --nsupdate: give --nsupdate <server> <zone> <name>"
+                : result.GetValue(_nsupdateIp4p) ? "--nsupdate-ip4p needs --nsupdate: give --nsupdate <server> <zone> <name>"
+                : null;
+        }
+
+        TsigKey? key = null;
+        if (result.GetValue(_nsupdateKey) is { } keyFile)
+        {
+            try
+            {
+                key = TsigKey.ReadFile(keyFile);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+            {
+                // The runtime's own file messages may be trimmed to resource keys in the native build.
+                string reason = ex switch
+                {
+                    FileNotFoundException or DirectoryNotFoundException => "no such file",
+                    UnauthorizedAccessException => "permission denied",
+                    _ => ex.Message.TrimEnd('.'),
+                };
+                return $"--nsupdate-key: '{keyFile}': {reason}";
+            }
+        }
+
+        for (int i = 0; i < values.Length; i += 3)
+        {
+            IPEndPoint? server = IPEndPoint.TryParse(values[i], out var parsed) ? parsed : null;
+            if (server is { Port: 0 })
+            {
+                server.Port = 53;
+            }
+
+            var options = new NsUpdateNotifierOptions { Server = server, Zone = values[i + 1], Name = values[i + 2], Key = key, Ip4p = result.GetValue(_nsupdateIp4p) };
+            if (Check(options, "--nsupdate", server is null ? $"'{values[i]}' is not an address with an optional :port" : null) is { } problem)
+            {
+                return problem;
+            }
+
+            list.Add(loggerFactory => new NsUpdateNotifier(options, loggerFactory));
         }
 
         return null;

@@ -3,6 +3,7 @@ using NatMap.Cli;
 using NatMap.Mapping;
 using NatMap.Notify.Internal;
 using NatMap.Tests.Infrastructure;
+using NatMap.Tests.Notify;
 
 namespace NatMap.Tests.Cli;
 
@@ -42,7 +43,31 @@ public sealed class CliNotifierTests
         }
     }
 
+    [Fact]
+    public async Task Run_NsUpdateWithKeyFile_BindServesTheRecords()
+    {
+        await using var bind = await BindServer.StartAsync();
+        var mapper = new FakePortMapper();
+        mapper.Emit(First);
+        mapper.End();
+        var context = new CliContext(new LineWriter(), new LineWriter(), (_, _) => mapper, (_, _) => throw new InvalidOperationException("must not detach"));
+
+        await NatMap.Cli.Cli.RunAsync(
+            ["-s", "203.0.113.2", "-h", "203.0.113.2", "--nsupdate", $"127.0.0.1:{bind.Port}", BindServer.Zone, "cli", "--nsupdate-key", bind.KeyFile],
+            context,
+            TestContext.Current.CancellationToken).WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+        Assert.Equal(["203.0.113.1"], await bind.QueryAsync("cli.example.test", "A"));
+        Assert.Equal(["0 0 45555 cli.example.test."], await bind.QueryAsync("_natmap._tcp.cli.example.test", "SRV"));
+    }
+
     [Theory]
+    [InlineData("natmap: --nsupdate: needs 3 values: --nsupdate <server> <zone> <name>", "--nsupdate", "127.0.0.1", "example.org")]
+    [InlineData("natmap: --nsupdate: takes three values each time: --nsupdate <server> <zone> <name>", "--nsupdate", "127.0.0.1", "example.org", "a", "--nsupdate", "127.0.0.1")]
+    [InlineData("natmap: --nsupdate: 'ns.example.org' is not an address with an optional :port", "--nsupdate", "ns.example.org", "example.org", "home")]
+    [InlineData("natmap: --nsupdate: 'a..b' is not a domain name: labels of 1 to 63 ASCII characters, 255 bytes in all", "--nsupdate", "127.0.0.1", "example.org", "a..b")]
+    [InlineData("natmap: --nsupdate-key: '/nonexistent/k.key': no such file", "--nsupdate", "127.0.0.1", "example.org", "home", "--nsupdate-key", "/nonexistent/k.key")]
+    [InlineData("natmap: --nsupdate-ip4p needs --nsupdate: give --nsupdate <server> <zone> <name>", "--nsupdate-ip4p")]
     [InlineData("natmap: --notify-url: 'not a url' is not a URL", "--notify-url", "not a url")]
     [InlineData("natmap: --notify-url: 'ftp://127.0.0.1/' is not an http or https URL", "--notify-url", "ftp://127.0.0.1/")]
     [InlineData("natmap: --notify-header: 'X-Key' is not 'Name: value'", "--notify-url", "http://127.0.0.1/", "--notify-header", "X-Key")]
