@@ -26,7 +26,10 @@ internal sealed class NotifierFlags
     private readonly Option<string> _nsupdateKey = CommandLine.Value("--nsupdate-key", "file", "Sign --nsupdate updates with this TSIG key (HMAC-SHA256, as tsig-keygen writes it).");
     private readonly Option<bool> _nsupdateIp4p = CommandLine.Flag("--nsupdate-ip4p", "--nsupdate writes the IP4P address (address and port) as one AAAA record at name instead.");
 
-    public IEnumerable<Option> All => [_notifyUrl, _notifyHeader, _nsupdate, _nsupdateKey, _nsupdateIp4p];
+    private readonly Option<string[]> _transmission = Repeatable("--transmission", "url", "Set Transmission's peer-port through its RPC URL (http://user:pass@127.0.0.1:9091/transmission/rpc): the public port with -t/-p 0, the -p port, else the bound port. Repeatable.");
+    private readonly Option<string[]> _qbittorrent = Repeatable("--qbittorrent", "url", "Set qBittorrent's listen_port (and announce_port where it has one) through its Web UI URL (http://user:pass@127.0.0.1:8080/), by the rule of --transmission. Repeatable.");
+
+    public IEnumerable<Option> All => [_notifyUrl, _notifyHeader, _nsupdate, _nsupdateKey, _nsupdateIp4p, _transmission, _qbittorrent];
 
     /// <summary>Reads the notifiers' options into factories, one per notifier; <paramref name="mapper"/> is already bound.</summary>
     /// <returns>The first problem as <c>--flag: reason</c>, or null.</returns>
@@ -60,7 +63,7 @@ internal sealed class NotifierFlags
                 options.Headers.Add(header);
             }
 
-            if (Check(options, "--notify-url", options.Url is null ? $"'{text}' is not a URL" : null) is { } problem)
+            if (Check(options, "--notify-url", options.Url is null ? NotAUrl(text) : null) is { } problem)
             {
                 return problem;
             }
@@ -68,7 +71,44 @@ internal sealed class NotifierFlags
             list.Add(loggerFactory => new WebhookNotifier(options, loggerFactory));
         }
 
-        return BindNsUpdate(result, list);
+        return BindNsUpdate(result, list)
+            ?? BindPeerPort(result, _transmission, "TRANSMISSION", mapper, list, () => new TransmissionNotifierOptions(), (o, f) => new TransmissionNotifier((TransmissionNotifierOptions)o, f))
+            ?? BindPeerPort(result, _qbittorrent, "QBITTORRENT", mapper, list, () => new QBittorrentNotifierOptions(), (o, f) => new QBittorrentNotifier((QBittorrentNotifierOptions)o, f));
+    }
+
+    /// <summary>
+    /// A BitTorrent client's flag: the login is the URL's user information or else
+    /// <c>NATMAP_{CLIENT}_USER</c> and <c>NATMAP_{CLIENT}_PASSWORD</c>, which keep it off the command line.
+    /// </summary>
+    private static string? BindPeerPort(
+        ParseResult result,
+        Option<string[]> flag,
+        string client,
+        PortMapperOptions mapper,
+        List<Func<ILoggerFactory, MappingNotifier>> list,
+        Func<PeerPortNotifierOptions> create,
+        Func<PeerPortNotifierOptions, ILoggerFactory, MappingNotifier> notifier)
+    {
+        foreach (var text in result.GetValue(flag) ?? [])
+        {
+            var options = create();
+            options.Url = Uri.TryCreate(text, UriKind.Absolute, out var url) ? url : null;
+            options.ForwardTargetPort = mapper.TargetHost is null ? null : mapper.TargetPort;
+            if (url is { UserInfo.Length: 0 } && Environment.GetEnvironmentVariable($"NATMAP_{client}_USER") is { Length: > 0 } user)
+            {
+                options.UserName = user;
+                options.Password = Environment.GetEnvironmentVariable($"NATMAP_{client}_PASSWORD");
+            }
+
+            if (Check(options, flag.Name, options.Url is null ? NotAUrl(text) : null) is { } problem)
+            {
+                return problem;
+            }
+
+            list.Add(loggerFactory => notifier(options, loggerFactory));
+        }
+
+        return null;
     }
 
     private string? BindNsUpdate(ParseResult result, List<Func<ILoggerFactory, MappingNotifier>> list)
@@ -144,6 +184,9 @@ internal sealed class NotifierFlags
             return (ex.ParamName == nameof(WebhookNotifierOptions.Headers) ? "--notify-header" : flag) + ": " + CommandLine.Describe(ex);
         }
     }
+
+    /// <summary>A URL that may carry a password is not echoed back.</summary>
+    private static string NotAUrl(string text) => text.Contains('@', StringComparison.Ordinal) ? "the value is not a URL" : $"'{text}' is not a URL";
 
     private static Option<string[]> Repeatable(string name, string helpName, string description) =>
         new(name) { Description = description, HelpName = helpName, Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };

@@ -7,8 +7,8 @@ using NatMap.Notify.Internal;
 namespace NatMap.Notify;
 
 /// <summary>
-/// The common shape of the built-in notifiers (<see cref="WebhookNotifier"/>, <c>NsUpdateNotifier</c>,
-/// <c>TransmissionNotifier</c>, <c>QBittorrentNotifier</c>): <see cref="Notify"/> hands a change
+/// The common shape of the built-in notifiers (<see cref="WebhookNotifier"/>, <see cref="NsUpdateNotifier"/>,
+/// <see cref="TransmissionNotifier"/>, <see cref="QBittorrentNotifier"/>): <see cref="Notify"/> hands a change
 /// over and returns at once, and one background loop per notifier delivers it.
 /// </summary>
 /// <remarks>

@@ -61,7 +61,34 @@ public sealed class CliNotifierTests
         Assert.Equal(["0 0 45555 cli.example.test."], await bind.QueryAsync("_natmap._tcp.cli.example.test", "SRV"));
     }
 
+    [Fact]
+    public async Task Run_TransmissionInForwardModeAndQBittorrentInBindMode_SetTheirPortsByTheRule()
+    {
+        await using var transmission = await TransmissionDaemon.StartAsync();
+        await using var qbittorrent = await QBittorrentDaemon.StartAsync();
+        var transmissionUrl = new UriBuilder(transmission.RpcUrl) { UserName = TransmissionDaemon.UserName, Password = TransmissionDaemon.Password }.Uri;
+        Environment.SetEnvironmentVariable("NATMAP_QBITTORRENT_USER", QBittorrentDaemon.UserName);
+        Environment.SetEnvironmentVariable("NATMAP_QBITTORRENT_PASSWORD", QBittorrentDaemon.Password);
+        try
+        {
+            var forward = await RunOnceAsync("-t", "127.0.0.1", "-p", "0", "--transmission", transmissionUrl.ToString());
+            var bind = await RunOnceAsync("--qbittorrent", qbittorrent.Url.ToString());
+
+            Assert.Equal(45555, await transmission.PeerPortAsync());
+            Assert.Equal(5555, (await qbittorrent.PreferencesAsync()).GetProperty("listen_port").GetInt32());
+            Assert.Contains(bind, l => l.Contains("peers will be told port 5555, not the public port 45555", StringComparison.Ordinal));
+            Assert.DoesNotContain(forward.Concat(bind), l => l.Contains(TransmissionDaemon.Password, StringComparison.Ordinal) || l.Contains(QBittorrentDaemon.Password, StringComparison.Ordinal));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("NATMAP_QBITTORRENT_USER", null);
+            Environment.SetEnvironmentVariable("NATMAP_QBITTORRENT_PASSWORD", null);
+        }
+    }
+
     [Theory]
+    [InlineData("natmap: --transmission: the value is not a URL", "--transmission", "http://u:p4ss@[bad")]
+    [InlineData("natmap: --qbittorrent: 'ftp://127.0.0.1/' is not an http or https URL", "--qbittorrent", "ftp://127.0.0.1/")]
     [InlineData("natmap: --nsupdate: needs 3 values: --nsupdate <server> <zone> <name>", "--nsupdate", "127.0.0.1", "example.org")]
     [InlineData("natmap: --nsupdate: takes three values each time: --nsupdate <server> <zone> <name>", "--nsupdate", "127.0.0.1", "example.org", "a", "--nsupdate", "127.0.0.1")]
     [InlineData("natmap: --nsupdate: 'ns.example.org' is not an address with an optional :port", "--nsupdate", "ns.example.org", "example.org", "home")]
@@ -81,5 +108,18 @@ public sealed class CliNotifierTests
         Assert.Equal(2, run.ExitCode);
         Assert.Equal([expected, "Try 'natmap --help'."], run.ErrorLines);
         Assert.False(run.MapperCreated);
+    }
+
+    /// <summary>One run that reports <see cref="First"/> and ends; returns standard error's lines (the logs).</summary>
+    private static async Task<string[]> RunOnceAsync(params string[] flags)
+    {
+        var mapper = new FakePortMapper();
+        mapper.Emit(First);
+        mapper.End();
+        var stderr = new LineWriter();
+        var context = new CliContext(new LineWriter(), stderr, (_, _) => mapper, (_, _) => throw new InvalidOperationException("must not detach"));
+        await NatMap.Cli.Cli.RunAsync(["-s", "203.0.113.2", "-h", "203.0.113.2", .. flags], context, TestContext.Current.CancellationToken)
+            .WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        return stderr.Lines;
     }
 }

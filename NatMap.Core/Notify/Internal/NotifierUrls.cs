@@ -44,4 +44,16 @@ internal static class NotifierUrls
 
     public static AuthenticationHeaderValue Basic(NetworkCredential credential) =>
         new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credential.UserName + ":" + credential.Password)));
+
+    /// <summary>The login of a client notifier: <see cref="PeerPortNotifierOptions.UserName"/> when set, else the URL's user information.</summary>
+    public static NetworkCredential? Login(PeerPortNotifierOptions options) =>
+        options.UserName is { } user ? new NetworkCredential(user, options.Password ?? string.Empty) : Credentials(options.Url!);
+
+    /// <summary>Validates <paramref name="options"/> and gives the notifier's target as logged.</summary>
+    public static string Describe(PeerPortNotifierOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return Redact(options.Url!);
+    }
 }

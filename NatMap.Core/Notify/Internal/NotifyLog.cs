@@ -31,4 +31,10 @@ internal static partial class NotifyLog
 
     [LoggerMessage(EventId = 4513, Level = LogLevel.Debug, Message = "{Notifier} {Target}: notification of {PublicEndPoint} superseded by a newer change")]
     public static partial void Superseded(ILogger logger, string notifier, string target, string publicEndPoint);
+
+    [LoggerMessage(EventId = 4520, Level = LogLevel.Warning, Message = "transmission {Target}: peer-port set to {ListenPort}, but Transmission has no announce port: peers will be told port {ListenPort}, not the public port {PublicPort}")]
+    public static partial void TransmissionHasNoAnnouncePort(ILogger logger, string target, int listenPort, int publicPort);
+
+    [LoggerMessage(EventId = 4530, Level = LogLevel.Warning, Message = "qbittorrent {Target}: listen_port set to {ListenPort}, but this qBittorrent has no announce_port preference: peers will be told port {ListenPort}, not the public port {PublicPort}")]
+    public static partial void QBittorrentHasNoAnnouncePort(ILogger logger, string target, int listenPort, int publicPort);
 }
