@@ -30,6 +30,9 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
     /// <summary>The status of the answer to the request with this 1-based number (default: 204).</summary>
     public Func<int, int> Respond { get; set; } = _ => 204;
 
+    /// <summary>When set, it answers instead of <see cref="Respond"/>: a status, a body and extra header lines.</summary>
+    public Func<Request, (int Status, string Body, string Headers)>? Handler { get; set; }
+
     /// <summary>When set, each answer waits for it (the request is recorded first).</summary>
     public Task? Gate { get; set; }
 
@@ -110,14 +113,16 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
                     buffer.RemoveRange(0, length);
                     var parts = head[0].Split(' ');
                     int number = Interlocked.Increment(ref _count);
-                    _requests.Writer.TryWrite(new Request(number, parts[0], parts[1], headers, body));
+                    var request = new Request(number, parts[0], parts[1], headers, body);
+                    _requests.Writer.TryWrite(request);
                     if (Gate is { } gate)
                     {
                         await gate.WaitAsync(_stop.Token);
                     }
 
-                    int status = Respond(number);
-                    var answer = Encoding.ASCII.GetBytes($"HTTP/1.1 {status} Status\r\nContent-Length: 0\r\n\r\n");
+                    var (status, content, extra) = Handler?.Invoke(request) ?? (Respond(number), "", "");
+                    var bytes = Encoding.UTF8.GetBytes(content);
+                    var answer = Encoding.ASCII.GetBytes($"HTTP/1.1 {status} Status\r\n{extra}Content-Length: {bytes.Length}\r\n\r\n").Concat(bytes).ToArray();
                     await stream.WriteAsync(answer, _stop.Token);
                 }
             }
