@@ -19,7 +19,7 @@ internal static class MappingRunner
     public static async Task<int> RunAsync(NatMapCommand command, ParseResult result, IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken)
     {
         var mapperOptions = new PortMapperOptions();
-        var problem = command.Bind(result, mapperOptions, out var options);
+        var problem = command.Bind(result, mapperOptions, out var options, context.Environment);
         try
         {
             mapperOptions.Validate();

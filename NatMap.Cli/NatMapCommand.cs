@@ -70,7 +70,7 @@ internal sealed class NatMapCommand
     /// checked here; what the values mean is <see cref="PortMapperOptions.Validate"/>'s to check.
     /// </summary>
     /// <returns>The first problem as <c>-x: reason</c>, or null.</returns>
-    public string? Bind(ParseResult result, PortMapperOptions mapper, out CliOptions options)
+    public string? Bind(ParseResult result, PortMapperOptions mapper, out CliOptions options, Func<string, string?>? environment = null)
     {
         mapper.Protocol = result.GetValue(_udp) ? MappingProtocol.Udp : MappingProtocol.Tcp;
         mapper.HttpServer = result.GetValue(_http);
@@ -100,7 +100,7 @@ internal sealed class NatMapCommand
         error ??= (mapper.TargetHost is null) == (result.GetValue(_targetPort) is null) ? null
             : mapper.TargetHost is null ? "-p needs -t: give the forward target's address with -t <addr>"
             : "-t needs -p: give the forward target's port with -p <port> (0 = the public port)";
-        string? notifierError = Notifiers.Bind(result, mapper, out var notifiers);
+        string? notifierError = Notifiers.Bind(result, mapper, environment ?? Environment.GetEnvironmentVariable, out var notifiers);
         error ??= notifierError;
         options = new CliOptions(result.GetValue(_detach), result.GetValue(_script), result.GetValue(_json), result.GetValue(_verbose) ? LogLevel.Debug : LogLevel.Information, reuseWait, notifiers);
         return error;

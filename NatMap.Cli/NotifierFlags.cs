@@ -33,7 +33,7 @@ internal sealed class NotifierFlags
 
     /// <summary>Reads the notifiers' options into factories, one per notifier; <paramref name="mapper"/> is already bound.</summary>
     /// <returns>The first problem as <c>--flag: reason</c>, or null.</returns>
-    public string? Bind(ParseResult result, PortMapperOptions mapper, out IReadOnlyList<Func<ILoggerFactory, MappingNotifier>> notifiers)
+    public string? Bind(ParseResult result, PortMapperOptions mapper, Func<string, string?> environment, out IReadOnlyList<Func<ILoggerFactory, MappingNotifier>> notifiers)
     {
         var list = new List<Func<ILoggerFactory, MappingNotifier>>();
         notifiers = list;
@@ -72,8 +72,8 @@ internal sealed class NotifierFlags
         }
 
         return BindNsUpdate(result, list)
-            ?? BindPeerPort(result, _transmission, "TRANSMISSION", mapper, list, () => new TransmissionNotifierOptions(), (o, f) => new TransmissionNotifier((TransmissionNotifierOptions)o, f))
-            ?? BindPeerPort(result, _qbittorrent, "QBITTORRENT", mapper, list, () => new QBittorrentNotifierOptions(), (o, f) => new QBittorrentNotifier((QBittorrentNotifierOptions)o, f));
+            ?? BindPeerPort(result, _transmission, "TRANSMISSION", mapper, environment, list, () => new TransmissionNotifierOptions(), (o, f) => new TransmissionNotifier((TransmissionNotifierOptions)o, f))
+            ?? BindPeerPort(result, _qbittorrent, "QBITTORRENT", mapper, environment, list, () => new QBittorrentNotifierOptions(), (o, f) => new QBittorrentNotifier((QBittorrentNotifierOptions)o, f));
     }
 
     /// <summary>
@@ -85,6 +85,7 @@ internal sealed class NotifierFlags
         Option<string[]> flag,
         string client,
         PortMapperOptions mapper,
+        Func<string, string?> environment,
         List<Func<ILoggerFactory, MappingNotifier>> list,
         Func<PeerPortNotifierOptions> create,
         Func<PeerPortNotifierOptions, ILoggerFactory, MappingNotifier> notifier)
@@ -94,10 +95,10 @@ internal sealed class NotifierFlags
             var options = create();
             options.Url = Uri.TryCreate(text, UriKind.Absolute, out var url) ? url : null;
             options.ForwardTargetPort = mapper.TargetHost is null ? null : mapper.TargetPort;
-            if (url is { UserInfo.Length: 0 } && Environment.GetEnvironmentVariable($"NATMAP_{client}_USER") is { Length: > 0 } user)
+            if (url is { UserInfo.Length: 0 } && environment($"NATMAP_{client}_USER") is { Length: > 0 } user)
             {
                 options.UserName = user;
-                options.Password = Environment.GetEnvironmentVariable($"NATMAP_{client}_PASSWORD");
+                options.Password = environment($"NATMAP_{client}_PASSWORD");
             }
 
             if (Check(options, flag.Name, options.Url is null ? NotAUrl(text) : null) is { } problem)

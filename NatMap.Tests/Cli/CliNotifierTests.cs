@@ -67,23 +67,21 @@ public sealed class CliNotifierTests
         await using var transmission = await TransmissionDaemon.StartAsync();
         await using var qbittorrent = await QBittorrentDaemon.StartAsync();
         var transmissionUrl = new UriBuilder(transmission.RpcUrl) { UserName = TransmissionDaemon.UserName, Password = TransmissionDaemon.Password }.Uri;
-        Environment.SetEnvironmentVariable("NATMAP_QBITTORRENT_USER", QBittorrentDaemon.UserName);
-        Environment.SetEnvironmentVariable("NATMAP_QBITTORRENT_PASSWORD", QBittorrentDaemon.Password);
-        try
-        {
-            var forward = await RunOnceAsync("-t", "127.0.0.1", "-p", "0", "--transmission", transmissionUrl.ToString());
-            var bind = await RunOnceAsync("--qbittorrent", qbittorrent.Url.ToString());
 
-            Assert.Equal(45555, await transmission.PeerPortAsync());
-            Assert.Equal(5555, (await qbittorrent.PreferencesAsync()).GetProperty("listen_port").GetInt32());
-            Assert.Contains(bind, l => l.Contains("peers will be told port 5555, not the public port 45555", StringComparison.Ordinal));
-            Assert.DoesNotContain(forward.Concat(bind), l => l.Contains(TransmissionDaemon.Password, StringComparison.Ordinal) || l.Contains(QBittorrentDaemon.Password, StringComparison.Ordinal));
-        }
-        finally
+        // The qBittorrent login comes from the environment (the test's own, not the process's).
+        var environment = new Dictionary<string, string>
         {
-            Environment.SetEnvironmentVariable("NATMAP_QBITTORRENT_USER", null);
-            Environment.SetEnvironmentVariable("NATMAP_QBITTORRENT_PASSWORD", null);
-        }
+            ["NATMAP_QBITTORRENT_USER"] = QBittorrentDaemon.UserName,
+            ["NATMAP_QBITTORRENT_PASSWORD"] = QBittorrentDaemon.Password,
+        };
+
+        var forward = await RunOnceAsync(null, "-t", "127.0.0.1", "-p", "0", "--transmission", transmissionUrl.ToString());
+        var bind = await RunOnceAsync(environment, "--qbittorrent", qbittorrent.Url.ToString());
+
+        Assert.Equal(45555, await transmission.PeerPortAsync());
+        Assert.Equal(5555, (await qbittorrent.PreferencesAsync()).GetProperty("listen_port").GetInt32());
+        Assert.Contains(bind, l => l.Contains("peers will be told port 5555, not the public port 45555", StringComparison.Ordinal));
+        Assert.DoesNotContain(forward.Concat(bind), l => l.Contains(TransmissionDaemon.Password, StringComparison.Ordinal) || l.Contains(QBittorrentDaemon.Password, StringComparison.Ordinal));
     }
 
     [Theory]
@@ -111,13 +109,13 @@ public sealed class CliNotifierTests
     }
 
     /// <summary>One run that reports <see cref="First"/> and ends; returns standard error's lines (the logs).</summary>
-    private static async Task<string[]> RunOnceAsync(params string[] flags)
+    private static async Task<string[]> RunOnceAsync(Dictionary<string, string>? environment, params string[] flags)
     {
         var mapper = new FakePortMapper();
         mapper.Emit(First);
         mapper.End();
         var stderr = new LineWriter();
-        var context = new CliContext(new LineWriter(), stderr, (_, _) => mapper, (_, _) => throw new InvalidOperationException("must not detach"));
+        var context = new CliContext(new LineWriter(), stderr, (_, _) => mapper, (_, _) => throw new InvalidOperationException("must not detach"), name => environment?.GetValueOrDefault(name));
         await NatMap.Cli.Cli.RunAsync(["-s", "203.0.113.2", "-h", "203.0.113.2", .. flags], context, TestContext.Current.CancellationToken)
             .WaitAsync(Timeout, TestContext.Current.CancellationToken);
         return stderr.Lines;
