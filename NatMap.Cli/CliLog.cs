@@ -43,4 +43,6 @@ internal static partial class CliLog
 
     [LoggerMessage(EventId = 6051, Level = LogLevel.Debug, Message = "Notifying the service manager (NOTIFY_SOCKET); watchdog every {Interval}")]
     public static partial void SystemdNotifying(ILogger logger, TimeSpan? interval);
+    [LoggerMessage(EventId = 6011, Level = LogLevel.Debug, Message = "Waiting up to {Seconds} s for {Count} notifier(s) to deliver the last change")]
+    public static partial void WaitingForNotifiers(ILogger logger, int seconds, int count);
 }

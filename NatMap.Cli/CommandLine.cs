@@ -58,9 +58,13 @@ internal static class CommandLine
     /// <summary>A library <see cref="ArgumentException"/> as <c>-x: reason</c>, the option named by its letter.</summary>
     public static string Describe(ArgumentException exception)
     {
+        // Message appends the parameter's name (and an out-of-range value) in the runtime's own words,
+        // " (Parameter 'x')", or " Arg_ParamName_Name, x" where resource strings are trimmed away:
+        // cut at that suffix, whichever it is.
         string message = exception.Message;
-        int suffix = message.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
-        message = (suffix >= 0 ? message[..suffix] : message).TrimEnd('.');
+        string suffix = exception.ParamName is { } param ? new ArgumentException(string.Empty, param).Message.Trim() : " (Parameter '";
+        int cut = suffix.Length > 0 ? message.IndexOf(suffix, StringComparison.Ordinal) : -1;
+        message = (cut >= 0 ? message[..cut] : message).TrimEnd().TrimEnd('.');
         return exception.ParamName is { } name && Letters.TryGetValue(name, out var letter) ? letter + ": " + message : message;
     }
 

@@ -6,6 +6,7 @@ using NatMap.Cli.Parsing;
 using NatMap.Cli.Service;
 using NatMap.Mapping;
 using NatMap.Notify;
+using NatMap.Notify.Internal;
 
 namespace NatMap.Cli;
 
@@ -19,7 +20,7 @@ internal static class MappingRunner
     public static async Task<int> RunAsync(NatMapCommand command, ParseResult result, IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken)
     {
         var mapperOptions = new PortMapperOptions();
-        var problem = command.Bind(result, mapperOptions, out var options);
+        var problem = command.Bind(result, mapperOptions, out var options, context.Environment);
         try
         {
             mapperOptions.Validate();
@@ -77,6 +78,7 @@ internal static class MappingRunner
         Task gcReport = GcReport.RunAsync(logger, gcReportStop.Token);
         var notifier = options.Script is null ? null : new ScriptNotifier(options.Script, loggerFactory) { Name = options.Name };
         using var reporter = CreateReporter(options, mapperOptions, logger);
+        var notifiers = options.Notifiers.Select(create => create(loggerFactory)).ToList();
         var mapper = context.MapperFactory(mapperOptions, loggerFactory);
         if (reporter.IsActive)
         {
@@ -105,6 +107,10 @@ internal static class MappingRunner
                 }
 
                 notifier?.NotifyAsync(change);
+                foreach (var builtIn in notifiers)
+                {
+                    builtIn.Notify(change);
+                }
             }
 
             if (!cancellationToken.IsCancellationRequested)
@@ -130,6 +136,8 @@ internal static class MappingRunner
             {
                 await StopNotifierAsync(notifier, logger).ConfigureAwait(false);
             }
+
+            await StopNotifiersAsync(notifiers, logger).ConfigureAwait(false);
         }
 
         CliLog.Stopped(logger);
@@ -159,5 +167,21 @@ internal static class MappingRunner
         }
 
         await notifier.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>A change still being delivered gets the scripts' grace period, then is dropped (the notifier logs nothing more).</summary>
+    private static async Task StopNotifiersAsync(List<MappingNotifier> notifiers, ILogger logger)
+    {
+        if (notifiers.Count == 0)
+        {
+            return;
+        }
+
+        CliLog.WaitingForNotifiers(logger, (int)ScriptGracePeriod.TotalSeconds, notifiers.Count);
+        await Task.WhenAll(notifiers.Select(n => n.WaitForIdleAsync())).WaitAsync(ScriptGracePeriod).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        foreach (var builtIn in notifiers)
+        {
+            await builtIn.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }

@@ -49,6 +49,11 @@ internal sealed class NatMapCommand
         {
             _ipv4, _ipv6, _udp, _detach, _interface, _keepAlive, _checkCycle, _stun, _http, _script, _mark, _localPort, _reuseWait, _congestion, _forwardTimeout, _targetHost, _targetPort, _json, _verbose, _name, _statusFile, Check.Command,
         };
+        foreach (var option in Notifiers.All)
+        {
+            Root.Options.Add(option);
+        }
+
         Root.SetAction(_ => ExitCodes.Success);
         Check.Command.SetAction(_ => ExitCodes.Success);
     }
@@ -57,6 +62,8 @@ internal sealed class NatMapCommand
 
     public Check.CheckOptions Check { get; } = new();
 
+    public NotifierFlags Notifiers { get; } = new();
+
     public ParseResult Parse(IReadOnlyList<string> args) => Root.Parse(args);
 
     /// <summary>
@@ -64,7 +71,7 @@ internal sealed class NatMapCommand
     /// checked here; what the values mean is <see cref="PortMapperOptions.Validate"/>'s to check.
     /// </summary>
     /// <returns>The first problem as <c>-x: reason</c>, or null.</returns>
-    public string? Bind(ParseResult result, PortMapperOptions mapper, out CliOptions options)
+    public string? Bind(ParseResult result, PortMapperOptions mapper, out CliOptions options, Func<string, string?>? environment = null)
     {
         mapper.Protocol = result.GetValue(_udp) ? MappingProtocol.Udp : MappingProtocol.Tcp;
         mapper.HttpServer = result.GetValue(_http);
@@ -93,12 +100,14 @@ internal sealed class NatMapCommand
 
         string? mappingName = result.GetValue(_name);
         string? statusFile = result.GetValue(_statusFile);
-        options = new CliOptions(result.GetValue(_detach), result.GetValue(_script), result.GetValue(_json), result.GetValue(_verbose) ? LogLevel.Debug : LogLevel.Information, reuseWait, mappingName, statusFile);
-        return error
-            ?? (mappingName is null ? null : OptionParsers.NameProblem(mappingName) is { } nameProblem ? "--name: " + nameProblem : null)
+        error ??= (mappingName is null ? null : OptionParsers.NameProblem(mappingName) is { } nameProblem ? "--name: " + nameProblem : null)
             ?? (statusFile is null ? null : OptionParsers.StatusFileProblem(statusFile) is { } fileProblem ? "--status-file: " + fileProblem : null)
             ?? ((mapper.TargetHost is null) == (result.GetValue(_targetPort) is null) ? null
                 : mapper.TargetHost is null ? "-p needs -t: give the forward target's address with -t <addr>"
                 : "-t needs -p: give the forward target's port with -p <port> (0 = the public port)");
+        string? notifierError = Notifiers.Bind(result, mapper, mappingName, environment ?? Environment.GetEnvironmentVariable, out var notifiers);
+        error ??= notifierError;
+        options = new CliOptions(result.GetValue(_detach), result.GetValue(_script), result.GetValue(_json), result.GetValue(_verbose) ? LogLevel.Debug : LogLevel.Information, reuseWait, notifiers, mappingName, statusFile);
+        return error;
     }
 }

@@ -21,6 +21,13 @@ internal abstract class Option
 
     public OptionArity Arity { get; init; }
 
+    /// <summary>
+    /// How many arguments one occurrence takes (<c>--nsupdate &lt;server&gt; &lt;zone&gt; &lt;name&gt;</c>: 3), for
+    /// <see cref="OptionArity.ExactlyOne"/> and <see cref="OptionArity.OneOrMore"/>; the values of every
+    /// occurrence read back as one array, in order. Default 1.
+    /// </summary>
+    public int ValuesPerOccurrence { get; init; } = 1;
+
     public string? Description { get; init; }
 
     /// <summary>What the help shows for the value: <c>-k &lt;seconds&gt;</c>.</summary>

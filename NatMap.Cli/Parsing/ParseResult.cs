@@ -4,6 +4,7 @@ namespace NatMap.Cli.Parsing;
 internal sealed class ParseResult
 {
     private readonly Dictionary<Option, List<string?>> _values = [];
+    private readonly Dictionary<Option, int> _occurrences = [];
 
     public ParseResult(Command command) => Command = command;
 
@@ -24,6 +25,9 @@ internal sealed class ParseResult
 
     public bool WasGiven(Option option) => _values.ContainsKey(option);
 
+    /// <summary>How many times the option was given.</summary>
+    public int Occurrences(Option option) => _occurrences.GetValueOrDefault(option);
+
     /// <summary>The option's value: see <see cref="Option{T}"/> for what each type reads as.</summary>
     public T? GetValue<T>(Option<T> option)
     {
@@ -38,7 +42,16 @@ internal sealed class ParseResult
         return (T?)value;
     }
 
-    internal void Add(Option option, string? value)
+    internal void Add(Option option, IEnumerable<string?> values)
+    {
+        _occurrences[option] = Occurrences(option) + 1;
+        foreach (var value in values)
+        {
+            Add(option, value);
+        }
+    }
+
+    private void Add(Option option, string? value)
     {
         if (!_values.TryGetValue(option, out var values))
         {
@@ -48,5 +61,4 @@ internal sealed class ParseResult
         values.Add(value);
     }
 
-    internal int Count(Option option) => _values.TryGetValue(option, out var values) ? values.Count : 0;
 }

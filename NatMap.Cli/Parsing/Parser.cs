@@ -84,7 +84,7 @@ internal static class Parser
                 Fail(result, $"{name}: takes no value");
             }
 
-            Take(result, option, name, null);
+            Take(result, option, [null]);
             return i;
         }
 
@@ -95,7 +95,7 @@ internal static class Parser
                 Fail(result, $"{name}: needs a value after '=': {name}=<{option.HelpName ?? "value"}>");
             }
 
-            Take(result, option, name, attached ?? "");
+            Take(result, option, [attached ?? ""]);
             return i;
         }
 
@@ -107,9 +107,13 @@ internal static class Parser
         string token = args[i];
         if (Find(command, token) is { } exact)
         {
-            return exact.Arity is OptionArity.Zero or OptionArity.ZeroOrOne
-                ? Take(result, exact, token, exact.Arity == OptionArity.Zero ? null : "", i)
-                : TakeValue(command, result, exact, token, null, args, i);
+            if (exact.Arity is OptionArity.Zero or OptionArity.ZeroOrOne)
+            {
+                Take(result, exact, [exact.Arity == OptionArity.Zero ? null : ""]);
+                return i;
+            }
+
+            return TakeValue(command, result, exact, token, null, args, i);
         }
 
         // A bundle: flags first, then at most one option that takes the rest, or the next argument, as its value.
@@ -128,7 +132,7 @@ internal static class Parser
                 return TakeValue(command, result, option, name, rest.Length > 0 ? rest : null, args, i);
             }
 
-            Take(result, option, name, null);
+            Take(result, option, [null]);
         }
 
         return i;
@@ -136,36 +140,36 @@ internal static class Parser
 
     private static int TakeValue(Command command, ParseResult result, Option option, string name, string? attached, IReadOnlyList<string> args, int i)
     {
-        string? value = attached;
-        if (value is null && i + 1 < args.Count && !NamesAnOption(command, args[i + 1]))
+        var values = new List<string?>(option.ValuesPerOccurrence);
+        if (attached is not null)
         {
-            value = args[++i];
+            values.Add(attached);
         }
 
-        if (value is null)
+        while (values.Count < option.ValuesPerOccurrence && i + 1 < args.Count && !NamesAnOption(command, args[i + 1]))
         {
-            Fail(result, $"{name}: needs a value: {option.Name} <{option.HelpName ?? "value"}>");
+            values.Add(args[++i]);
+        }
+
+        if (values.Count < option.ValuesPerOccurrence)
+        {
+            string needs = option.ValuesPerOccurrence == 1 ? "a value" : option.ValuesPerOccurrence + " values";
+            Fail(result, $"{name}: needs {needs}: {option.Name} <{option.HelpName ?? "value"}>");
             return i;
         }
 
-        Take(result, option, name, value);
+        Take(result, option, values);
         return i;
     }
 
-    private static int Take(ParseResult result, Option option, string name, string? value, int i)
+    private static void Take(ParseResult result, Option option, IEnumerable<string?> values)
     {
-        Take(result, option, name, value);
-        return i;
-    }
-
-    private static void Take(ParseResult result, Option option, string name, string? value)
-    {
-        if (option.Arity is OptionArity.ExactlyOne or OptionArity.ZeroOrOne && result.Count(option) > 0)
+        if (option.Arity is OptionArity.ExactlyOne or OptionArity.ZeroOrOne && result.Occurrences(option) > 0)
         {
             Fail(result, $"{option.Name}: given more than once");
         }
 
-        result.Add(option, value);
+        result.Add(option, values);
     }
 
     private static bool NamesAnOption(Command command, string token)

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using NatMap.Mapping;
+using NatMap.Notify.Internal;
 
 namespace NatMap.Cli.Service;
 

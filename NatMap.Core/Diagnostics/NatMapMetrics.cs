@@ -74,6 +74,20 @@ public static class NatMapMetrics
     /// </summary>
     public const string ForwardBytes = "natmap.forward.bytes";
 
+    /// <summary>
+    /// <c>natmap.notify.deliveries</c>: counter of mapping changes handed to a built-in notifier
+    /// (<see cref="Notify.MappingNotifier"/>), by how each ended. Tags: <see cref="NotifierTag"/>,
+    /// <see cref="OutcomeTag"/> (<c>delivered</c>; <c>failed</c> after the last attempt;
+    /// <c>superseded</c> when a newer change replaced it first).
+    /// </summary>
+    public const string NotifyDeliveries = "natmap.notify.deliveries";
+
+    /// <summary>
+    /// <c>natmap.notify.errors</c>: counter of failed attempts of built-in notifiers, retried ones
+    /// included. Tags: <see cref="NotifierTag"/>.
+    /// </summary>
+    public const string NotifyErrors = "natmap.notify.errors";
+
     /// <summary>Tag <c>protocol</c>: the transport, <c>tcp</c> or <c>udp</c>.</summary>
     public const string ProtocolTag = "protocol";
 
@@ -88,6 +102,9 @@ public static class NatMapMetrics
 
     /// <summary>Tag <c>local.port</c>: the local port of a mapping or the listening port of a forwarder (an integer).</summary>
     public const string LocalPortTag = "local.port";
+
+    /// <summary>Tag <c>notifier</c>: the kind of a built-in notifier: <c>webhook</c>, <c>nsupdate</c>, <c>transmission</c>, <c>qbittorrent</c>.</summary>
+    public const string NotifierTag = "notifier";
 
     /// <summary>Tag <c>server.address</c>: a STUN server as configured (host name or address literal).</summary>
     public const string ServerAddressTag = "server.address";

@@ -4,6 +4,7 @@ using System.Text.Json;
 using NatMap.Cli;
 using NatMap.Cli.Service;
 using NatMap.Mapping;
+using NatMap.Notify.Internal;
 using NatMap.Tests.Fakes;
 using NatMap.Tests.Mapping.Fakes;
 

@@ -34,6 +34,12 @@ internal static class NatMapInstruments
         NatMapMetrics.ForwardBytes, ForwarderMetricsRegistry.ObserveBytes, "By",
         "Payload bytes relayed by forwarders, by direction.");
 
+    private static readonly Counter<long> NotifyDeliveries = Meter.CreateCounter<long>(
+        NatMapMetrics.NotifyDeliveries, "{change}", "Mapping changes handed to built-in notifiers, by outcome.");
+
+    private static readonly Counter<long> NotifyErrors = Meter.CreateCounter<long>(
+        NatMapMetrics.NotifyErrors, "{attempt}", "Failed attempts of built-in notifiers.");
+
     /// <summary>Makes sure the observable instruments exist before the first forwarder registers.</summary>
     public static void EnsureCreated() => GC.KeepAlive(ForwardActive);
 
@@ -91,6 +97,23 @@ internal static class NatMapInstruments
             { NatMapMetrics.ServerPortTag, server.Port },
         };
         StunDiscards.Add(1, tags);
+    }
+
+    /// <summary>Records how one change handed to a notifier ended: <c>delivered</c>, <c>failed</c> or <c>superseded</c>.</summary>
+    public static void NotifyFinished(string notifier, string outcome)
+    {
+        if (NotifyDeliveries.Enabled)
+        {
+            NotifyDeliveries.Add(1, new KeyValuePair<string, object?>(NatMapMetrics.NotifierTag, notifier), new KeyValuePair<string, object?>(NatMapMetrics.OutcomeTag, outcome));
+        }
+    }
+
+    public static void NotifyError(string notifier)
+    {
+        if (NotifyErrors.Enabled)
+        {
+            NotifyErrors.Add(1, new KeyValuePair<string, object?>(NatMapMetrics.NotifierTag, notifier));
+        }
     }
 
     private static string OutcomeName(StunOutcome outcome) => outcome switch

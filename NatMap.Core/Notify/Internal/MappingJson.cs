@@ -3,20 +3,26 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using NatMap.Mapping;
-using NatMap.Notify;
 using NatMap.Sockets.Internal;
 
-namespace NatMap.Cli;
+namespace NatMap.Notify.Internal;
 
 /// <summary>
-/// <c>--json</c>: one JSON object per mapping change, written with <see cref="Utf8JsonWriter"/> (no
-/// reflection, so the native build stays trim-safe). Example:
+/// The CLI's <c>--json</c> event and the body <see cref="WebhookNotifier"/> posts: one JSON object per mapping
+/// change, written with <see cref="Utf8JsonWriter"/> (no reflection, so trimmed and native builds stay safe). Example:
 /// <c>{"event":"mapping","protocol":"tcp","publicAddress":"203.0.113.1","publicPort":45555,"ip4p":"2001::b1f3:cb00:7101","privateAddress":"192.0.2.2","privatePort":5555,"previousPublicAddress":null,"previousPublicPort":null,"previousPrivateAddress":null,"previousPrivatePort":null}</c>.
 /// With <c>--name</c>, <c>"name"</c> follows <c>"event"</c>.
 /// </summary>
 internal static class MappingJson
 {
-    public static string Format(MappingChanged mapping, string? name = null)
+    public static string Format(MappingChanged mapping, string? name = null) => Encoding.UTF8.GetString(FormatUtf8(mapping, name).Span);
+
+    /// <summary>
+    /// The event as UTF-8. <paramref name="name"/> is the mapping's name, written as <c>"name"</c> after
+    /// <c>"event"</c> when given (the hook for a named instance); without it the object is the CLI's
+    /// <c>--json</c> line byte for byte.
+    /// </summary>
+    public static ReadOnlyMemory<byte> FormatUtf8(MappingChanged mapping, string? name = null)
     {
         var buffer = new ArrayBufferWriter<byte>(384);
         using (var json = new Utf8JsonWriter(buffer))
@@ -32,7 +38,7 @@ internal static class MappingJson
             json.WriteEndObject();
         }
 
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        return buffer.WrittenMemory;
     }
 
     /// <summary>The event's mapping fields, from <c>"protocol"</c> on; all null before the first mapping (the status file).</summary>
