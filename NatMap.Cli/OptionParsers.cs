@@ -29,6 +29,17 @@ internal static class OptionParsers
         TryParseNumber(text, NumberStyles.None, "a count", number => (int)number, out value, out error);
 
     /// <summary>One port, 0 to 65535, with the wording of the library's <c>-b</c> parser.</summary>
+    public static bool TryParseForwardMethod(string text, out Forwarding.ForwardMethod method, [NotNullWhen(false)] out string? error)
+    {
+        (method, error) = text switch
+        {
+            "relay" => (Forwarding.ForwardMethod.Relay, null),
+            "nftables" => (Forwarding.ForwardMethod.Nftables, null),
+            _ => (Forwarding.ForwardMethod.Relay, $"'{text}' is not a forward method: expected relay or nftables"),
+        };
+        return error is null;
+    }
+
     public static bool TryParsePort(string text, out int port, [NotNullWhen(false)] out string? error) =>
         PortSpec.TryPort(text, allowZero: true, out port, out error);
 
