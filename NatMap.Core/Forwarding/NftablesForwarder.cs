@@ -105,6 +105,12 @@ public sealed class NftablesForwarder : IDisposable, IForwarderMetricsSource
             ThrowHelper.Throw(NatMapErrorKind.NotSupported, "nftables forwarding needs Linux");
         }
 
+        // Checked first: without the capability libnftables also prints its own complaint on stderr.
+        if (!HasNetAdmin())
+        {
+            ThrowHelper.Throw(NatMapErrorKind.PermissionDenied, "nftables forwarding needs CAP_NET_ADMIN: run as root, or grant the capability");
+        }
+
         string probe = NftablesRuleset.TablePrefix + "probe_" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         try
         {
@@ -385,6 +391,28 @@ public sealed class NftablesForwarder : IDisposable, IForwarderMetricsSource
         {
             ForwardingLog.NftablesConntrackMissing(_logger, ex.Message);
         }
+    }
+
+    /// <summary>Whether CAP_NET_ADMIN (capability 12) is in this process's effective set, from /proc/self/status.</summary>
+    private static bool HasNetAdmin()
+    {
+        const int CapNetAdmin = 12;
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith("CapEff:", StringComparison.Ordinal))
+                {
+                    return (ulong.Parse(line.AsSpan(7).Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture) & (1UL << CapNetAdmin)) != 0;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+        {
+            // No /proc to ask: let nftables answer.
+        }
+
+        return true;
     }
 
     private static bool IsLocal(IPAddress address) =>
