@@ -115,8 +115,8 @@ public sealed class PortMapperOptions
     /// (the default, through this process) or <see cref="ForwardMethod.Nftables"/> (destination NAT in
     /// the Linux kernel by an <see cref="NftablesForwarder"/>: the target sees the client's address and
     /// must route its replies back through this host; <see cref="IdleTimeout"/>,
-    /// <see cref="MaxConnections"/> and <see cref="CongestionControl"/> do not apply, conntrack's own
-    /// timeouts do). With nftables the mapper fails at start with a <see cref="NatMapException"/> when
+    /// <see cref="MaxConnections"/> do not apply, conntrack's own timeouts do, and
+    /// <see cref="CongestionControl"/> applies to the mapper's own sockets only). With nftables the mapper fails at start with a <see cref="NatMapException"/> when
     /// the kernel, libnftables or CAP_NET_ADMIN is missing.
     /// </summary>
     public ForwardMethod ForwardMethod { get; set; } = ForwardMethod.Relay;
