@@ -146,6 +146,11 @@ if [ -n "$TESTBED" ]; then
   echo
   tcp_table "$PATHS"
   echo
+  # Each round's paths ran back to back, so a round's ratio sees the same load: the steadier figure.
+  for path in kernel splice managed; do
+    python3 -c 'import sys,statistics as st; n=sys.argv[1]; v=[[float(x) for x in a.split()] for a in sys.argv[2:]]; r=lambda a,d: st.median(x/y for x,y in zip(a,d)); print("%s / direct, median of per-round ratios: %.2f fwd, %.2f rev" % (n, r(v[0],v[1]), r(v[2],v[3])))' \
+      "$(label_of "$path")" "${tcp[$path,fwd]}" "${tcp[direct,fwd]}" "${tcp[$path,rev]}" "${tcp[direct,rev]}"
+  done
   exit 0
 fi
 
