@@ -88,4 +88,17 @@ public sealed class NftablesRulesetTests
 
         Assert.Equal(["natmap_udp_5555"], NftablesRuleset.NatMapTables(Json));
     }
+
+    [Fact]
+    public void NftablesForwarder_TableNameAndArguments_CheckedWithoutTouchingTheKernel()
+    {
+        var options = new NatMap.Forwarding.NftablesForwarderOptions { Protocol = MappingProtocol.Udp, LocalEndPoint = Local, Target = new IPEndPoint(IPAddress.Parse("198.51.100.10"), 8080) };
+        using var forwarder = new NatMap.Forwarding.NftablesForwarder(options);
+
+        Assert.Equal("natmap_udp_5555", forwarder.TableName);
+        Assert.Equal("natmap_tcp_1", NatMap.Forwarding.NftablesForwarder.TableNameFor(MappingProtocol.Tcp, 1));
+        Assert.Throws<InvalidOperationException>(() => forwarder.Retarget(new IPEndPoint(IPAddress.Parse("198.51.100.11"), 8080)));
+        Assert.Throws<ArgumentException>(() => new NatMap.Forwarding.NftablesForwarder(new() { LocalEndPoint = Local }));
+        Assert.Throws<ArgumentException>(() => new NatMap.Forwarding.NftablesForwarder(new() { LocalEndPoint = Local, Target = new IPEndPoint(IPAddress.Parse("2001:db8::1"), 1) }));
+    }
 }
