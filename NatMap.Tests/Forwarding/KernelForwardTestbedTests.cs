@@ -162,6 +162,25 @@ public sealed class KernelForwardTestbedTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task NoLibnftables_OneClearLine_ExitOne()
+    {
+        Requirements.Command("unshare");
+        await using var testbed = await StartTestbedAsync("udp");
+        var library = new FileInfo(LibnftablesPath()!).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? LibnftablesPath()!;
+        var (file, prefix) = NatmapProcess.Command;
+        string[] command = [file, .. prefix];
+        string natmap = string.Join(' ', command.Select(a => "'" + a + "'"));
+
+        // /dev/null over the library, in a mount namespace of the test's own: dlopen finds no ELF there.
+        var process = testbed.Start(TestbedNode.Lan, "unshare", ["-m", "sh", "-c", $"mount --make-rprivate / && mount --bind /dev/null '{library}' && exec {natmap} -u -s 203.0.113.2 -b 5555 -t 198.51.100.10 -p 6000 --forward-method nftables"]);
+
+        Assert.Equal(1, await process.WaitForExitAsync(Exit));
+        var errors = process.Transcript.Where(l => l.Contains(" err: ", StringComparison.Ordinal)).ToList();
+        Assert.Single(errors);
+        Assert.Contains("natmap: --forward-method nftables: nftables forwarding needs libnftables", errors[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Ipv6_Tcp_WanClientReachesServiceWithItsOwnAddress()
     {
         await using var testbed = await StartTestbedAsync("tcp");
@@ -181,13 +200,17 @@ public sealed class KernelForwardTestbedTests(ITestOutputHelper output)
     private static Task<Infrastructure.Testbed> StartTestbedAsync(string protocol)
     {
         Requirements.Command("nft");
-        if (!File.Exists("/usr/lib/x86_64-linux-gnu/libnftables.so.1") && !File.Exists("/usr/lib/aarch64-linux-gnu/libnftables.so.1") && !File.Exists("/usr/lib64/libnftables.so.1") && !File.Exists("/usr/lib/libnftables.so.1"))
+        if (LibnftablesPath() is null)
         {
             Requirements.Unmet("needs libnftables.so.1 (package libnftables1)");
         }
 
         return Infrastructure.Testbed.StartAsync(coturn: true, nginx: protocol == "tcp", service: true);
     }
+
+    private static string? LibnftablesPath() =>
+        new[] { "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib" }
+            .Select(d => Path.Combine(d, "libnftables.so.1")).FirstOrDefault(File.Exists);
 
     /// <summary>natmap in lan forwarding the mapped port 5555 to srv at <paramref name="targetPort"/> through the kernel.</summary>
     private static NatmapProcess StartKernelForwarding(Infrastructure.Testbed testbed, string protocol, int targetPort, string[]? extra = null)
