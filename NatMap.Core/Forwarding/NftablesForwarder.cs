@@ -377,7 +377,7 @@ public sealed class NftablesForwarder : IDisposable, IForwarderMetricsSource
             arguments.AddRange(["--orig-dst", _local.Address.ToString()]);
         }
 
-        arguments.AddRange(["--orig-port-dst", _local.Port.ToString(CultureInfo.InvariantCulture), "--status", "DST_NAT"]);
+        arguments.AddRange(["--orig-port-dst", _local.Port.ToString(CultureInfo.InvariantCulture), "--dst-nat"]);
         try
         {
             var start = new ProcessStartInfo("conntrack", arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

@@ -47,8 +47,11 @@ public sealed class KernelForwardTestbedTests(ITestOutputHelper output)
         Assert.True(CounterBytes(table, "natmap to_target") > 2L * Bytes, table);
         Assert.True(CounterBytes(table, "natmap from_target") > 2L * Bytes, table);
 
+        // The forwarded flows' conntrack entries (TIME_WAIT here) still held the translation: stop drops them too.
+        Assert.Contains("dport=5555", (await testbed.ExecAsync(TestbedNode.Lan, ["conntrack", "-L", "-p", "tcp", "--orig-port-dst", "5555", "--dst-nat"])).Stdout, StringComparison.Ordinal);
         Assert.Equal(0, await natmap.StopAsync(Exit));
         Assert.DoesNotContain("natmap_", await NftAsync(testbed, "list", "tables"), StringComparison.Ordinal);
+        Assert.DoesNotContain("dport=5555", (await testbed.ExecAsync(TestbedNode.Lan, ["conntrack", "-L", "-p", "tcp", "--orig-port-dst", "5555", "--dst-nat"])).Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -98,6 +101,13 @@ public sealed class KernelForwardTestbedTests(ITestOutputHelper output)
         output.WriteLine("after five conntrack flushes the mapping is still " + PublicPort);
         await ReachAsync(testbed, PublicPort);
 
+        // A flow that the retarget must not move: from the router's lan side straight to 192.0.2.2:5555,
+        // so the router's own re-mapping (which forgets its NAT flows) leaves it alone.
+        var flow = testbed.Start(TestbedNode.Router, "python3", ["-u", "-c", OneSocketClient, testbed.LanAddress.ToString(), ForwardModePeer.Text(PrivatePort)]);
+        await flow.WriteInputAsync("1\n", close: false);
+        await flow.ReadLineAsync(l => l == "reply 5", Client, "the long flow's first echo");
+        await first.ReadLineAsync(l => l.StartsWith("echoed 192.0.2.1 ", StringComparison.Ordinal), Client, "the long flow on the first target");
+
         await testbed.RemapAsync(PrivatePort, PublicPort, NewPublicPort);
         var line = await natmap.ReadMappingAsync(Recovery);
         Assert.StartsWith($"203.0.113.1 {NewPublicPort} ", line, StringComparison.Ordinal);
@@ -105,7 +115,24 @@ public sealed class KernelForwardTestbedTests(ITestOutputHelper output)
         var echoed = await second.ReadLineAsync(l => l.StartsWith("echoed ", StringComparison.Ordinal), Client, "'echoed' on the new target");
         Assert.Equal("203.0.113.2", echoed.Split(' ')[1]);
         Assert.Contains($"dnat ip to 198.51.100.10:{NewPublicPort}", await NftAsync(testbed, "list", "table", "inet", "natmap_udp_5555"), StringComparison.Ordinal);
+
+        // The flow opened before the retarget still reaches its own target (conntrack kept its binding).
+        await flow.WriteInputAsync("2\n", close: false);
+        await flow.ReadLineAsync(l => l == "reply 5", Client, "the long flow's echo after the retarget");
+        await first.ReadLineAsync(l => l.StartsWith("echoed 192.0.2.1 ", StringComparison.Ordinal), Client, "the long flow still on the first target");
+        Assert.DoesNotContain(second.Transcript, l => l.Contains("echoed 192.0.2.1 ", StringComparison.Ordinal));
     }
+
+    /// <summary>One UDP socket for the whole run: each line on stdin sends 5 bytes to ADDR PORT and prints <c>reply LENGTH</c>.</summary>
+    private const string OneSocketClient = """
+        import socket, sys
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(5.0)
+        for _ in sys.stdin:
+            s.sendto(b"hello", (sys.argv[1], int(sys.argv[2])))
+            data, _ = s.recvfrom(100)
+            print(f"reply {len(data)}", flush=True)
+        """;
 
     [Fact]
     public async Task Sigkill_ThenRestart_LeavesExactlyOneTable_CleanupRemovesIt()
