@@ -105,12 +105,7 @@ public sealed class NftablesForwarder : IDisposable, IForwarderMetricsSource
             ThrowHelper.Throw(NatMapErrorKind.NotSupported, "nftables forwarding needs Linux");
         }
 
-        // Checked first: without the capability libnftables also prints its own complaint on stderr.
-        if (!HasNetAdmin())
-        {
-            ThrowHelper.Throw(NatMapErrorKind.PermissionDenied, "nftables forwarding needs CAP_NET_ADMIN: run as root, or grant the capability");
-        }
-
+        ThrowIfNoNetAdmin();
         string probe = NftablesRuleset.TablePrefix + "probe_" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         try
         {
@@ -156,6 +151,7 @@ public sealed class NftablesForwarder : IDisposable, IForwarderMetricsSource
                 throw new InvalidOperationException("The forwarder is already started.");
             }
 
+            ThrowIfNoNetAdmin();
             if (NftablesRuleset.NatMapTables(Nftables.List("list tables")).Contains(TableName))
             {
                 ForwardingLog.NftablesLeftoverReplaced(_logger, TableName);
@@ -390,6 +386,15 @@ public sealed class NftablesForwarder : IDisposable, IForwarderMetricsSource
         catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
             ForwardingLog.NftablesConntrackMissing(_logger, ex.Message);
+        }
+    }
+
+    /// <summary>Checked before libnftables is called: without the capability it also prints its own complaint on stderr.</summary>
+    private static void ThrowIfNoNetAdmin()
+    {
+        if (!HasNetAdmin())
+        {
+            ThrowHelper.Throw(NatMapErrorKind.PermissionDenied, "nftables forwarding needs CAP_NET_ADMIN: run as root, or grant the capability");
         }
     }
 
