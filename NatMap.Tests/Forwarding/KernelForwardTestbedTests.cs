@@ -1,3 +1,4 @@
+using System.Net;
 using NatMap.Tests.Infrastructure;
 using static NatMap.Tests.Forwarding.ForwardModeTestbedLayout;
 
@@ -134,6 +135,27 @@ public sealed class KernelForwardTestbedTests(ITestOutputHelper output)
             print(f"reply {len(data)}", flush=True)
         """;
 
+    [Theory]
+    [InlineData("127.0.0.1", "1")]
+    [InlineData("0.0.0.0", "0")]
+    public async Task SameHostService_LoopbackOnlyOrWildcard_ReachedWithClientAddress(string target, string localnetWhileRunning)
+    {
+        // 127.0.0.1: a service bound to loopback only, reached by DNAT with route_localnet on the
+        // ingress interface (restored at exit); 0.0.0.0: one on all addresses, reached by redirect.
+        await using var testbed = await StartTestbedAsync("udp");
+        var service = await ForwardModePeer.StartServiceAsync(testbed, TestbedNode.Lan, "udp", IPAddress.Parse(target), ServicePort);
+        var natmap = NatmapProcess.Start(testbed, TestbedNode.Lan, "-u", "-s", testbed.WanAddress.ToString(), "-b", ForwardModePeer.Text(PrivatePort), "-t", target, "-p", ForwardModePeer.Text(ServicePort), "--forward-method", "nftables");
+        await natmap.ReadMappingAsync(FirstMapping);
+        Assert.Equal(localnetWhileRunning, await RouteLocalnetAsync(testbed));
+
+        await ReachAsync(testbed, PublicPort);
+        var echoed = await service.ReadLineAsync(l => l.StartsWith("echoed ", StringComparison.Ordinal), Client, "'echoed'");
+        Assert.Equal("203.0.113.2", echoed.Split(' ')[1]);
+
+        Assert.Equal(0, await natmap.StopAsync(Exit));
+        Assert.Equal("0", await RouteLocalnetAsync(testbed));
+    }
+
     [Fact]
     public async Task Sigkill_ThenRestart_LeavesExactlyOneTable_CleanupRemovesIt()
     {
@@ -261,6 +283,9 @@ public sealed class KernelForwardTestbedTests(ITestOutputHelper output)
         var sent = await testbed.ExecAsync(TestbedNode.Wan, ["socat", "-u", "-", $"UDP:{testbed.PublicAddress}:{PublicPort},bind={address}:{port}"], "ping\n");
         Assert.Equal(0, sent.ExitCode);
     }
+
+    private static async Task<string> RouteLocalnetAsync(Infrastructure.Testbed testbed) =>
+        (await testbed.ExecAsync(TestbedNode.Lan, ["cat", "/proc/sys/net/ipv4/conf/lan0/route_localnet"])).Stdout.Trim();
 
     private static async Task<string> NftAsync(Infrastructure.Testbed testbed, params string[] arguments)
     {
