@@ -31,6 +31,8 @@ internal static class CommandLine
         ["TargetHost"] = "-t",
         ["TargetPort"] = "-p",
         ["IdleTimeout"] = "-T",
+        ["ForwardMethod"] = "--forward-method",
+        ["ForwardMasquerade"] = "--forward-masquerade",
         ["RequestTimeout"] = "--timeout",
         ["MaxLifetimeProbe"] = "--lifetime-max",
         ["TestUdp"] = "-u/-o",

@@ -4,6 +4,7 @@ using NatMap.Cli.Logging;
 using NatMap.Cli.Native;
 using NatMap.Cli.Parsing;
 using NatMap.Cli.Service;
+using NatMap.Forwarding;
 using NatMap.Mapping;
 using NatMap.Notify;
 using NatMap.Notify.Internal;
@@ -19,6 +20,11 @@ internal static class MappingRunner
     /// <summary>Binds and checks <c>natmap</c>'s command line, detaches for <c>-d</c>, then runs until cancelled; returns the exit code.</summary>
     public static async Task<int> RunAsync(NatMapCommand command, ParseResult result, IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken)
     {
+        if (command.IsCleanup(result))
+        {
+            return CleanupNftables(context);
+        }
+
         var mapperOptions = new PortMapperOptions();
         var problem = command.Bind(result, mapperOptions, out var options, context.Environment);
         try
@@ -42,12 +48,43 @@ internal static class MappingRunner
             CliLog.ReuseWaitIgnored(logger, wait);
         }
 
+        // Kernel forwarding that cannot work fails here, in one line, before a socket is bound or the process detaches.
+        if (mapperOptions.ForwardMethod == ForwardMethod.Nftables && !Daemon.IsChild)
+        {
+            try
+            {
+                NftablesForwarder.CheckAvailable();
+            }
+            catch (NatMapException ex)
+            {
+                return CommandLine.Fail(context.Stderr, "natmap: --forward-method nftables: " + CommandLine.OneLine(ex.Message));
+            }
+        }
+
         if (options.Detach && !Daemon.IsChild)
         {
             return context.Detacher(args, logger);
         }
 
         return await WatchAsync(options, mapperOptions, context, loggerFactory, logger, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary><c>--cleanup-nftables</c>: removes every table of natmap's in one transaction and names each on standard error.</summary>
+    private static int CleanupNftables(CliContext context)
+    {
+        IReadOnlyList<string> removed;
+        try
+        {
+            removed = NftablesForwarder.RemoveAll();
+        }
+        catch (NatMapException ex)
+        {
+            return CommandLine.Fail(context.Stderr, "natmap: --cleanup-nftables: " + CommandLine.OneLine(ex.Message));
+        }
+
+        context.Stderr.WriteLine(removed.Count == 0 ? "natmap: no nftables table of natmap's found" : "natmap: removed nftables table inet " + string.Join(", inet ", removed));
+        context.Stderr.Flush();
+        return ExitCodes.Success;
     }
 
     /// <summary>

@@ -34,9 +34,12 @@ internal sealed class NatMapCommand
     private readonly Option<string> _localPort = Value("-b", "port[-port|~port]", "Local port: 0 any (default), p fixed, a-b sequential in the range, a~b random in the range.");
     private readonly Option<string> _reuseWait = Value("-w", "seconds", "Accepted for compatibility and ignored: a port held by a local service is taken over without waiting.");
     private readonly Option<string> _congestion = Value("-C", "algo", "TCP congestion control algorithm for forwarding.");
-    private readonly Option<string> _forwardTimeout = Value("-T", "seconds", "Idle timeout of forwarded flows in seconds (default 300; 0 = default). A relayed TCP connection whose peer is gone closes sooner, by TCP keepalive: within 3 x -k, at least 13 s (90 s by default).");
+    private readonly Option<string> _forwardTimeout = Value("-T", "seconds", "Idle timeout of forwarded flows in seconds (default 300; 0 = default). A relayed TCP connection whose peer is gone closes sooner, by TCP keepalive: within 3 x -k, at least 13 s (90 s by default). Means nothing with --forward-method nftables: conntrack's own timeouts apply.");
     private readonly Option<string> _targetHost = Value("-t", "addr", "Forward the mapped port to this host or address (needs -p).");
     private readonly Option<string> _targetPort = Value("-p", "port", "Port of the forward target; 0 uses the public port (needs -t).");
+    private readonly Option<string> _forwardMethod = Value("--forward-method", "relay|nftables", "How -t/-p forward: relay (the default, through natmap) or nftables (destination NAT in the kernel, one nftables table natmap_<proto>_<port>; the target sees the client's address and must route back through this host; needs CAP_NET_ADMIN and libnftables).");
+    private readonly Option<bool> _forwardMasquerade = Flag("--forward-masquerade", "With --forward-method nftables, masquerade towards the target, for a target with no route back: the target then sees this host's address, not the client's.");
+    private readonly Option<bool> _cleanupNftables = Flag("--cleanup-nftables", "Remove every nftables table of natmap's (natmap_*, left by a killed natmap) and exit.");
     private readonly Option<bool> _json = Flag("--json", "Print one JSON object per mapping change on standard output instead of the line (also with -e).");
     private readonly Option<bool> _verbose = Flag("--verbose", "Log debug messages too.", "-v");
     private readonly Option<string> _name = Value("--name", "name", "Name of this mapping: NATMAP_NAME for the -e script, \"name\" in --json and the status file (letters, digits, '.', '_', '-', '@', at most 64).");
@@ -47,7 +50,7 @@ internal sealed class NatMapCommand
     {
         Root = new Command("natmap", Description)
         {
-            _ipv4, _ipv6, _udp, _detach, _interface, _keepAlive, _checkCycle, _stun, _http, _script, _mark, _localPort, _reuseWait, _congestion, _forwardTimeout, _targetHost, _targetPort, _json, _verbose, _name, _statusFile, Check.Command,
+            _ipv4, _ipv6, _udp, _detach, _interface, _keepAlive, _checkCycle, _stun, _http, _script, _mark, _localPort, _reuseWait, _congestion, _forwardTimeout, _targetHost, _targetPort, _forwardMethod, _forwardMasquerade, _cleanupNftables, _json, _verbose, _name, _statusFile, Check.Command,
         };
         foreach (var option in Notifiers.All)
         {
@@ -66,6 +69,9 @@ internal sealed class NatMapCommand
 
     public ParseResult Parse(IReadOnlyList<string> args) => Root.Parse(args);
 
+    /// <summary><c>--cleanup-nftables</c>: remove natmap's tables and exit, without the other options.</summary>
+    public bool IsCleanup(ParseResult result) => result.GetValue(_cleanupNftables);
+
     /// <summary>
     /// Binds the parsed values into <paramref name="mapper"/>. Only command-line syntax and combinations are
     /// checked here; what the values mean is <see cref="PortMapperOptions.Validate"/>'s to check.
@@ -77,6 +83,7 @@ internal sealed class NatMapCommand
         mapper.HttpServer = result.GetValue(_http);
         mapper.CongestionControl = result.GetValue(_congestion);
         mapper.TargetHost = result.GetValue(_targetHost);
+        mapper.ForwardMasquerade = result.GetValue(_forwardMasquerade);
         string? error = CommandLine.BindFamilyAndInterface(result, _ipv4, _ipv6, _interface, out var family, out var address, out var name);
         (mapper.AddressFamily, mapper.BindAddress, mapper.BindInterface) = (family, address, name);
         int? reuseWait = null;
@@ -89,7 +96,8 @@ internal sealed class NatMapCommand
             ?? Read<PortSpec>(result, _localPort, PortSpec.TryParse, b => mapper.Port = b)
             ?? Read<TimeSpan>(result, _reuseWait, OptionParsers.TryParseWholeSeconds, w => reuseWait = (int)w.TotalSeconds)
             ?? Read<TimeSpan>(result, _forwardTimeout, OptionParsers.TryParseWholeSeconds, t => mapper.IdleTimeout = t > TimeSpan.Zero ? t : mapper.IdleTimeout)
-            ?? Read<int>(result, _targetPort, OptionParsers.TryParsePort, p => mapper.TargetPort = p);
+            ?? Read<int>(result, _targetPort, OptionParsers.TryParsePort, p => mapper.TargetPort = p)
+            ?? Read<NatMap.Forwarding.ForwardMethod>(result, _forwardMethod, OptionParsers.TryParseForwardMethod, m => mapper.ForwardMethod = m);
 
         // A -k shorter than the library's 5 s first retry delay shortens that too: whoever checks every
         // second does not want to wait five after a fault. The back-off still doubles up to 60 s.
@@ -105,6 +113,11 @@ internal sealed class NatMapCommand
             ?? ((mapper.TargetHost is null) == (result.GetValue(_targetPort) is null) ? null
                 : mapper.TargetHost is null ? "-p needs -t: give the forward target's address with -t <addr>"
                 : "-t needs -p: give the forward target's port with -p <port> (0 = the public port)");
+        if (error is null && mapper.ForwardMethod == NatMap.Forwarding.ForwardMethod.Nftables && mapper.TargetHost is null)
+        {
+            error = "--forward-method: nftables forwards the mapped port, which needs -t and -p";
+        }
+
         string? notifierError = Notifiers.Bind(result, mapper, mappingName, environment ?? Environment.GetEnvironmentVariable, out var notifiers);
         error ??= notifierError;
         options = new CliOptions(result.GetValue(_detach), result.GetValue(_script), result.GetValue(_json), result.GetValue(_verbose) ? LogLevel.Debug : LogLevel.Information, reuseWait, notifiers, mappingName, statusFile);

@@ -28,6 +28,18 @@ internal static class OptionParsers
     public static bool TryParseCount(string text, out int value, [NotNullWhen(false)] out string? error) =>
         TryParseNumber(text, NumberStyles.None, "a count", number => (int)number, out value, out error);
 
+    /// <summary><c>--forward-method</c>: <c>relay</c> or <c>nftables</c>, as written.</summary>
+    public static bool TryParseForwardMethod(string text, out Forwarding.ForwardMethod method, [NotNullWhen(false)] out string? error)
+    {
+        (method, error) = text switch
+        {
+            "relay" => (Forwarding.ForwardMethod.Relay, null),
+            "nftables" => (Forwarding.ForwardMethod.Nftables, null),
+            _ => (Forwarding.ForwardMethod.Relay, $"'{text}' is not a forward method: expected relay or nftables"),
+        };
+        return error is null;
+    }
+
     /// <summary>One port, 0 to 65535, with the wording of the library's <c>-b</c> parser.</summary>
     public static bool TryParsePort(string text, out int port, [NotNullWhen(false)] out string? error) =>
         PortSpec.TryPort(text, allowZero: true, out port, out error);

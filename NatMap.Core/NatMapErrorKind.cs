@@ -23,4 +23,7 @@ public enum NatMapErrorKind
 
     /// <summary>A network operation failed for another reason.</summary>
     NetworkError = 10,
+
+    /// <summary>The process lacks a privilege it needs, such as CAP_NET_ADMIN for nftables forwarding.</summary>
+    PermissionDenied = 11,
 }

@@ -7,15 +7,28 @@
 #  3. UDP datagrams per second delivered at a receiver while one sender saturates: direct, through
 #     a one-recvfrom-one-send relay (the original's design), and through UdpForwarder.
 # Needs iperf3, sockperf, python3 and the .NET SDK. Traffic stays on 127.0.0.1.
+#
+# `sudo ./scripts/bench-forward.sh --testbed [seconds-per-run]` measures instead, through the real NAT
+# of scripts/testbed.sh (up --service): iperf3 from wan to srv (198.51.100.10) through the public
+# endpoint 203.0.113.1, by kernel DNAT (natmap --forward-method nftables), the splice relay and the
+# managed relay (the forwarder harness in lan), and by the direct routed path wan -> srv; both
+# directions, ROUNDS (default 5) interleaved rounds, medians, ratios to direct, and each forwarder
+# process's CPU seconds per GB (the kernel path runs in softirq, charged to no process: natmap's own
+# CPU is shown, which stays near zero). Needs root, iperf3, nftables, libnftables and conntrack.
 # BASELINE_DLL=path/to/another/NatMap.Benchmarks.dll adds that build's managed engine as a row of
 # its own ("baseline managed"), measured in the same interleaved rounds: to compare an engine
 # change side by side, e.g. with a build of an older commit from `git worktree add`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+TESTBED=""
+if [ "${1:-}" = --testbed ]; then
+  TESTBED=1
+  shift
+fi
 T=${1:-5}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-$([ -n "$TESTBED" ] && echo 5 || echo 3)}
 
-for tool in iperf3 sockperf python3 dotnet; do
+for tool in iperf3 python3 dotnet $([ -n "$TESTBED" ] || echo sockperf); do
   command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 1; }
 done
 
@@ -41,6 +54,106 @@ wait_listening() { # tcp-port
 
 median() { python3 -c 'import sys,statistics; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
 
+# iperf PORT [-R] -> "Gbit/s bytes" received; towards $IPERF_HOST (default 127.0.0.1), from namespace $IPERF_NS if set.
+iperf() {
+  ${IPERF_NS:+ip netns exec "$IPERF_NS"} iperf3 -c "${IPERF_HOST:-127.0.0.1}" -p "$1" -t "$T" ${2:-} -J \
+    | python3 -c 'import json,sys; r=json.load(sys.stdin)["end"]["sum_received"]; print("%.2f %d" % (r["bits_per_second"]/1e9, r["bytes"]))'
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime of a process, in clock ticks
+
+# measure PATH DIR PORT [PID] [-R]: records Gbit/s, and for a forwarder its CPU seconds per GB relayed
+# (robust against a loaded machine, where throughput mostly says how much CPU the relay was given).
+measure() {
+  local before=0 after=0 gbps bytes
+  [ -n "$4" ] && before=$(cpu_ticks "$4")
+  read -r gbps bytes <<<"$(iperf "$3" ${5:-})"
+  [ -n "$4" ] && after=$(cpu_ticks "$4")
+  tcp[$1,$2]+="$gbps "
+  [ -n "$4" ] && cpu[$1,$2]+="$(python3 -c 'import sys,os; print("%.3f" % ((int(sys.argv[1]) / os.sysconf("SC_CLK_TCK")) / (int(sys.argv[2]) / 1e9)))' "$((after - before))" "$bytes") "
+  return 0
+}
+
+# tcp_table PATHS: the throughput table of the measured PATHS (the first is the reference), label of each from label_of.
+tcp_table() {
+  echo "| path | forward Gbit/s | ratio | reverse (-R) Gbit/s | ratio | all forward runs | all reverse runs | forwarder CPU s/GB fwd | rev |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  local ref=${1%% *} path f r cf cr
+  dfwd=$(median ${tcp[$ref,fwd]}); drev=$(median ${tcp[$ref,rev]})
+  for path in $1; do
+    f=$(median ${tcp[$path,fwd]}); r=$(median ${tcp[$path,rev]})
+    cf=-; cr=-
+    [ -n "${cpu[$path,fwd]:-}" ] && cf=$(median ${cpu[$path,fwd]}) && cr=$(median ${cpu[$path,rev]})
+    python3 -c 'import sys; n,f,df,r,dr,af,ar,cf,cr=sys.argv[1:]; print("| %s | %.2f | %.2f | %.2f | %.2f | %s | %s | %s | %s |" % (n,float(f),float(f)/float(df),float(r),float(r)/float(dr),af.strip(),ar.strip(),cf,cr))' \
+      "$(label_of "$path")" "$f" "$dfwd" "$r" "$drev" "${tcp[$path,fwd]}" "${tcp[$path,rev]}" "$cf" "$cr"
+  done
+}
+
+declare -A tcp cpu
+
+if [ -n "$TESTBED" ]; then
+  [ "$(id -u)" = 0 ] || { echo "--testbed needs root (network namespaces, nftables)" >&2; exit 1; }
+  dotnet build NatMap.Cli -c Release -nologo -v q >/dev/null
+  NATMAP=NatMap.Cli/bin/Release/net10.0/natmap.dll
+  TB=scripts/testbed.sh
+  ID=bf$$
+  ID=${ID:0:8}
+  tb_down() { "$TB" down "$ID" >/dev/null 2>&1 || true; }
+  trap 'cleanup; tb_down' EXIT INT TERM
+  "$TB" up "$ID" --service --map 5555:45555,5556:45556,5557:45557 >/dev/null
+  "$TB" coturn "$ID" start >/dev/null
+  "$TB" nginx "$ID" start >/dev/null
+  LAN_NS=nmtb-$ID-lan SRV_NS=nmtb-$ID-srv
+  ip netns exec "$SRV_NS" iperf3 -s -B 198.51.100.10 -p 5201 >/dev/null 2>&1 &
+  pids+=("$!")
+  ip netns exec "$LAN_NS" dotnet "$NATMAP" -s 203.0.113.2 -h 203.0.113.2 -b 5555 -t 198.51.100.10 -p 5201 --forward-method nftables \
+    <"$work/hold" >"$work/natmap.out" 2>"$work/natmap.err" &
+  NATMAP_PID=$!
+  pids+=("$NATMAP_PID")
+  HARNESS_NS=$LAN_NS start_harness splice --proto tcp --engine splice --listen 192.0.2.2:5556 --target 198.51.100.10:5201
+  SPLICE_PID=$PID
+  HARNESS_NS=$LAN_NS start_harness managed --proto tcp --engine managed --listen 192.0.2.2:5557 --target 198.51.100.10:5201
+  MANAGED_PID=$PID
+  for _ in $(seq 300); do
+    grep -qs ' 45555 ' "$work/natmap.out" && break
+    kill -0 "$NATMAP_PID" 2>/dev/null || { cat "$work/natmap.err" >&2; exit 1; }
+    sleep 0.1
+  done
+  grep -qs ' 45555 ' "$work/natmap.out" || { echo "natmap reported no mapping:" >&2; cat "$work/natmap.err" >&2; exit 1; }
+
+  echo "# Forwarder benchmark through the testbed's NAT, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, kernel $(uname -r), ${T}s per run, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo
+  IPERF_NS=nmtb-$ID-wan
+  label_of() { case $1 in direct) echo "direct routed wan -> srv" ;; kernel) echo "kernel DNAT (natmap --forward-method nftables)" ;; splice) echo "splice relay" ;; managed) echo "managed relay (pipes)" ;; esac; }
+  PATHS="direct kernel splice managed"
+  for round in $(seq "$ROUNDS"); do
+    # The order rotates each round, so no path always runs first (or after the same one).
+    set -- $PATHS
+    for _ in $(seq $(((round - 1) % 4))); do set -- "${@:2}" "$1"; done
+    for path in "$@"; do
+      case $path in
+        direct) IPERF_HOST=198.51.100.10; p=5201; pid="" ;;
+        kernel) IPERF_HOST=203.0.113.1; p=45555; pid=$NATMAP_PID ;;
+        splice) IPERF_HOST=203.0.113.1; p=45556; pid=$SPLICE_PID ;;
+        managed) IPERF_HOST=203.0.113.1; p=45557; pid=$MANAGED_PID ;;
+      esac
+      measure "$path" fwd "$p" "$pid"
+      measure "$path" rev "$p" "$pid" -R
+    done
+    echo "round $round: direct ${tcp[direct,fwd]}| kernel ${tcp[kernel,fwd]}| splice ${tcp[splice,fwd]}| managed ${tcp[managed,fwd]}(forward, so far)" >&2
+  done
+  echo "## TCP throughput wan -> srv through the public endpoint (iperf3, ${T}s, median of $ROUNDS interleaved rounds)"
+  echo
+  tcp_table "$PATHS"
+  echo
+  # Each round's paths ran back to back, so a round's ratio sees the same load: the steadier figure.
+  for path in kernel splice managed; do
+    python3 -c 'import sys,statistics as st; n=sys.argv[1]; v=[[float(x) for x in a.split()] for a in sys.argv[2:]]; r=lambda a,d: st.median(x/y for x,y in zip(a,d)); print("%s / direct, median of per-round ratios: %.2f fwd, %.2f rev" % (n, r(v[0],v[1]), r(v[2],v[3])))' \
+      "$(label_of "$path")" "${tcp[$path,fwd]}" "${tcp[direct,fwd]}" "${tcp[$path,rev]}" "${tcp[direct,rev]}"
+  done
+  exit 0
+fi
+
 echo "# Forwarder benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, kernel $(uname -r), ${T}s per run, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 
@@ -61,26 +174,6 @@ if [ -n "$BASELINE_DLL" ]; then
 fi
 wait_listening "$IPERF_PORT"
 
-iperf() { # port [-R] -> "Gbit/s bytes" received
-  iperf3 -c 127.0.0.1 -p "$1" -t "$T" ${2:-} -J \
-    | python3 -c 'import json,sys; r=json.load(sys.stdin)["end"]["sum_received"]; print("%.2f %d" % (r["bits_per_second"]/1e9, r["bytes"]))'
-}
-
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime of a process, in clock ticks
-
-# measure PATH DIR PORT [PID] [-R]: records Gbit/s, and for a forwarder its CPU seconds per GB relayed
-# (robust against a loaded machine, where throughput mostly says how much CPU the relay was given).
-measure() {
-  local before=0 after=0 gbps bytes
-  [ -n "$4" ] && before=$(cpu_ticks "$4")
-  read -r gbps bytes <<<"$(iperf "$3" ${5:-})"
-  [ -n "$4" ] && after=$(cpu_ticks "$4")
-  tcp[$1,$2]+="$gbps "
-  [ -n "$4" ] && cpu[$1,$2]+="$(python3 -c 'import sys,os; print("%.3f" % ((int(sys.argv[1]) / os.sysconf("SC_CLK_TCK")) / (int(sys.argv[2]) / 1e9)))' "$((after - before))" "$bytes") "
-  return 0
-}
-
-declare -A tcp cpu
 for round in $(seq $ROUNDS); do
   for path in $TCP_PATHS; do
     case $path in
@@ -97,17 +190,8 @@ done
 
 echo "## TCP throughput (iperf3, ${T}s, median of $ROUNDS interleaved rounds)"
 echo
-echo "| path | forward Gbit/s | ratio | reverse (-R) Gbit/s | ratio | all forward runs | all reverse runs | forwarder CPU s/GB fwd | rev |"
-echo "|---|---|---|---|---|---|---|---|---|"
-dfwd=$(median ${tcp[direct,fwd]}); drev=$(median ${tcp[direct,rev]})
-for path in $TCP_PATHS; do
-  f=$(median ${tcp[$path,fwd]}); r=$(median ${tcp[$path,rev]})
-  cf=-; cr=-
-  [ "$path" != direct ] && cf=$(median ${cpu[$path,fwd]}) && cr=$(median ${cpu[$path,rev]})
-  python3 -c 'import sys; n,f,df,r,dr,af,ar,cf,cr=sys.argv[1:]; print("| %s | %.1f | %.2f | %.1f | %.2f | %s | %s | %s | %s |" % (n,float(f),float(f)/float(df),float(r),float(r)/float(dr),af.strip(),ar.strip(),cf,cr))' \
-    "$(case $path in managed) echo "managed (pipes)" ;; baseline) echo "baseline managed" ;; *) echo "$path" ;; esac)" \
-    "$f" "$dfwd" "$r" "$drev" "${tcp[$path,fwd]}" "${tcp[$path,rev]}" "$cf" "$cr"
-done
+label_of() { case $1 in managed) echo "managed (pipes)" ;; baseline) echo "baseline managed" ;; *) echo "$1" ;; esac; }
+tcp_table "$TCP_PATHS"
 echo
 ratio_line() { # label path-a path-b: throughput and CPU per GB of a over b, both directions
   python3 -c 'import sys; l,af,bf,ar,br,acf,bcf,acr,bcr=sys.argv[1:]; print("%s: throughput %.2f fwd, %.2f rev; CPU per GB %.2f fwd, %.2f rev" % (l,float(af)/float(bf),float(ar)/float(br),float(acf)/float(bcf),float(acr)/float(bcr)))' \

@@ -16,11 +16,11 @@ exec 3<>"$work/hold"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# start_harness NAME ARGS... : runs the forwarder harness (of $HARNESS_DLL, default $DLL), waits for
-# "ready", sets $PORT and $PID.
+# start_harness NAME ARGS... : runs the forwarder harness (of $HARNESS_DLL, default $DLL; in network
+# namespace $HARNESS_NS if set), waits for "ready", sets $PORT and $PID.
 start_harness() {
   local name=$1; shift
-  dotnet "${HARNESS_DLL:-$DLL}" forward "$@" <"$work/hold" >"$work/$name.log" 2>&1 &
+  ${HARNESS_NS:+ip netns exec "$HARNESS_NS"} dotnet "${HARNESS_DLL:-$DLL}" forward "$@" <"$work/hold" >"$work/$name.log" 2>&1 &
   PID=$!
   pids+=("$PID")
   for _ in $(seq 300); do

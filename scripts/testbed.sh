@@ -8,7 +8,7 @@
 #                               plain IPv6 forwarding                nginx (HTTP :80)
 #
 # Usage:
-#   testbed.sh up ID [--nat fullcone|masquerade|symmetric] [--map PRIV:PUB,...] [--owner PID]
+#   testbed.sh up ID [--nat fullcone|masquerade|symmetric] [--map PRIV:PUB,...] [--owner PID] [--service]
 #   testbed.sh down ID
 #   testbed.sh gc [--all]            remove testbeds whose owner process is gone (all with --all;
 #                                    by hand only: it also removes those of tests running now)
@@ -25,7 +25,7 @@
 #                                    resolv.conf naming only the namespace's loopback, which
 #                                    `ip netns exec` (so `exec`) mounts over /etc; they must exist
 #                                    before the process starts; hosts is rewritten in place after
-#   testbed.sh exec ID lan|rtr|wan CMD...
+#   testbed.sh exec ID lan|rtr|wan|srv CMD...
 #   testbed.sh info ID               prints the testbed's namespaces and addresses (NAME=VALUE
 #                                    lines, as up does), for scripts and for exec by hand
 #
@@ -36,6 +36,15 @@
 # and their names (lan0, rtr-lan, rtr-wan, wan0) cannot collide between runs. `up` prints the
 # names and addresses as NAME=VALUE lines. Only documentation addresses are ever configured, and
 # only inside these namespaces; nothing in the host namespace is changed.
+#
+# --service adds a service host behind lan, for kernel forwarding (DNAT from lan to another host):
+#
+#   [srv] 198.51.100.10/24   --- 198.51.100.1 [lan] (forwarding on, IPv4 and IPv6)
+#         2001:db8:3::10/64  --- 2001:db8:3::1
+#
+# in namespace nmtb-ID-srv (veths srv0 and lan-srv), with its default routes via lan. The router
+# routes 198.51.100.0/24 to lan and wan routes it to the router, so wan reaches srv directly too
+# (the routed path that a forwarder is measured against); IPv6 routes 2001:db8:3::/64 alike.
 #
 # fullcone is endpoint-independent mapping and filtering with deterministic port translation
 # (default map 5555:45555,5556:45556, TCP and UDP alike; other source ports get `masquerade
@@ -109,6 +118,7 @@ kill_ns_processes() { # NAME: TERM, then KILL what is left; processes keep a del
 
 down_id() {
   local part n
+  service_down
   for part in lan rtr wan; do
     n=$(ns "$part")
     kill_ns_processes "$n"
@@ -281,12 +291,14 @@ WAN6=$WAN6
 WAN6B=$WAN6B
 STATE=$(state)
 EOF
+  service_info
 }
 
 cmd_up() {
-  local mode=fullcone map=$DEFAULT_MAP owner=""
+  local mode=fullcone map=$DEFAULT_MAP owner="" service=""
   while [ $# -gt 0 ]; do
     case $1 in
+      --service) service=1; shift ;;
       --nat) mode=${2:?--nat needs a mode}; shift 2 ;;
       --map) map=${2:?--map needs PRIV:PUB,...}; shift 2 ;;
       --owner) owner=${2:?--owner needs a pid}; shift 2 ;;
@@ -353,8 +365,58 @@ cmd_up() {
   ip -n "$(ns wan)" -6 neigh replace "$RTR_WAN6" lladdr "$rw_mac" dev wan0 nud permanent
 
   set_nat "$mode" "$map"
+  [ -z "$service" ] || service_up
   trap - EXIT
   info
+}
+
+SRV4=198.51.100.10 LAN_SRV4=198.51.100.1 SRV6=2001:db8:3::10 LAN_SRV6=2001:db8:3::1
+
+service_up() {
+  ip netns add "$(ns srv)"
+  in_ns srv ip link set lo up
+  in_ns srv sysctl -qw net.ipv6.conf.default.accept_ra=0 net.ipv6.conf.default.autoconf=0 \
+    net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.default.router_solicitations=0
+  ip -n "$(ns srv)" link add srv0 type veth peer name lan-srv netns "$(ns lan)"
+  in_ns lan sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+  ip -n "$(ns srv)" addr add "$SRV4/24" dev srv0
+  ip -n "$(ns srv)" addr add "$SRV6/64" dev srv0 nodad
+  ip -n "$(ns srv)" link set srv0 up
+  ip -n "$(ns srv)" route add default via "$LAN_SRV4"
+  ip -n "$(ns srv)" -6 route add default via "$LAN_SRV6"
+  ip -n "$(ns lan)" addr add "$LAN_SRV4/24" dev lan-srv
+  ip -n "$(ns lan)" addr add "$LAN_SRV6/64" dev lan-srv nodad
+  ip -n "$(ns lan)" link set lan-srv up
+  ip -n "$(ns rtr)" route add 198.51.100.0/24 via "$LAN4"
+  ip -n "$(ns rtr)" -6 route add 2001:db8:3::/64 via "$LAN6"
+  ip -n "$(ns wan)" route add 198.51.100.0/24 via "$RTR_WAN4"
+  ip -n "$(ns wan)" -6 route add 2001:db8:3::/64 via "$RTR_WAN6"
+  local srv_mac ls_mac
+  srv_mac=$(in_ns srv cat /sys/class/net/srv0/address)
+  ls_mac=$(in_ns lan cat /sys/class/net/lan-srv/address)
+  ip -n "$(ns srv)" -6 neigh replace "$LAN_SRV6" lladdr "$ls_mac" dev srv0 nud permanent
+  ip -n "$(ns lan)" -6 neigh replace "$SRV6" lladdr "$srv_mac" dev lan-srv nud permanent
+}
+
+service_down() {
+  local n
+  n=$(ns srv)
+  kill_ns_processes "$n"
+  if [ -e "/run/netns/$n" ] && ! ip netns del "$n" && [ -e "/run/netns/$n" ]; then
+    die "could not delete namespace $n"
+  fi
+  rm -rf "/etc/netns/$n"
+}
+
+service_info() {
+  exists srv || return 0
+  cat <<EOF
+SRV_NS=$(ns srv)
+SRV4=$SRV4
+LAN_SRV4=$LAN_SRV4
+SRV6=$SRV6
+LAN_SRV6=$LAN_SRV6
+EOF
 }
 
 coturn_pid() { cat "$(state)/coturn.pid" 2>/dev/null || true; }
@@ -570,7 +632,7 @@ main() {
            if [ "$1" = stop ]; then said "testbed '$ID': nginx stopped"
            else said "testbed '$ID': nginx ${1}ed on $WAN4:80 and [$WAN6]:80"; fi ;;
     exec) require_up; local part=${1:-}; shift || true
-          [[ $part =~ ^(lan|rtr|wan)$ ]] || die "exec: use lan|rtr|wan CMD..."
+          [[ $part =~ ^(lan|rtr|wan|srv)$ ]] || die "exec: use lan|rtr|wan|srv CMD..."
           [ $# -gt 0 ] || die "exec: missing command"
           exec ip netns exec "$(ns "$part")" "$@" ;;
     info) require_up; info ;;

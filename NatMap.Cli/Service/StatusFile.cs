@@ -36,7 +36,8 @@ internal sealed class StatusFile
     }
 
     /// <summary>How a forward mode (<c>-t</c>) relays, or null without one: one place for every method the options can choose.</summary>
-    public static string? ForwardMethod(PortMapperOptions options) => options.TargetHost is null ? null : "relay";
+    public static string? ForwardMethod(PortMapperOptions options) =>
+        options.TargetHost is null ? null : options.ForwardMethod == Forwarding.ForwardMethod.Nftables ? "nftables" : "relay";
 
     /// <summary>Replaces the file with the object for this moment.</summary>
     public void Write(MappingState state, MappingChanged? mapping, string? lastError, DateTimeOffset since)

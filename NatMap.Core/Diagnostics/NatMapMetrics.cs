@@ -88,6 +88,14 @@ public static class NatMapMetrics
     /// </summary>
     public const string NotifyErrors = "natmap.notify.errors";
 
+    /// <summary>
+    /// Tag <c>forward.method</c> of the forwarder instruments: <c>relay</c> (<see cref="Forwarding.TcpForwarder"/>,
+    /// <see cref="Forwarding.UdpForwarder"/>) or <c>nftables</c> (<see cref="Forwarding.NftablesForwarder"/>,
+    /// whose figures are read from its rule counters: flows forwarded as <c>accepted</c>, IP bytes
+    /// including headers, and no active count).
+    /// </summary>
+    public const string ForwardMethodTag = "forward.method";
+
     /// <summary>Tag <c>protocol</c>: the transport, <c>tcp</c> or <c>udp</c>.</summary>
     public const string ProtocolTag = "protocol";
 

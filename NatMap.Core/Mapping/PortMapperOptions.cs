@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using NatMap.Forwarding;
 using NatMap.Forwarding.Internal;
 using NatMap.Internal;
 using NatMap.Mapping.Internal;
@@ -108,6 +109,24 @@ public sealed class PortMapperOptions
 
     /// <summary>The port to forward to (<c>-p</c>); 0 means the current public port.</summary>
     public int TargetPort { get; set; }
+
+    /// <summary>
+    /// How forward mode carries the traffic (<c>--forward-method</c>): <see cref="ForwardMethod.Relay"/>
+    /// (the default, through this process) or <see cref="ForwardMethod.Nftables"/> (destination NAT in
+    /// the Linux kernel by an <see cref="NftablesForwarder"/>: the target sees the client's address and
+    /// must route its replies back through this host; <see cref="IdleTimeout"/>,
+    /// <see cref="MaxConnections"/> do not apply, conntrack's own timeouts do, and
+    /// <see cref="CongestionControl"/> applies to the mapper's own sockets only). With nftables the mapper fails at start with a <see cref="NatMapException"/> when
+    /// the kernel, libnftables or CAP_NET_ADMIN is missing.
+    /// </summary>
+    public ForwardMethod ForwardMethod { get; set; } = ForwardMethod.Relay;
+
+    /// <summary>
+    /// With <see cref="ForwardMethod.Nftables"/>, masquerade the forwarded traffic towards the target
+    /// (<c>--forward-masquerade</c>), for a target with no route back through this host. The target
+    /// then sees this host's address, not the client's. Default off.
+    /// </summary>
+    public bool ForwardMasquerade { get; set; }
 
     /// <summary>
     /// How long an idle forwarded connection or UDP session is kept (<c>-T</c>). Default 300 seconds.
@@ -239,6 +258,16 @@ public sealed class PortMapperOptions
         if (IdleTimeout <= TimeSpan.Zero || IdleTimeout.TotalMilliseconds > int.MaxValue)
         {
             return Invalid(nameof(IdleTimeout), string.Create(CultureInfo.InvariantCulture, $"idle timeout {IdleTimeout.TotalSeconds} s is invalid: it must be positive and under 24 days"));
+        }
+
+        if (ForwardMethod is not (ForwardMethod.Relay or ForwardMethod.Nftables))
+        {
+            return Invalid(nameof(ForwardMethod), string.Create(CultureInfo.InvariantCulture, $"forward method {(int)ForwardMethod} is unknown: expected Relay or Nftables"));
+        }
+
+        if (ForwardMasquerade && ForwardMethod != ForwardMethod.Nftables)
+        {
+            return Invalid(nameof(ForwardMasquerade), "masquerade applies to kernel forwarding only: set ForwardMethod to Nftables");
         }
 
         if (TargetHost is not null)

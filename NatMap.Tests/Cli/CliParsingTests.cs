@@ -31,6 +31,18 @@ public sealed class CliParsingTests
         Assert.Equal(LogLevel.Information, options.LogLevel);
     }
 
+    [Fact]
+    public void Parse_ForwardMethod_DefaultRelayAndNftablesWithMasquerade()
+    {
+        var (_, relay) = Parse("-u", "-s", "203.0.113.2", "-t", "198.51.100.10", "-p", "0");
+        var (_, kernel) = Parse("-u", "-s", "203.0.113.2", "-t", "198.51.100.10", "-p", "0", "--forward-method", "nftables", "--forward-masquerade");
+
+        Assert.Equal(NatMap.Forwarding.ForwardMethod.Relay, relay.ForwardMethod);
+        Assert.False(relay.ForwardMasquerade);
+        Assert.Equal(NatMap.Forwarding.ForwardMethod.Nftables, kernel.ForwardMethod);
+        Assert.True(kernel.ForwardMasquerade);
+    }
+
     [Theory]
     [InlineData(new[] { "-4" }, AddressFamily.InterNetwork)]
     [InlineData(new[] { "-6" }, AddressFamily.InterNetworkV6)]

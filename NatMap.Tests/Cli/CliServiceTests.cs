@@ -199,6 +199,7 @@ public sealed class CliServiceTests
     {
         Assert.Null(StatusFile.ForwardMethod(new PortMapperOptions()));
         Assert.Equal("relay", StatusFile.ForwardMethod(new PortMapperOptions { TargetHost = "192.0.2.10" }));
+        Assert.Equal("nftables", StatusFile.ForwardMethod(new PortMapperOptions { TargetHost = "192.0.2.10", ForwardMethod = NatMap.Forwarding.ForwardMethod.Nftables }));
     }
 
     /// <summary>

@@ -54,6 +54,9 @@ public sealed class CliUsageTests
     [InlineData("-u -s a -i 1", "-i: '1' is not an IPv4 address")]
     [InlineData("-6 -u -s a -i fe80::1%nosuchif0", "-i: 'fe80::1%nosuchif0' has zone 'nosuchif0'")]
     [InlineData("-u -s a -t 0x7f.0.0.1 -p 80", "-t: target host '0x7f.0.0.1' is invalid: '0x7f.0.0.1' is not an IPv4 address")]
+    [InlineData("-u -s a -t x -p 1 --forward-method kernel", "--forward-method: 'kernel' is not a forward method: expected relay or nftables")]
+    [InlineData("-u -s a --forward-method nftables", "--forward-method: nftables forwards the mapped port, which needs -t and -p")]
+    [InlineData("-u -s a -t x -p 1 --forward-masquerade", "--forward-masquerade: masquerade applies to kernel forwarding only")]
     public async Task Run_BadCommandLine_ExitsTwoWithOneLineAndHint(string commandLine, string expected)
     {
         var args = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -92,12 +95,13 @@ public sealed class CliUsageTests
         Assert.Equal(0, exitCode);
         Assert.False(mapperCreated);
         Assert.Equal("", stderr);
-        foreach (var option in new[] { "-4", "-6", "-u", "-d", "-i <interface|ip>", "-k <seconds>", "-c <count>", "-s <addr[:port]>", "-h <addr[:port]>", "-e <path>", "-f <mark>", "-b <port[-port|~port]>", "-C <algo>", "-T <seconds>", "-t <addr>", "-p <port>", "--json", "-v, --verbose", "--help", "--version" })
+        foreach (var option in new[] { "-4", "-6", "-u", "-d", "-i <interface|ip>", "-k <seconds>", "-c <count>", "-s <addr[:port]>", "-h <addr[:port]>", "-e <path>", "-f <mark>", "-b <port[-port|~port]>", "-C <algo>", "-T <seconds>", "-t <addr>", "-p <port>", "--forward-method <relay|nftables>", "--forward-masquerade", "--cleanup-nftables", "--json", "-v, --verbose", "--help", "--version" })
         {
             Assert.Contains(option, stdout, StringComparison.Ordinal);
         }
 
         Assert.DoesNotContain("-?", stdout, StringComparison.Ordinal);
+        Assert.Contains("Means nothing with --forward-method nftables", stdout, StringComparison.Ordinal);
     }
 
     // Found by the text fuzz target (NatMap.Fuzz), when the parser reported no error for repeated

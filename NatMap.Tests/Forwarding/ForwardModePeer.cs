@@ -27,13 +27,17 @@ internal static class ForwardModePeer
     public const string Script = """
 import hashlib, random, socket, sys, threading
 
+
+def family(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
 TIMEOUT = 60.0
 CHUNK = 65536
 PRINT = threading.Lock()
 
 
 def serve_tcp(addr, port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s = socket.socket(family(addr), socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((addr, port))
     s.listen(64)
@@ -61,7 +65,7 @@ def echo_tcp(conn, peer):
 
 
 def serve_udp(addr, port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(family(addr), socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # Every forwarder session's large datagrams queue here at once; the default buffer drops them.
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
@@ -123,11 +127,11 @@ def client_udp(addr, port, sockets, sizes):
     # sends the same bytes again (UDP may drop); an echo that differs from every datagram that
     # socket sent fails the run.
     rng = random.Random(7)
-    socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(sockets)]
+    socks = [socket.socket(family(addr), socket.SOCK_DGRAM) for _ in range(sockets)]
     sent_before = [set() for _ in socks]
     resent = 0
     for s in socks:
-        s.bind(("0.0.0.0", 0))
+        s.bind(("::" if ":" in addr else "0.0.0.0", 0))
         s.settimeout(2.0)
     for size in sizes:
         payloads = [rng.randbytes(size) for _ in socks]

@@ -55,6 +55,12 @@ internal sealed class Testbed : IAsyncDisposable
     /// <summary>The wan host's first IPv6 address, 2001:db8:2::2 (coturn, nginx).</summary>
     public IPAddress WanAddress6 => Address("WAN6");
 
+    /// <summary>The service host behind lan, 198.51.100.10 (testbeds built with <c>service: true</c>).</summary>
+    public IPAddress ServiceAddress => Address("SRV4");
+
+    /// <summary>The service host's IPv6 address, 2001:db8:3::10.</summary>
+    public IPAddress ServiceAddress6 => Address("SRV6");
+
     /// <summary>The wan host's second IPv6 address, 2001:db8:2::3.</summary>
     public IPAddress WanAddress6B => Address("WAN6B");
 
@@ -91,14 +97,14 @@ internal sealed class Testbed : IAsyncDisposable
     /// Builds a testbed with the NAT in <paramref name="nat"/> mode (fullcone, masquerade or
     /// symmetric) and starts coturn and nginx when asked. Checks <see cref="Require"/> first.
     /// </summary>
-    public static async Task<Testbed> StartAsync(string nat = "fullcone", string map = DefaultMap, bool coturn = false, bool nginx = false)
+    public static async Task<Testbed> StartAsync(string nat = "fullcone", string map = DefaultMap, bool coturn = false, bool nginx = false, bool service = false)
     {
         Require(coturn, nginx);
         var id = RandomNumberGenerator.GetString("abcdefghijklmnopqrstuvwxyz0123456789", 8);
 
         // Testbeds left by crashed runs (their owner process is gone) are removed first.
         await RunScriptAsync(["gc"]);
-        var up = await RunScriptAsync(["up", id, "--nat", nat, "--map", map, "--owner", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        var up = await RunScriptAsync(["up", id, "--nat", nat, "--map", map, "--owner", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), .. service ? new[] { "--service" } : []]);
         var info = up.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(line => line.Split('=', 2))
             .Where(pair => pair.Length == 2)
@@ -130,6 +136,7 @@ internal sealed class Testbed : IAsyncDisposable
         TestbedNode.Lan => LanNamespace,
         TestbedNode.Router => RouterNamespace,
         TestbedNode.Wan => WanNamespace,
+        TestbedNode.Service => _info["SRV_NS"],
         _ => throw new ArgumentOutOfRangeException(nameof(node)),
     };
 

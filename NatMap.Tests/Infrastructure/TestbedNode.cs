@@ -11,4 +11,7 @@ internal enum TestbedNode
 
     /// <summary>The internet side: coturn, nginx, peers.</summary>
     Wan,
+
+    /// <summary>The service host behind lan (198.51.100.10, 2001:db8:3::10), built with <c>up --service</c> only.</summary>
+    Service,
 }

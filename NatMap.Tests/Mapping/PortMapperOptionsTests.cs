@@ -23,6 +23,8 @@ public sealed class PortMapperOptionsTests
         { "zero interval", o => o.KeepAliveInterval = TimeSpan.Zero, nameof(PortMapperOptions.KeepAliveInterval), "keep-alive interval" },
         { "negative interval", o => o.KeepAliveInterval = TimeSpan.FromSeconds(-1), nameof(PortMapperOptions.KeepAliveInterval), "keep-alive interval" },
         { "check cycle zero", o => o.UdpCheckCycle = 0, nameof(PortMapperOptions.UdpCheckCycle), "UDP check cycle 0" },
+        { "masquerade with the relay", o => o.ForwardMasquerade = true, nameof(PortMapperOptions.ForwardMasquerade), "masquerade applies to kernel forwarding only" },
+        { "unknown forward method", o => o.ForwardMethod = (NatMap.Forwarding.ForwardMethod)7, nameof(PortMapperOptions.ForwardMethod), "forward method 7 is unknown" },
         { "bad family", o => o.AddressFamily = AddressFamily.Unix, nameof(PortMapperOptions.AddressFamily), "address family Unix is not supported" },
         { "bind address family", o => o.BindAddress = IPAddress.IPv6Loopback, nameof(PortMapperOptions.BindAddress), "is not an IPv4 address" },
         { "bind address family v6", o => { o.AddressFamily = AddressFamily.InterNetworkV6; o.BindAddress = IPAddress.Loopback; }, nameof(PortMapperOptions.BindAddress), "is not an IPv6 address" },

@@ -15,7 +15,7 @@ internal static class ForwarderMetricsRegistry
 
     // Totals of stopped forwarders, so a counter series never goes backwards when its forwarder
     // stops or is restarted on the same port.
-    private static readonly Dictionary<(string Protocol, int Port), ForwarderCounts> Retired = [];
+    private static readonly Dictionary<(string Protocol, int Port, string Method), ForwarderCounts> Retired = [];
 
     /// <summary>Starts observing <paramref name="source"/>; called once its listening port is known.</summary>
     public static void Register(IForwarderMetricsSource source)
@@ -38,7 +38,7 @@ internal static class ForwarderMetricsRegistry
                 return;
             }
 
-            var key = (source.MetricsProtocol, source.MetricsLocalPort);
+            var key = (source.MetricsProtocol, source.MetricsLocalPort, source.MetricsMethod);
             Retired[key] = Retired.TryGetValue(key, out var retired)
                 ? retired.AddTotals(counts)
                 : counts with { Active = 0 };
@@ -74,7 +74,7 @@ internal static class ForwarderMetricsRegistry
 
     private static List<Measurement<long>> Observe(Emit emit)
     {
-        var totals = new Dictionary<(string Protocol, int Port), ForwarderCounts>();
+        var totals = new Dictionary<(string Protocol, int Port, string Method), ForwarderCounts>();
         lock (Gate)
         {
             foreach (var (key, retired) in Retired)
@@ -84,7 +84,7 @@ internal static class ForwarderMetricsRegistry
 
             foreach (var source in Live)
             {
-                var key = (source.MetricsProtocol, source.MetricsLocalPort);
+                var key = (source.MetricsProtocol, source.MetricsLocalPort, source.MetricsMethod);
                 var counts = source.ReadMetricsCounts();
 
                 // Two live forwarders can share a port (SO_REUSEPORT): one series, their sum.
@@ -95,12 +95,13 @@ internal static class ForwarderMetricsRegistry
         }
 
         var measurements = new List<Measurement<long>>(totals.Count * 3);
-        foreach (var ((protocol, port), counts) in totals)
+        foreach (var ((protocol, port, method), counts) in totals)
         {
             var tags = new TagList
             {
                 { NatMapMetrics.ProtocolTag, protocol },
                 { NatMapMetrics.LocalPortTag, port },
+                { NatMapMetrics.ForwardMethodTag, method },
             };
             emit(counts, measurements, tags);
         }

@@ -6,6 +6,9 @@ internal interface IForwarderMetricsSource
     /// <summary><c>tcp</c> or <c>udp</c>.</summary>
     string MetricsProtocol { get; }
 
+    /// <summary>How it forwards: <c>relay</c> (this process) or <c>nftables</c> (the kernel).</summary>
+    string MetricsMethod => "relay";
+
     /// <summary>The listening port.</summary>
     int MetricsLocalPort { get; }
 

@@ -67,4 +67,31 @@ internal static partial class ForwardingLog
 
     [LoggerMessage(EventId = 3028, Level = LogLevel.Warning, Message = "UDP forwarder on {LocalEndPoint} got a {Effective}-byte receive buffer instead of {Requested} (raise net.core.rmem_max, or run with CAP_NET_ADMIN); bursts may be dropped")]
     public static partial void UdpReceiveBufferCapped(ILogger logger, EndPoint? localEndPoint, int effective, int requested);
+
+    [LoggerMessage(EventId = 3040, Level = LogLevel.Information, Message = "Kernel forwarder (nftables table inet {Table}): {Protocol} to {LocalEndPoint} is forwarded to {Target}")]
+    public static partial void NftablesStarted(ILogger logger, System.Net.Sockets.ProtocolType protocol, EndPoint localEndPoint, EndPoint target, string table);
+
+    [LoggerMessage(EventId = 3041, Level = LogLevel.Information, Message = "Kernel forwarder {Table} retargeted from {Former} to {Target}")]
+    public static partial void NftablesRetargeted(ILogger logger, string table, EndPoint former, EndPoint target);
+
+    [LoggerMessage(EventId = 3042, Level = LogLevel.Information, Message = "Kernel forwarder {Table} removed")]
+    public static partial void NftablesStopped(ILogger logger, string table);
+
+    [LoggerMessage(EventId = 3043, Level = LogLevel.Warning, Message = "Replacing the nftables table {Table} left behind by an earlier run")]
+    public static partial void NftablesLeftoverReplaced(ILogger logger, string table);
+
+    [LoggerMessage(EventId = 3044, Level = LogLevel.Warning, Message = "The {Hook} chain {Chain} of table {Family} {Table} has policy drop and will drop the forwarded traffic; to let it through, add: {Rule}")]
+    public static partial void NftablesChainDrops(ILogger logger, string family, string table, string chain, string hook, string rule);
+
+    [LoggerMessage(EventId = 3045, Level = LogLevel.Debug, Message = "Cannot read the nftables ruleset to look for dropping chains: {Reason}")]
+    public static partial void NftablesRulesetUnreadable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 3046, Level = LogLevel.Warning, Message = "Removing {What} failed: {Reason}")]
+    public static partial void NftablesStopFailed(ILogger logger, string what, string reason);
+
+    [LoggerMessage(EventId = 3047, Level = LogLevel.Warning, Message = "route_localnet set on {Interface} for a loopback target: that link can now reach 127.0.0.0/8 addresses")]
+    public static partial void NftablesRouteLocalnet(ILogger logger, string @interface);
+
+    [LoggerMessage(EventId = 3048, Level = LogLevel.Debug, Message = "Cannot run conntrack to end the forwarded flows; they expire on conntrack's timeouts: {Reason}")]
+    public static partial void NftablesConntrackMissing(ILogger logger, string reason);
 }

@@ -36,6 +36,12 @@ internal sealed record MapperSettings
     /// <summary>The forward target port (<c>-p</c>); 0 means the current public port.</summary>
     public int TargetPort { get; init; }
 
+    /// <summary>How forward mode forwards: the relay or the kernel.</summary>
+    public Forwarding.ForwardMethod ForwardMethod { get; init; }
+
+    /// <summary>Kernel forwarding masquerades towards the target.</summary>
+    public bool ForwardMasquerade { get; init; }
+
     /// <summary>The most TCP connections forwarded or served at once.</summary>
     public int MaxConnections { get; init; } = 4096;
 
@@ -79,6 +85,8 @@ internal sealed record MapperSettings
             MaxRetryDelay = options.MaxRetryDelay,
             TargetHost = options.TargetHost,
             TargetPort = options.TargetPort,
+            ForwardMethod = options.ForwardMethod,
+            ForwardMasquerade = options.ForwardMasquerade,
             IdleTimeout = options.IdleTimeout,
             MaxConnections = options.MaxConnections,
             ForwardKeepAliveTime = Seconds(Math.Ceiling(Math.Clamp(options.EffectiveKeepAliveInterval.TotalSeconds * 2, 10, 32767))),

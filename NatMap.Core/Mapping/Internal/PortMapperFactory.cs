@@ -24,8 +24,11 @@ internal static class PortMapperFactory
         var sockets = new BoundSocketFactory(settings.Sockets, loggerFactory.CreateLogger("NatMap.Sockets"));
         var binder = CreateBinder(settings, sockets, loggerFactory, logger);
         bool forwarding = settings.TargetHost is not null;
+        bool kernel = forwarding && settings.ForwardMethod == Forwarding.ForwardMethod.Nftables;
         IMappingLoop loop = (settings.Protocol, forwarding) switch
         {
+            (MappingProtocol.Tcp, _) when kernel => new KernelForwardingLoop(new TcpMappingLoop(settings, stun, binder, logger), settings, loggerFactory, logger),
+            (_, _) when kernel => new KernelForwardingLoop(new UdpMappingLoop(settings, stun, binder, logger), settings, loggerFactory, logger),
             (MappingProtocol.Tcp, false) => new TcpMappingLoop(settings, stun, binder, logger),
             (MappingProtocol.Tcp, true) => new TcpForwardingLoop(new TcpMappingLoop(settings, stun, binder, logger), settings, sockets, loggerFactory, logger),
             (_, false) => new UdpMappingLoop(settings, stun, binder, logger),
