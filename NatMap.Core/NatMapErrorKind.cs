@@ -23,4 +23,10 @@ public enum NatMapErrorKind
 
     /// <summary>A network operation failed for another reason.</summary>
     NetworkError = 10,
+
+    /// <summary>No home router answered a port mapping protocol (PCP, NAT-PMP or UPnP IGD), or its answer was malformed.</summary>
+    GatewayUnavailable = 11,
+
+    /// <summary>The home router answered, but refused the port forwarding (a conflict, or another error it returned).</summary>
+    GatewayRefused = 12,
 }

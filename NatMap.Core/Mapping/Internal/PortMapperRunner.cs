@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using NatMap.Diagnostics.Internal;
+using NatMap.Gateway.Internal;
 
 namespace NatMap.Mapping.Internal;
 
@@ -25,8 +26,11 @@ internal sealed class PortMapperRunner : IPortMapper, IMappingSink
     private Task? _running;
     private int _disposed;
 
-    public PortMapperRunner(IMappingLoop loop, MappingProtocol protocol, ILogger logger)
+    private readonly InnerLayerMapper? _innerLayer;
+
+    public PortMapperRunner(IMappingLoop loop, MappingProtocol protocol, ILogger logger, InnerLayerMapper? innerLayer = null)
     {
+        _innerLayer = innerLayer;
         _loop = loop;
         _protocol = protocol;
         _logger = logger;
@@ -115,7 +119,7 @@ internal sealed class PortMapperRunner : IPortMapper, IMappingSink
                 return false;
             }
 
-            next = new MappingChanged(_protocol, publicEndPoint, privateEndPoint, current);
+            next = new MappingChanged(_protocol, publicEndPoint, privateEndPoint, current) { Gateway = _innerLayer?.Current };
             Volatile.Write(ref _current, next);
             writer = _writer;
         }
@@ -144,6 +148,11 @@ internal sealed class PortMapperRunner : IPortMapper, IMappingSink
         {
             await running.ConfigureAwait(false);
         }
+
+        if (_innerLayer is not null)
+        {
+            await _innerLayer.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private async Task RunLoopAsync(ChannelWriter<MappingChanged> writer, CancellationToken cancellationToken)
@@ -164,6 +173,12 @@ internal sealed class PortMapperRunner : IPortMapper, IMappingSink
             // Not a network fault (those are retried inside the loop): a defect, surfaced to the watcher.
             MappingLog.Crashed(_logger, ex);
             writer.TryComplete(ex);
+        }
+
+        if (_innerLayer is not null)
+        {
+            // Deleted on every stop: the forwarding must not outlive the mapper (RFC 6887 section 15).
+            await _innerLayer.CloseAsync().ConfigureAwait(false);
         }
 
         MappingLog.Stopped(_logger);
