@@ -38,6 +38,15 @@ internal sealed class NatMapCommand
     private readonly Option<string> _targetHost = Value("-t", "addr", "Forward the mapped port to this host or address (needs -p).");
     private readonly Option<string> _targetPort = Value("-p", "port", "Port of the forward target; 0 uses the public port (needs -t).");
     private readonly Option<bool> _json = Flag("--json", "Print one JSON object per mapping change on standard output instead of the line (also with -e).");
+    private readonly Option<string> _upnp = new("--upnp")
+    {
+        Description = "Also open the port on the home router in front of this host: auto (the default) tries PCP, then NAT-PMP, then UPnP IGD; or name one: --upnp=pcp, --upnp=nat-pmp, --upnp=upnp.",
+        HelpName = "auto|pcp|nat-pmp|upnp",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
+    private readonly Option<string> _gateway = Value("--gateway", "addr", "The home router's IPv4 address for --upnp (default: the default route's gateway).");
+    private readonly Option<string> _upnpLease = Value("--upnp-lease", "seconds", "The lease asked of the home router for --upnp, renewed at half of what it grants (default 3600).");
     private readonly Option<bool> _verbose = Flag("--verbose", "Log debug messages too.", "-v");
 
     /// <summary>Declares both commands, whose actions do nothing until <see cref="Cli"/> sets them.</summary>
@@ -45,7 +54,7 @@ internal sealed class NatMapCommand
     {
         Root = new RootCommand(Description)
         {
-            _ipv4, _ipv6, _udp, _detach, _interface, _keepAlive, _checkCycle, _stun, _http, _script, _mark, _localPort, _reuseWait, _congestion, _forwardTimeout, _targetHost, _targetPort, _json, _verbose, Check.Command,
+            _ipv4, _ipv6, _udp, _detach, _interface, _keepAlive, _checkCycle, _stun, _http, _script, _mark, _localPort, _reuseWait, _congestion, _forwardTimeout, _targetHost, _targetPort, _upnp, _gateway, _upnpLease, _json, _verbose, Check.Command,
         };
         Root.SetAction(_ => ExitCodes.Success);
         Check.Command.SetAction(_ => ExitCodes.Success);
@@ -57,6 +66,32 @@ internal sealed class NatMapCommand
     public Check.CheckOptions Check { get; } = new();
 
     public ParseResult Parse(IReadOnlyList<string> args) => Root.Parse(args, CommandLine.ParserConfiguration);
+
+    /// <summary>
+    /// <c>--upnp[=protocol]</c>, <c>--gateway</c> and <c>--upnp-lease</c>: the last two only with the first,
+    /// so that without <c>--upnp</c> nothing changes.
+    /// </summary>
+    private string? BindGateway(ParseResult result, PortMapperOptions mapper)
+    {
+        bool upnp = result.GetResult(_upnp) is not null;
+        if (!upnp)
+        {
+            return result.GetResult(_gateway) is not null ? "--gateway needs --upnp: it names the home router that --upnp opens"
+                : result.GetResult(_upnpLease) is not null ? "--upnp-lease needs --upnp"
+                : null;
+        }
+
+        return Read<Gateway.GatewayProtocol>(result, _upnp, OptionParsers.TryParseGatewayProtocol, p => mapper.Gateway = p)
+            ?? (result.GetValue(_upnp) is null ? SetAuto(mapper) : null)
+            ?? Read<System.Net.IPAddress>(result, _gateway, OptionParsers.TryParseGatewayAddress, a => mapper.GatewayAddress = a)
+            ?? Read<TimeSpan>(result, _upnpLease, OptionParsers.TryParseWholeSeconds, l => mapper.GatewayLease = l);
+    }
+
+    private static string? SetAuto(PortMapperOptions mapper)
+    {
+        mapper.Gateway = Gateway.GatewayProtocol.Auto;
+        return null;
+    }
 
     /// <summary>
     /// Binds the parsed values into <paramref name="mapper"/>. Only command-line syntax and combinations are
@@ -81,7 +116,8 @@ internal sealed class NatMapCommand
             ?? Read<PortSpec>(result, _localPort, PortSpec.TryParse, b => mapper.Port = b)
             ?? Read<TimeSpan>(result, _reuseWait, OptionParsers.TryParseWholeSeconds, w => reuseWait = (int)w.TotalSeconds)
             ?? Read<TimeSpan>(result, _forwardTimeout, OptionParsers.TryParseWholeSeconds, t => mapper.IdleTimeout = t > TimeSpan.Zero ? t : mapper.IdleTimeout)
-            ?? Read<int>(result, _targetPort, OptionParsers.TryParsePort, p => mapper.TargetPort = p);
+            ?? Read<int>(result, _targetPort, OptionParsers.TryParsePort, p => mapper.TargetPort = p)
+            ?? BindGateway(result, mapper);
 
         // A -k shorter than the library's 5 s first retry delay shortens that too: whoever checks every
         // second does not want to wait five after a fault. The back-off still doubles up to 60 s.
