@@ -1,6 +1,6 @@
 namespace NatMap.Tests.Infrastructure;
 
-/// <summary>The three network namespaces of the testbed.</summary>
+/// <summary>The network namespaces of the testbed.</summary>
 internal enum TestbedNode
 {
     /// <summary>Behind the NAT: where natmap and the services it maps run.</summary>
@@ -11,4 +11,7 @@ internal enum TestbedNode
 
     /// <summary>The internet side: coturn, nginx, peers.</summary>
     Wan,
+
+    /// <summary>The home router between lan and the ISP's NAT (miniupnpd), with <c>up --home-router</c> only.</summary>
+    Home,
 }
