@@ -25,18 +25,24 @@ internal sealed record IgdDescription(string ServiceType, Uri ControlUrl)
         try
         {
             using var reader = GatewayXml.Create(document, MaxBytes);
-            while (reader.Read())
+
+            // ReadElementContentAsString and Skip leave the reader on the next node: no Read() after them.
+            reader.Read();
+            while (!reader.EOF)
             {
                 if (reader.NodeType != XmlNodeType.Element)
                 {
-                    continue;
+                    reader.Read();
                 }
-
-                if (reader.LocalName == "URLBase" && urlBase is null)
+                else if (reader.LocalName == "URLBase" && urlBase is null)
                 {
                     urlBase = reader.ReadElementContentAsString().Trim();
                 }
-                else if (reader.LocalName == "service")
+                else if (reader.LocalName != "service")
+                {
+                    reader.Read();
+                }
+                else
                 {
                     var (type, control) = ReadService(reader);
                     if (type is null || control is null)
@@ -86,24 +92,28 @@ internal sealed record IgdDescription(string ServiceType, Uri ControlUrl)
     private static (string? Type, string? Control) ReadService(XmlReader reader)
     {
         string? type = null, control = null;
-        using var service = reader.ReadSubtree();
-        while (service.Read())
+        using (var service = reader.ReadSubtree())
         {
-            if (service.NodeType != XmlNodeType.Element)
+            service.Read();
+            while (!service.EOF)
             {
-                continue;
-            }
-
-            if (service.LocalName == "serviceType")
-            {
-                type = service.ReadElementContentAsString().Trim();
-            }
-            else if (service.LocalName == "controlURL")
-            {
-                control = service.ReadElementContentAsString().Trim();
+                if (service.NodeType == XmlNodeType.Element && service.LocalName == "serviceType")
+                {
+                    type = service.ReadElementContentAsString().Trim();
+                }
+                else if (service.NodeType == XmlNodeType.Element && service.LocalName == "controlURL")
+                {
+                    control = service.ReadElementContentAsString().Trim();
+                }
+                else
+                {
+                    service.Read();
+                }
             }
         }
 
+        // The subtree reader leaves the outer one on the service's end tag.
+        reader.Read();
         return (type, control);
     }
 }

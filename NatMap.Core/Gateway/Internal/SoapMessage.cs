@@ -77,12 +77,17 @@ internal static class SoapMessage
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         using var response = reader.ReadSubtree();
         response.Read();
-        while (response.Read())
+        response.Read();
+        while (!response.EOF)
         {
             if (response.NodeType == XmlNodeType.Element && response.Depth == 1)
             {
                 string name = response.LocalName;
                 values[name] = response.ReadElementContentAsString().Trim();
+            }
+            else
+            {
+                response.Read();
             }
         }
 
@@ -93,20 +98,20 @@ internal static class SoapMessage
     {
         string? code = null, description = null;
         using var fault = reader.ReadSubtree();
-        while (fault.Read())
+        fault.Read();
+        while (!fault.EOF)
         {
-            if (fault.NodeType != XmlNodeType.Element)
-            {
-                continue;
-            }
-
-            if (fault.LocalName == "errorCode")
+            if (fault.NodeType == XmlNodeType.Element && fault.LocalName == "errorCode")
             {
                 code = fault.ReadElementContentAsString().Trim();
             }
-            else if (fault.LocalName == "errorDescription")
+            else if (fault.NodeType == XmlNodeType.Element && fault.LocalName == "errorDescription")
             {
                 description = fault.ReadElementContentAsString().Trim();
+            }
+            else
+            {
+                fault.Read();
             }
         }
 
