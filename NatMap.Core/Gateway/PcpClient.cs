@@ -89,6 +89,32 @@ public sealed class PcpClient : IGatewayPortClient
     Task IGatewayPortClient.DeleteAsync(MappingProtocol protocol, int port, CancellationToken cancellationToken) =>
         DeleteAsync(protocol, port, cancellationToken);
 
+    /// <summary>Whether a PCP server answers (ANNOUNCE, section 14.1): null when it does, else the reason.</summary>
+    internal async Task<string?> ProbeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var (answer, _) = await GatewayUdpExchange.ExchangeAsync(
+                _server,
+                _localAddress,
+                client =>
+                {
+                    var request = new byte[24];
+                    PcpCodec.WriteAnnounceRequest(request, client);
+                    return request;
+                },
+                message => message.Length >= 24 && (message.Span[1] & PcpCodec.ResponseBit) != 0 && (message.Span[0] == 0 || (message.Span[1] & 0x7F) == 0),
+                Attempts,
+                "PCP",
+                cancellationToken).ConfigureAwait(false);
+            return answer[0] == 0 ? "the server speaks NAT-PMP only" : null;
+        }
+        catch (NatMapException ex)
+        {
+            return ex.Message;
+        }
+    }
+
     private async Task<PcpMapResponse> RequestAsync(MappingProtocol protocol, int internalPort, int suggestedExternalPort, uint lifetime, CancellationToken cancellationToken)
     {
         byte transport = protocol == MappingProtocol.Tcp ? PcpCodec.ProtocolTcp : PcpCodec.ProtocolUdp;

@@ -54,6 +54,11 @@ public sealed class CliUsageTests
     [InlineData("-u -s a -i 1", "-i: '1' is not an IPv4 address")]
     [InlineData("-6 -u -s a -i fe80::1%nosuchif0", "-i: 'fe80::1%nosuchif0' has zone 'nosuchif0'")]
     [InlineData("-u -s a -t 0x7f.0.0.1 -p 80", "-t: target host '0x7f.0.0.1' is invalid: '0x7f.0.0.1' is not an IPv4 address")]
+    [InlineData("-u -s a --upnp=igd", "--upnp: 'igd' is not a protocol: use auto, pcp, nat-pmp or upnp")]
+    [InlineData("-u -s a --gateway 198.51.100.1", "--gateway needs --upnp")]
+    [InlineData("-u -s a --upnp --gateway gw.example", "--gateway: 'gw.example' is not an IPv4 address")]
+    [InlineData("-u -s a --upnp --upnp-lease 0", "--upnp-lease: gateway lease 0 s is invalid")]
+    [InlineData("-6 -u -s ::1 --upnp", "--upnp: the home router is opened for IPv4 mappings only")]
     public async Task Run_BadCommandLine_ExitsTwoWithOneLineAndHint(string commandLine, string expected)
     {
         var args = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);

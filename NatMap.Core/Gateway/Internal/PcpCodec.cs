@@ -82,6 +82,16 @@ internal static class PcpCodec
         return MapLength;
     }
 
+    /// <summary>The ANNOUNCE request, RFC 6887 section 14.1: the common header alone, opcode 0, lifetime 0.</summary>
+    public static int WriteAnnounceRequest(Span<byte> destination, IPAddress client)
+    {
+        var packet = destination[..24];
+        packet.Clear();
+        packet[0] = Version;
+        WriteAddress(packet.Slice(8, 16), client);
+        return 24;
+    }
+
     /// <summary>
     /// Reads a MAP response; false for anything else (too short, not a response, another opcode).
     /// A response with a non-zero result may be shorter than 60 bytes only for an unsupported

@@ -149,4 +149,17 @@ public sealed class HomeRouterTestbedTests(HomeRouterTestbedFixture fixture, ITe
             await testbed.MiniupnpdAsync("start", wipe: true);
         }
     }
+
+    [Fact]
+    public async Task Check_WithUpnp_ReportsWhichProtocolsAnswerAndTheRouterAddress()
+    {
+        var testbed = fixture.Testbed;
+        await using var check = NatmapProcess.Start(testbed, TestbedNode.Lan, "check", "-u", "-s", "203.0.113.2", "--upnp", "--json");
+
+        var line = await check.ReadMappingAsync(FirstMapping);
+        int exit = await check.Process.WaitForExitAsync(Exit);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("\"gateway\":{\"address\":\"198.51.100.1\",\"pcp\":true,\"nat-pmp\":true,\"upnp\":true,\"externalAddress\":\"203.0.113.1\",\"natLayers\":null}", line, StringComparison.Ordinal);
+    }
 }
