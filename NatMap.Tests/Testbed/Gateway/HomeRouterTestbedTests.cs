@@ -88,8 +88,10 @@ public sealed class HomeRouterTestbedTests(HomeRouterTestbedFixture fixture, ITe
         await using var natmap = NatmapProcess.Start(testbed, TestbedNode.Lan, "-u", "-v", "-k", "2", "-s", "203.0.113.2", "-b", "5555", "--upnp=" + protocol);
         await natmap.ReadMappingAsync(FirstMapping);
 
-        await testbed.MiniupnpdAsync("restart", wipe: true);
+        // Stopped and wiped first, so the empty rule list is seen before natmap's next round can refill it.
+        await testbed.MiniupnpdAsync("stop", wipe: true);
         var wiped = await testbed.HomeRouterRulesAsync();
+        await testbed.MiniupnpdAsync("start");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         string[] rules;
         while (!(rules = await testbed.HomeRouterRulesAsync()).Any(r => r.Contains("dport 5555", StringComparison.Ordinal)) && clock.Elapsed < FirstMapping)
@@ -97,7 +99,7 @@ public sealed class HomeRouterTestbedTests(HomeRouterTestbedFixture fixture, ITe
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
 
-        output.WriteLine($"{protocol}: forwarding back {clock.Elapsed.TotalMilliseconds:0} ms after the wiped restart (-k 2)");
+        output.WriteLine($"{protocol}: forwarding back {clock.Elapsed.TotalMilliseconds:0} ms after the router came back wiped (-k 2)");
         await natmap.StopAsync(Exit);
 
         Assert.Empty(wiped);
