@@ -3,23 +3,6 @@ using System.Net.Sockets;
 
 namespace NatMap.Gateway.Internal;
 
-/// <summary>The home router probed (null when no default gateway is known) and what each protocol answered.</summary>
-internal sealed record GatewayProbeReport(IPAddress? Gateway, IReadOnlyList<GatewayProbeAnswer> Answers)
-{
-    /// <summary>The router's idea of its external address: the first protocol that gave one.</summary>
-    public IPAddress? ExternalAddress => Answers.Select(a => a.ExternalAddress).FirstOrDefault(a => a is not null);
-
-    /// <summary>
-    /// How many NAT layers the host is behind, when the router's external address shows more than one:
-    /// a private or reserved address that is not the public one STUN saw means another NAT beyond it.
-    /// </summary>
-    public int? NatLayers(IPAddress? stunPublic) =>
-        ExternalAddress is { } external && GatewayProbe.IsPrivateOrReserved(external) && stunPublic is not null && !external.Equals(stunPublic) ? 2 : null;
-}
-
-/// <summary>What one protocol's probe of the home router found.</summary>
-internal sealed record GatewayProbeAnswer(GatewayProtocol Protocol, bool Answered, IPAddress? ExternalAddress, string? Reason);
-
 /// <summary>
 /// For <c>natmap check</c>: which of PCP, NAT-PMP and UPnP IGD the home router answers (PCP
 /// ANNOUNCE, NAT-PMP's external address request, SSDP and GetExternalIPAddress), and the external

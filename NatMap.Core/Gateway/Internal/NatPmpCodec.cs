@@ -4,16 +4,6 @@ using System.Net;
 
 namespace NatMap.Gateway.Internal;
 
-/// <summary>A NAT-PMP answer, RFC 6886 sections 3.2 and 3.3 (fields of the other kind are zero).</summary>
-internal readonly record struct NatPmpResponse(
-    byte Opcode,
-    ushort Result,
-    uint Epoch,
-    IPAddress? ExternalAddress,
-    ushort InternalPort,
-    ushort ExternalPort,
-    uint Lifetime);
-
 /// <summary>NAT-PMP on the wire, RFC 6886: version 0, requests of 2 and 12 bytes, answers of 12 and 16.</summary>
 internal static class NatPmpCodec
 {

@@ -4,37 +4,6 @@ using System.Net.Sockets;
 
 namespace NatMap.Gateway.Internal;
 
-/// <summary>A PCP MAP response, RFC 6887 sections 7.2 and 11.1: a view of what the server granted.</summary>
-internal readonly record struct PcpMapResponse(
-    byte Version,
-    PcpResultCode Result,
-    uint Lifetime,
-    uint Epoch,
-    ReadOnlyMemory<byte> Nonce,
-    byte Protocol,
-    ushort InternalPort,
-    ushort ExternalPort,
-    IPAddress ExternalAddress);
-
-/// <summary>PCP result codes, RFC 6887 section 7.4.</summary>
-internal enum PcpResultCode : byte
-{
-    Success = 0,
-    UnsupportedVersion = 1,
-    NotAuthorized = 2,
-    MalformedRequest = 3,
-    UnsupportedOpcode = 4,
-    UnsupportedOption = 5,
-    MalformedOption = 6,
-    NetworkFailure = 7,
-    NoResources = 8,
-    UnsupportedProtocol = 9,
-    UserExceededQuota = 10,
-    CannotProvideExternal = 11,
-    AddressMismatch = 12,
-    ExcessiveRemotePeers = 13,
-}
-
 /// <summary>
 /// The PCP MAP opcode on the wire, RFC 6887 sections 7.1, 7.2 and 11.1: a 24-byte common header and
 /// the 36-byte MAP body, addresses always 16 bytes (IPv4 as ::ffff:a.b.c.d, section 5).
