@@ -81,16 +81,11 @@ internal sealed class NatMapCommand
                 : null;
         }
 
+        // Bare --upnp is auto; a value names the protocol.
+        mapper.Gateway = Gateway.GatewayProtocol.Auto;
         return Read<Gateway.GatewayProtocol>(result, _upnp, OptionParsers.TryParseGatewayProtocol, p => mapper.Gateway = p)
-            ?? (result.GetValue(_upnp) is null ? SetAuto(mapper) : null)
             ?? Read<System.Net.IPAddress>(result, _gateway, OptionParsers.TryParseGatewayAddress, a => mapper.GatewayAddress = a)
             ?? Read<TimeSpan>(result, _upnpLease, OptionParsers.TryParseWholeSeconds, l => mapper.GatewayLease = l);
-    }
-
-    private static string? SetAuto(PortMapperOptions mapper)
-    {
-        mapper.Gateway = Gateway.GatewayProtocol.Auto;
-        return null;
     }
 
     /// <summary>

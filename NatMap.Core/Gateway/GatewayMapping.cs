@@ -46,6 +46,10 @@ public sealed class GatewayMapping
     /// </summary>
     public IPAddress? ExternalAddress { get; }
 
+    /// <summary>This grant with the router's external address learnt by another request.</summary>
+    internal GatewayMapping WithExternalAddress(IPAddress? externalAddress) =>
+        new(Protocol, Gateway, Transport, InternalPort, ExternalPort, Lifetime, externalAddress);
+
     /// <summary>A short description, such as <c>PCP 203.0.113.1:5555 -> port 5555 (lease 3600 s)</c>.</summary>
     /// <returns>The description.</returns>
     public override string ToString() => string.Create(

@@ -97,7 +97,7 @@ public sealed class NatPmpClient : IGatewayPortClient
             // The address is only informative; the mapping stands without it.
         }
 
-        return new GatewayMapping(granted.Protocol, granted.Gateway, granted.Transport, granted.InternalPort, granted.ExternalPort, granted.Lifetime, external);
+        return granted.WithExternalAddress(external);
     }
 
     Task<bool?> IGatewayPortClient.ExistsAsync(MappingProtocol protocol, int port, CancellationToken cancellationToken) =>

@@ -249,7 +249,7 @@ public sealed class UpnpIgdClient : IGatewayPortClient, IDisposable
             // Only informative: a router behind another NAT often has none it calls "public".
         }
 
-        return new GatewayMapping(granted.Protocol, granted.Gateway, granted.Transport, granted.InternalPort, granted.ExternalPort, granted.Lifetime, external);
+        return granted.WithExternalAddress(external);
     }
 
     async Task<bool?> IGatewayPortClient.ExistsAsync(MappingProtocol protocol, int port, CancellationToken cancellationToken)

@@ -61,6 +61,22 @@ public sealed class InnerLayerMapperTests
         Assert.Equal(5556, mapper.Current?.InternalPort);
     }
 
+    [Fact]
+    public async Task Report_AfterOpen_MappingChangedCarriesTheRoutersGrant()
+    {
+        var pcp = new FakeClient(GatewayProtocol.Pcp);
+        var mapper = Create(GatewayProtocol.Pcp, pcp);
+        await mapper.OpenAsync(5555, TestContext.Current.CancellationToken);
+        await using var runner = new NatMap.Mapping.Internal.PortMapperRunner(new IdleLoop(), MappingProtocol.Udp, NullLogger.Instance, mapper);
+
+        await ((NatMap.Mapping.Internal.IMappingSink)runner).ReportAsync(IPEndPoint.Parse("203.0.113.1:45555"), IPEndPoint.Parse("198.51.100.10:5555"), TestContext.Current.CancellationToken);
+        var gateway = runner.Current?.Gateway;
+        await runner.DisposeAsync();
+
+        Assert.Equal((GatewayProtocol.Pcp, 5555, IPAddress.Parse("203.0.113.1")), (gateway?.Protocol, gateway?.ExternalPort, gateway?.ExternalAddress));
+        Assert.Equal([5555], pcp.Deleted);
+    }
+
     [Theory]
     [InlineData("10.0.0.2", "203.0.113.1", 2)]
     [InlineData("100.64.1.1", "198.18.0.1", 2)]
@@ -75,6 +91,11 @@ public sealed class InnerLayerMapperTests
 
     private static InnerLayerMapper Create(GatewayProtocol protocol, params FakeClient[] clients) =>
         new(new GatewaySettings(protocol, Router, TimeSpan.FromHours(1), null, null), MappingProtocol.Udp, TimeSpan.FromHours(1), NullLogger.Instance, (p, _, _) => Task.FromResult<IGatewayPortClient>(clients.Single(c => c.Protocol == p)));
+
+    private sealed class IdleLoop : NatMap.Mapping.Internal.IMappingLoop
+    {
+        public Task RunAsync(NatMap.Mapping.Internal.IMappingSink sink, CancellationToken cancellationToken) => Task.Delay(Timeout.Infinite, cancellationToken);
+    }
 
     private sealed class FakeClient(GatewayProtocol protocol) : IGatewayPortClient
     {

@@ -19,14 +19,13 @@ internal sealed class PortMapperRunner : IPortMapper, IMappingSink
     private readonly IMappingLoop _loop;
     private readonly MappingProtocol _protocol;
     private readonly ILogger _logger;
+    private readonly InnerLayerMapper? _innerLayer;
     private readonly CancellationTokenSource _disposing = new();
     private readonly object _gate = new();
     private MappingChanged? _current;
     private ChannelWriter<MappingChanged>? _writer;
     private Task? _running;
     private int _disposed;
-
-    private readonly InnerLayerMapper? _innerLayer;
 
     public PortMapperRunner(IMappingLoop loop, MappingProtocol protocol, ILogger logger, InnerLayerMapper? innerLayer = null)
     {
