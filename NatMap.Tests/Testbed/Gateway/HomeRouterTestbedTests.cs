@@ -60,6 +60,23 @@ public sealed class HomeRouterTestbedTests(HomeRouterTestbedFixture fixture, ITe
         Assert.DoesNotContain(await testbed.HomeRouterRulesAsync(), r => r.Contains("dport 5556", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task TcpForwardMode_WanReachesTargetThroughBothLayers()
+    {
+        var testbed = fixture.Testbed;
+        await using var echo = await testbed.StartEchoAsync(TestbedNode.Lan, "tcp", IPAddress.Loopback, 7001);
+        await using var natmap = NatmapProcess.Start(testbed, TestbedNode.Lan, "-s", "203.0.113.2", "-h", "203.0.113.2", "-b", "5556", "-t", "127.0.0.1", "-p", "7001", "--upnp");
+
+        var line = await natmap.ReadMappingAsync(FirstMapping);
+        var seen = await testbed.AskAsync(TestbedNode.Wan, "tcp", Public, 45556);
+        int exit = await natmap.StopAsync(Exit);
+
+        Assert.Equal($"203.0.113.1 45556 {Ip4p45556} 5556 tcp 198.51.100.10", line);
+        Assert.Equal(IPAddress.Loopback, seen.Address);
+        Assert.Equal(0, exit);
+        Assert.DoesNotContain(await testbed.HomeRouterRulesAsync(), r => r.Contains("dport 5556", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("nat-pmp")]
     [InlineData("upnp")]
