@@ -30,9 +30,10 @@ internal static class GatewayUdpExchange
     {
         using var socket = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         var any = server.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any;
-        socket.Bind(new IPEndPoint(localAddress ?? any, 0));
         try
         {
+            // The -i address may be gone (a DHCP renumbering): a failure of this protocol, not of the mapper.
+            socket.Bind(new IPEndPoint(localAddress ?? any, 0));
             await socket.ConnectAsync(server, cancellationToken).ConfigureAwait(false);
         }
         catch (SocketException ex)

@@ -235,6 +235,11 @@ internal sealed class InnerLayerMapper : IAsyncDisposable
                 {
                     await MaintainOnceAsync(stopping).ConfigureAwait(false);
                 }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Whatever a router's answer did, the next round tries again and the delete on stop still runs.
+                    GatewayLog.MaintainFailed(_logger, _transport, _wantedPort, _gateway ?? IPAddress.None, GatewayProtocolNames.Display(_chosen?.Protocol ?? _settings.Protocol), ex.Message, _checkInterval);
+                }
                 finally
                 {
                     _gate.Release();
