@@ -41,6 +41,15 @@ internal sealed class NatMapCommand
     private readonly Option<bool> _forwardMasquerade = Flag("--forward-masquerade", "With --forward-method nftables, masquerade towards the target, for a target with no route back: the target then sees this host's address, not the client's.");
     private readonly Option<bool> _cleanupNftables = Flag("--cleanup-nftables", "Remove every nftables table of natmap's (natmap_*, left by a killed natmap) and exit.");
     private readonly Option<bool> _json = Flag("--json", "Print one JSON object per mapping change on standard output instead of the line (also with -e).");
+    private readonly Option<string> _upnp = new("--upnp")
+    {
+        Description = "Also open the port on the home router in front of this host: auto (the default) tries PCP, then NAT-PMP, then UPnP IGD; or name one: --upnp=pcp, --upnp=nat-pmp, --upnp=upnp.",
+        HelpName = "auto|pcp|nat-pmp|upnp",
+        Arity = OptionArity.ZeroOrOne,
+    };
+
+    private readonly Option<string> _gateway = Value("--gateway", "addr", "The home router's IPv4 address for --upnp (default: the default route's gateway).");
+    private readonly Option<string> _upnpLease = Value("--upnp-lease", "seconds", "The lease asked of the home router for --upnp, renewed at half of what it grants (default 3600).");
     private readonly Option<bool> _verbose = Flag("--verbose", "Log debug messages too.", "-v");
     private readonly Option<string> _name = Value("--name", "name", "Name of this mapping: NATMAP_NAME for the -e script, \"name\" in --json and the status file (letters, digits, '.', '_', '-', '@', at most 64).");
     private readonly Option<string> _statusFile = Value("--status-file", "path", "Keep one JSON object with the mapping and its state in this file, replaced atomically on start, each change and stop.");
@@ -50,7 +59,7 @@ internal sealed class NatMapCommand
     {
         Root = new Command("natmap", Description)
         {
-            _ipv4, _ipv6, _udp, _detach, _interface, _keepAlive, _checkCycle, _stun, _http, _script, _mark, _localPort, _reuseWait, _congestion, _forwardTimeout, _targetHost, _targetPort, _forwardMethod, _forwardMasquerade, _cleanupNftables, _json, _verbose, _name, _statusFile, Check.Command,
+            _ipv4, _ipv6, _udp, _detach, _interface, _keepAlive, _checkCycle, _stun, _http, _script, _mark, _localPort, _reuseWait, _congestion, _forwardTimeout, _targetHost, _targetPort, _forwardMethod, _forwardMasquerade, _cleanupNftables, _upnp, _gateway, _upnpLease, _json, _verbose, _name, _statusFile, Check.Command,
         };
         foreach (var option in Notifiers.All)
         {
@@ -71,6 +80,27 @@ internal sealed class NatMapCommand
 
     /// <summary><c>--cleanup-nftables</c>: remove natmap's tables and exit, without the other options.</summary>
     public bool IsCleanup(ParseResult result) => result.GetValue(_cleanupNftables);
+
+    /// <summary>
+    /// <c>--upnp[=protocol]</c>, <c>--gateway</c> and <c>--upnp-lease</c>: the last two only with the first,
+    /// so that without <c>--upnp</c> nothing changes.
+    /// </summary>
+    private string? BindGateway(ParseResult result, PortMapperOptions mapper)
+    {
+        bool upnp = result.WasGiven(_upnp);
+        if (!upnp)
+        {
+            return result.WasGiven(_gateway) ? "--gateway needs --upnp: it names the home router that --upnp opens"
+                : result.WasGiven(_upnpLease) ? "--upnp-lease needs --upnp"
+                : null;
+        }
+
+        // Bare --upnp is auto; a value names the protocol.
+        mapper.Gateway = Gateway.GatewayProtocol.Auto;
+        return Read<Gateway.GatewayProtocol>(result, _upnp, OptionParsers.TryParseGatewayProtocol, p => mapper.Gateway = p)
+            ?? Read<System.Net.IPAddress>(result, _gateway, OptionParsers.TryParseGatewayAddress, a => mapper.GatewayAddress = a)
+            ?? Read<TimeSpan>(result, _upnpLease, OptionParsers.TryParseWholeSeconds, l => mapper.GatewayLease = l);
+    }
 
     /// <summary>
     /// Binds the parsed values into <paramref name="mapper"/>. Only command-line syntax and combinations are
@@ -97,7 +127,8 @@ internal sealed class NatMapCommand
             ?? Read<TimeSpan>(result, _reuseWait, OptionParsers.TryParseWholeSeconds, w => reuseWait = (int)w.TotalSeconds)
             ?? Read<TimeSpan>(result, _forwardTimeout, OptionParsers.TryParseWholeSeconds, t => mapper.IdleTimeout = t > TimeSpan.Zero ? t : mapper.IdleTimeout)
             ?? Read<int>(result, _targetPort, OptionParsers.TryParsePort, p => mapper.TargetPort = p)
-            ?? Read<NatMap.Forwarding.ForwardMethod>(result, _forwardMethod, OptionParsers.TryParseForwardMethod, m => mapper.ForwardMethod = m);
+            ?? Read<NatMap.Forwarding.ForwardMethod>(result, _forwardMethod, OptionParsers.TryParseForwardMethod, m => mapper.ForwardMethod = m)
+            ?? BindGateway(result, mapper);
 
         // A -k shorter than the library's 5 s first retry delay shortens that too: whoever checks every
         // second does not want to wait five after a fault. The back-off still doubles up to 60 s.

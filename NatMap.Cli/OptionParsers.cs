@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
+using NatMap.Gateway;
 using NatMap.Mapping;
 using NatMap.Sockets.Internal;
 using NatMap.Stun;
@@ -119,6 +120,30 @@ internal static class OptionParsers
         name = kind == IPLiteralKind.NotALiteral ? text : null;
         error = kind == IPLiteralKind.Invalid ? "-i: " + reason : null;
         return error is null;
+    }
+
+    /// <summary><c>--upnp</c>'s protocol: <c>auto</c>, <c>pcp</c>, <c>nat-pmp</c> or <c>upnp</c>.</summary>
+    public static bool TryParseGatewayProtocol(string text, out GatewayProtocol protocol, [NotNullWhen(false)] out string? error)
+    {
+        protocol = text switch
+        {
+            "auto" => GatewayProtocol.Auto,
+            "pcp" => GatewayProtocol.Pcp,
+            "nat-pmp" or "natpmp" => GatewayProtocol.NatPmp,
+            "upnp" => GatewayProtocol.Upnp,
+            _ => GatewayProtocol.None,
+        };
+        error = protocol == GatewayProtocol.None ? $"'{text}' is not a protocol: use auto, pcp, nat-pmp or upnp" : null;
+        return error is null;
+    }
+
+    /// <summary><c>--gateway</c>: an IPv4 address in dotted decimal.</summary>
+    public static bool TryParseGatewayAddress(string text, out IPAddress address, [NotNullWhen(false)] out string? error)
+    {
+        bool ok = IPAddressText.Classify(text, out var parsed, out _) == IPLiteralKind.Address && parsed!.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork;
+        address = ok ? parsed! : IPAddress.None;
+        error = ok ? null : $"'{text}' is not an IPv4 address";
+        return ok;
     }
 
     /// <summary>A plain decimal number up to <see cref="int.MaxValue"/>: no sign, no exponent, no spaces.</summary>

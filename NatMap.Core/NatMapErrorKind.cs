@@ -26,4 +26,10 @@ public enum NatMapErrorKind
 
     /// <summary>The process lacks a privilege it needs, such as CAP_NET_ADMIN for nftables forwarding.</summary>
     PermissionDenied = 11,
+
+    /// <summary>No home router answered a port mapping protocol (PCP, NAT-PMP or UPnP IGD), or its answer was malformed.</summary>
+    GatewayUnavailable = 12,
+
+    /// <summary>The home router answered, but refused the port forwarding (a conflict, or another error it returned).</summary>
+    GatewayRefused = 13,
 }

@@ -153,7 +153,7 @@ internal static class TextTarget
         if (ReferenceEquals(parsed.Command, Command.Check.Command))
         {
             var discovery = new NatMap.Discovery.NatDiscoveryOptions();
-            if (Command.Check.Bind(parsed, discovery, out _, out _) is { } checkError)
+            if (Command.Check.Bind(parsed, discovery, out _, out _, out _, out _) is { } checkError)
             {
                 Expect(checkError.Length > 0, "the check's Bind failed without a message");
                 return;

@@ -10,7 +10,7 @@ seconds=${FUZZ_SECONDS:-60}
 status=0
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-for target in stun text; do
+for target in stun text gateway; do
     ./scripts/fuzz.sh "$target" "$seconds" > "$out"
     code=$?
     line=$(tail -n 1 "$out")

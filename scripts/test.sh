@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 if [ "$(id -u)" = 0 ] && [ "${NATMAP_SKIP_APT:-0}" != 1 ]; then
   ensure_tools test.sh ip:iproute2 nft:nftables conntrack:conntrack turnserver:coturn nginx:nginx-light \
     socat:socat iperf3:iperf3 sockperf:sockperf turnutils_stunclient:coturn python3:python3 \
-    ss:iproute2 flock:util-linux setpriv:util-linux systemd-analyze:systemd named:bind9 dig:bind9-dnsutils \
+    ss:iproute2 flock:util-linux setpriv:util-linux miniupnpd:miniupnpd-nftables systemd-analyze:systemd named:bind9 dig:bind9-dnsutils \
     transmission-daemon:transmission-daemon qbittorrent-nox:qbittorrent-nox
 fi
 

@@ -25,11 +25,24 @@
 #                                    resolv.conf naming only the namespace's loopback, which
 #                                    `ip netns exec` (so `exec`) mounts over /etc; they must exist
 #                                    before the process starts; hosts is rewritten in place after
-#   testbed.sh exec ID lan|rtr|wan|srv CMD...
+#   testbed.sh exec ID lan|rtr|wan|srv|home CMD...
 #   testbed.sh info ID               prints the testbed's namespaces and addresses (NAME=VALUE
 #                                    lines, as up does), for scripts and for exec by hand
+#   testbed.sh miniupnpd ID start|stop|restart [--wipe]   the home router's UPnP IGD, NAT-PMP and PCP
+#                                    daemon (needs `up --home-router` and coturn); --wipe forgets its
+#                                    mappings (nft rules and lease file), as a router restarted cold
 #
 # Every subcommand but exec and info says what it did in one line on stderr.
+#
+# `up ID --home-router` puts a home router between the host and the ISP's NAT (opt-in; without
+# it nothing changes):
+#
+#   [lan] 198.51.100.10/24 (+ .11) --- 198.51.100.1 [home] 192.0.2.2 --- 192.0.2.1 [rtr] ...
+#         natmap, services               nftables masquerade, miniupnpd
+#
+# The home router's WAN side takes the lan host's place (192.0.2.2), so the ISP's NAT and its
+# map are unchanged; IPv6 is not routed through it. `up` then also prints HOME_NS, HOST4,
+# HOST4B, HOME_LAN4 and HOME_WAN4.
 #
 # ID is 1-8 characters [a-z0-9]. Namespaces are nmtb-ID-lan, nmtb-ID-rtr, nmtb-ID-wan. The veth
 # pairs are created directly inside the namespaces, so they never appear in the host namespace
@@ -119,7 +132,7 @@ kill_ns_processes() { # NAME: TERM, then KILL what is left; processes keep a del
 down_id() {
   local part n
   service_down
-  for part in lan rtr wan; do
+  for part in lan rtr wan home; do
     n=$(ns "$part")
     kill_ns_processes "$n"
     if [ -e "/run/netns/$n" ] && ! ip netns del "$n" && [ -e "/run/netns/$n" ]; then
@@ -295,10 +308,11 @@ EOF
 }
 
 cmd_up() {
-  local mode=fullcone map=$DEFAULT_MAP owner="" service=""
+  local mode=fullcone map=$DEFAULT_MAP owner="" service="" home=0
   while [ $# -gt 0 ]; do
     case $1 in
       --service) service=1; shift ;;
+      --home-router) home=1; shift ;;
       --nat) mode=${2:?--nat needs a mode}; shift 2 ;;
       --map) map=${2:?--map needs PRIV:PUB,...}; shift 2 ;;
       --owner) owner=${2:?--owner needs a pid}; shift 2 ;;
@@ -307,6 +321,8 @@ cmd_up() {
   done
   need ip nft conntrack ss
   [ -z "$owner" ] || [[ $owner =~ ^[0-9]+$ ]] || die "bad --owner '$owner'"
+  # Both put a host at 198.51.100.10 behind lan, in different roles.
+  [ -z "$service" ] || [ $home = 0 ] || die "up: --service and --home-router exclude each other"
   nat_rules "$mode" "$map" >/dev/null
 
   # Idempotent: a testbed left over with this id is replaced.
@@ -366,8 +382,10 @@ cmd_up() {
 
   set_nat "$mode" "$map"
   [ -z "$service" ] || service_up
+  [ $home = 0 ] || home_router_up
   trap - EXIT
   info
+  [ $home = 0 ] || home_info
 }
 
 SRV4=198.51.100.10 LAN_SRV4=198.51.100.1 SRV6=2001:db8:3::10 LAN_SRV6=2001:db8:3::1
@@ -577,7 +595,7 @@ cmd_gc() {
   [ "${1:-}" = --all ] && all=1
   [ -d /run/netns ] || return 0
   for n in $(ls /run/netns); do
-    [[ $n =~ ^$PREFIX-([a-z0-9]{1,8})-(lan|rtr|wan)$ ]] || continue
+    [[ $n =~ ^$PREFIX-([a-z0-9]{1,8})-(lan|rtr|wan|srv|home)$ ]] || continue
     id=${BASH_REMATCH[1]}
     owner=$(cat "$STATE_ROOT/$id/owner" 2>/dev/null || echo none)
     # A testbed whose owner is alive belongs to a running test, and one brought up by hand
@@ -591,12 +609,169 @@ cmd_gc() {
   said "gc: removed${removed:- nothing}"
 }
 
+HOST4=198.51.100.10 HOST4B=198.51.100.11 HOME_LAN4=198.51.100.1
+
+home_info() {
+  cat <<EOF
+HOME_NS=$(ns home)
+HOST4=$HOST4
+HOST4B=$HOST4B
+HOME_LAN4=$HOME_LAN4
+HOME_WAN4=$(lan_addr)
+EOF
+}
+
+# The home router goes where the lan host was: lan0 (paired with rtr-lan) moves into the home
+# namespace as its WAN side with the host's old address, and a new lan0 pairs the host with it.
+home_router_up() {
+  local wan
+  wan=$(lan_addr)
+  ip netns add "$(ns home)"
+  in_ns home ip link set lo up
+  ip -n "$(ns lan)" link set lan0 netns "$(ns home)"
+  ip -n "$(ns home)" link set lan0 name hwan0
+  ip -n "$(ns home)" addr add "$wan/24" dev hwan0
+  ip -n "$(ns home)" link set hwan0 up
+  ip -n "$(ns home)" route add default via "$RTR_LAN4"
+  ip -n "$(ns lan)" link add lan0 type veth peer name hlan0 netns "$(ns home)"
+  ip -n "$(ns lan)" addr add "$HOST4/24" dev lan0
+  ip -n "$(ns lan)" addr add "$HOST4B/24" dev lan0
+  ip -n "$(ns lan)" link set lan0 up
+  ip -n "$(ns lan)" route add default via "$HOME_LAN4"
+  ip -n "$(ns home)" addr add "$HOME_LAN4/24" dev hlan0
+  ip -n "$(ns home)" link set hlan0 up
+  # miniupnpd's own STUN sockets come from this range, which the ISP keeps 1:1 below.
+  in_ns home sysctl -qw net.ipv4.ip_forward=1 net.ipv4.ip_local_port_range="20000 20999"
+  in_ns home nft -f - <<EOF || die "nft rejected the home router's rules"
+table inet filter {
+  chain forward {
+    type filter hook forward priority 0; policy drop;
+    ct state established,related accept
+    iifname "hlan0" oifname "hwan0" accept
+    jump miniupnpd
+  }
+  chain miniupnpd { }
+  chain prerouting {
+    type nat hook prerouting priority dstnat; policy accept;
+    jump prerouting_miniupnpd
+  }
+  chain postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+    jump postrouting_miniupnpd
+    oifname "hwan0" masquerade
+  }
+  chain prerouting_miniupnpd { }
+  chain postrouting_miniupnpd { }
+}
+EOF
+  # miniupnpd forwards nothing while its WAN address is "reserved" unless its STUN self-test
+  # passes, which needs an unfiltered, port-preserving mapping for its probe sockets: a table of
+  # its own in the ISP router, ahead of the nat table's chains, so `nat` and `remap` never touch it.
+  in_ns rtr nft -f - <<EOF || die "nft rejected the ISP's rules for the home router"
+table ip homestun {
+  chain pre {
+    type nat hook prerouting priority dstnat - 1; policy accept;
+    iifname "rtr-wan" ip daddr $(public_addr) udp dport 20000-20999 dnat to $wan
+  }
+  chain post {
+    type nat hook postrouting priority srcnat - 1; policy accept;
+    oifname "rtr-wan" ip saddr $wan udp sport 20000-20999 snat to $(public_addr)
+  }
+}
+EOF
+  echo 1 >"$(state)/home"
+}
+
+miniupnpd_conf() {
+  local s
+  s=$(state)
+  cat >"$s/miniupnpd.conf" <<EOF
+ext_ifname=hwan0
+listening_ip=hlan0
+http_port=5000
+ipv6_disable=yes
+enable_upnp=yes
+enable_natpmp=yes
+min_lifetime=120
+max_lifetime=86400
+secure_mode=yes
+system_uptime=yes
+notify_interval=60
+clean_ruleset_interval=600
+lease_file=$s/miniupnpd.leases
+uuid=642f4a9f-6e2d-4565-8839-1896ce58d763
+ext_perform_stun=yes
+ext_stun_host=$WAN4
+ext_stun_port=3478
+upnp_table_name=filter
+upnp_nat_table_name=filter
+upnp_forward_chain=miniupnpd
+upnp_nat_chain=prerouting_miniupnpd
+upnp_nat_postrouting_chain=postrouting_miniupnpd
+allow 1024-65535 198.51.100.0/24 1024-65535
+deny 0-65535 0.0.0.0/0 0-65535
+EOF
+}
+
+miniupnpd_stop() {
+  local pid
+  pid=$(cat "$(state)/miniupnpd.pid" 2>/dev/null || true)
+  if [ -n "$pid" ] && alive "$pid"; then
+    kill -TERM "$pid" 2>/dev/null || true
+    wait_until "miniupnpd (pid $pid) to exit" not_alive "$pid"
+  fi
+  rm -f "$(state)/miniupnpd.pid"
+}
+
+# miniupnpd keeps its rules and lease file across a restart (and re-adds them); a wipe forgets both.
+miniupnpd_wipe() {
+  local chain
+  for chain in miniupnpd prerouting_miniupnpd postrouting_miniupnpd; do
+    in_ns home nft flush chain inet filter "$chain"
+  done
+  rm -f "$(state)/miniupnpd.leases"
+  in_ns home conntrack -F >/dev/null 2>&1 || true
+}
+
+miniupnpd_start() {
+  local pid
+  need miniupnpd
+  pid=$(cat "$(state)/miniupnpd.pid" 2>/dev/null || true)
+  if [ -n "$pid" ] && alive "$pid"; then
+    return 0
+  fi
+  listening wan udp "$WAN4" 3478 || die "miniupnpd needs coturn for its STUN self-test: run testbed.sh coturn $ID start"
+  miniupnpd_conf
+  # -d: foreground with the debug log, which the tests read; the pid file must be ours, not /var/run's.
+  ip netns exec "$(ns home)" miniupnpd -f "$(state)/miniupnpd.conf" -d -P "$(state)/miniupnpd.pidfile" \
+    </dev/null >>"$(state)/miniupnpd.log" 2>&1 &
+  echo $! >"$(state)/miniupnpd.pid"
+  pid=$!
+  # The HTTP socket is bound to 0.0.0.0 with SO_BINDTODEVICE hlan0.
+  wait_until "miniupnpd to listen on tcp/5000 (log: $(state)/miniupnpd.log)" listening home tcp 0.0.0.0 5000
+  wait_until "miniupnpd to listen on udp/5351 (log: $(state)/miniupnpd.log)" listening home udp "$HOME_LAN4" 5351
+  alive "$pid" || die "miniupnpd exited (log: $(state)/miniupnpd.log)"
+}
+
+cmd_miniupnpd() {
+  local action=${1:-} wipe=0
+  [ "${2:-}" = --wipe ] && wipe=1
+  require_up
+  [ -e "$(state)/home" ] || die "miniupnpd needs a home router: testbed.sh up $ID --home-router"
+  case $action in
+    start) [ $wipe = 0 ] || miniupnpd_wipe; miniupnpd_start ;;
+    stop) miniupnpd_stop; [ $wipe = 0 ] || miniupnpd_wipe ;;
+    restart) miniupnpd_stop; [ $wipe = 0 ] || miniupnpd_wipe; miniupnpd_start ;;
+    *) die "miniupnpd: use start|stop|restart [--wipe]" ;;
+  esac
+}
+
 main() {
   local cmd=${1:-}
   [ $# -gt 0 ] && shift
   [ "$(id -u)" = 0 ] || die "must run as root (network namespaces, nftables)"
   case $cmd in
-    up|down|nat|remap|readdress|renumber|coturn|nginx|hosts|exec|info)
+    up|down|nat|remap|readdress|renumber|coturn|nginx|hosts|exec|info|miniupnpd)
       check_id "${1:-}"
       ID=$1
       shift
@@ -631,12 +806,13 @@ main() {
     nginx) cmd_nginx "$@"
            if [ "$1" = stop ]; then said "testbed '$ID': nginx stopped"
            else said "testbed '$ID': nginx ${1}ed on $WAN4:80 and [$WAN6]:80"; fi ;;
+    miniupnpd) cmd_miniupnpd "$@"; said "testbed '$ID': miniupnpd ${1}ed on the home router$([ "${2:-}" = --wipe ] && echo ", its mappings wiped")" ;;
     exec) require_up; local part=${1:-}; shift || true
-          [[ $part =~ ^(lan|rtr|wan|srv)$ ]] || die "exec: use lan|rtr|wan|srv CMD..."
+          [[ $part =~ ^(lan|rtr|wan|srv|home)$ ]] || die "exec: use lan|rtr|wan|srv|home CMD..."
           [ $# -gt 0 ] || die "exec: missing command"
           exec ip netns exec "$(ns "$part")" "$@" ;;
     info) require_up; info ;;
-    *) die "usage: testbed.sh up|down|gc|nat|remap|readdress|renumber|coturn|nginx|hosts|exec|info ID ... (see the header of $0)" ;;
+    *) die "usage: testbed.sh up|down|gc|nat|remap|readdress|renumber|coturn|nginx|miniupnpd|hosts|exec|info ID ... (see the header of $0)" ;;
   esac
 }
 

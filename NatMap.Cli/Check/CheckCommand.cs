@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using NatMap.Cli.Logging;
 using NatMap.Cli.Parsing;
 using NatMap.Discovery;
+using NatMap.Gateway.Internal;
 
 namespace NatMap.Cli.Check;
 
@@ -13,7 +14,7 @@ internal static class CheckCommand
     {
         var (stdout, stderr) = (context.Stdout, context.Stderr);
         var options = new NatDiscoveryOptions();
-        if (check.Bind(result, options, out bool json, out bool verbose) is { } problem)
+        if (check.Bind(result, options, out bool json, out bool verbose, out bool probeGateway, out var gatewayAddress) is { } problem)
         {
             return CommandLine.Usage(stderr, check.Command, problem);
         }
@@ -33,7 +34,10 @@ internal static class CheckCommand
             return CommandLine.Fail(stderr, "natmap: check: " + ex.Message);
         }
 
-        (json ? CheckReportWriter.WriteJson : (Action<TextWriter, NatDiscoveryReport>)CheckReportWriter.WriteText)(stdout, report);
+        var gateway = probeGateway
+            ? await GatewayProbe.RunAsync(gatewayAddress, options.BindAddress, options.BindInterface, cancellationToken).ConfigureAwait(false)
+            : null;
+        (json ? CheckReportWriter.WriteJson : (Action<TextWriter, NatDiscoveryReport, GatewayProbeReport?>)CheckReportWriter.WriteText)(stdout, report, gateway);
         await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         return report.AnyServerAnswered ? ExitCodes.Success : CommandLine.Fail(stderr, "natmap: check: no STUN server answered");
     }

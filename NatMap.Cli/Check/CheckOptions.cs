@@ -32,12 +32,14 @@ internal sealed class CheckOptions
     private readonly Option<bool> _lifetime = Flag("--lifetime", "Also estimate the UDP binding lifetime and recommend a -k (takes up to --lifetime-max).");
     private readonly Option<string> _lifetimeMax = Value("--lifetime-max", "seconds", "Longest idle time the lifetime estimate probes (default 120).");
     private readonly Option<string> _timeout = Value("--timeout", "seconds", "How long one request may go unanswered, retransmissions included (default 3).");
+    private readonly Option<bool> _upnp = Flag("--upnp", "Also probe the home router: which of PCP, NAT-PMP and UPnP IGD answer, its external address, and how many NAT layers that shows.");
+    private readonly Option<string> _gateway = Value("--gateway", "addr", "The home router's IPv4 address for --upnp (default: the default route's gateway).");
     private readonly Option<bool> _json = Flag("--json", "Print one JSON object instead of the table.");
     private readonly Option<bool> _verbose = Flag("--verbose", "Log each request and answer, and warnings, to standard error.", "-v");
 
     public CheckOptions()
     {
-        Command = new Command("check", Description) { _ipv4, _ipv6, _servers, _bind, _interface, _udp, _tcp, _tcpAlias, _hairpin, _lifetime, _lifetimeMax, _timeout, _json, _verbose };
+        Command = new Command("check", Description) { _ipv4, _ipv6, _servers, _bind, _interface, _udp, _tcp, _tcpAlias, _hairpin, _lifetime, _lifetimeMax, _timeout, _upnp, _gateway, _json, _verbose };
     }
 
     public Command Command { get; }
@@ -47,21 +49,25 @@ internal sealed class CheckOptions
     /// created, except the address families, which it would only find out when resolving.
     /// </summary>
     /// <returns>The first problem as <c>-x: reason</c>, or null.</returns>
-    public string? Bind(ParseResult result, NatDiscoveryOptions options, out bool json, out bool verbose)
+    public string? Bind(ParseResult result, NatDiscoveryOptions options, out bool json, out bool verbose, out bool probeGateway, out System.Net.IPAddress? gateway)
     {
-        (json, verbose) = (result.GetValue(_json), result.GetValue(_verbose));
+        (json, verbose, probeGateway) = (result.GetValue(_json), result.GetValue(_verbose), result.GetValue(_upnp));
+        System.Net.IPAddress? named = null;
         bool tcpOnly = result.GetValue(_tcp) || result.GetValue(_tcpAlias);
         (options.TestUdp, options.TestTcp) = (!tcpOnly, !result.GetValue(_udp));
         (options.TestHairpinning, options.EstimateLifetime) = (result.GetValue(_hairpin), result.GetValue(_lifetime));
         string? error = BindFamilyAndInterface(result, _ipv4, _ipv6, _interface, out var family, out var address, out var name);
         (options.AddressFamily, options.BindAddress, options.BindInterface) = (family, address, name);
-        return error
-            ?? (OptionParsers.TryParseServers(result.GetValue(_servers), options.StunServers, out var serversError) ? null : serversError)
+        error ??= (OptionParsers.TryParseServers(result.GetValue(_servers), options.StunServers, out var serversError) ? null : serversError)
             ?? (tcpOnly && result.GetValue(_udp) ? "-u and -o exclude each other: give neither to test both" : null)
             ?? (AddressFamilyRules.BindAddressProblem(address, family) is { } bindProblem ? "-i: " + bindProblem : null)
             ?? (AddressFamilyRules.ServersProblem(options.StunServers, family) is { } familyProblem ? "-s: " + familyProblem : null)
             ?? Read<int>(result, _bind, OptionParsers.TryParsePort, port => options.Port = port)
             ?? Read<TimeSpan>(result, _lifetimeMax, OptionParsers.TryParseSeconds, max => options.MaxLifetimeProbe = max)
-            ?? Read<TimeSpan>(result, _timeout, OptionParsers.TryParseSeconds, timeout => options.RequestTimeout = timeout);
+            ?? Read<TimeSpan>(result, _timeout, OptionParsers.TryParseSeconds, timeout => options.RequestTimeout = timeout)
+            ?? Read<System.Net.IPAddress>(result, _gateway, OptionParsers.TryParseGatewayAddress, address => named = address)
+            ?? (named is not null && !probeGateway ? "--gateway needs --upnp: it names the home router that --upnp probes" : null);
+        gateway = named;
+        return error;
     }
 }

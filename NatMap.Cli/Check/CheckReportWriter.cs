@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using NatMap.Gateway.Internal;
 using NatMap.Discovery;
 
 namespace NatMap.Cli.Check;
@@ -37,7 +38,10 @@ internal static class CheckReportWriter
         _ => "Unknown: " + (result.Notes.Count > 0 ? result.Notes[0] : "the tests could not decide") + ".",
     };
 
-    public static void WriteText(TextWriter output, NatDiscoveryReport report)
+    public static void WriteText(TextWriter output, NatDiscoveryReport report) => WriteText(output, report, null);
+
+    /// <summary>The table, with the home router's rows when <c>--upnp</c> probed it.</summary>
+    public static void WriteText(TextWriter output, NatDiscoveryReport report, GatewayProbeReport? gateway)
     {
         var main = Primary(report);
         Row(output, "protocol", main.Protocol == MappingProtocol.Udp ? "UDP" : "TCP");
@@ -64,6 +68,11 @@ internal static class CheckReportWriter
             Row(output, "UDP lifetime", LifetimeText(lifetime));
         }
 
+        if (gateway is not null)
+        {
+            GatewayRows(output, gateway, main.PublicEndPoint?.Address);
+        }
+
         foreach (var note in Notes(report))
         {
             Row(output, "note", note);
@@ -72,7 +81,10 @@ internal static class CheckReportWriter
         output.Write(Verdict(main) + "\n");
     }
 
-    public static void WriteJson(TextWriter output, NatDiscoveryReport report)
+    public static void WriteJson(TextWriter output, NatDiscoveryReport report) => WriteJson(output, report, null);
+
+    /// <summary>The JSON object, with a <c>gateway</c> object when <c>--upnp</c> probed the home router.</summary>
+    public static void WriteJson(TextWriter output, NatDiscoveryReport report, GatewayProbeReport? gateway)
     {
         var main = Primary(report);
         using var buffer = new MemoryStream();
@@ -113,6 +125,20 @@ internal static class CheckReportWriter
                 json.WriteEndObject();
             }
 
+            if (gateway is not null)
+            {
+                json.WriteStartObject("gateway");
+                json.WriteString("address", gateway.Gateway?.ToString());
+                foreach (var answer in gateway.Answers)
+                {
+                    json.WriteBoolean(GatewayProtocolNames.Tag(answer.Protocol), answer.Answered);
+                }
+
+                json.WriteString("externalAddress", gateway.ExternalAddress?.ToString());
+                WriteLiteral(json, "natLayers", gateway.NatLayers(main.PublicEndPoint?.Address)?.ToString(CultureInfo.InvariantCulture));
+                json.WriteEndObject();
+            }
+
             json.WriteStartArray("notes");
             foreach (var note in Notes(report))
             {
@@ -124,6 +150,29 @@ internal static class CheckReportWriter
         }
 
         output.Write(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length) + "\n");
+    }
+
+    private static void GatewayRows(TextWriter output, GatewayProbeReport gateway, System.Net.IPAddress? stunPublic)
+    {
+        if (gateway.Gateway is null)
+        {
+            Row(output, "home router", "none: no default gateway for the bound address or interface (name one with --gateway)");
+            return;
+        }
+
+        Row(output, "home router", gateway.Gateway + ": " + string.Join(", ", gateway.Answers.Select(a => GatewayProtocolNames.Display(a.Protocol) + (a.Answered ? " answers" : " no"))));
+        foreach (var answer in gateway.Answers.Where(a => a.Reason is not null))
+        {
+            Row(output, GatewayProtocolNames.Display(answer.Protocol), answer.Reason!);
+        }
+
+        Row(output, "router address", gateway.ExternalAddress is { } external
+            ? external + (GatewayProbe.IsPrivateOrReserved(external) ? " (private or reserved)" : "")
+            : "-");
+        if (gateway.NatLayers(stunPublic) is { } layers)
+        {
+            Row(output, "NAT layers", $"behind {layers} NAT layers: the home router's external address is not the public {stunPublic}; natmap --upnp opens the inner one");
+        }
     }
 
     private static NatDiscoveryResult Primary(NatDiscoveryReport report) => report.Udp ?? report.Tcp!;

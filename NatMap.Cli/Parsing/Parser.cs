@@ -95,7 +95,7 @@ internal static class Parser
                 Fail(result, $"{name}: needs a value after '=': {name}=<{option.HelpName ?? "value"}>");
             }
 
-            Take(result, option, [attached ?? ""]);
+            Take(result, option, [attached]);
             return i;
         }
 
@@ -109,7 +109,7 @@ internal static class Parser
         {
             if (exact.Arity is OptionArity.Zero or OptionArity.ZeroOrOne)
             {
-                Take(result, exact, [exact.Arity == OptionArity.Zero ? null : ""]);
+                Take(result, exact, [null]);
                 return i;
             }
 

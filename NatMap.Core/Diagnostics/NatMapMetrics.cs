@@ -96,6 +96,23 @@ public static class NatMapMetrics
     /// </summary>
     public const string ForwardMethodTag = "forward.method";
 
+    /// <summary>
+    /// <c>natmap.gateway.requests</c>: counter of requests to the home router that opens the inner NAT
+    /// layer (<see cref="Mapping.PortMapperOptions.Gateway"/>). Tags: <see cref="GatewayProtocolTag"/>,
+    /// <see cref="OperationTag"/> (<c>map</c>: the first request for a port; <c>renew</c>: a renewal at
+    /// half the lease, or the PCP and NAT-PMP check; <c>check</c>: a UPnP GetSpecificPortMappingEntry;
+    /// <c>delete</c>), <see cref="OutcomeTag"/> (<c>success</c>; <c>refused</c>: an error result or
+    /// another port offered; <c>lost</c>: a check found the mapping gone; <c>failed</c>: no answer or a
+    /// malformed one).
+    /// </summary>
+    public const string GatewayRequests = "natmap.gateway.requests";
+
+    /// <summary>Tag <c>gateway.protocol</c>: <c>pcp</c>, <c>nat-pmp</c> or <c>upnp</c>.</summary>
+    public const string GatewayProtocolTag = "gateway.protocol";
+
+    /// <summary>Tag <c>operation</c>: what a request to the home router did.</summary>
+    public const string OperationTag = "operation";
+
     /// <summary>Tag <c>protocol</c>: the transport, <c>tcp</c> or <c>udp</c>.</summary>
     public const string ProtocolTag = "protocol";
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using NatMap.Gateway;
 using NatMap.Ip4p;
 
 namespace NatMap.Mapping;
@@ -41,6 +42,14 @@ public sealed class MappingChanged
 
     /// <summary>The private endpoint of the mapping this one replaces, if any.</summary>
     public IPEndPoint? PreviousPrivateEndPoint { get; }
+
+    /// <summary>
+    /// How the home router in front of the host was opened for this mapping (protocol, lease, the
+    /// router's own external address), or <see langword="null"/> when
+    /// <see cref="PortMapperOptions.Gateway"/> is <see cref="GatewayProtocol.None"/> or no router
+    /// answered. Behind an ISP's NAT its external endpoint is not <see cref="PublicEndPoint"/>.
+    /// </summary>
+    public GatewayMapping? Gateway { get; internal init; }
 
     /// <summary>Whether this event describes the same mapping as <paramref name="other"/>.</summary>
     /// <param name="other">Another event, or <see langword="null"/>.</param>

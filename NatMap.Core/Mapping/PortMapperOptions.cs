@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using NatMap.Forwarding;
 using NatMap.Forwarding.Internal;
+using NatMap.Gateway;
 using NatMap.Internal;
 using NatMap.Mapping.Internal;
 using NatMap.Sockets.Internal;
@@ -24,6 +25,9 @@ public sealed class PortMapperOptions
 
     /// <summary>The HTTP server's port when <see cref="HttpServer"/> names none: 80.</summary>
     public const int DefaultHttpPort = 80;
+
+    /// <summary>The lease asked of the home router when <see cref="GatewayLease"/> is not set: one hour.</summary>
+    public static readonly TimeSpan DefaultGatewayLease = TimeSpan.FromHours(1);
 
     private const string HostPortSyntax = "expected host[:port], [IPv6]:port or an IPv6 address, with a port from 1 to 65535";
 
@@ -144,6 +148,27 @@ public sealed class PortMapperOptions
     /// is closed at once. Default 4096, as <see cref="Forwarding.TcpForwarderOptions.MaxConnections"/>.
     /// </summary>
     public int MaxConnections { get; set; } = new Forwarding.TcpForwarderOptions().MaxConnections;
+
+    /// <summary>
+    /// Whether and how the home router in front of this host (the inner NAT, behind the ISP's) is
+    /// asked to forward the mapped port (<c>--upnp</c>): <see cref="GatewayProtocol.None"/> (the
+    /// default) leaves it alone. Otherwise the router is asked to forward its port P to the host's
+    /// port P, where P is the bound local port; a router that refuses P or offers another port makes
+    /// the mapper move to its next port, as a bind failure does (a fixed port retries with back-off).
+    /// The reported mapping still comes from STUN; the router's answer is in
+    /// <see cref="MappingChanged.Gateway"/>. The forwarding is renewed at half of the lease granted,
+    /// checked every keep-alive interval, and deleted when the mapper stops. IPv4 only.
+    /// </summary>
+    public GatewayProtocol Gateway { get; set; } = GatewayProtocol.None;
+
+    /// <summary>
+    /// The home router's address (<c>--gateway</c>), or <see langword="null"/> for the default route's
+    /// gateway of the bound address or interface.
+    /// </summary>
+    public IPAddress? GatewayAddress { get; set; }
+
+    /// <summary>The lease asked of the home router; default <see cref="DefaultGatewayLease"/> (one hour), at least 1 second.</summary>
+    public TimeSpan GatewayLease { get; set; } = DefaultGatewayLease;
 
     /// <summary>The keep-alive interval in effect: <see cref="KeepAliveInterval"/> or the protocol's default.</summary>
     public TimeSpan EffectiveKeepAliveInterval =>
@@ -283,6 +308,26 @@ public sealed class PortMapperOptions
                     ? $"target host '{TargetHost}' is invalid: {TargetSyntax}"
                     : $"target host '{TargetHost}' is invalid: {reason}; {TargetSyntax}");
             }
+        }
+
+        if (Gateway is < GatewayProtocol.None or > GatewayProtocol.Upnp)
+        {
+            return Invalid(nameof(Gateway), string.Create(CultureInfo.InvariantCulture, $"gateway protocol {(int)Gateway} is unknown: expected None, Auto, Pcp, NatPmp or Upnp"));
+        }
+
+        if (Gateway != GatewayProtocol.None && AddressFamily != AddressFamily.InterNetwork)
+        {
+            return Invalid(nameof(Gateway), "the home router is opened for IPv4 mappings only");
+        }
+
+        if (GatewayAddress is { } gateway && (gateway.AddressFamily != AddressFamily.InterNetwork || gateway.Equals(IPAddress.Any) || gateway.Equals(IPAddress.Broadcast)))
+        {
+            return Invalid(nameof(GatewayAddress), $"gateway address {gateway} is invalid: expected a unicast IPv4 address");
+        }
+
+        if (GatewayLease < TimeSpan.FromSeconds(1) || GatewayLease.TotalMilliseconds > int.MaxValue)
+        {
+            return Invalid(nameof(GatewayLease), string.Create(CultureInfo.InvariantCulture, $"gateway lease {GatewayLease.TotalSeconds} s is invalid: it must be at least 1 s and under 24 days"));
         }
 
         return null;

@@ -242,6 +242,31 @@ public sealed class CliParsingTests
         Assert.True(help.HelpRequested);
     }
 
+    [Theory]
+    [InlineData(new string[0], NatMap.Gateway.GatewayProtocol.None)]
+    [InlineData(new[] { "--upnp" }, NatMap.Gateway.GatewayProtocol.Auto)]
+    [InlineData(new[] { "--upnp=auto" }, NatMap.Gateway.GatewayProtocol.Auto)]
+    [InlineData(new[] { "--upnp=pcp" }, NatMap.Gateway.GatewayProtocol.Pcp)]
+    [InlineData(new[] { "--upnp=nat-pmp" }, NatMap.Gateway.GatewayProtocol.NatPmp)]
+    [InlineData(new[] { "--upnp=upnp" }, NatMap.Gateway.GatewayProtocol.Upnp)]
+    public void Parse_Upnp_SetsGatewayProtocol(string[] flag, NatMap.Gateway.GatewayProtocol expected)
+    {
+        var (_, mapper) = Parse([.. flag, "-u", "-s", "203.0.113.2"]);
+
+        Assert.Equal(expected, mapper.Gateway);
+        Assert.Null(mapper.GatewayAddress);
+        Assert.Equal(TimeSpan.FromHours(1), mapper.GatewayLease);
+    }
+
+    [Fact]
+    public void Parse_GatewayAndLease_Set()
+    {
+        var (_, mapper) = Parse("-u", "-s", "203.0.113.2", "--upnp", "--gateway", "198.51.100.1", "--upnp-lease", "600");
+
+        Assert.Equal(IPAddress.Parse("198.51.100.1"), mapper.GatewayAddress);
+        Assert.Equal(TimeSpan.FromSeconds(600), mapper.GatewayLease);
+    }
+
     private static (CliOptions Options, PortMapperOptions Mapper) Parse(params string[] args)
     {
         var command = new NatMapCommand();

@@ -57,6 +57,11 @@ public sealed class CliUsageTests
     [InlineData("-u -s a -t x -p 1 --forward-method kernel", "--forward-method: 'kernel' is not a forward method: expected relay or nftables")]
     [InlineData("-u -s a --forward-method nftables", "--forward-method: nftables forwards the mapped port, which needs -t and -p")]
     [InlineData("-u -s a -t x -p 1 --forward-masquerade", "--forward-masquerade: masquerade applies to kernel forwarding only")]
+    [InlineData("-u -s a --upnp=igd", "--upnp: 'igd' is not a protocol: use auto, pcp, nat-pmp or upnp")]
+    [InlineData("-u -s a --gateway 198.51.100.1", "--gateway needs --upnp")]
+    [InlineData("-u -s a --upnp --gateway gw.example", "--gateway: 'gw.example' is not an IPv4 address")]
+    [InlineData("-u -s a --upnp --upnp-lease 0", "--upnp-lease: gateway lease 0 s is invalid")]
+    [InlineData("-6 -u -s ::1 --upnp", "--upnp: the home router is opened for IPv4 mappings only")]
     public async Task Run_BadCommandLine_ExitsTwoWithOneLineAndHint(string commandLine, string expected)
     {
         var args = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);

@@ -57,7 +57,7 @@ public sealed class CommandLineTests
         Assert.Null(parsed.Error);
         var options = new NatDiscoveryOptions();
 
-        Assert.Null(command.Check.Bind(parsed, options, out _, out _));
+        Assert.Null(command.Check.Bind(parsed, options, out _, out _, out _, out _));
         Assert.True(options.TestTcp);
         Assert.False(options.TestUdp);
     }

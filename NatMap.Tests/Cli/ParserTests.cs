@@ -46,9 +46,9 @@ public sealed class ParserTests
     }
 
     [Theory]
-    [InlineData("--upnp", "")]
+    [InlineData("--upnp", null)]
     [InlineData("--upnp=pcp", "pcp")]
-    public void OptionalValue_OnlyAfterEquals(string line, string expected)
+    public void OptionalValue_OnlyAfterEquals(string line, string? expected)
     {
         var result = Parse(line + " -u");
         Assert.Null(result.Error);

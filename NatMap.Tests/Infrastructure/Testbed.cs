@@ -97,14 +97,19 @@ internal sealed class Testbed : IAsyncDisposable
     /// Builds a testbed with the NAT in <paramref name="nat"/> mode (fullcone, masquerade or
     /// symmetric) and starts coturn and nginx when asked. Checks <see cref="Require"/> first.
     /// </summary>
-    public static async Task<Testbed> StartAsync(string nat = "fullcone", string map = DefaultMap, bool coturn = false, bool nginx = false, bool service = false)
+    public static async Task<Testbed> StartAsync(string nat = "fullcone", string map = DefaultMap, bool coturn = false, bool nginx = false, bool service = false, bool homeRouter = false)
     {
         Require(coturn, nginx);
+        if (homeRouter)
+        {
+            Requirements.Command("miniupnpd");
+        }
+
         var id = RandomNumberGenerator.GetString("abcdefghijklmnopqrstuvwxyz0123456789", 8);
 
         // Testbeds left by crashed runs (their owner process is gone) are removed first.
         await RunScriptAsync(["gc"]);
-        var up = await RunScriptAsync(["up", id, "--nat", nat, "--map", map, "--owner", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), .. service ? new[] { "--service" } : []]);
+        var up = await RunScriptAsync(["up", id, "--nat", nat, "--map", map, "--owner", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), .. service ? new[] { "--service" } : [], .. homeRouter ? new[] { "--home-router" } : []]);
         var info = up.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(line => line.Split('=', 2))
             .Where(pair => pair.Length == 2)
@@ -137,6 +142,7 @@ internal sealed class Testbed : IAsyncDisposable
         TestbedNode.Router => RouterNamespace,
         TestbedNode.Wan => WanNamespace,
         TestbedNode.Service => _info["SRV_NS"],
+        TestbedNode.Home => _info["HOME_NS"],
         _ => throw new ArgumentOutOfRangeException(nameof(node)),
     };
 
@@ -157,6 +163,20 @@ internal sealed class Testbed : IAsyncDisposable
 
     /// <summary>start, stop or restart nginx in wan (HTTP keep-alive peer on port 80).</summary>
     public Task NginxAsync(string action) => ScriptAsync("nginx", action);
+
+    /// <summary>Starts, stops or restarts the home router's miniupnpd; <paramref name="wipe"/> forgets its mappings.</summary>
+    public Task MiniupnpdAsync(string action, bool wipe = false) =>
+        wipe ? ScriptAsync("miniupnpd", action, "--wipe") : ScriptAsync("miniupnpd", action);
+
+    /// <summary>The home router's DNAT rules that miniupnpd added (one line per forwarded port).</summary>
+    public async Task<string[]> HomeRouterRulesAsync()
+    {
+        var result = await ExecAsync(TestbedNode.Home, ["nft", "list", "chain", "inet", "filter", "prerouting_miniupnpd"]);
+        return [.. result.Stdout.Split('\n').Where(l => l.Contains("dnat", StringComparison.Ordinal)).Select(l => l.Trim())];
+    }
+
+    /// <summary>miniupnpd's debug log so far.</summary>
+    public string MiniupnpdLog() => File.ReadAllText(Path.Combine(_info["STATE"], "miniupnpd.log"));
 
     /// <summary>Runs a short command in a namespace to completion; never throws for a non-zero exit.</summary>
     public async Task<CommandResult> ExecAsync(TestbedNode node, IEnumerable<string> command, string? input = null, TimeSpan? timeout = null)

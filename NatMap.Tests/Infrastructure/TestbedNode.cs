@@ -1,6 +1,6 @@
 namespace NatMap.Tests.Infrastructure;
 
-/// <summary>The three network namespaces of the testbed.</summary>
+/// <summary>The network namespaces of the testbed.</summary>
 internal enum TestbedNode
 {
     /// <summary>Behind the NAT: where natmap and the services it maps run.</summary>
@@ -14,4 +14,7 @@ internal enum TestbedNode
 
     /// <summary>The service host behind lan (198.51.100.10, 2001:db8:3::10), built with <c>up --service</c> only.</summary>
     Service,
+
+    /// <summary>The home router between lan and the ISP's NAT (miniupnpd), with <c>up --home-router</c> only.</summary>
+    Home,
 }

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
+using NatMap.Gateway;
+using NatMap.Gateway.Internal;
 
 namespace NatMap.Diagnostics.Internal;
 
@@ -39,6 +41,9 @@ internal static class NatMapInstruments
 
     private static readonly Counter<long> NotifyErrors = Meter.CreateCounter<long>(
         NatMapMetrics.NotifyErrors, "{attempt}", "Failed attempts of built-in notifiers.");
+
+    private static readonly Counter<long> GatewayRequests = Meter.CreateCounter<long>(
+        NatMapMetrics.GatewayRequests, "{request}", "Requests to the home router (PCP, NAT-PMP, UPnP IGD), by operation and outcome.");
 
     /// <summary>Makes sure the observable instruments exist before the first forwarder registers.</summary>
     public static void EnsureCreated() => GC.KeepAlive(ForwardActive);
@@ -114,6 +119,23 @@ internal static class NatMapInstruments
         {
             NotifyErrors.Add(1, new KeyValuePair<string, object?>(NatMapMetrics.NotifierTag, notifier));
         }
+    }
+
+    /// <summary>Records one request to the home router: <paramref name="operation"/> is <c>map</c>, <c>renew</c>, <c>check</c> or <c>delete</c>.</summary>
+    public static void GatewayRequest(GatewayProtocol protocol, string operation, string outcome)
+    {
+        if (!GatewayRequests.Enabled)
+        {
+            return;
+        }
+
+        var tags = new TagList
+        {
+            { NatMapMetrics.GatewayProtocolTag, GatewayProtocolNames.Tag(protocol) },
+            { NatMapMetrics.OperationTag, operation },
+            { NatMapMetrics.OutcomeTag, outcome },
+        };
+        GatewayRequests.Add(1, tags);
     }
 
     private static string OutcomeName(StunOutcome outcome) => outcome switch

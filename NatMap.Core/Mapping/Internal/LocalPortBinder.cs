@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using NatMap.Gateway.Internal;
 using NatMap.Sockets.Internal;
 
 namespace NatMap.Mapping.Internal;
@@ -21,9 +22,10 @@ internal sealed class LocalPortBinder
     private readonly ILogger _logger;
     private bool _addressMissing;
 
-    public LocalPortBinder(MapperSettings settings, BoundSocketFactory sockets, PortTakeover takeover, PortSelector selector, ILogger logger)
+    public LocalPortBinder(MapperSettings settings, BoundSocketFactory sockets, PortTakeover takeover, PortSelector selector, ILogger logger, InnerLayerMapper? innerLayer = null)
     {
         _settings = settings;
+        InnerLayer = innerLayer;
         _sockets = sockets;
         _takeover = takeover;
         Selector = selector;
@@ -31,6 +33,9 @@ internal sealed class LocalPortBinder
     }
 
     public PortSelector Selector { get; }
+
+    /// <summary>The home router's policy, when the mapper opens the inner NAT layer too.</summary>
+    public InnerLayerMapper? InnerLayer { get; }
 
     public BoundSocketFactory Sockets => _sockets;
 
@@ -44,7 +49,7 @@ internal sealed class LocalPortBinder
     public async Task<Socket> BindUdpAsync(RetryBackoff backoff, CancellationToken cancellationToken)
     {
         Socket? socket;
-        while ((socket = TryBind(ProtocolType.Udp, shareLocalPort: false)) is null)
+        while ((socket = await TryBindAsync(ProtocolType.Udp, shareLocalPort: false, cancellationToken).ConfigureAwait(false)) is null)
         {
             var delay = backoff.Next();
             if (Waiting)
@@ -64,12 +69,37 @@ internal sealed class LocalPortBinder
 
     /// <summary>
     /// A socket bound to the next usable port, or <see langword="null"/> when every port tried failed
-    /// (the failures are logged; the caller pauses and tries again).
+    /// (the failures are logged; the caller pauses and tries again). With a home router to open, a
+    /// port it refuses counts as one that could not be bound: the next of the range is tried.
     /// </summary>
-    public Socket? TryBind(ProtocolType protocol, bool shareLocalPort)
+    public async Task<Socket?> TryBindAsync(ProtocolType protocol, bool shareLocalPort, CancellationToken cancellationToken)
+    {
+        for (int attempt = 0; attempt < Selector.AttemptsPerSetup; attempt++)
+        {
+            var socket = TryBind(protocol, shareLocalPort, Selector.AttemptsPerSetup - attempt);
+            if (socket is null || InnerLayer is null)
+            {
+                return socket;
+            }
+
+            var port = ((IPEndPoint)socket.LocalEndPoint!).Port;
+            if (await InnerLayer.OpenAsync(port, cancellationToken).ConfigureAwait(false) != InnerLayerOutcome.Refused)
+            {
+                return socket;
+            }
+
+            socket.Dispose();
+            MappingLog.GatewayRefusedPort(_logger, protocol, port);
+            Selector.BindFailed();
+        }
+
+        return null;
+    }
+
+    private Socket? TryBind(ProtocolType protocol, bool shareLocalPort, int attempts)
     {
         Waiting = false;
-        for (int attempt = 0; attempt < Selector.AttemptsPerSetup; attempt++)
+        for (int attempt = 0; attempt < attempts; attempt++)
         {
             var local = new IPEndPoint(_settings.BindAddress, Selector.Current);
             Socket socket;

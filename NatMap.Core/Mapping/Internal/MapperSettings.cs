@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using NatMap.Gateway;
+using NatMap.Gateway.Internal;
 using NatMap.Sockets.Internal;
 using NatMap.Stun;
 
@@ -58,6 +60,9 @@ internal sealed record MapperSettings
     /// <summary>TCP keepalive probe interval of relayed connections: a third of the keep-alive interval in whole seconds, from 1 s to 10 s.</summary>
     public TimeSpan ForwardKeepAliveInterval { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The home router to open the port on, or <see langword="null"/> to leave it alone.</summary>
+    public GatewaySettings? Gateway { get; init; }
+
     /// <summary>How long a connect to the HTTP server may take before the setup counts as failed.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -89,6 +94,9 @@ internal sealed record MapperSettings
             ForwardMasquerade = options.ForwardMasquerade,
             IdleTimeout = options.IdleTimeout,
             MaxConnections = options.MaxConnections,
+            Gateway = options.Gateway == GatewayProtocol.None
+                ? null
+                : new GatewaySettings(options.Gateway, options.GatewayAddress, options.GatewayLease, options.BindAddress, options.BindInterface),
             ForwardKeepAliveTime = Seconds(Math.Ceiling(Math.Clamp(options.EffectiveKeepAliveInterval.TotalSeconds * 2, 10, 32767))),
             ForwardKeepAliveInterval = Seconds(Math.Floor(Math.Clamp(options.EffectiveKeepAliveInterval.TotalSeconds / 3, 1, 10))),
         };

@@ -93,4 +93,7 @@ internal static partial class MappingLog
 
     [LoggerMessage(EventId = 2041, Level = LogLevel.Debug, Message = "Receive on the served UDP socket {LocalEndPoint} failed: {Error}")]
     public static partial void ServedReceiveFailed(ILogger logger, EndPoint? localEndPoint, SocketError error);
+
+    [LoggerMessage(EventId = 2042, Level = LogLevel.Warning, Message = "The home router refused {Protocol} port {Port}; trying the next port of the range, or again after the back-off for a fixed port")]
+    public static partial void GatewayRefusedPort(ILogger logger, ProtocolType protocol, int port);
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using NatMap.Gateway.Internal;
 using NatMap.Sockets.Internal;
 
 namespace NatMap.Mapping.Internal;
@@ -14,7 +15,7 @@ internal static class PortMapperFactory
         var binder = CreateBinder(settings, sockets, loggerFactory, logger);
         var server = new MappedTcpServer();
         var loop = new TcpForwardingLoop(new TcpMappingLoop(settings, stun, binder, logger), settings, sockets, loggerFactory, logger, server.Enqueue);
-        server.Attach(new PortMapperRunner(loop, MappingProtocol.Tcp, logger));
+        server.Attach(new PortMapperRunner(loop, MappingProtocol.Tcp, logger, binder.InnerLayer));
         return server;
     }
 
@@ -34,7 +35,7 @@ internal static class PortMapperFactory
             (_, false) => new UdpMappingLoop(settings, stun, binder, logger),
             (_, true) => new UdpForwardingLoop(settings, stun, binder, loggerFactory, logger),
         };
-        return new PortMapperRunner(loop, settings.Protocol, logger);
+        return new PortMapperRunner(loop, settings.Protocol, logger, binder.InnerLayer);
     }
 
     /// <summary>In-process UDP serving: settings for UDP without a forward target.</summary>
@@ -43,8 +44,9 @@ internal static class PortMapperFactory
         var logger = CreateLogger(loggerFactory);
         var sockets = new BoundSocketFactory(settings.Sockets, loggerFactory.CreateLogger("NatMap.Sockets"));
         var serving = new UdpServingSocket(settings.AddressFamily, logger);
-        var loop = new UdpMappingLoop(settings, stun, CreateBinder(settings, sockets, loggerFactory, logger), logger, serving);
-        return new MappedUdpServer(new PortMapperRunner(loop, settings.Protocol, logger), serving);
+        var binder = CreateBinder(settings, sockets, loggerFactory, logger);
+        var loop = new UdpMappingLoop(settings, stun, binder, logger, serving);
+        return new MappedUdpServer(new PortMapperRunner(loop, settings.Protocol, logger, binder.InnerLayer), serving);
     }
 
     private static ILogger CreateLogger(ILoggerFactory loggerFactory) => loggerFactory.CreateLogger("NatMap.Mapping.PortMapper");
@@ -52,6 +54,9 @@ internal static class PortMapperFactory
     private static LocalPortBinder CreateBinder(MapperSettings settings, BoundSocketFactory sockets, ILoggerFactory loggerFactory, ILogger logger)
     {
         var takeover = new PortTakeover(loggerFactory.CreateLogger("NatMap.Sockets.PortTakeover"));
-        return new LocalPortBinder(settings, sockets, takeover, new PortSelector(settings.Port), logger);
+        var innerLayer = settings.Gateway is { } gateway
+            ? new InnerLayerMapper(gateway, settings.Protocol, settings.KeepAliveInterval, loggerFactory.CreateLogger("NatMap.Gateway"))
+            : null;
+        return new LocalPortBinder(settings, sockets, takeover, new PortSelector(settings.Port), logger, innerLayer);
     }
 }

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using NatMap.Diagnostics.Internal;
+using NatMap.Gateway.Internal;
 
 namespace NatMap.Mapping.Internal;
 
@@ -18,6 +19,7 @@ internal sealed class PortMapperRunner : IPortMapper, IMappingSink
     private readonly IMappingLoop _loop;
     private readonly MappingProtocol _protocol;
     private readonly ILogger _logger;
+    private readonly InnerLayerMapper? _innerLayer;
     private readonly CancellationTokenSource _disposing = new();
     private readonly object _gate = new();
     private MappingChanged? _current;
@@ -27,8 +29,9 @@ internal sealed class PortMapperRunner : IPortMapper, IMappingSink
     private Task? _running;
     private int _disposed;
 
-    public PortMapperRunner(IMappingLoop loop, MappingProtocol protocol, ILogger logger)
+    public PortMapperRunner(IMappingLoop loop, MappingProtocol protocol, ILogger logger, InnerLayerMapper? innerLayer = null)
     {
+        _innerLayer = innerLayer;
         _loop = loop;
         _protocol = protocol;
         _logger = logger;
@@ -147,7 +150,7 @@ internal sealed class PortMapperRunner : IPortMapper, IMappingSink
             }
             else
             {
-                next = new MappingChanged(_protocol, publicEndPoint, privateEndPoint, current);
+                next = new MappingChanged(_protocol, publicEndPoint, privateEndPoint, current) { Gateway = _innerLayer?.Current };
                 Volatile.Write(ref _current, next);
                 writer = _writer;
             }
@@ -189,6 +192,11 @@ internal sealed class PortMapperRunner : IPortMapper, IMappingSink
         {
             await running.ConfigureAwait(false);
         }
+
+        if (_innerLayer is not null)
+        {
+            await _innerLayer.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private async Task RunLoopAsync(ChannelWriter<MappingChanged> writer, CancellationToken cancellationToken)
@@ -209,6 +217,12 @@ internal sealed class PortMapperRunner : IPortMapper, IMappingSink
             // Not a network fault (those are retried inside the loop): a defect, surfaced to the watcher.
             MappingLog.Crashed(_logger, ex);
             writer.TryComplete(ex);
+        }
+
+        if (_innerLayer is not null)
+        {
+            // Deleted on every stop: the forwarding must not outlive the mapper (RFC 6887 section 15).
+            await _innerLayer.CloseAsync().ConfigureAwait(false);
         }
 
         lock (_gate)

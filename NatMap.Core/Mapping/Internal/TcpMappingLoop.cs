@@ -82,7 +82,7 @@ internal sealed class TcpMappingLoop : IMappingLoop
     /// </summary>
     private async Task<bool> RunSessionAsync(IMappingSink sink, CancellationToken cancellationToken)
     {
-        using var keepAlive = _binder.TryBind(ProtocolType.Tcp, shareLocalPort: true);
+        using var keepAlive = await _binder.TryBindAsync(ProtocolType.Tcp, shareLocalPort: true, cancellationToken).ConfigureAwait(false);
         if (keepAlive is null)
         {
             _failure = "no local port could be bound";
