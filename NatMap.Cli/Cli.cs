@@ -1,4 +1,4 @@
-using System.CommandLine;
+using NatMap.Cli.Parsing;
 
 namespace NatMap.Cli;
 
@@ -12,23 +12,27 @@ internal static class Cli
         command.Root.SetAction((result, ct) => MappingRunner.RunAsync(command, result, args, context, ct));
         command.Check.Command.SetAction((result, ct) => Check.CheckCommand.RunAsync(command.Check, result, context, ct));
         var parsed = command.Parse(args);
-        if (parsed.Errors.Count > 0)
+        if (parsed.HelpRequested)
         {
-            return CommandLine.Usage(context.Stderr, parsed.CommandResult.Command, CommandLine.DescribeParseError(parsed));
+            HelpWriter.WriteHelp(context.Stdout, parsed.Command);
+            return ExitCodes.Success;
         }
 
-        var invocation = new InvocationConfiguration
+        if (parsed.Error is { } error)
         {
-            Output = context.Stdout,
-            Error = context.Stderr,
-            EnableDefaultExceptionHandler = false,
+            return CommandLine.Usage(context.Stderr, parsed.Command, error);
+        }
 
-            // Signals are handled by Program through the cancellation token, not by the parser.
-            ProcessTerminationTimeout = null,
-        };
+        if (parsed.VersionRequested)
+        {
+            context.Stdout.WriteLine(HelpWriter.Version());
+            context.Stdout.Flush();
+            return ExitCodes.Success;
+        }
+
         try
         {
-            return await parsed.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
+            return await parsed.Command.Action!(parsed, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -40,4 +40,10 @@ internal static partial class CliLog
 
     [LoggerMessage(EventId = 6011, Level = LogLevel.Debug, Message = "Waiting up to {Seconds} s for {Count} notifier(s) to deliver the last change")]
     public static partial void WaitingForNotifiers(ILogger logger, int seconds, int count);
+
+    [LoggerMessage(EventId = 6050, Level = LogLevel.Warning, Message = "Cannot write the status file: {Reason}; the mapping goes on")]
+    public static partial void StatusFileFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 6051, Level = LogLevel.Debug, Message = "Notifying the service manager (NOTIFY_SOCKET); watchdog every {Interval}")]
+    public static partial void SystemdNotifying(ILogger logger, TimeSpan? interval);
 }

@@ -9,5 +9,7 @@ namespace NatMap.Cli;
 /// <param name="Json"><c>--json</c>.</param>
 /// <param name="LogLevel"><c>-v</c> logs debug messages too.</param>
 /// <param name="PortReuseWait"><c>-w</c>: accepted for compatibility with the original, which waits this long before reusing a port.</param>
+/// <param name="Name"><c>--name</c>: the mapping's name, for scripts (NATMAP_NAME), <c>--json</c>, the status file and the webhook.</param>
+/// <param name="StatusFile"><c>--status-file</c>: where the status object is kept.</param>
 /// <param name="Notifiers">One factory per built-in notifier (<c>--notify-url</c> and the rest), run beside <c>-e</c>; empty when none.</param>
-internal sealed record CliOptions(bool Detach, string? Script, bool Json, LogLevel LogLevel, int? PortReuseWait, IReadOnlyList<Func<ILoggerFactory, MappingNotifier>> Notifiers);
+internal sealed record CliOptions(bool Detach, string? Script, bool Json, LogLevel LogLevel, int? PortReuseWait, string? Name = null, string? StatusFile = null, IReadOnlyList<Func<ILoggerFactory, MappingNotifier>>? Notifiers = null);

@@ -1,8 +1,6 @@
-using System.CommandLine;
-using System.CommandLine.Help;
-using System.CommandLine.Parsing;
 using System.Net;
 using System.Net.Sockets;
+using NatMap.Cli.Parsing;
 
 namespace NatMap.Cli;
 
@@ -39,31 +37,10 @@ internal static class CommandLine
         ["TestTcp"] = "-u/-o",
     };
 
-    /// <summary>
-    /// How every natmap command line is parsed. Response files are off: System.CommandLine would
-    /// replace any argument starting with '@' by a file's contents (<c>-e @hook.sh</c> read the file
-    /// instead of naming it, <c>-s @/dev/zero</c> never returned), which the original's getopt never does.
-    /// </summary>
-    public static ParserConfiguration ParserConfiguration { get; } = new() { ResponseFileTokenReplacer = null };
-
-    /// <summary>The name a usage error and its hint give: <c>natmap</c> or <c>natmap check</c>.</summary>
-    public static string NameOf(Command command) => command is RootCommand ? "natmap" : "natmap " + command.Name;
-
-    /// <summary>-h is natmap's HTTP server, as in the original: help is --help only.</summary>
-    public static void UseLongHelpOnly(Command command)
-    {
-        foreach (var help in command.Options.OfType<HelpOption>().ToList())
-        {
-            command.Options.Remove(help);
-        }
-
-        command.Options.Insert(0, new HelpOption("--help") { Description = "Show this help and exit." });
-    }
-
     /// <summary>Writes <c>natmap: message</c> (<c>natmap: check: message</c>) and the hint; returns <see cref="ExitCodes.Usage"/>.</summary>
     public static int Usage(TextWriter stderr, Command command, string message)
     {
-        string name = NameOf(command);
+        string name = command.FullName;
         stderr.WriteLine(name.Replace(" ", ": ", StringComparison.Ordinal) + ": " + OneLine(message));
         stderr.WriteLine($"Try '{name} --help'.");
         stderr.Flush();
@@ -94,37 +71,6 @@ internal static class CommandLine
     /// <summary>Error lines stay one line even when a message carries line breaks.</summary>
     public static string OneLine(string message) => message.ReplaceLineEndings(" ").TrimEnd();
 
-    public static string DescribeParseError(ParseResult parsed)
-    {
-        if (parsed.UnmatchedTokens is [var token, ..])
-        {
-            return token.StartsWith('-') && token.Length > 1
-                ? $"unknown option '{token}'"
-                : $"unexpected argument '{token}': {NameOf(parsed.CommandResult.Command)} takes options only";
-        }
-
-        var error = parsed.Errors[0];
-        if ((error.SymbolResult as OptionResult ?? error.SymbolResult?.Parent as OptionResult) is { } option)
-        {
-            var name = option.IdentifierToken?.Value ?? option.Option.Name;
-
-            // Only an option that takes a value can be missing one: --version, a flag, fails for
-            // other reasons (combined with other options) and keeps System.CommandLine's message.
-            if (option.Tokens.Count < option.Option.Arity.MinimumNumberOfValues)
-            {
-                int needed = option.Option.Arity.MinimumNumberOfValues;
-                return $"{name}: needs {(needed == 1 ? "a value" : needed + " values")}: {name} <{option.Option.HelpName ?? "value"}>";
-            }
-
-            if (option.IdentifierTokenCount > 1 && option.Option.Arity.MaximumNumberOfValues == 1)
-            {
-                return $"{name}: given more than once";
-            }
-        }
-
-        return error.Message.TrimEnd('.');
-    }
-
     /// <summary>
     /// <c>-4</c>/<c>-6</c> and <c>-i</c>, the same in both commands; whether the address fits the family is
     /// the library's to say.
@@ -154,15 +100,15 @@ internal static class CommandLine
     }
 
     public static Option<bool> Flag(string name, string description, params string[] aliases) =>
-        new(name, aliases) { Description = description, Arity = ArgumentArity.Zero };
+        new(name, aliases) { Description = description };
 
     public static Option<string> Value(string name, string helpName, string description) =>
-        new(name) { Description = description, HelpName = helpName, Arity = ArgumentArity.ExactlyOne };
+        new(name) { Description = description, HelpName = helpName };
 
     /// <summary>
     /// <c>-s</c>: one value per occurrence, as getopt reads it (<c>-s a b</c> leaves <c>b</c> unmatched,
     /// an error), repeatable.
     /// </summary>
     public static Option<string[]> Servers(string description) =>
-        new("-s") { Description = description, HelpName = "addr[:port]", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+        new("-s") { Description = description, HelpName = "addr[:port]" };
 }

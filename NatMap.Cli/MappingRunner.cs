@@ -1,8 +1,9 @@
-using System.CommandLine;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using NatMap.Cli.Logging;
 using NatMap.Cli.Native;
+using NatMap.Cli.Parsing;
+using NatMap.Cli.Service;
 using NatMap.Mapping;
 using NatMap.Notify;
 using NatMap.Notify.Internal;
@@ -75,9 +76,16 @@ internal static class MappingRunner
 
         using var gcReportStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task gcReport = GcReport.RunAsync(logger, gcReportStop.Token);
-        var notifier = options.Script is null ? null : new ScriptNotifier(options.Script, loggerFactory);
-        var notifiers = options.Notifiers.Select(create => create(loggerFactory)).ToList();
+        var notifier = options.Script is null ? null : new ScriptNotifier(options.Script, loggerFactory) { Name = options.Name };
+        using var reporter = CreateReporter(options, mapperOptions, logger);
+        var notifiers = (options.Notifiers ?? []).Select(create => create(loggerFactory)).ToList();
         var mapper = context.MapperFactory(mapperOptions, loggerFactory);
+        if (reporter.IsActive)
+        {
+            reporter.Start();
+            mapper.StateChanged += (_, _) => reporter.Update(mapper);
+        }
+
         try
         {
             MappingChanged? last = null;
@@ -91,7 +99,8 @@ internal static class MappingRunner
                 last = change;
                 var line = MappingText.FormatLine(change);
                 CliLog.MappingChanged(logger, line);
-                if ((options.Json ? MappingJson.Format(change) : notifier is null ? line : null) is { } output)
+                reporter.Update(mapper);
+                if ((options.Json ? MappingJson.Format(change, options.Name) : notifier is null ? line : null) is { } output)
                 {
                     await context.Stdout.WriteLineAsync(output).ConfigureAwait(false);
                     await context.Stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
@@ -122,6 +131,7 @@ internal static class MappingRunner
             await gcReportStop.CancelAsync().ConfigureAwait(false);
             await gcReport.ConfigureAwait(false);
             await mapper.DisposeAsync().ConfigureAwait(false);
+            reporter.Update(mapper, stopped: true);
             if (notifier is not null)
             {
                 await StopNotifierAsync(notifier, logger).ConfigureAwait(false);
@@ -132,6 +142,18 @@ internal static class MappingRunner
 
         CliLog.Stopped(logger);
         return ExitCodes.Success;
+    }
+
+    private static ServiceReporter CreateReporter(CliOptions options, PortMapperOptions mapperOptions, ILogger logger)
+    {
+        var systemd = SystemdNotifier.FromEnvironment(Environment.GetEnvironmentVariable);
+        if (systemd is not null)
+        {
+            CliLog.SystemdNotifying(logger, systemd.WatchdogInterval);
+        }
+
+        var file = options.StatusFile is null ? null : new StatusFile(options.StatusFile, options.Name, mapperOptions);
+        return new ServiceReporter(file, systemd, logger, TimeProvider.System);
     }
 
     private static async Task StopNotifierAsync(ScriptNotifier notifier, ILogger logger)

@@ -1,5 +1,5 @@
-using System.CommandLine;
 using Microsoft.Extensions.Logging;
+using NatMap.Cli.Parsing;
 using NatMap.Mapping;
 using static NatMap.Cli.CommandLine;
 
@@ -39,13 +39,15 @@ internal sealed class NatMapCommand
     private readonly Option<string> _targetPort = Value("-p", "port", "Port of the forward target; 0 uses the public port (needs -t).");
     private readonly Option<bool> _json = Flag("--json", "Print one JSON object per mapping change on standard output instead of the line (also with -e).");
     private readonly Option<bool> _verbose = Flag("--verbose", "Log debug messages too.", "-v");
+    private readonly Option<string> _name = Value("--name", "name", "Name of this mapping: NATMAP_NAME for the -e script, \"name\" in --json and the status file (letters, digits, '.', '_', '-', '@', at most 64).");
+    private readonly Option<string> _statusFile = Value("--status-file", "path", "Keep one JSON object with the mapping and its state in this file, replaced atomically on start, each change and stop.");
 
     /// <summary>Declares both commands, whose actions do nothing until <see cref="Cli"/> sets them.</summary>
     public NatMapCommand()
     {
-        Root = new RootCommand(Description)
+        Root = new Command("natmap", Description)
         {
-            _ipv4, _ipv6, _udp, _detach, _interface, _keepAlive, _checkCycle, _stun, _http, _script, _mark, _localPort, _reuseWait, _congestion, _forwardTimeout, _targetHost, _targetPort, _json, _verbose, Check.Command,
+            _ipv4, _ipv6, _udp, _detach, _interface, _keepAlive, _checkCycle, _stun, _http, _script, _mark, _localPort, _reuseWait, _congestion, _forwardTimeout, _targetHost, _targetPort, _json, _verbose, _name, _statusFile, Check.Command,
         };
         foreach (var option in Notifiers.All)
         {
@@ -54,16 +56,15 @@ internal sealed class NatMapCommand
 
         Root.SetAction(_ => ExitCodes.Success);
         Check.Command.SetAction(_ => ExitCodes.Success);
-        UseLongHelpOnly(Root);
     }
 
-    public RootCommand Root { get; }
+    public Command Root { get; }
 
     public Check.CheckOptions Check { get; } = new();
 
     public NotifierFlags Notifiers { get; } = new();
 
-    public ParseResult Parse(IReadOnlyList<string> args) => Root.Parse(args, CommandLine.ParserConfiguration);
+    public ParseResult Parse(IReadOnlyList<string> args) => Root.Parse(args);
 
     /// <summary>
     /// Binds the parsed values into <paramref name="mapper"/>. Only command-line syntax and combinations are
@@ -97,12 +98,16 @@ internal sealed class NatMapCommand
             mapper.RetryDelay = keepAlive;
         }
 
-        error ??= (mapper.TargetHost is null) == (result.GetValue(_targetPort) is null) ? null
-            : mapper.TargetHost is null ? "-p needs -t: give the forward target's address with -t <addr>"
-            : "-t needs -p: give the forward target's port with -p <port> (0 = the public port)";
-        string? notifierError = Notifiers.Bind(result, mapper, environment ?? Environment.GetEnvironmentVariable, out var notifiers);
+        string? mappingName = result.GetValue(_name);
+        string? statusFile = result.GetValue(_statusFile);
+        error ??= (mappingName is null ? null : OptionParsers.NameProblem(mappingName) is { } nameProblem ? "--name: " + nameProblem : null)
+            ?? (statusFile is null ? null : OptionParsers.StatusFileProblem(statusFile) is { } fileProblem ? "--status-file: " + fileProblem : null)
+            ?? ((mapper.TargetHost is null) == (result.GetValue(_targetPort) is null) ? null
+                : mapper.TargetHost is null ? "-p needs -t: give the forward target's address with -t <addr>"
+                : "-t needs -p: give the forward target's port with -p <port> (0 = the public port)");
+        string? notifierError = Notifiers.Bind(result, mapper, mappingName, environment ?? Environment.GetEnvironmentVariable, out var notifiers);
         error ??= notifierError;
-        options = new CliOptions(result.GetValue(_detach), result.GetValue(_script), result.GetValue(_json), result.GetValue(_verbose) ? LogLevel.Debug : LogLevel.Information, reuseWait, notifiers);
+        options = new CliOptions(result.GetValue(_detach), result.GetValue(_script), result.GetValue(_json), result.GetValue(_verbose) ? LogLevel.Debug : LogLevel.Information, reuseWait, mappingName, statusFile, notifiers);
         return error;
     }
 }

@@ -1,6 +1,6 @@
-using System.CommandLine;
 using System.Net;
 using Microsoft.Extensions.Logging;
+using NatMap.Cli.Parsing;
 using NatMap.Mapping;
 using NatMap.Notify;
 
@@ -19,8 +19,7 @@ internal sealed class NotifierFlags
     {
         Description = "Update DNS (RFC 2136) at server addr[:port] (default 53) for the zone: an A record of the public address at name and an SRV record _natmap._tcp|_udp.name of the port. Repeatable.",
         HelpName = "server> <zone> <name",
-        Arity = new ArgumentArity(3, 3 * 64),
-        AllowMultipleArgumentsPerToken = true,
+        ValuesPerUse = 3,
     };
 
     private readonly Option<string> _nsupdateKey = CommandLine.Value("--nsupdate-key", "file", "Sign --nsupdate updates with this TSIG key (HMAC-SHA256, as tsig-keygen writes it).");
@@ -31,9 +30,13 @@ internal sealed class NotifierFlags
 
     public IEnumerable<Option> All => [_notifyUrl, _notifyHeader, _nsupdate, _nsupdateKey, _nsupdateIp4p, _transmission, _qbittorrent];
 
-    /// <summary>Reads the notifiers' options into factories, one per notifier; <paramref name="mapper"/> is already bound.</summary>
+    /// <summary>
+    /// Reads the notifiers' options into factories, one per notifier; <paramref name="mapper"/> is already
+    /// bound, <paramref name="name"/> is <c>--name</c> (the webhook writes it into the event), and
+    /// <paramref name="environment"/> gives the BitTorrent clients' logins.
+    /// </summary>
     /// <returns>The first problem as <c>--flag: reason</c>, or null.</returns>
-    public string? Bind(ParseResult result, PortMapperOptions mapper, Func<string, string?> environment, out IReadOnlyList<Func<ILoggerFactory, MappingNotifier>> notifiers)
+    public string? Bind(ParseResult result, PortMapperOptions mapper, string? name, Func<string, string?> environment, out IReadOnlyList<Func<ILoggerFactory, MappingNotifier>> notifiers)
     {
         var list = new List<Func<ILoggerFactory, MappingNotifier>>();
         notifiers = list;
@@ -57,7 +60,7 @@ internal sealed class NotifierFlags
 
         foreach (var text in urls)
         {
-            var options = new WebhookNotifierOptions { Url = Uri.TryCreate(text, UriKind.Absolute, out var url) ? url : null };
+            var options = new WebhookNotifierOptions { Url = Uri.TryCreate(text, UriKind.Absolute, out var url) ? url : null, Name = name };
             foreach (var header in headers)
             {
                 options.Headers.Add(header);
@@ -114,14 +117,9 @@ internal sealed class NotifierFlags
 
     private string? BindNsUpdate(ParseResult result, List<Func<ILoggerFactory, MappingNotifier>> list)
     {
+        // The parser takes three values per use, so they come in threes.
         var values = result.GetValue(_nsupdate) ?? [];
-        int occurrences = result.GetResult(_nsupdate)?.IdentifierTokenCount ?? 0;
-        if (values.Length != 3 * occurrences)
-        {
-            return "--nsupdate: takes three values each time: --nsupdate <server> <zone> <name>";
-        }
-
-        if (occurrences == 0)
+        if (values.Length == 0)
         {
             return result.GetValue(_nsupdateKey) is not null ? "--nsupdate-key needs --nsupdate: give --nsupdate <server> <zone> <name>"
                 : result.GetValue(_nsupdateIp4p) ? "--nsupdate-ip4p needs --nsupdate: give --nsupdate <server> <zone> <name>"
@@ -190,5 +188,5 @@ internal sealed class NotifierFlags
     private static string NotAUrl(string text) => text.Contains('@', StringComparison.Ordinal) ? "the value is not a URL" : $"'{text}' is not a URL";
 
     private static Option<string[]> Repeatable(string name, string helpName, string description) =>
-        new(name) { Description = description, HelpName = helpName, Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+        new(name) { Description = description, HelpName = helpName };
 }

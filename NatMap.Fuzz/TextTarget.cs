@@ -137,20 +137,20 @@ internal static class TextTarget
     private static void ParseCommandLine(string[] args)
     {
         var parsed = Command.Parse(args);
-        if (parsed.Errors.Count > 0)
+        if (parsed.Error is { } parseError)
         {
-            Expect(CommandLine.DescribeParseError(parsed).Length > 0, "a parse error without a message");
+            Expect(parseError.Length > 0, "a parse error without a message");
             return;
         }
 
-        // Cli.RunAsync invokes the parse result's action: --help and --version (which System.CommandLine
-        // lets through with other options, even repeated ones) never reach Bind.
-        if (!ReferenceEquals(parsed.Action, parsed.CommandResult.Command.Action))
+        // Cli.RunAsync shows the help for --help (whatever else the line holds) and the version for
+        // --version alone: neither reaches Bind.
+        if (!parsed.RunsAction)
         {
             return;
         }
 
-        if (ReferenceEquals(parsed.CommandResult.Command, Command.Check.Command))
+        if (ReferenceEquals(parsed.Command, Command.Check.Command))
         {
             var discovery = new NatMap.Discovery.NatDiscoveryOptions();
             if (Command.Check.Bind(parsed, discovery, out _, out _) is { } checkError)

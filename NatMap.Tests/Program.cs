@@ -8,7 +8,8 @@ namespace NatMap.Tests;
 /// is off in the project). A hidden first argument runs <see cref="LibraryDriver"/> instead of the
 /// tests: the testbed tests start this executable inside the lan namespace with it, because a socket
 /// lives in the network namespace of the thread that created it and the library creates its sockets
-/// on thread-pool threads (see PortMapperLibraryTestbedTests). Another runs <see cref="IdleConnectionPeer"/>,
+/// on thread-pool threads (see PortMapperLibraryTestbedTests); <see cref="HostingDriver"/> does the
+/// same for NatMap.Hosting in a Generic Host. Another runs <see cref="IdleConnectionPeer"/>,
 /// the far ends of the idle-connection test. Everything else is xunit's, as generated.
 /// </summary>
 internal static class Program
@@ -18,6 +19,11 @@ internal static class Program
         if (args.Length > 0 && args[0] == LibraryDriver.Argument)
         {
             return LibraryDriver.Run(args.AsSpan(1));
+        }
+
+        if (args.Length > 0 && args[0] == HostingDriver.Argument)
+        {
+            return HostingDriver.Run(args.AsSpan(1));
         }
 
         if (args.Length > 0 && args[0] == IdleConnectionPeer.Argument)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets up what the tests need and runs them: `sudo ./scripts/test.sh [extra dotnet test args]`.
+# Sets up what the tests need and runs them, as root: `./scripts/test.sh [extra dotnet test args]`.
 # Prints one closing line `N passed, N failed, N skipped`, counted from the TRX results.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,8 +9,8 @@ cd "$(dirname "$0")/.."
 if [ "$(id -u)" = 0 ] && [ "${NATMAP_SKIP_APT:-0}" != 1 ]; then
   ensure_tools test.sh ip:iproute2 nft:nftables conntrack:conntrack turnserver:coturn nginx:nginx-light \
     socat:socat iperf3:iperf3 sockperf:sockperf turnutils_stunclient:coturn python3:python3 \
-    ss:iproute2 flock:util-linux named:bind9 dig:bind9-dnsutils transmission-daemon:transmission-daemon \
-    qbittorrent-nox:qbittorrent-nox
+    ss:iproute2 flock:util-linux systemd-analyze:systemd named:bind9 dig:bind9-dnsutils \
+    transmission-daemon:transmission-daemon qbittorrent-nox:qbittorrent-nox
 fi
 
 if [ "$(id -u)" = 0 ] && [ -x scripts/testbed.sh ] && command -v ip >/dev/null 2>&1; then

@@ -26,7 +26,10 @@
 #                                    `ip netns exec` (so `exec`) mounts over /etc; they must exist
 #                                    before the process starts; hosts is rewritten in place after
 #   testbed.sh exec ID lan|rtr|wan CMD...
-#   testbed.sh info ID
+#   testbed.sh info ID               prints the testbed's namespaces and addresses (NAME=VALUE
+#                                    lines, as up does), for scripts and for exec by hand
+#
+# Every subcommand but exec and info says what it did in one line on stderr.
 #
 # ID is 1-8 characters [a-z0-9]. Namespaces are nmtb-ID-lan, nmtb-ID-rtr, nmtb-ID-wan. The veth
 # pairs are created directly inside the namespaces, so they never appear in the host namespace
@@ -49,11 +52,13 @@ LAN4=192.0.2.2 RTR_LAN4=192.0.2.1 RTR_WAN4=203.0.113.1 WAN4=203.0.113.2 WAN4B=20
 LAN6=2001:db8:1::2 RTR_LAN6=2001:db8:1::1 RTR_WAN6=2001:db8:2::1 WAN6=2001:db8:2::2 WAN6B=2001:db8:2::3
 
 die() { echo "testbed.sh: $*" >&2; exit 1; }
+# What a subcommand did, in one line on stderr (stdout carries only the NAME=VALUE lines of up and info).
+said() { echo "testbed.sh: $*" >&2; }
 
 need() {
   local cmd
   for cmd in "$@"; do
-    command -v "$cmd" >/dev/null 2>&1 || die "needs '$cmd' on PATH (sudo ./scripts/test.sh installs it)"
+    command -v "$cmd" >/dev/null 2>&1 || die "needs '$cmd' on PATH (./scripts/test.sh, run as root, installs it)"
   done
 }
 
@@ -506,7 +511,7 @@ EOF
 }
 
 cmd_gc() {
-  local all=0 n id owner
+  local all=0 n id owner removed=""
   [ "${1:-}" = --all ] && all=1
   [ -d /run/netns ] || return 0
   for n in $(ls /run/netns); do
@@ -517,9 +522,11 @@ cmd_gc() {
     # (owner 0) belongs to whoever did that; leave both (unless --all). Without a state folder it
     # is a leftover (up and down hold the lock, so it is not one half built or half torn down).
     if [ $all = 1 ] || [ "$owner" = none ] || { [ "$owner" != 0 ] && ! alive "$owner"; }; then
+      [[ " $removed " == *" $id "* ]] || removed="$removed $id"
       ID=$id down_id
     fi
   done
+  said "gc: removed${removed:- nothing}"
 }
 
 main() {
@@ -543,24 +550,30 @@ main() {
       ;;
   esac
   case $cmd in
-    up) cmd_up "$@" ;;
-    down) need ip; down_id ;;
+    up) cmd_up "$@"
+        said "testbed '$ID' is up: lan $(lan_addr) behind the $(cat "$(state)/nat") NAT at $(public_addr) (map $(cat "$(state)/map")), wan $WAN4 and $WAN4B" ;;
+    down) need ip; down_id; said "testbed '$ID' is down: its namespaces, processes and state are gone" ;;
     gc) need ip; cmd_gc "$@" ;;
     nat) require_up; local mode=${1:?nat needs a mode}; shift
          local map=$DEFAULT_MAP
          [ "${1:-}" = --map ] && map=${2:?--map needs PRIV:PUB,...}
-         set_nat "$mode" "$map" ;;
-    remap) cmd_remap "$@" ;;
-    readdress) cmd_readdress "$@" ;;
-    renumber) cmd_renumber "$@" ;;
-    hosts) cmd_hosts "$@" ;;
-    coturn) cmd_coturn "$@" ;;
-    nginx) cmd_nginx "$@" ;;
+         set_nat "$mode" "$map"
+         said "testbed '$ID': the router's NAT is now $mode (map $map)" ;;
+    remap) cmd_remap "$@"; said "testbed '$ID': private port $1 is now mapped to public port $3 (was $2); live flows forgotten" ;;
+    readdress) cmd_readdress "$@"; said "testbed '$ID': the router's public address is now $(public_addr)" ;;
+    renumber) cmd_renumber "$@"; said "testbed '$ID': the lan host's address is now $(lan_addr)" ;;
+    hosts) cmd_hosts "$@"; said "testbed '$ID': wrote /etc/netns/$(ns "$1")/hosts" ;;
+    coturn) cmd_coturn "$@"
+            if [ "$1" = stop ]; then said "testbed '$ID': coturn stopped"
+            else said "testbed '$ID': coturn ${1}ed on $WAN4, $WAN6$([ "${2:-double}" = double ] && echo " and $WAN4B"), udp and tcp 3478"; fi ;;
+    nginx) cmd_nginx "$@"
+           if [ "$1" = stop ]; then said "testbed '$ID': nginx stopped"
+           else said "testbed '$ID': nginx ${1}ed on $WAN4:80 and [$WAN6]:80"; fi ;;
     exec) require_up; local part=${1:-}; shift || true
           [[ $part =~ ^(lan|rtr|wan)$ ]] || die "exec: use lan|rtr|wan CMD..."
           [ $# -gt 0 ] || die "exec: missing command"
           exec ip netns exec "$(ns "$part")" "$@" ;;
-    info) info ;;
+    info) require_up; info ;;
     *) die "usage: testbed.sh up|down|gc|nat|remap|readdress|renumber|coturn|nginx|hosts|exec|info ID ... (see the header of $0)" ;;
   esac
 }

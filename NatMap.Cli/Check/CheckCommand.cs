@@ -1,6 +1,6 @@
-using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using NatMap.Cli.Logging;
+using NatMap.Cli.Parsing;
 using NatMap.Discovery;
 
 namespace NatMap.Cli.Check;

@@ -1,4 +1,4 @@
-using System.CommandLine;
+using NatMap.Cli.Parsing;
 using NatMap.Discovery;
 using NatMap.Mapping.Internal;
 using static NatMap.Cli.CommandLine;
@@ -27,7 +27,7 @@ internal sealed class CheckOptions
 
     // natmap's -t is the forward target; the check's old -t for TCP still works, unlisted.
     private readonly Option<bool> _tcp = Flag("-o", "Test TCP only: mapping behaviour (filtering is a UDP notion in RFC 5780).");
-    private readonly Option<bool> _tcpAlias = new("-t") { Arity = ArgumentArity.Zero, Hidden = true };
+    private readonly Option<bool> _tcpAlias = new("-t") { Hidden = true };
     private readonly Option<bool> _hairpin = Flag("--hairpin", "Also test UDP hairpinning (RFC 5780 section 4.5).");
     private readonly Option<bool> _lifetime = Flag("--lifetime", "Also estimate the UDP binding lifetime and recommend a -k (takes up to --lifetime-max).");
     private readonly Option<string> _lifetimeMax = Value("--lifetime-max", "seconds", "Longest idle time the lifetime estimate probes (default 120).");
@@ -38,7 +38,6 @@ internal sealed class CheckOptions
     public CheckOptions()
     {
         Command = new Command("check", Description) { _ipv4, _ipv6, _servers, _bind, _interface, _udp, _tcp, _tcpAlias, _hairpin, _lifetime, _lifetimeMax, _timeout, _json, _verbose };
-        UseLongHelpOnly(Command);
     }
 
     public Command Command { get; }

@@ -16,4 +16,28 @@ public interface IPortMapper : IAsyncDisposable
     /// <param name="cancellationToken">Stops the mapper.</param>
     /// <returns>The stream of mapping changes.</returns>
     IAsyncEnumerable<MappingChanged> WatchAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Where the mapper is now: starting, mapped, re-mapping after a lost keep-alive or a failed
+    /// check, or stopped. The default implementation (for mappers written outside this library) says
+    /// <see cref="MappingState.Mapped"/> once <see cref="Current"/> is set.
+    /// </summary>
+    MappingState State => Current is null ? MappingState.Starting : MappingState.Mapped;
+
+    /// <summary>
+    /// Why the mapping was last lost, or why the last check or setup failed (a one-line reason), or
+    /// <see langword="null"/> when nothing has failed yet. Kept after the mapper recovers.
+    /// </summary>
+    string? LastError => null;
+
+    /// <summary>
+    /// Raised after <see cref="State"/> or <see cref="LastError"/> changes, on the mapper's own task:
+    /// handlers must return quickly and must not throw. Mapping changes themselves arrive through
+    /// <see cref="WatchAsync"/> (each also sets <see cref="State"/> to <see cref="MappingState.Mapped"/>).
+    /// </summary>
+    event EventHandler? StateChanged
+    {
+        add { }
+        remove { }
+    }
 }

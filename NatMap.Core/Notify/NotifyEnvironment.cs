@@ -24,6 +24,9 @@ public static class NotifyEnvironment
     /// <summary>The private (bound) address (argument 6).</summary>
     public const string PrivateAddress = "NATMAP_PRIVATE_ADDR";
 
+    /// <summary>The mapping's name (<see cref="ScriptNotifier.Name"/>, the CLI's <c>--name</c>); set only when named, and not an argument.</summary>
+    public const string Name = "NATMAP_NAME";
+
     /// <summary>The variable names in argument order.</summary>
     /// <returns>A new array of six names.</returns>
     public static string[] Names() => [PublicAddress, PublicPort, Ip4p, PrivatePort, Protocol, PrivateAddress];

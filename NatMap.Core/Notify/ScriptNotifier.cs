@@ -46,6 +46,12 @@ public sealed class ScriptNotifier : IAsyncDisposable
     /// <summary>The script that is run.</summary>
     public string ScriptPath { get; }
 
+    /// <summary>
+    /// The mapping's name (the CLI's <c>--name</c>), given to the script as <see cref="NotifyEnvironment.Name"/>
+    /// when set, so that one script can serve several mappings; its six arguments stay as they are.
+    /// </summary>
+    public string? Name { get; init; }
+
     /// <summary>How many started scripts have not exited yet.</summary>
     public int RunningCount
     {
@@ -145,6 +151,11 @@ public sealed class ScriptNotifier : IAsyncDisposable
         {
             startInfo.ArgumentList.Add(arguments[i]);
             startInfo.Environment[names[i]] = arguments[i];
+        }
+
+        if (Name is not null)
+        {
+            startInfo.Environment[NotifyEnvironment.Name] = Name;
         }
 
         Process? process;

@@ -213,26 +213,28 @@ public sealed class CliParsingTests
     {
         // What the `check` subcommand will do with one line in NatMapCommand's constructor.
         var command = new NatMapCommand();
-        var sub = new System.CommandLine.Command("probe");
-        var server = new System.CommandLine.Option<string>("-s");
+        var sub = new NatMap.Cli.Parsing.Command("probe");
+        var server = new NatMap.Cli.Parsing.Option<string>("-s");
         sub.Options.Add(server);
-        command.Root.Subcommands.Add(sub);
+        command.Root.Add(sub);
 
         var run = command.Root.Parse(["probe", "-s", "203.0.113.2"]);
-        Assert.Empty(run.Errors);
-        Assert.Same(sub, run.CommandResult.Command);
+        Assert.Null(run.Error);
+        Assert.Same(sub, run.Command);
         Assert.Equal("203.0.113.2", run.GetValue(server));
+        Assert.True(run.RunsAction);
 
         var help = command.Root.Parse(["probe", "--help"]);
-        Assert.Empty(help.Errors);
-        Assert.IsType<System.CommandLine.Help.HelpAction>(help.Action);
+        Assert.Null(help.Error);
+        Assert.Same(sub, help.Command);
+        Assert.True(help.HelpRequested);
     }
 
     private static (CliOptions Options, PortMapperOptions Mapper) Parse(params string[] args)
     {
         var command = new NatMapCommand();
         var result = command.Parse(args);
-        Assert.Empty(result.Errors);
+        Assert.Null(result.Error);
         var mapper = new PortMapperOptions();
         var error = command.Bind(result, mapper, out var options);
         Assert.True(error is null, error);

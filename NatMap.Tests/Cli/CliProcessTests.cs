@@ -289,7 +289,9 @@ public sealed partial class CliProcessTests
         }
     }
 
-    private static Process Start(params string[] args)
+    private static Process Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    private static Process Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var startInfo = new ProcessStartInfo(NatmapPath)
         {
@@ -301,6 +303,11 @@ public sealed partial class CliProcessTests
         foreach (var arg in args)
         {
             startInfo.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            startInfo.Environment[name] = value;
         }
 
         return Process.Start(startInfo) ?? throw new InvalidOperationException("natmap did not start");

@@ -100,7 +100,7 @@ public sealed class CliUsageTests
         Assert.DoesNotContain("-?", stdout, StringComparison.Ordinal);
     }
 
-    // Found by the text fuzz target (NatMap.Fuzz): System.CommandLine reports no error for repeated
+    // Found by the text fuzz target (NatMap.Fuzz), when the parser reported no error for repeated
     // options once --help is present, and TryGetOptions would then throw reading -k twice. The CLI
     // runs the help action instead and never reads the options; these are the fuzzer's two inputs.
     [Theory]

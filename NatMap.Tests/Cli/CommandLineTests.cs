@@ -54,7 +54,7 @@ public sealed class CommandLineTests
     {
         var command = new NatMapCommand();
         var parsed = command.Parse(["check", "-s", "127.0.0.1", flag]);
-        Assert.Empty(parsed.Errors);
+        Assert.Null(parsed.Error);
         var options = new NatDiscoveryOptions();
 
         Assert.Null(command.Check.Bind(parsed, options, out _, out _));

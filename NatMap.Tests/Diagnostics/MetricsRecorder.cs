@@ -22,15 +22,16 @@ internal sealed class MetricsRecorder : IDisposable
     private readonly object _collectGate = new();
     private List<RecordedMeasurement>? _collecting;
 
-    public MetricsRecorder()
+    public MetricsRecorder(string meterName = NatMapMetrics.MeterName)
     {
-        _listener.InstrumentPublished = static (instrument, listener) =>
+        _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == NatMapMetrics.MeterName)
+            if (instrument.Meter.Name == meterName)
             {
                 listener.EnableMeasurementEvents(instrument);
             }
         };
+        _listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => OnMeasurement(instrument, value, tags));
         _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => OnMeasurement(instrument, value, tags));
         _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => OnMeasurement(instrument, value, tags));
         _listener.Start();

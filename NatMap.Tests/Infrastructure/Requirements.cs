@@ -34,7 +34,7 @@ internal static class Requirements
     {
         if (FindOnPath(name) is null)
         {
-            Unmet($"needs the '{name}' command on PATH (sudo ./scripts/test.sh installs it)");
+            Unmet($"needs the '{name}' command on PATH (./scripts/test.sh, run as root, installs it)");
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
+using NatMap.Mapping;
 using NatMap.Mapping.Internal;
 
 namespace NatMap.Tests.Mapping;
@@ -31,6 +32,32 @@ public sealed class PortMapperRunnerTests
         Assert.Equal(Public(45556), second.PublicEndPoint);
         Assert.Equal(Public(45555), second.PreviousPublicEndPoint);
         Assert.Same(second, runner.Current);
+    }
+
+    [Fact]
+    public async Task State_LostAndReportedAgain_GoesStartingMappedRemappingMappedStopped()
+    {
+        var loop = new ScriptedLoop();
+        var runner = new PortMapperRunner(loop, MappingProtocol.Udp, NullLogger.Instance);
+        var seen = new List<(MappingState, string?)>();
+        runner.StateChanged += (_, _) => seen.Add((runner.State, runner.LastError));
+        Assert.Equal(MappingState.Starting, runner.State);
+        await using var events = runner.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
+        var pending = events.MoveNextAsync().AsTask();
+        var sink = await loop.Started.Task.WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+        sink.Lost("timed out");
+        Assert.True(await sink.ReportAsync(Public(45555), Private, TestContext.Current.CancellationToken));
+        Assert.False(await sink.ReportAsync(Public(45555), Private, TestContext.Current.CancellationToken));
+        sink.Lost("keep-alive lost");
+        Assert.Equal(MappingState.Remapping, runner.State);
+        Assert.False(await sink.ReportAsync(Public(45555), Private, TestContext.Current.CancellationToken));
+        Assert.True(await pending.WaitAsync(Timeout, TestContext.Current.CancellationToken));
+        await runner.DisposeAsync();
+
+        Assert.Equal(
+            [(MappingState.Starting, "timed out"), (MappingState.Mapped, "timed out"), (MappingState.Remapping, "keep-alive lost"), (MappingState.Mapped, "keep-alive lost"), (MappingState.Stopped, "keep-alive lost")],
+            seen);
     }
 
     [Fact]

@@ -42,7 +42,7 @@ public sealed class CoturnServer : IAsyncLifetime
         string? path = Requirements.FindOnPath("turnserver");
         if (path is null)
         {
-            Unavailable = "needs the 'turnserver' command on PATH (coturn; sudo ./scripts/test.sh installs it)";
+            Unavailable = "needs the 'turnserver' command on PATH (coturn; ./scripts/test.sh, run as root, installs it)";
             return;
         }
 

@@ -11,4 +11,10 @@ internal interface IMappingSink
     /// change is announced.
     /// </summary>
     ValueTask<bool> ReportAsync(IPEndPoint publicEndPoint, IPEndPoint privateEndPoint, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Reports that the mapping is not confirmed any more: the keep-alive was lost, a check or a setup
+    /// failed. The next <see cref="ReportAsync"/> confirms it again.
+    /// </summary>
+    void Lost(string reason);
 }

@@ -17,6 +17,16 @@ internal sealed class MappedTcpServer : IMappedTcpServer
 
     public MappingChanged? Current => Mapper.Current;
 
+    public MappingState State => Mapper.State;
+
+    public string? LastError => Mapper.LastError;
+
+    public event EventHandler? StateChanged
+    {
+        add => Mapper.StateChanged += value;
+        remove => Mapper.StateChanged -= value;
+    }
+
     private IPortMapper Mapper => _mapper ?? throw new InvalidOperationException("The server has no mapper.");
 
     /// <summary>Takes the mapper, whose forwarders hand their connections to <see cref="Enqueue"/>.</summary>

@@ -19,6 +19,16 @@ internal sealed class MappedUdpServer : IMappedUdpServer
 
     public MappingChanged? Current => _runner.Current;
 
+    public MappingState State => _runner.State;
+
+    public string? LastError => _runner.LastError;
+
+    public event EventHandler? StateChanged
+    {
+        add => _runner.StateChanged += value;
+        remove => _runner.StateChanged -= value;
+    }
+
     public long DroppedDatagrams => _serving.DroppedDatagrams;
 
     /// <summary>STUN answers kept from the app so far: one per answered check (tests observe the checks through it).</summary>

@@ -25,7 +25,7 @@ internal static partial class MappingLog
     [LoggerMessage(EventId = 2005, Level = LogLevel.Debug, Message = "Keep-alive connection from {LocalEndPoint} to HTTP server {Server} established")]
     public static partial void KeepAliveConnected(ILogger logger, EndPoint localEndPoint, EndPoint server);
 
-    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "Cannot connect to HTTP keep-alive server {Server}: {Reason}; the STUN servers are not tried until it answers")]
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "Cannot connect to HTTP keep-alive server {Server}: {Reason}. Retrying; the STUN servers are not tried until it answers")]
     public static partial void KeepAliveConnectFailed(ILogger logger, string server, string reason);
 
     [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Keep-alive connection to HTTP server {Server} lost: {Reason}")]

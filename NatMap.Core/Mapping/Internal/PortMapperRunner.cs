@@ -21,6 +21,8 @@ internal sealed class PortMapperRunner : IPortMapper, IMappingSink
     private readonly CancellationTokenSource _disposing = new();
     private readonly object _gate = new();
     private MappingChanged? _current;
+    private MappingState _state;
+    private string? _lastError;
     private ChannelWriter<MappingChanged>? _writer;
     private Task? _running;
     private int _disposed;
@@ -33,6 +35,21 @@ internal sealed class PortMapperRunner : IPortMapper, IMappingSink
     }
 
     public MappingChanged? Current => Volatile.Read(ref _current);
+
+    public MappingState State
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _state;
+            }
+        }
+    }
+
+    public string? LastError => Volatile.Read(ref _lastError);
+
+    public event EventHandler? StateChanged;
 
     public async IAsyncEnumerable<MappingChanged> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -57,6 +74,7 @@ internal sealed class PortMapperRunner : IPortMapper, IMappingSink
             }
 
             _writer = channel.Writer;
+            _state = _current is null ? MappingState.Starting : MappingState.Remapping;
             run = RunLoopAsync(channel.Writer, stop.Token);
             _running = run;
         }
@@ -102,22 +120,47 @@ internal sealed class PortMapperRunner : IPortMapper, IMappingSink
     public ValueTask<bool> ReportAsync(IPEndPoint publicEndPoint, IPEndPoint privateEndPoint, CancellationToken cancellationToken) =>
         ValueTask.FromResult(Report(publicEndPoint, privateEndPoint));
 
-    private bool Report(IPEndPoint publicEndPoint, IPEndPoint privateEndPoint)
+    public void Lost(string reason)
     {
-        ChannelWriter<MappingChanged>? writer;
-        MappingChanged next;
         lock (_gate)
         {
+            Volatile.Write(ref _lastError, reason);
+            _state = _current is null ? MappingState.Starting : MappingState.Remapping;
+        }
+
+        OnStateChanged();
+    }
+
+    private bool Report(IPEndPoint publicEndPoint, IPEndPoint privateEndPoint)
+    {
+        ChannelWriter<MappingChanged>? writer = null;
+        MappingChanged? next = null;
+        bool recovered;
+        lock (_gate)
+        {
+            recovered = _state != MappingState.Mapped;
+            _state = MappingState.Mapped;
             var current = _current;
             if (current is not null && current.PublicEndPoint.Equals(publicEndPoint) && current.PrivateEndPoint.Equals(privateEndPoint))
             {
                 MappingLog.MappingUnchanged(_logger, publicEndPoint, privateEndPoint);
-                return false;
             }
+            else
+            {
+                next = new MappingChanged(_protocol, publicEndPoint, privateEndPoint, current);
+                Volatile.Write(ref _current, next);
+                writer = _writer;
+            }
+        }
 
-            next = new MappingChanged(_protocol, publicEndPoint, privateEndPoint, current);
-            Volatile.Write(ref _current, next);
-            writer = _writer;
+        if (recovered)
+        {
+            OnStateChanged();
+        }
+
+        if (next is null)
+        {
+            return false;
         }
 
         MappingLog.MappingReported(_logger, _protocol, publicEndPoint, privateEndPoint);
@@ -125,6 +168,8 @@ internal sealed class PortMapperRunner : IPortMapper, IMappingSink
         writer?.TryWrite(next);
         return true;
     }
+
+    private void OnStateChanged() => StateChanged?.Invoke(this, EventArgs.Empty);
 
     public async ValueTask DisposeAsync()
     {
@@ -166,6 +211,12 @@ internal sealed class PortMapperRunner : IPortMapper, IMappingSink
             writer.TryComplete(ex);
         }
 
+        lock (_gate)
+        {
+            _state = MappingState.Stopped;
+        }
+
+        OnStateChanged();
         MappingLog.Stopped(_logger);
     }
 }

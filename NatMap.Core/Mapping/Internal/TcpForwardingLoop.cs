@@ -66,6 +66,8 @@ internal sealed class TcpForwardingLoop : IMappingLoop, IMappingSink
         return await _sink!.ReportAsync(publicEndPoint, privateEndPoint, cancellationToken).ConfigureAwait(false);
     }
 
+    public void Lost(string reason) => _sink!.Lost(reason);
+
     private async Task StopForwarderAsync()
     {
         if (_forwarder is { } forwarder)

@@ -31,6 +31,9 @@ internal sealed class TcpMappingLoop : IMappingLoop
     private readonly string _httpText;
     private readonly byte[] _request;
 
+    // Why the last session ended, for IMappingSink.Lost (the log line says the same, with its details).
+    private string _failure = "";
+
     public TcpMappingLoop(MapperSettings settings, IStunProbe stun, LocalPortBinder binder, ILogger logger)
     {
         _settings = settings;
@@ -55,6 +58,7 @@ internal sealed class TcpMappingLoop : IMappingLoop
             }
 
             cancellationToken.ThrowIfCancellationRequested();
+            sink.Lost(_failure);
             var delay = backoff.Next();
             if (_binder.Waiting)
             {
@@ -81,6 +85,7 @@ internal sealed class TcpMappingLoop : IMappingLoop
         using var keepAlive = _binder.TryBind(ProtocolType.Tcp, shareLocalPort: true);
         if (keepAlive is null)
         {
+            _failure = "no local port could be bound";
             return false;
         }
 
@@ -113,7 +118,7 @@ internal sealed class TcpMappingLoop : IMappingLoop
                 var tick = Task.Delay(_settings.KeepAliveInterval, cancellationToken);
                 if (await Task.WhenAny(tick, drained).ConfigureAwait(false) == drained)
                 {
-                    MappingLog.KeepAliveLost(_logger, _httpText, await drained.ConfigureAwait(false));
+                    KeepAliveLost(await drained.ConfigureAwait(false));
                     if (!lasted)
                     {
                         MappingLog.KeepAliveClosedEarly(_logger, _httpText);
@@ -129,6 +134,7 @@ internal sealed class TcpMappingLoop : IMappingLoop
                 // device is gone for good, though the connection would only time out in minutes.
                 if (_binder.Sockets.IsDeviceGone(keepAlive))
                 {
+                    _failure = "the interface of the keep-alive connection is gone";
                     return lasted;
                 }
             }
@@ -155,6 +161,7 @@ internal sealed class TcpMappingLoop : IMappingLoop
             if (observation.LocalEndPoint is { } from && !from.Address.Equals(local.Address) && !IsWildcard(from.Address))
             {
                 MappingLog.LocalAddressChanged(_logger, local.Address, from.Address);
+                _failure = "the local address changed";
                 return false;
             }
 
@@ -163,6 +170,8 @@ internal sealed class TcpMappingLoop : IMappingLoop
         catch (Exception ex) when (ex is IOException or SocketException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             _health.Failed(local, ex.Message);
+            _failure = ex.Message;
+            sink.Lost(ex.Message);
             if (_binder.Sockets.InterfaceMissing || ex is SocketException { SocketErrorCode: SocketError.AddressNotAvailable })
             {
                 return false;
@@ -202,7 +211,7 @@ internal sealed class TcpMappingLoop : IMappingLoop
             addresses = Array.FindAll(addresses, a => a.AddressFamily == _settings.AddressFamily);
             if (addresses.Length == 0)
             {
-                MappingLog.KeepAliveConnectFailed(_logger, _httpText, "the host name has no address of the mapper's family");
+                ConnectFailed("the host name has no address of the mapper's family");
                 return false;
             }
 
@@ -211,12 +220,12 @@ internal sealed class TcpMappingLoop : IMappingLoop
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            MappingLog.KeepAliveConnectFailed(_logger, _httpText, "timed out");
+            ConnectFailed("timed out");
             return false;
         }
         catch (SocketException ex)
         {
-            MappingLog.KeepAliveConnectFailed(_logger, _httpText, ex.Message);
+            ConnectFailed(ex.Message);
             return false;
         }
     }
@@ -232,14 +241,26 @@ internal sealed class TcpMappingLoop : IMappingLoop
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            MappingLog.KeepAliveLost(_logger, _httpText, "sending the request timed out");
+            KeepAliveLost("sending the request timed out");
             return false;
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
-            MappingLog.KeepAliveLost(_logger, _httpText, ex.Message);
+            KeepAliveLost(ex.Message);
             return false;
         }
+    }
+
+    private void ConnectFailed(string reason)
+    {
+        MappingLog.KeepAliveConnectFailed(_logger, _httpText, reason);
+        _failure = "cannot connect to the HTTP keep-alive server " + _httpText + ": " + reason;
+    }
+
+    private void KeepAliveLost(string reason)
+    {
+        MappingLog.KeepAliveLost(_logger, _httpText, reason);
+        _failure = "keep-alive connection to " + _httpText + " lost: " + reason;
     }
 
     /// <summary>Reads and discards the server's answers; completes with the reason the connection ended.</summary>

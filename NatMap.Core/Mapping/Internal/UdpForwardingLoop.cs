@@ -53,7 +53,7 @@ internal sealed class UdpForwardingLoop : IMappingLoop
             StunObservation? checkedFirst;
             try
             {
-                checkedFirst = await FirstCheckAsync(socket, bound, backoff, cancellationToken).ConfigureAwait(false);
+                checkedFirst = await FirstCheckAsync(socket, bound, backoff, sink, cancellationToken).ConfigureAwait(false);
             }
             catch
             {
@@ -79,7 +79,7 @@ internal sealed class UdpForwardingLoop : IMappingLoop
     }
 
     /// <summary>Checks until one answers; null when the socket's <c>-i</c> device is gone, so that it must be bound anew.</summary>
-    private async Task<StunObservation?> FirstCheckAsync(Socket socket, IPEndPoint bound, RetryBackoff backoff, CancellationToken cancellationToken)
+    private async Task<StunObservation?> FirstCheckAsync(Socket socket, IPEndPoint bound, RetryBackoff backoff, IMappingSink sink, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -92,6 +92,7 @@ internal sealed class UdpForwardingLoop : IMappingLoop
             catch (Exception ex) when (ex is IOException or SocketException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
                 _health.Failed(bound, ex.Message);
+                sink.Lost(ex.Message);
             }
 
             if (_binder.Sockets.IsDeviceGone(socket))
@@ -161,6 +162,7 @@ internal sealed class UdpForwardingLoop : IMappingLoop
                 catch (Exception ex) when (ex is IOException or SocketException or TimeoutException && !cancellationToken.IsCancellationRequested)
                 {
                     _health.Failed(bound, ex.Message);
+                    sink.Lost(ex.Message);
                     if (_binder.Sockets.IsDeviceGone(socket))
                     {
                         return;

@@ -84,7 +84,7 @@ internal sealed class UdpMappingLoop : IMappingLoop
         {
             cancellationToken.ThrowIfCancellationRequested();
             TimeSpan wait = _settings.KeepAliveInterval;
-            if (await TryCheckAsync(socket, served, bound, cancellationToken).ConfigureAwait(false) is { } observation)
+            if (await TryCheckAsync(socket, served, bound, sink, cancellationToken).ConfigureAwait(false) is { } observation)
             {
                 backoff.Reset();
 
@@ -110,7 +110,7 @@ internal sealed class UdpMappingLoop : IMappingLoop
         }
     }
 
-    private async Task<StunObservation?> TryCheckAsync(Socket socket, ServedUdpStun? served, IPEndPoint bound, CancellationToken cancellationToken)
+    private async Task<StunObservation?> TryCheckAsync(Socket socket, ServedUdpStun? served, IPEndPoint bound, IMappingSink sink, CancellationToken cancellationToken)
     {
         try
         {
@@ -124,6 +124,7 @@ internal sealed class UdpMappingLoop : IMappingLoop
         catch (Exception ex) when (ex is IOException or SocketException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             _health.Failed(bound, ex.Message);
+            sink.Lost(ex.Message);
             return null;
         }
     }

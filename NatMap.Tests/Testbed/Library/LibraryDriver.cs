@@ -44,6 +44,15 @@ internal static partial class LibraryDriver
             return 2;
         }
 
+        return RunUntilSignalled(stop => serve == "udp-echo" ? ServeUdpEchoAsync(options, stop) : WatchAsync(options, serve == "echo", stop));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> until SIGTERM or SIGINT cancels its token; then prints <c>ended</c>
+    /// and returns 0, or prints <c>failed TYPE: message</c> and returns 1 if it threw.
+    /// </summary>
+    internal static int RunUntilSignalled(Func<CancellationToken, Task> body)
+    {
         using var stop = new CancellationTokenSource();
         void OnSignal(PosixSignalContext context)
         {
@@ -55,7 +64,7 @@ internal static partial class LibraryDriver
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         try
         {
-            (serve == "udp-echo" ? ServeUdpEchoAsync(options, stop.Token) : WatchAsync(options, serve == "echo", stop.Token)).GetAwaiter().GetResult();
+            body(stop.Token).GetAwaiter().GetResult();
             Write("ended");
             return 0;
         }
@@ -194,9 +203,13 @@ internal static partial class LibraryDriver
     private static int Number(string key, string value) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) ? number : throw new FormatException($"{key} '{value}' is not a number");
 
-    private static void Write(string line)
+    /// <summary>One line on stdout, whole, whichever thread writes it.</summary>
+    internal static void Write(string line)
     {
-        Console.Out.WriteLine(line);
-        Console.Out.Flush();
+        lock (Console.Out)
+        {
+            Console.Out.WriteLine(line);
+            Console.Out.Flush();
+        }
     }
 }

@@ -14,10 +14,17 @@ internal sealed class LibraryDriverProcess
     public CapturedProcess Process { get; }
 
     /// <summary>Starts the driver in <paramref name="node"/> and waits until it has created the mapper and begun watching.</summary>
-    public static async Task<LibraryDriverProcess> StartAsync(Infrastructure.Testbed testbed, TestbedNode node, TimeSpan timeout, params string[] arguments)
+    public static Task<LibraryDriverProcess> StartAsync(Infrastructure.Testbed testbed, TestbedNode node, TimeSpan timeout, params string[] arguments) =>
+        StartAsync(LibraryDriver.Argument, testbed, node, timeout, arguments);
+
+    /// <summary>Starts the <see cref="HostingDriver"/> (a Generic Host) in <paramref name="node"/>, configured by <c>key=value</c> arguments, once its host has started.</summary>
+    public static Task<LibraryDriverProcess> StartHostingAsync(Infrastructure.Testbed testbed, TestbedNode node, TimeSpan timeout, params string[] configuration) =>
+        StartAsync(HostingDriver.Argument, testbed, node, timeout, configuration);
+
+    private static async Task<LibraryDriverProcess> StartAsync(string driverArgument, Infrastructure.Testbed testbed, TestbedNode node, TimeSpan timeout, string[] arguments)
     {
         var assembly = typeof(LibraryDriver).Assembly.Location;
-        var process = testbed.Start(node, DotnetHost(), [assembly, LibraryDriver.Argument, .. arguments], new Dictionary<string, string>
+        var process = testbed.Start(node, DotnetHost(), [assembly, driverArgument, .. arguments], new Dictionary<string, string>
         {
             ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
             ["DOTNET_NOLOGO"] = "1",

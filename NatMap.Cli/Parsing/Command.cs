@@ -1,0 +1,51 @@
+using System.Collections;
+
+namespace NatMap.Cli.Parsing;
+
+/// <summary>
+/// A command (<c>natmap</c>, or a subcommand such as <c>natmap check</c>): its options, subcommands,
+/// description for the help, and the action that runs it.
+/// </summary>
+internal sealed class Command : IEnumerable
+{
+    public Command(string name, string? description = null)
+    {
+        Name = name;
+        Description = description;
+    }
+
+    public string Name { get; }
+
+    public string? Description { get; }
+
+    public List<Option> Options { get; } = [];
+
+    public List<Command> Subcommands { get; } = [];
+
+    public Command? Parent { get; private set; }
+
+    /// <summary>What runs when this command is parsed without error, help or version.</summary>
+    public Func<ParseResult, CancellationToken, Task<int>>? Action { get; private set; }
+
+    /// <summary>The name errors and the help give: <c>natmap</c>, <c>natmap check</c>.</summary>
+    public string FullName => Parent is null ? Name : Parent.FullName + " " + Name;
+
+    public void SetAction(Func<ParseResult, CancellationToken, Task<int>> action) => Action = action;
+
+    public void SetAction(Func<ParseResult, int> action) => Action = (result, _) => Task.FromResult(action(result));
+
+    /// <summary>Collection-initializer support: adds an option or a subcommand.</summary>
+    public void Add(Option option) => Options.Add(option);
+
+    /// <inheritdoc cref="Add(Option)"/>
+    public void Add(Command subcommand)
+    {
+        subcommand.Parent = this;
+        Subcommands.Add(subcommand);
+    }
+
+    public ParseResult Parse(IReadOnlyList<string> args) => Parser.Parse(this, args);
+
+    /// <summary>The options, then the subcommands (what the collection initializer added).</summary>
+    public IEnumerator GetEnumerator() => Options.Cast<object>().Concat(Subcommands).GetEnumerator();
+}

@@ -1,0 +1,20 @@
+namespace NatMap.Cli.Parsing;
+
+/// <summary>
+/// An option whose value reads as <typeparamref name="T"/>: <see cref="bool"/> for a flag (given or not),
+/// <see cref="string"/> for one value (null when not given), <c>string[]</c> for a repeatable one (null
+/// when not given). Values stay text here; their meaning is OptionParsers' and the library's to check.
+/// </summary>
+internal sealed class Option<T> : Option
+{
+    public Option(string name, params string[] aliases)
+        : base(name, aliases, DefaultArity())
+    {
+    }
+
+    private static OptionArity DefaultArity() =>
+        typeof(T) == typeof(bool) ? OptionArity.Zero
+        : typeof(T) == typeof(string) ? OptionArity.ExactlyOne
+        : typeof(T) == typeof(string[]) ? OptionArity.OneOrMore
+        : throw new NotSupportedException("options read as bool, string or string[]");
+}

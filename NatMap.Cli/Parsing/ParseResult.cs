@@ -1,0 +1,52 @@
+namespace NatMap.Cli.Parsing;
+
+/// <summary>What <see cref="Parser"/> made of a command line: the command, the options' raw values, and the first error.</summary>
+internal sealed class ParseResult
+{
+    private readonly Dictionary<Option, List<string?>> _values = [];
+
+    public ParseResult(Command command) => Command = command;
+
+    /// <summary>The command the line runs: the root, or the subcommand named first.</summary>
+    public Command Command { get; internal set; }
+
+    /// <summary>The first problem, as the usage line says it (<c>-k: given more than once</c>), or null.</summary>
+    public string? Error { get; internal set; }
+
+    /// <summary><c>--help</c> was given: the help is shown, whatever else the line holds.</summary>
+    public bool HelpRequested { get; internal set; }
+
+    /// <summary><c>--version</c> was given, alone.</summary>
+    public bool VersionRequested { get; internal set; }
+
+    /// <summary>Whether the line runs <see cref="Command"/>'s action (no error, no help, no version).</summary>
+    public bool RunsAction => Error is null && !HelpRequested && !VersionRequested;
+
+    public bool WasGiven(Option option) => _values.ContainsKey(option);
+
+    /// <summary>The option's value: see <see cref="Option{T}"/> for what each type reads as.</summary>
+    public T? GetValue<T>(Option<T> option)
+    {
+        if (!_values.TryGetValue(option, out var values))
+        {
+            return default;
+        }
+
+        object? value = typeof(T) == typeof(bool) ? true
+            : typeof(T) == typeof(string) ? values[^1]
+            : values.Where(v => v is not null).Cast<string>().ToArray();
+        return (T?)value;
+    }
+
+    internal void Add(Option option, string? value)
+    {
+        if (!_values.TryGetValue(option, out var values))
+        {
+            _values[option] = values = [];
+        }
+
+        values.Add(value);
+    }
+
+    internal int Count(Option option) => _values.TryGetValue(option, out var values) ? values.Count : 0;
+}
