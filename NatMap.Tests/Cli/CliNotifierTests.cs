@@ -15,7 +15,7 @@ public sealed class CliNotifierTests
     private static readonly MappingChanged First = new(MappingProtocol.Tcp, IPEndPoint.Parse("203.0.113.1:45555"), IPEndPoint.Parse("192.0.2.2:5555"));
 
     [Fact]
-    public async Task Run_TwoNotifyUrls_EachGetsTheEventAndTheLineIsStillPrinted()
+    public async Task Run_TwoNotifyUrlsAndName_EachGetsTheNamedEventAndTheLineIsStillPrinted()
     {
         await using var one = new LoopbackHttpServer();
         await using var two = new LoopbackHttpServer();
@@ -27,7 +27,7 @@ public sealed class CliNotifierTests
         var context = new CliContext(stdout, stderr, (_, _) => mapper, (_, _) => throw new InvalidOperationException("must not detach"));
 
         int exitCode = await NatMap.Cli.Cli.RunAsync(
-            ["-s", "203.0.113.2", "-h", "203.0.113.2", "--notify-url", one.Url().ToString(), "--notify-url", two.Url("/two").ToString(), "--notify-header", "Authorization: Bearer abc"],
+            ["-s", "203.0.113.2", "-h", "203.0.113.2", "--notify-url", one.Url().ToString(), "--notify-url", two.Url("/two").ToString(), "--notify-header", "Authorization: Bearer abc", "--name", "web"],
             context,
             TestContext.Current.CancellationToken).WaitAsync(Timeout, TestContext.Current.CancellationToken);
 
@@ -39,7 +39,7 @@ public sealed class CliNotifierTests
             var request = await server.NextAsync(Timeout);
             Assert.Equal(path, request.Path);
             Assert.Equal("Bearer abc", request.Headers["Authorization"]);
-            Assert.Equal(MappingJson.Format(First), request.Body);
+            Assert.Equal(MappingJson.Format(First, "web"), request.Body);
         }
     }
 
