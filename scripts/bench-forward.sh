@@ -8,7 +8,7 @@
 #     a one-recvfrom-one-send relay (the original's design), and through UdpForwarder.
 # Needs iperf3, sockperf, python3 and the .NET SDK. Traffic stays on 127.0.0.1.
 #
-# `sudo ./scripts/bench-forward.sh --testbed [seconds-per-run]` measures instead, through the real NAT
+# `./scripts/bench-forward.sh --testbed [seconds-per-run]` measures instead, through the real NAT
 # of scripts/testbed.sh (up --service): iperf3 from wan to srv (198.51.100.10) through the public
 # endpoint 203.0.113.1, by kernel DNAT (natmap --forward-method nftables), the splice relay and the
 # managed relay (the forwarder harness in lan), and by the direct routed path wan -> srv; both

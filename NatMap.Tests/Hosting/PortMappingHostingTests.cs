@@ -146,6 +146,13 @@ public sealed class PortMappingHostingTests
         Assert.Equal(HealthStatus.Degraded, report.Status);
         Assert.StartsWith("alpha: remapping (", report.Entries["natmap"].Description, StringComparison.Ordinal);
         Assert.Contains("; beta: remapping (", report.Entries["natmap"].Description, StringComparison.Ordinal);
+        // The counter is added just after the status is published (same thread, no further change to
+        // wake the watch), so it is waited for rather than read at once.
+        for (var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10); metrics.PushedSum("natmap.hosting.remappings", ("name", "beta")) < 1 && DateTime.UtcNow < deadline;)
+        {
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
         Assert.True(metrics.PushedSum("natmap.hosting.remappings", ("name", "beta")) >= 1);
         Assert.Equal(0, MetricsRecorder.Observed(metrics.Collect(), "natmap.hosting.mapped", ("name", "beta")));
 
