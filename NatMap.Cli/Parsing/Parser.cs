@@ -99,7 +99,13 @@ internal static class Parser
             return i;
         }
 
-        return TakeValue(command, result, option, name, attached is { Length: > 0 } ? attached : null, args, i);
+        if (attached is { Length: 0 })
+        {
+            Fail(result, $"{name}: needs a value after '=': {name}=<{option.HelpName ?? "value"}>");
+            return i;
+        }
+
+        return TakeValue(command, result, option, name, attached, args, i);
     }
 
     private static int ReadShort(Command command, ParseResult result, IReadOnlyList<string> args, int i)

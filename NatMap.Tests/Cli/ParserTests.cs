@@ -59,6 +59,7 @@ public sealed class ParserTests
 
     [Theory]
     [InlineData("--upnp=", "--upnp: needs a value after '=': --upnp=<protocol>")]
+    [InlineData("--timeout= 3", "--timeout: needs a value after '=': --timeout=<seconds>")]
     [InlineData("--json=1", "--json: takes no value")]
     [InlineData("-k", "-k: needs a value: -k <seconds>")]
     [InlineData("-k -u", "-k: needs a value: -k <seconds>")]
