@@ -7,7 +7,7 @@ namespace NatMap.Gateway;
 /// <summary>A NAT-PMP client (RFC 6886) for one gateway: its external address, and port mappings to this host.</summary>
 /// <example>
 /// <code>
-/// var natPmp = new NatPmpClient(IPAddress.Parse("192.168.1.1"));
+/// var natPmp = new NatPmpClient(IPAddress.Parse("192.0.2.1"));
 /// IPAddress external = await natPmp.GetExternalAddressAsync();
 /// GatewayMapping granted = await natPmp.MapAsync(MappingProtocol.Tcp, 5555, 5555, TimeSpan.FromHours(1));
 /// await natPmp.DeleteAsync(MappingProtocol.Tcp, 5555);

@@ -13,7 +13,7 @@ namespace NatMap.Gateway;
 /// <example>
 /// Forward the router's UDP port 5555 to this host's port 5555 for an hour:
 /// <code>
-/// var pcp = new PcpClient(IPAddress.Parse("192.168.1.1"));
+/// var pcp = new PcpClient(IPAddress.Parse("192.0.2.1"));
 /// GatewayMapping granted = await pcp.MapAsync(MappingProtocol.Udp, 5555, 5555, TimeSpan.FromHours(1));
 /// Console.WriteLine(granted);
 /// await pcp.DeleteAsync(MappingProtocol.Udp, 5555);

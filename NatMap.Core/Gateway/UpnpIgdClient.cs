@@ -13,7 +13,7 @@ namespace NatMap.Gateway;
 /// </summary>
 /// <example>
 /// <code>
-/// using UpnpIgdClient igd = await UpnpIgdClient.DiscoverAsync(IPAddress.Parse("192.168.1.1"));
+/// using UpnpIgdClient igd = await UpnpIgdClient.DiscoverAsync(IPAddress.Parse("192.0.2.1"));
 /// GatewayMapping granted = await igd.AddPortMappingAsync(MappingProtocol.Tcp, 5555, 5555, TimeSpan.FromHours(1), "my service");
 /// await igd.DeletePortMappingAsync(MappingProtocol.Tcp, 5555);
 /// </code>
