@@ -349,19 +349,9 @@ dotnet tool install NatMap.Cli --tool-path "$work/tools" --add-source "$work/fee
   || { cat "$work/tool.log" >&2; fail "dotnet tool install NatMap.Cli failed"; }
 natmap_tool=$work/tools/natmap
 "$natmap_tool" --help | grep -q -- '-s <addr\[:port\]>' || fail "the installed tool's --help lacks -s"
-python3 scripts/stun-fake.py "$work/stun-port" 30 &
-responder=$!
-for _ in $(seq 100); do [ -s "$work/stun-port" ] && break; sleep 0.05; done
-"$natmap_tool" -u -s "127.0.0.1:$(cat "$work/stun-port")" > "$work/tool-line" 2> "$work/tool-err" &
-tool_pid=$!
-for _ in $(seq 300); do [ -s "$work/tool-line" ] && break; sleep 0.1; done
-kill -TERM "$tool_pid" 2>/dev/null || true
-tool_status=0
-wait "$tool_pid" || tool_status=$?
-kill "$responder" 2>/dev/null || true
-wait "$responder" 2>/dev/null || true
-read -r tool_addr tool_port _ < "$work/tool-line" || true
-[ "$tool_addr $tool_port" = "203.0.113.1 45555" ] || fail "the installed tool reported no mapping: $(cat "$work/tool-line" "$work/tool-err")"
-[ "$tool_status" = 0 ] || fail "the installed tool exited $tool_status on SIGTERM"
-echo "dotnet tool $("$natmap_tool" --version) installed from the package printed: $(cat "$work/tool-line")"
+# shellcheck source=loopback-mapping.sh
+. scripts/loopback-mapping.sh
+loopback_mapping "$work/tool-mapping" "$natmap_tool" || fail "the installed tool reported no mapping"
+[ "$LOOPBACK_STATUS" = 0 ] || fail "the installed tool exited $LOOPBACK_STATUS on SIGTERM"
+echo "dotnet tool $("$natmap_tool" --version) installed from the package printed: $(cat "$work/tool-mapping/line")"
 rm -rf "$cache/natmap.cli"

@@ -73,20 +73,13 @@ check_version() {
   got=$("$@" --version)
   [ "${got%%+*}" = "$version" ] || { say "$what --version printed '$got', expected $version"; exit 1; }
 }
+# shellcheck source=loopback-mapping.sh
+. scripts/loopback-mapping.sh
 check_mapping() {
-  local what=$1 port_file line_file responder pid; shift
-  port_file=$work/stun-port-$what line_file=$work/line-$what
-  python3 scripts/stun-fake.py "$port_file" 30 & responder=$!
-  for _ in $(seq 100); do [ -s "$port_file" ] && break; sleep 0.05; done
-  "$@" -u -s "127.0.0.1:$(cat "$port_file")" >"$line_file" 2>"$work/err-$what" & pid=$!
-  for _ in $(seq 300); do [ -s "$line_file" ] && break; sleep 0.1; done
-  kill -TERM "$pid" 2>/dev/null || true
-  wait "$pid" || true
-  kill "$responder" 2>/dev/null || true
-  wait "$responder" 2>/dev/null || true
-  read -r addr port _ <"$line_file" || true
-  [ "$addr $port" = "203.0.113.1 45555" ] || { say "$what: no mapping reported: $(cat "$line_file" "$work/err-$what")"; exit 1; }
-  say "$what: $(cat "$line_file")"
+  local what=$1
+  shift
+  loopback_mapping "$work/mapping-$what" "$@" || { say "$what: the mapping check failed"; exit 1; }
+  say "$what: $(cat "$work/mapping-$what/line")"
 }
 qemu=(qemu-aarch64-static -L /usr/aarch64-linux-gnu)
 check_version linux-x64 "$out/natmap-$version-linux-x64"
