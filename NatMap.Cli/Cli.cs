@@ -1,4 +1,4 @@
-using NatMap.Cli.Parsing;
+using NatMap.CommandLine;
 
 namespace NatMap.Cli;
 
@@ -20,7 +20,7 @@ internal static class Cli
 
         if (parsed.Error is { } error)
         {
-            return CommandLine.Usage(context.Stderr, parsed.Command, error);
+            return CliSyntax.Usage(context.Stderr, parsed.Command, error);
         }
 
         if (parsed.VersionRequested)
@@ -40,7 +40,7 @@ internal static class Cli
         }
         catch (Exception ex)
         {
-            return CommandLine.Fail(context.Stderr, "natmap: fatal: " + CommandLine.OneLine(ex.Message));
+            return CliSyntax.Fail(context.Stderr, "natmap: fatal: " + CliSyntax.OneLine(ex.Message));
         }
     }
 }

@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using NatMap.Cli.Logging;
 using NatMap.Cli.Native;
-using NatMap.Cli.Parsing;
+using NatMap.CommandLine;
 using NatMap.Cli.Service;
 using NatMap.Forwarding;
 using NatMap.Mapping;
@@ -33,12 +33,12 @@ internal static class MappingRunner
         }
         catch (ArgumentException ex)
         {
-            problem ??= CommandLine.Describe(ex);
+            problem ??= CliSyntax.Describe(ex);
         }
 
         if ((problem ?? (options.Script is { } script ? FindScriptProblem(script) : null)) is { } message)
         {
-            return CommandLine.Usage(context.Stderr, command.Root, message);
+            return CliSyntax.Usage(context.Stderr, command.Root, message);
         }
 
         using var loggerFactory = new CliLoggerFactory(new StderrLoggerProvider(context.Stderr, options.LogLevel));
@@ -57,7 +57,7 @@ internal static class MappingRunner
             }
             catch (NatMapException ex)
             {
-                return CommandLine.Fail(context.Stderr, "natmap: --forward-method nftables: " + CommandLine.OneLine(ex.Message));
+                return CliSyntax.Fail(context.Stderr, "natmap: --forward-method nftables: " + CliSyntax.OneLine(ex.Message));
             }
         }
 
@@ -79,7 +79,7 @@ internal static class MappingRunner
         }
         catch (NatMapException ex)
         {
-            return CommandLine.Fail(context.Stderr, "natmap: --cleanup-nftables: " + CommandLine.OneLine(ex.Message));
+            return CliSyntax.Fail(context.Stderr, "natmap: --cleanup-nftables: " + CliSyntax.OneLine(ex.Message));
         }
 
         context.Stderr.WriteLine(removed.Count == 0 ? "natmap: no nftables table of natmap's found" : "natmap: removed nftables table inet " + string.Join(", inet ", removed));

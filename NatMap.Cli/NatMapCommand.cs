@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
-using NatMap.Cli.Parsing;
+using NatMap.CommandLine;
 using NatMap.Mapping;
-using static NatMap.Cli.CommandLine;
+using static NatMap.Cli.CliSyntax;
 
 namespace NatMap.Cli;
 
@@ -114,7 +114,7 @@ internal sealed class NatMapCommand
         mapper.CongestionControl = result.GetValue(_congestion);
         mapper.TargetHost = result.GetValue(_targetHost);
         mapper.ForwardMasquerade = result.GetValue(_forwardMasquerade);
-        string? error = CommandLine.BindFamilyAndInterface(result, _ipv4, _ipv6, _interface, out var family, out var address, out var name);
+        string? error = CliSyntax.BindFamilyAndInterface(result, _ipv4, _ipv6, _interface, out var family, out var address, out var name);
         (mapper.AddressFamily, mapper.BindAddress, mapper.BindInterface) = (family, address, name);
         int? reuseWait = null;
 

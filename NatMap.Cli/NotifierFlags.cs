@@ -1,6 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
-using NatMap.Cli.Parsing;
+using NatMap.CommandLine;
 using NatMap.Mapping;
 using NatMap.Notify;
 
@@ -22,8 +22,8 @@ internal sealed class NotifierFlags
         ValuesPerOccurrence = 3,
     };
 
-    private readonly Option<string> _nsupdateKey = CommandLine.Value("--nsupdate-key", "file", "Sign --nsupdate updates with this TSIG key (HMAC-SHA256, as tsig-keygen writes it).");
-    private readonly Option<bool> _nsupdateIp4p = CommandLine.Flag("--nsupdate-ip4p", "--nsupdate writes the IP4P address (address and port) as one AAAA record at name instead.");
+    private readonly Option<string> _nsupdateKey = CliSyntax.Value("--nsupdate-key", "file", "Sign --nsupdate updates with this TSIG key (HMAC-SHA256, as tsig-keygen writes it).");
+    private readonly Option<bool> _nsupdateIp4p = CliSyntax.Flag("--nsupdate-ip4p", "--nsupdate writes the IP4P address (address and port) as one AAAA record at name instead.");
 
     private readonly Option<string[]> _transmission = Repeatable("--transmission", "url", "Set Transmission's peer-port through its RPC URL (http://user:pass@127.0.0.1:9091/transmission/rpc): the public port with -t/-p 0, the -p port, else the bound port. Repeatable.");
     private readonly Option<string[]> _qbittorrent = Repeatable("--qbittorrent", "url", "Set qBittorrent's listen_port (and announce_port where it has one) through its Web UI URL (http://user:pass@127.0.0.1:8080/), by the rule of --transmission. Repeatable.");
@@ -178,7 +178,7 @@ internal sealed class NotifierFlags
         }
         catch (ArgumentException ex)
         {
-            return (ex.ParamName == nameof(WebhookNotifierOptions.Headers) ? "--notify-header" : flag) + ": " + CommandLine.Describe(ex);
+            return (ex.ParamName == nameof(WebhookNotifierOptions.Headers) ? "--notify-header" : flag) + ": " + CliSyntax.Describe(ex);
         }
     }
 

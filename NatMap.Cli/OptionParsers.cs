@@ -14,7 +14,7 @@ namespace NatMap.Cli;
 /// </summary>
 internal static class OptionParsers
 {
-    /// <summary>A parser of one option's value; <see cref="CommandLine.Read"/> puts the option's letter before <paramref name="error"/>.</summary>
+    /// <summary>A parser of one option's value; <see cref="CliSyntax.Read"/> puts the option's letter before <paramref name="error"/>.</summary>
     public delegate bool Parser<T>(string text, out T value, [NotNullWhen(false)] out string? error);
 
     /// <summary><c>natmap</c>'s seconds: a whole number (the original silently reads garbage as 0; this refuses it).</summary>

@@ -1,14 +1,14 @@
-using NatMap.Cli.Parsing;
+using NatMap.CommandLine;
 using NatMap.Discovery;
 using NatMap.Mapping.Internal;
-using static NatMap.Cli.CommandLine;
+using static NatMap.Cli.CliSyntax;
 
 namespace NatMap.Cli.Check;
 
 /// <summary>
 /// The <c>natmap check</c> subcommand's options. They share <c>natmap</c>'s letters where they mean the same
 /// (<c>-4 -6 -u -i -s -b -v --json</c>), its value grammar (<see cref="OptionParsers"/>) and its plumbing
-/// (<see cref="CommandLine"/>), and are bound straight into <see cref="NatDiscoveryOptions"/>.
+/// (<see cref="CliSyntax"/>), and are bound straight into <see cref="NatDiscoveryOptions"/>.
 /// </summary>
 internal sealed class CheckOptions
 {

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using NatMap.Cli.Parsing;
+using NatMap.CommandLine;
 
 namespace NatMap.Cli;
 
@@ -8,7 +8,7 @@ namespace NatMap.Cli;
 /// The command-line plumbing <c>natmap</c> and <c>natmap check</c> share: how options are declared and
 /// parsed, help, the usage error (one line, then the hint) and the option letter of each library option.
 /// </summary>
-internal static class CommandLine
+internal static class CliSyntax
 {
     /// <summary>
     /// The option each library property is set from, for <see cref="Mapping.PortMapperOptions"/> and
