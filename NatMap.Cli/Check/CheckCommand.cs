@@ -37,7 +37,7 @@ internal static class CheckCommand
         var gateway = probeGateway
             ? await GatewayProbe.RunAsync(gatewayAddress, options.BindAddress, options.BindInterface, cancellationToken).ConfigureAwait(false)
             : null;
-        (json ? CheckReportWriter.WriteJson : (Action<TextWriter, NatDiscoveryReport, GatewayProbeReport?>)CheckReportWriter.WriteText)(stdout, report, gateway);
+        await stdout.WriteAsync(json ? NatDiscoveryText.FormatJson(report, gateway) : NatDiscoveryText.FormatTable(report, gateway)).ConfigureAwait(false);
         await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         return report.AnyServerAnswered ? ExitCodes.Success : CliSyntax.Fail(stderr, "natmap: check: no STUN server answered");
     }
