@@ -10,6 +10,8 @@ namespace NatMap.Cli;
 /// <param name="LogLevel"><c>-v</c> logs debug messages too.</param>
 /// <param name="PortReuseWait"><c>-w</c>: accepted for compatibility with the original, which waits this long before reusing a port.</param>
 /// <param name="Notifiers">One factory per built-in notifier (<c>--notify-url</c> and the rest), run beside <c>-e</c>; empty when none.</param>
-/// <param name="Name"><c>--name</c>: the mapping's name, for scripts (NATMAP_NAME), <c>--json</c> and the status file.</param>
-/// <param name="StatusFile"><c>--status-file</c>: where the status object is kept.</param>
-internal sealed record CliOptions(bool Detach, string? Script, bool Json, LogLevel LogLevel, int? PortReuseWait, IReadOnlyList<Func<ILoggerFactory, MappingNotifier>> Notifiers, string? Name = null, string? StatusFile = null);
+/// <param name="Status"><c>--name</c> (for scripts as NATMAP_NAME, <c>--json</c> and the status file) and <c>--status-file</c>.</param>
+internal sealed record CliOptions(bool Detach, string? Script, bool Json, LogLevel LogLevel, int? PortReuseWait, IReadOnlyList<Func<ILoggerFactory, MappingNotifier>> Notifiers, ServiceStatusOptions Status)
+{
+    public string? Name => Status.Name;
+}

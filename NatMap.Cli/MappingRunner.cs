@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using NatMap.Cli.Logging;
 using NatMap.Cli.Native;
 using NatMap.CommandLine;
-using NatMap.Cli.Service;
 using NatMap.Forwarding;
 using NatMap.Mapping;
 using NatMap.Notify;
@@ -114,13 +113,12 @@ internal static class MappingRunner
         using var gcReportStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task gcReport = GcReport.RunAsync(logger, gcReportStop.Token);
         var notifier = options.Script is null ? null : new ScriptNotifier(options.Script, loggerFactory) { Name = options.Name };
-        using var reporter = CreateReporter(options, mapperOptions, logger);
         var notifiers = options.Notifiers.Select(create => create(loggerFactory)).ToList();
         var mapper = context.MapperFactory(mapperOptions, loggerFactory);
+        using var reporter = new ServiceStatusReporter(mapper, mapperOptions, options.Status, loggerFactory);
         if (reporter.IsActive)
         {
             reporter.Start();
-            mapper.StateChanged += (_, _) => reporter.Update(mapper);
         }
 
         try
@@ -136,7 +134,7 @@ internal static class MappingRunner
                 last = change;
                 var line = MappingText.FormatLine(change);
                 CliLog.MappingChanged(logger, line);
-                reporter.Update(mapper);
+                reporter.Update();
                 if ((options.Json ? MappingJson.Format(change, options.Name) : notifier is null ? line : null) is { } output)
                 {
                     await context.Stdout.WriteLineAsync(output).ConfigureAwait(false);
@@ -168,7 +166,7 @@ internal static class MappingRunner
             await gcReportStop.CancelAsync().ConfigureAwait(false);
             await gcReport.ConfigureAwait(false);
             await mapper.DisposeAsync().ConfigureAwait(false);
-            reporter.Update(mapper, stopped: true);
+            reporter.Stop();
             if (notifier is not null)
             {
                 await StopNotifierAsync(notifier, logger).ConfigureAwait(false);
@@ -179,18 +177,6 @@ internal static class MappingRunner
 
         CliLog.Stopped(logger);
         return ExitCodes.Success;
-    }
-
-    private static ServiceReporter CreateReporter(CliOptions options, PortMapperOptions mapperOptions, ILogger logger)
-    {
-        var systemd = SystemdNotifier.FromEnvironment(Environment.GetEnvironmentVariable);
-        if (systemd is not null)
-        {
-            CliLog.SystemdNotifying(logger, systemd.WatchdogInterval);
-        }
-
-        var file = options.StatusFile is null ? null : new StatusFile(options.StatusFile, options.Name, mapperOptions);
-        return new ServiceReporter(file, systemd, logger, TimeProvider.System);
     }
 
     private static async Task StopNotifierAsync(ScriptNotifier notifier, ILogger logger)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using NatMap.CommandLine;
 using NatMap.Mapping;
+using NatMap.Notify;
 using static NatMap.Cli.CliSyntax;
 
 namespace NatMap.Cli;
@@ -137,11 +138,17 @@ internal sealed class NatMapCommand
             mapper.RetryDelay = keepAlive;
         }
 
-        string? mappingName = result.GetValue(_name);
-        string? statusFile = result.GetValue(_statusFile);
-        error ??= (mappingName is null ? null : OptionParsers.NameProblem(mappingName) is { } nameProblem ? "--name: " + nameProblem : null)
-            ?? (statusFile is null ? null : OptionParsers.StatusFileProblem(statusFile) is { } fileProblem ? "--status-file: " + fileProblem : null)
-            ?? ((mapper.TargetHost is null) == (result.GetValue(_targetPort) is null) ? null
+        var status = new ServiceStatusOptions { Name = result.GetValue(_name), StatusFile = result.GetValue(_statusFile) };
+        try
+        {
+            status.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            error ??= (ex.ParamName == nameof(status.Name) ? "--name: " : "--status-file: ") + CliSyntax.Describe(ex);
+        }
+
+        error ??= ((mapper.TargetHost is null) == (result.GetValue(_targetPort) is null) ? null
                 : mapper.TargetHost is null ? "-p needs -t: give the forward target's address with -t <addr>"
                 : "-t needs -p: give the forward target's port with -p <port> (0 = the public port)");
         if (error is null && mapper.ForwardMethod == NatMap.Forwarding.ForwardMethod.Nftables && mapper.TargetHost is null)
@@ -149,9 +156,9 @@ internal sealed class NatMapCommand
             error = "--forward-method: nftables forwards the mapped port, which needs -t and -p";
         }
 
-        string? notifierError = Notifiers.Bind(result, mapper, mappingName, environment ?? Environment.GetEnvironmentVariable, out var notifiers);
+        string? notifierError = Notifiers.Bind(result, mapper, status.Name, environment ?? Environment.GetEnvironmentVariable, out var notifiers);
         error ??= notifierError;
-        options = new CliOptions(result.GetValue(_detach), result.GetValue(_script), result.GetValue(_json), result.GetValue(_verbose) ? LogLevel.Debug : LogLevel.Information, reuseWait, notifiers, mappingName, statusFile);
+        options = new CliOptions(result.GetValue(_detach), result.GetValue(_script), result.GetValue(_json), result.GetValue(_verbose) ? LogLevel.Debug : LogLevel.Information, reuseWait, notifiers, status);
         return error;
     }
 }

@@ -46,27 +46,6 @@ internal static class OptionParsers
         PortSpec.TryPort(text, allowZero: true, out port, out error);
 
     /// <summary>
-    /// <c>--name</c>: what a systemd instance name, a file name and a JSON string all take without
-    /// escaping, so that one name serves the unit, the status file and the scripts.
-    /// </summary>
-    public static string? NameProblem(string name) =>
-        name.Length is >= 1 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '@')
-            ? null
-            : $"'{name}' is not a name: expected 1 to 64 letters, digits, '.', '_', '-' or '@'";
-
-    /// <summary><c>--status-file</c>: its folder must exist now (the temporary file of each write goes there too).</summary>
-    public static string? StatusFileProblem(string path)
-    {
-        if (path.Length == 0 || path.EndsWith('/'))
-        {
-            return $"'{path}' is not a file path";
-        }
-
-        string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        return Directory.Exists(folder) ? null : $"folder '{folder}' does not exist";
-    }
-
-    /// <summary>
     /// <c>-s</c>, repeatable and required, through the library's parser (<see cref="StunServerEndPoint.Parse"/>)
     /// and its message, in both commands.
     /// </summary>
