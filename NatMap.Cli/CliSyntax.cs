@@ -40,6 +40,7 @@ internal static class CliSyntax
         ["MaxLifetimeProbe"] = "--lifetime-max",
         ["TestUdp"] = "-u/-o",
         ["TestTcp"] = "-u/-o",
+        ["scriptPath"] = "-e",
     };
 
     /// <summary>Writes <c>natmap: message</c> (<c>natmap: check: message</c>) and the hint; returns <see cref="ExitCodes.Usage"/>.</summary>

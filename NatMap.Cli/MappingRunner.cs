@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using NatMap.Cli.Logging;
-using NatMap.Cli.Native;
 using NatMap.CommandLine;
 using NatMap.Forwarding;
 using NatMap.Mapping;
@@ -29,13 +28,17 @@ internal static class MappingRunner
         try
         {
             mapperOptions.Validate();
+            if (options.Script is { } script)
+            {
+                ScriptNotifier.EnsureRunnable(script);
+            }
         }
         catch (ArgumentException ex)
         {
             problem ??= CliSyntax.Describe(ex);
         }
 
-        if ((problem ?? (options.Script is { } script ? FindScriptProblem(script) : null)) is { } message)
+        if (problem is { } message)
         {
             return CliSyntax.Usage(context.Stderr, command.Root, message);
         }
@@ -84,25 +87,6 @@ internal static class MappingRunner
         context.Stderr.WriteLine(removed.Count == 0 ? "natmap: no nftables table of natmap's found" : "natmap: removed nftables table inet " + string.Join(", inet ", removed));
         context.Stderr.Flush();
         return ExitCodes.Success;
-    }
-
-    /// <summary>
-    /// <c>-e</c> must name an executable file now, not at the first mapping: a path, or a name looked up
-    /// where <see cref="System.Diagnostics.Process"/> looks (this program's folder, the current one, PATH).
-    /// </summary>
-    private static string? FindScriptProblem(string script)
-    {
-        var folders = script.Contains('/', StringComparison.Ordinal)
-            ? [""]
-            : new[] { Path.GetDirectoryName(Environment.ProcessPath) ?? "", Environment.CurrentDirectory }
-                .Concat((Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));
-        var found = script.Length == 0 ? null : folders.Select(f => Path.Combine(f, script)).FirstOrDefault(File.Exists);
-        if (found is null)
-        {
-            return $"-e: script '{script}' not found";
-        }
-
-        return OperatingSystem.IsWindows() || LibC.Access(found, LibC.XOk) == 0 ? null : $"-e: script '{script}' is not executable";
     }
 
     private static async Task<int> WatchAsync(CliOptions options, PortMapperOptions mapperOptions, CliContext context, ILoggerFactory loggerFactory, ILogger logger, CancellationToken cancellationToken)
@@ -167,44 +151,35 @@ internal static class MappingRunner
             await gcReport.ConfigureAwait(false);
             await mapper.DisposeAsync().ConfigureAwait(false);
             reporter.Stop();
-            if (notifier is not null)
-            {
-                await StopNotifierAsync(notifier, logger).ConfigureAwait(false);
-            }
-
-            await StopNotifiersAsync(notifiers, logger).ConfigureAwait(false);
+            await StopNotifiersAsync(notifier, notifiers, logger).ConfigureAwait(false);
         }
 
         CliLog.Stopped(logger);
         return ExitCodes.Success;
     }
 
-    private static async Task StopNotifierAsync(ScriptNotifier notifier, ILogger logger)
+    /// <summary>
+    /// Scripts still running and a change still being delivered share one grace period; then the scripts
+    /// are left to finish on their own (the notifier logs them) and an undelivered change is dropped.
+    /// </summary>
+    private static async Task StopNotifiersAsync(ScriptNotifier? script, List<MappingNotifier> notifiers, ILogger logger)
     {
-        if (notifier.RunningCount is int running and > 0)
+        int scripts = script?.RunningCount ?? 0;
+        if (scripts + notifiers.Count > 0)
         {
-            CliLog.WaitingForScripts(logger, (int)ScriptGracePeriod.TotalSeconds, running);
-
-            // Scripts never fault, and those still running at the timeout are logged by DisposeAsync.
-            await notifier.WaitForRunningAsync().WaitAsync(ScriptGracePeriod).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            CliLog.WaitingForNotifiers(logger, (int)ScriptGracePeriod.TotalSeconds, scripts, notifiers.Count);
+            var pending = notifiers.Select(n => n.WaitForIdleAsync()).Append(script?.WaitForRunningAsync() ?? Task.CompletedTask);
+            await Task.WhenAll(pending).WaitAsync(ScriptGracePeriod).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
-        await notifier.DisposeAsync().ConfigureAwait(false);
-    }
-
-    /// <summary>A change still being delivered gets the scripts' grace period, then is dropped (the notifier logs nothing more).</summary>
-    private static async Task StopNotifiersAsync(List<MappingNotifier> notifiers, ILogger logger)
-    {
-        if (notifiers.Count == 0)
+        if (script is not null)
         {
-            return;
+            await script.DisposeAsync().ConfigureAwait(false);
         }
 
-        CliLog.WaitingForNotifiers(logger, (int)ScriptGracePeriod.TotalSeconds, notifiers.Count);
-        await Task.WhenAll(notifiers.Select(n => n.WaitForIdleAsync())).WaitAsync(ScriptGracePeriod).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        foreach (var builtIn in notifiers)
+        foreach (var notifier in notifiers)
         {
-            await builtIn.DisposeAsync().ConfigureAwait(false);
+            await notifier.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

@@ -131,16 +131,9 @@ internal sealed class NotifierFlags
             {
                 key = TsigKey.ReadFile(keyFile);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+            catch (Exception ex) when (ex is IOException or FormatException)
             {
-                // The runtime's own file messages may be trimmed to resource keys in the native build.
-                string reason = ex switch
-                {
-                    FileNotFoundException or DirectoryNotFoundException => "no such file",
-                    UnauthorizedAccessException => "permission denied",
-                    _ => ex.Message.TrimEnd('.'),
-                };
-                return $"--nsupdate-key: '{keyFile}': {reason}";
+                return "--nsupdate-key: " + ex.Message;
             }
         }
 
