@@ -112,9 +112,13 @@ internal static class CliSyntax
         new(name) { Description = description, HelpName = helpName };
 
     /// <summary>
-    /// <c>-s</c>: one value per occurrence, as getopt reads it (<c>-s a b</c> leaves <c>b</c> unmatched,
-    /// an error), repeatable.
+    /// An option that may repeat, one value per occurrence as getopt reads it (<c>-s a b</c> leaves
+    /// <c>b</c> unmatched, an error).
     /// </summary>
-    public static Option<string[]> Servers(string description) =>
-        new("-s") { Description = description, HelpName = "addr[:port]" };
+    /// <summary><c>-s</c>, the same in both commands.</summary>
+    public static Option<string[]> Servers() =>
+        Repeated("-s", "addr[:port]", "STUN server, host or address with optional :port (default 3478). Repeat to give several; they are tried in order. Required.");
+
+    public static Option<string[]> Repeated(string name, string helpName, string description) =>
+        new(name) { Description = description, HelpName = helpName };
 }

@@ -28,7 +28,7 @@ internal sealed class NatMapCommand
     private readonly Option<string> _interface = Value("-i", "interface|ip", "Network interface name or local IP address to bind.");
     private readonly Option<string> _keepAlive = Value("-k", "seconds", "Seconds between keep-alives (default 30 for TCP, 10 for UDP; 0 = default).");
     private readonly Option<string> _checkCycle = Value("-c", "count", "UDP STUN check cycle: every <count> keep-alive intervals, at least 1 (default 10).");
-    private readonly Option<string[]> _stun = Servers("STUN server, host or address with optional :port (default 3478). Repeat to give several; they are tried in order. Required.");
+    private readonly Option<string[]> _stun = Servers();
     private readonly Option<string> _http = Value("-h", "addr[:port]", "HTTP server for TCP keep-alive, with optional :port (default 80). Required for TCP.");
     private readonly Option<string> _script = Value("-e", "path", "Executable to run on each mapping change instead of printing the line; it must exist at start.");
     private readonly Option<string> _mark = Value("-f", "mark", "Firewall mark (SO_MARK): hex 0x1, decimal 1 or octal 01.");

@@ -20,7 +20,7 @@ internal sealed class CheckOptions
 
     private readonly Option<bool> _ipv4 = Flag("-4", "Use IPv4 (the default).");
     private readonly Option<bool> _ipv6 = Flag("-6", "Use IPv6.");
-    private readonly Option<string[]> _servers = Servers("STUN server, host or address with optional :port (default 3478); repeat to give several, tried in order. Required.");
+    private readonly Option<string[]> _servers = Servers();
     private readonly Option<string> _bind = Value("-b", "port", "Local port every test runs from: the port you will map (default: any).");
     private readonly Option<string> _interface = Value("-i", "interface|ip", "Network interface name or local IP address to bind.");
     private readonly Option<bool> _udp = Flag("-u", "Test UDP only (default: UDP and TCP).");
