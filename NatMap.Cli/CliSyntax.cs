@@ -111,14 +111,14 @@ internal static class CliSyntax
     public static Option<string> Value(string name, string helpName, string description) =>
         new(name) { Description = description, HelpName = helpName };
 
-    /// <summary>
-    /// An option that may repeat, one value per occurrence as getopt reads it (<c>-s a b</c> leaves
-    /// <c>b</c> unmatched, an error).
-    /// </summary>
     /// <summary><c>-s</c>, the same in both commands.</summary>
     public static Option<string[]> Servers() =>
         Repeated("-s", "addr[:port]", "STUN server, host or address with optional :port (default 3478). Repeat to give several; they are tried in order. Required.");
 
+    /// <summary>
+    /// An option that may repeat, one value per occurrence as getopt reads it (<c>-s a b</c> leaves
+    /// <c>b</c> unmatched, an error).
+    /// </summary>
     public static Option<string[]> Repeated(string name, string helpName, string description) =>
         new(name) { Description = description, HelpName = helpName };
 }

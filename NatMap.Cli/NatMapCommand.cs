@@ -55,20 +55,14 @@ internal sealed class NatMapCommand
     private readonly Option<string> _name = Value("--name", "name", "Name of this mapping: NATMAP_NAME for the -e script, \"name\" in --json and the status file (letters, digits, '.', '_', '-', '@', at most 64).");
     private readonly Option<string> _statusFile = Value("--status-file", "path", "Keep one JSON object with the mapping and its state in this file, replaced atomically on start, each change and stop.");
 
-    /// <summary>Declares both commands, whose actions do nothing until <see cref="Cli"/> sets them.</summary>
+    /// <summary>Declares both commands; <see cref="Cli"/> sets their actions.</summary>
     public NatMapCommand()
     {
         Root = new Command("natmap", Description)
         {
             _ipv4, _ipv6, _udp, _detach, _interface, _keepAlive, _checkCycle, _stun, _http, _script, _mark, _localPort, _reuseWait, _congestion, _forwardTimeout, _targetHost, _targetPort, _forwardMethod, _forwardMasquerade, _cleanupNftables, _upnp, _gateway, _upnpLease, _json, _verbose, _name, _statusFile, Check.Command,
         };
-        foreach (var option in Notifiers.All)
-        {
-            Root.Options.Add(option);
-        }
-
-        Root.SetAction(_ => ExitCodes.Success);
-        Check.Command.SetAction(_ => ExitCodes.Success);
+        Root.Options.AddRange(Notifiers.All);
     }
 
     public Command Root { get; }
@@ -130,13 +124,6 @@ internal sealed class NatMapCommand
             ?? Read<int>(result, _targetPort, OptionParsers.TryParsePort, p => mapper.TargetPort = p)
             ?? Read<NatMap.Forwarding.ForwardMethod>(result, _forwardMethod, OptionParsers.TryParseForwardMethod, m => mapper.ForwardMethod = m)
             ?? BindGateway(result, mapper);
-
-        // A -k shorter than the library's 5 s first retry delay shortens that too: whoever checks every
-        // second does not want to wait five after a fault. The back-off still doubles up to 60 s.
-        if (mapper.KeepAliveInterval is { } keepAlive && keepAlive < mapper.RetryDelay)
-        {
-            mapper.RetryDelay = keepAlive;
-        }
 
         var status = new ServiceStatusOptions { Name = result.GetValue(_name), StatusFile = result.GetValue(_statusFile) };
         try

@@ -30,16 +30,8 @@ internal static class OptionParsers
         TryParseNumber(text, NumberStyles.None, "a count", number => (int)number, out value, out error);
 
     /// <summary><c>--forward-method</c>: <c>relay</c> or <c>nftables</c>, as written.</summary>
-    public static bool TryParseForwardMethod(string text, out Forwarding.ForwardMethod method, [NotNullWhen(false)] out string? error)
-    {
-        (method, error) = text switch
-        {
-            "relay" => (Forwarding.ForwardMethod.Relay, null),
-            "nftables" => (Forwarding.ForwardMethod.Nftables, null),
-            _ => (Forwarding.ForwardMethod.Relay, $"'{text}' is not a forward method: expected relay or nftables"),
-        };
-        return error is null;
-    }
+    public static bool TryParseForwardMethod(string text, out Forwarding.ForwardMethod method, [NotNullWhen(false)] out string? error) =>
+        TryParseWord(text, [("relay", Forwarding.ForwardMethod.Relay), ("nftables", Forwarding.ForwardMethod.Nftables)], "is not a forward method: expected relay or nftables", out method, out error);
 
     /// <summary>One port, 0 to 65535, with the wording of the library's <c>-b</c> parser.</summary>
     public static bool TryParsePort(string text, out int port, [NotNullWhen(false)] out string? error) =>
@@ -101,20 +93,9 @@ internal static class OptionParsers
         return error is null;
     }
 
-    /// <summary><c>--upnp</c>'s protocol: <c>auto</c>, <c>pcp</c>, <c>nat-pmp</c> or <c>upnp</c>.</summary>
-    public static bool TryParseGatewayProtocol(string text, out GatewayProtocol protocol, [NotNullWhen(false)] out string? error)
-    {
-        protocol = text switch
-        {
-            "auto" => GatewayProtocol.Auto,
-            "pcp" => GatewayProtocol.Pcp,
-            "nat-pmp" or "natpmp" => GatewayProtocol.NatPmp,
-            "upnp" => GatewayProtocol.Upnp,
-            _ => GatewayProtocol.None,
-        };
-        error = protocol == GatewayProtocol.None ? $"'{text}' is not a protocol: use auto, pcp, nat-pmp or upnp" : null;
-        return error is null;
-    }
+    /// <summary><c>--upnp</c>'s protocol: <c>auto</c>, <c>pcp</c>, <c>nat-pmp</c> (or <c>natpmp</c>) or <c>upnp</c>.</summary>
+    public static bool TryParseGatewayProtocol(string text, out GatewayProtocol protocol, [NotNullWhen(false)] out string? error) =>
+        TryParseWord(text, [("auto", GatewayProtocol.Auto), ("pcp", GatewayProtocol.Pcp), ("nat-pmp", GatewayProtocol.NatPmp), ("natpmp", GatewayProtocol.NatPmp), ("upnp", GatewayProtocol.Upnp)], "is not a protocol: use auto, pcp, nat-pmp or upnp", out protocol, out error);
 
     /// <summary><c>--gateway</c>: an IPv4 address in dotted decimal.</summary>
     public static bool TryParseGatewayAddress(string text, out IPAddress address, [NotNullWhen(false)] out string? error)
@@ -132,5 +113,13 @@ internal static class OptionParsers
         error = ok ? null : number > int.MaxValue ? $"{text} is too large" : $"'{text}' is not {what}";
         value = convert(ok ? number : 0);
         return ok;
+    }
+
+    /// <summary>One of a fixed set of words, as written (no case folding, no numbers).</summary>
+    private static bool TryParseWord<T>(string text, (string Word, T Value)[] words, string refusal, out T value, [NotNullWhen(false)] out string? error)
+    {
+        int index = Array.FindIndex(words, w => w.Word == text);
+        (value, error) = index >= 0 ? (words[index].Value, null) : (words[0].Value, $"'{text}' {refusal}");
+        return error is null;
     }
 }
