@@ -1,6 +1,5 @@
 using NatMap.CommandLine;
 using NatMap.Discovery;
-using NatMap.Mapping.Internal;
 using static NatMap.Cli.CliSyntax;
 
 namespace NatMap.Cli.Check;
@@ -44,10 +43,7 @@ internal sealed class CheckOptions
 
     public Command Command { get; }
 
-    /// <summary>
-    /// Binds the parsed values into <paramref name="options"/>; the library checks them when the client is
-    /// created, except the address families, which it would only find out when resolving.
-    /// </summary>
+    /// <summary>Binds the parsed values into <paramref name="options"/>; the library checks them when the client is created.</summary>
     /// <returns>The first problem as <c>-x: reason</c>, or null.</returns>
     public string? Bind(ParseResult result, NatDiscoveryOptions options, out bool json, out bool verbose, out bool probeGateway, out System.Net.IPAddress? gateway)
     {
@@ -60,8 +56,6 @@ internal sealed class CheckOptions
         (options.AddressFamily, options.BindAddress, options.BindInterface) = (family, address, name);
         error ??= (OptionParsers.TryParseServers(result.GetValue(_servers), options.StunServers, out var serversError) ? null : serversError)
             ?? (tcpOnly && result.GetValue(_udp) ? "-u and -o exclude each other: give neither to test both" : null)
-            ?? (AddressFamilyRules.BindAddressProblem(address, family) is { } bindProblem ? "-i: " + bindProblem : null)
-            ?? (AddressFamilyRules.ServersProblem(options.StunServers, family) is { } familyProblem ? "-s: " + familyProblem : null)
             ?? Read<int>(result, _bind, OptionParsers.TryParsePort, port => options.Port = port)
             ?? Read<TimeSpan>(result, _lifetimeMax, OptionParsers.TryParseSeconds, max => options.MaxLifetimeProbe = max)
             ?? Read<TimeSpan>(result, _timeout, OptionParsers.TryParseSeconds, timeout => options.RequestTimeout = timeout)
