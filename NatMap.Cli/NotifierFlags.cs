@@ -131,11 +131,6 @@ internal sealed class NotifierFlags
         for (int i = 0; i < values.Length; i += 3)
         {
             IPEndPoint? server = IPEndPoint.TryParse(values[i], out var parsed) ? parsed : null;
-            if (server is { Port: 0 })
-            {
-                server.Port = 53;
-            }
-
             var options = new NsUpdateNotifierOptions { Server = server, Zone = values[i + 1], Name = values[i + 2], Key = key, Ip4p = result.GetValue(_nsupdateIp4p) };
             if (Check(options, "--nsupdate", server is null ? $"'{values[i]}' is not an address with an optional :port" : null) is { } problem)
             {
