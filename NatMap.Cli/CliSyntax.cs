@@ -24,7 +24,6 @@ internal static class CliSyntax
         ["StunServers"] = "-s",
         ["HttpServer"] = "-h",
         ["KeepAliveInterval"] = "-k",
-        ["RetryDelay"] = "-k",
         ["UdpCheckCycle"] = "-c",
         ["FirewallMark"] = "-f",
         ["CongestionControl"] = "-C",
@@ -38,8 +37,6 @@ internal static class CliSyntax
         ["GatewayLease"] = "--upnp-lease",
         ["RequestTimeout"] = "--timeout",
         ["MaxLifetimeProbe"] = "--lifetime-max",
-        ["TestUdp"] = "-u/-o",
-        ["TestTcp"] = "-u/-o",
         ["scriptPath"] = "-e",
     };
 

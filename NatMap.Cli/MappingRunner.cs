@@ -100,10 +100,7 @@ internal static class MappingRunner
         var notifiers = options.Notifiers.Select(create => create(loggerFactory)).ToList();
         var mapper = context.MapperFactory(mapperOptions, loggerFactory);
         using var reporter = new ServiceStatusReporter(mapper, mapperOptions, options.Status, loggerFactory);
-        if (reporter.IsActive)
-        {
-            reporter.Start();
-        }
+        reporter.Start();
 
         try
         {

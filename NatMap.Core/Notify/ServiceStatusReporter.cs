@@ -70,7 +70,7 @@ public sealed class ServiceStatusReporter : IDisposable
     /// <summary>How often <c>WATCHDOG=1</c> is sent, or null without a watchdog.</summary>
     public TimeSpan? WatchdogInterval => _systemd?.WatchdogInterval;
 
-    /// <summary>Writes the starting state and follows the mapper's state changes from now on.</summary>
+    /// <summary>Writes the starting state and follows the mapper's state changes from now on; without <see cref="IsActive"/>, it writes nothing.</summary>
     public void Start()
     {
         lock (_gate)
