@@ -301,6 +301,11 @@ public sealed class PortMapperOptions
             return Invalid(nameof(ForwardMethod), string.Create(CultureInfo.InvariantCulture, $"forward method {(int)ForwardMethod} is unknown: expected Relay or Nftables"));
         }
 
+        if (ForwardMethod == ForwardMethod.Nftables && TargetHost is null)
+        {
+            return Invalid(nameof(ForwardMethod), "kernel forwarding needs a forward target: set TargetHost and TargetPort (0 = the public port)");
+        }
+
         if (ForwardMasquerade && ForwardMethod != ForwardMethod.Nftables)
         {
             return Invalid(nameof(ForwardMasquerade), "masquerade applies to kernel forwarding only: set ForwardMethod to Nftables");

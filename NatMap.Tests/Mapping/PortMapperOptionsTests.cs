@@ -24,6 +24,7 @@ public sealed class PortMapperOptionsTests
         { "negative interval", o => o.KeepAliveInterval = TimeSpan.FromSeconds(-1), nameof(PortMapperOptions.KeepAliveInterval), "keep-alive interval" },
         { "check cycle zero", o => o.UdpCheckCycle = 0, nameof(PortMapperOptions.UdpCheckCycle), "UDP check cycle 0" },
         { "masquerade with the relay", o => o.ForwardMasquerade = true, nameof(PortMapperOptions.ForwardMasquerade), "masquerade applies to kernel forwarding only" },
+        { "kernel forwarding without a target", o => o.ForwardMethod = NatMap.Forwarding.ForwardMethod.Nftables, nameof(PortMapperOptions.ForwardMethod), "kernel forwarding needs a forward target" },
         { "unknown forward method", o => o.ForwardMethod = (NatMap.Forwarding.ForwardMethod)7, nameof(PortMapperOptions.ForwardMethod), "forward method 7 is unknown" },
         { "bad family", o => o.AddressFamily = AddressFamily.Unix, nameof(PortMapperOptions.AddressFamily), "address family Unix is not supported" },
         { "bind address family", o => o.BindAddress = IPAddress.IPv6Loopback, nameof(PortMapperOptions.BindAddress), "is not an IPv4 address" },
