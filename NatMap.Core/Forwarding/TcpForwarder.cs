@@ -252,7 +252,7 @@ public sealed partial class TcpForwarder : IAsyncDisposable, IForwarderMetricsSo
             }
             catch (SocketException ex)
             {
-                ForwardingLog.AcceptFailed(_logger, ex.SocketErrorCode);
+                ForwardingLog.AcceptFailed(_logger, SocketErrorClassifier.Describe(ex));
                 if (ex.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
                 {
                     // Out of descriptors or memory: back off instead of spinning on the backlog.

@@ -44,8 +44,12 @@ public sealed class BoundSocketFactoryTests
 
         using var socket = factory.Create(AddressFamily.InterNetwork, ProtocolType.Tcp, shareLocalPort: true);
 
-        Assert.Single(logger.Entries, e => e.Id.Id == 4003);
+        var warning = Assert.Single(logger.Entries, e => e.Id.Id == 4003);
         Assert.Equal(SocketType.Stream, socket.SocketType);
+
+        // The kernel says ENOENT, which .NET calls AddressNotAvailable: the reason says what it means.
+        Assert.DoesNotContain("SocketError", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("nmnosuchcc (TCP_CONGESTION): the kernel has no such algorithm", warning.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
 namespace NatMap.Forwarding.Internal;
@@ -23,11 +22,11 @@ internal static partial class ForwardingLog
     [LoggerMessage(EventId = 3004, Level = LogLevel.Debug, Message = "TCP connection from {RemoteEndPoint} ended: {Reason}")]
     public static partial void TcpConnectionEnded(ILogger logger, EndPoint? remoteEndPoint, string reason);
 
-    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Accepting a TCP connection failed: {Error}")]
-    public static partial void AcceptFailed(ILogger logger, System.Net.Sockets.SocketError error);
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Accepting a TCP connection failed: {Reason}")]
+    public static partial void AcceptFailed(ILogger logger, string reason);
 
-    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Cannot set TCP congestion control {Algorithm}: {Error}")]
-    public static partial void CongestionControlFailed(ILogger logger, string algorithm, System.Net.Sockets.SocketError error);
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Cannot set TCP congestion control {Algorithm}: {Reason}")]
+    public static partial void CongestionControlFailed(ILogger logger, string algorithm, string reason);
 
     [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "splice(2) is unavailable here; the TCP forwarder uses the managed engine")]
     public static partial void SpliceUnavailable(ILogger logger);
@@ -35,8 +34,8 @@ internal static partial class ForwardingLog
     [LoggerMessage(EventId = 3009, Level = LogLevel.Error, Message = "The splice event loop failed with errno {Errno}; its connections are closed")]
     public static partial void SpliceLoopFailed(ILogger logger, int errno);
 
-    [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Cannot set TCP keepalive on relayed connections: {Error}; a connection whose peer is gone lasts until the idle timeout")]
-    public static partial void KeepAliveFailed(ILogger logger, SocketError error);
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Cannot set TCP keepalive on relayed connections: {Reason}; a connection whose peer is gone lasts until the idle timeout")]
+    public static partial void KeepAliveFailed(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "TCP server on {LocalEndPoint} hands its connections to the app in-process")]
     public static partial void TcpServing(ILogger logger, EndPoint? localEndPoint);
@@ -62,8 +61,8 @@ internal static partial class ForwardingLog
     [LoggerMessage(EventId = 3026, Level = LogLevel.Warning, Message = "The control datagram handler threw")]
     public static partial void ControlHandlerFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 3027, Level = LogLevel.Debug, Message = "UDP receive on {LocalEndPoint} failed: {Error}")]
-    public static partial void UdpReceiveFailed(ILogger logger, EndPoint? localEndPoint, System.Net.Sockets.SocketError error);
+    [LoggerMessage(EventId = 3027, Level = LogLevel.Debug, Message = "UDP receive on {LocalEndPoint} failed: {Reason}")]
+    public static partial void UdpReceiveFailed(ILogger logger, EndPoint? localEndPoint, string reason);
 
     [LoggerMessage(EventId = 3028, Level = LogLevel.Warning, Message = "UDP forwarder on {LocalEndPoint} got a {Effective}-byte receive buffer instead of {Requested} (raise net.core.rmem_max, or run with CAP_NET_ADMIN); bursts may be dropped")]
     public static partial void UdpReceiveBufferCapped(ILogger logger, EndPoint? localEndPoint, int effective, int requested);

@@ -79,7 +79,7 @@ internal sealed class UdpBatchReceiver : IUdpDatagramSink
 
     void IUdpDatagramSink.OnDatagram(ReadOnlySpan<byte> datagram, SocketAddress from) => Dispatch(datagram, from);
 
-    void IUdpDatagramSink.OnReceiveFailed(SocketError error) => ForwardingLog.UdpReceiveFailed(_logger, _localEndPoint, error);
+    void IUdpDatagramSink.OnReceiveFailed(SocketError error) => ForwardingLog.UdpReceiveFailed(_logger, _localEndPoint, SocketErrorClassifier.Describe(error));
 
     private Task ReceiveLoopAsync(CancellationToken cancellationToken) =>
         UdpReceiveLoop.RunAsync(_listener, GC.AllocateUninitializedArray<byte>(_maxDatagram, pinned: true), this, cancellationToken);
@@ -115,7 +115,7 @@ internal sealed class UdpBatchReceiver : IUdpDatagramSink
                         continue;
                     }
 
-                    ForwardingLog.UdpReceiveFailed(_logger, _localEndPoint, SocketErrorClassifier.FromErrno(errno));
+                    ForwardingLog.UdpReceiveFailed(_logger, _localEndPoint, SocketErrorClassifier.DescribeErrno(errno));
                     break;
                 }
 
@@ -153,7 +153,7 @@ internal sealed class UdpBatchReceiver : IUdpDatagramSink
             {
                 // An ICMP error for an earlier send, reported (and cleared) by this receive;
                 // poll says whether datagrams are still waiting.
-                ForwardingLog.UdpReceiveFailed(_logger, _localEndPoint, SocketErrorClassifier.FromErrno(-count));
+                ForwardingLog.UdpReceiveFailed(_logger, _localEndPoint, SocketErrorClassifier.DescribeErrno(-count));
                 return true;
             }
 

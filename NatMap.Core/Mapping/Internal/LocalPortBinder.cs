@@ -164,9 +164,12 @@ internal sealed class LocalPortBinder
         }
 
         // The holder now has SO_REUSEPORT; this socket needs it too to join the port.
-        if (!LinuxSocketOptions.TrySetReuseAddressAndPort(socket, out var error) || !BoundSocketFactory.TryBind(socket, local, out error))
+        string? failure = !LinuxSocketOptions.TrySetReuseAddressAndPort(socket, out var optionFailure) ? optionFailure
+            : !BoundSocketFactory.TryBind(socket, local, out var error) ? SocketErrorClassifier.Describe(error)
+            : null;
+        if (failure is not null)
         {
-            MappingLog.TakeoverFailed(_logger, local, "bind still failed after sharing: " + error);
+            MappingLog.TakeoverFailed(_logger, local, "bind still failed after sharing: " + failure);
             return false;
         }
 

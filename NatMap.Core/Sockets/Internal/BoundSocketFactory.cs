@@ -47,10 +47,10 @@ internal sealed class BoundSocketFactory
                 socket.DualMode = false;
             }
 
-            SocketError error;
-            if (shareLocalPort && !LinuxSocketOptions.TrySetReuseAddressAndPort(socket, out error) && FirstWarning(WarnedReuse))
+            string? reason;
+            if (shareLocalPort && !LinuxSocketOptions.TrySetReuseAddressAndPort(socket, out reason) && FirstWarning(WarnedReuse))
             {
-                SocketsLog.ReusePortUnavailable(_logger, error);
+                SocketsLog.ReusePortUnavailable(_logger, reason);
             }
 
             if (_settings.BindInterface is { } device)
@@ -58,15 +58,15 @@ internal sealed class BoundSocketFactory
                 BindToDevice(socket, device);
             }
 
-            if (_settings.FirewallMark is { } mark && !LinuxSocketOptions.TrySetMark(socket, mark, out error) && FirstWarning(WarnedMark))
+            if (_settings.FirewallMark is { } mark && !LinuxSocketOptions.TrySetMark(socket, mark, out reason) && FirstWarning(WarnedMark))
             {
-                SocketsLog.MarkUnavailable(_logger, mark, error);
+                SocketsLog.MarkUnavailable(_logger, mark, reason);
             }
 
             if (protocol == ProtocolType.Tcp && _settings.CongestionControl is { } algorithm
-                && !LinuxSocketOptions.TrySetCongestionControl(socket, algorithm, out error) && FirstWarning(WarnedCongestion))
+                && !LinuxSocketOptions.TrySetCongestionControl(socket, algorithm, out reason) && FirstWarning(WarnedCongestion))
             {
-                SocketsLog.CongestionControlUnavailable(_logger, algorithm, error);
+                SocketsLog.CongestionControlUnavailable(_logger, algorithm, reason);
             }
 
             return socket;

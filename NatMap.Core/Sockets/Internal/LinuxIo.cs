@@ -13,6 +13,7 @@ internal static unsafe partial class LinuxIo
     private const string Libc = "libc";
 
     public const int EPERM = 1;
+    public const int ENOENT = 2;
     public const int ESRCH = 3;
     public const int ENXIO = 6;
     public const int EINTR = 4;

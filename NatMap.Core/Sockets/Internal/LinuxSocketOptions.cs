@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Net.Sockets;
 using System.Text;
 
@@ -18,26 +19,26 @@ internal static class LinuxSocketOptions
     private const int SoMark = 36;
     private const int IpProtoTcp = 6;
     private const int TcpCongestion = 13;
+    private const string NotSupported = "not supported on this system";
     private const int TcpUserTimeout = 18;
 
     /// <summary>The largest TCP_KEEPIDLE and TCP_KEEPINTVL Linux takes (MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL).</summary>
     public static readonly TimeSpan MaxKeepAliveTime = TimeSpan.FromSeconds(32767);
 
     /// <summary>SO_REUSEADDR and, on Linux, SO_REUSEPORT, so that several sockets share one local port.</summary>
-    public static bool TrySetReuseAddressAndPort(Socket socket, out SocketError error)
+    public static bool TrySetReuseAddressAndPort(Socket socket, [NotNullWhen(false)] out string? reason)
     {
-        error = SocketError.Success;
         try
         {
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         }
         catch (SocketException ex)
         {
-            error = ex.SocketErrorCode;
+            reason = SocketErrorClassifier.Describe(ex);
             return false;
         }
 
-        return TrySetInt(socket, SolSocket, SoReusePort, 1, out error);
+        return TrySetInt(socket, SolSocket, SoReusePort, 1, out reason);
     }
 
     /// <summary>
@@ -88,13 +89,13 @@ internal static class LinuxSocketOptions
     }
 
     /// <summary>SO_MARK: the firewall mark (fwmark) for policy routing; needs CAP_NET_ADMIN.</summary>
-    public static bool TrySetMark(Socket socket, uint mark, out SocketError error) =>
-        TrySetInt(socket, SolSocket, SoMark, unchecked((int)mark), out error);
+    public static bool TrySetMark(Socket socket, uint mark, [NotNullWhen(false)] out string? reason) =>
+        TrySetInt(socket, SolSocket, SoMark, unchecked((int)mark), out reason);
 
     /// <summary>TCP_CONGESTION: the congestion control algorithm, such as <c>bbr</c> or <c>cubic</c>.</summary>
-    public static bool TrySetCongestionControl(Socket socket, string algorithm, out SocketError error)
+    public static bool TrySetCongestionControl(Socket socket, string algorithm, [NotNullWhen(false)] out string? reason)
     {
-        error = SocketError.OperationNotSupported;
+        reason = NotSupported;
         if (!OperatingSystem.IsLinux())
         {
             return false;
@@ -102,7 +103,21 @@ internal static class LinuxSocketOptions
 
         Span<byte> name = stackalloc byte[Encoding.ASCII.GetMaxByteCount(algorithm.Length)];
         int length = Encoding.ASCII.GetBytes(algorithm, name);
-        return TrySetRaw(socket, IpProtoTcp, TcpCongestion, name[..length], out error);
+        try
+        {
+            socket.SetRawSocketOption(IpProtoTcp, TcpCongestion, name[..length]);
+            reason = null;
+            return true;
+        }
+        catch (SocketException ex)
+        {
+            // ENOENT means the kernel has no such algorithm; .NET reads it as AddressNotAvailable, which
+            // setsockopt(TCP_CONGESTION) has no other cause for.
+            reason = ex.NativeErrorCode == LinuxIo.ENOENT || ex.SocketErrorCode == SocketError.AddressNotAvailable
+                ? "the kernel has no such algorithm (see /proc/sys/net/ipv4/tcp_available_congestion_control)"
+                : SocketErrorClassifier.Describe(ex);
+            return false;
+        }
     }
 
     /// <summary>
@@ -110,7 +125,7 @@ internal static class LinuxSocketOptions
     /// TCP_USER_TIMEOUT set to the same total, so unacknowledged data is given up on no later than
     /// a silent peer (tcp(7): with both set, the user timeout decides when keepalive gives up).
     /// </summary>
-    public static bool TrySetKeepAlive(Socket socket, TimeSpan time, TimeSpan interval, int count, out SocketError error)
+    public static bool TrySetKeepAlive(Socket socket, TimeSpan time, TimeSpan interval, int count, [NotNullWhen(false)] out string? reason)
     {
         try
         {
@@ -121,23 +136,23 @@ internal static class LinuxSocketOptions
         }
         catch (SocketException ex)
         {
-            error = ex.SocketErrorCode;
+            reason = SocketErrorClassifier.Describe(ex);
             return false;
         }
 
         if (!OperatingSystem.IsLinux())
         {
-            error = SocketError.Success;
+            reason = null;
             return true;
         }
 
         long total = (long)(time + (interval * count)).TotalMilliseconds;
-        return TrySetInt(socket, IpProtoTcp, TcpUserTimeout, (int)Math.Min(total, int.MaxValue), out error);
+        return TrySetInt(socket, IpProtoTcp, TcpUserTimeout, (int)Math.Min(total, int.MaxValue), out reason);
     }
 
-    private static bool TrySetInt(Socket socket, int level, int name, int value, out SocketError error)
+    private static bool TrySetInt(Socket socket, int level, int name, int value, [NotNullWhen(false)] out string? reason)
     {
-        error = SocketError.OperationNotSupported;
+        reason = NotSupported;
         if (!OperatingSystem.IsLinux())
         {
             return false;
@@ -150,20 +165,21 @@ internal static class LinuxSocketOptions
             BinaryPrimitives.WriteInt32BigEndian(bytes, value);
         }
 
-        return TrySetRaw(socket, level, name, bytes, out error);
+        return TrySetRaw(socket, level, name, bytes, out reason);
     }
 
-    private static bool TrySetRaw(Socket socket, int level, int name, ReadOnlySpan<byte> value, out SocketError error)
+    /// <summary>The option is set, or <paramref name="reason"/> says why not in words (the errno's, where .NET has no name for it).</summary>
+    private static bool TrySetRaw(Socket socket, int level, int name, ReadOnlySpan<byte> value, [NotNullWhen(false)] out string? reason)
     {
         try
         {
             socket.SetRawSocketOption(level, name, value);
-            error = SocketError.Success;
+            reason = null;
             return true;
         }
         catch (SocketException ex)
         {
-            error = ex.SocketErrorCode;
+            reason = SocketErrorClassifier.Describe(ex);
             return false;
         }
     }

@@ -72,6 +72,12 @@ internal static class SocketErrorClassifier
         SocketError.AccessDenied => "access denied",
         SocketError.AddressFamilyNotSupported => "address family not supported",
         SocketError.Shutdown => "broken pipe",
+        SocketError.OperationAborted => "operation aborted",
+        SocketError.WouldBlock => "no data ready",
+        SocketError.Interrupted => "interrupted",
+        SocketError.MessageSize => "datagram too large",
+        SocketError.NoBufferSpaceAvailable => "no buffer space",
+        SocketError.SocketError => "unspecified socket error",
         _ => "socket error " + error,
     };
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
 namespace NatMap.Sockets.Internal;
@@ -7,17 +6,17 @@ namespace NatMap.Sockets.Internal;
 /// <summary>Log messages of the platform socket layer: EventIds 4000-4499 (names and ids are a contract).</summary>
 internal static partial class SocketsLog
 {
-    [LoggerMessage(EventId = 4000, Level = LogLevel.Warning, Message = "Cannot share the local port (SO_REUSEADDR/SO_REUSEPORT): {Error}; binding without it")]
-    public static partial void ReusePortUnavailable(ILogger logger, SocketError error);
+    [LoggerMessage(EventId = 4000, Level = LogLevel.Warning, Message = "Cannot share the local port (SO_REUSEADDR/SO_REUSEPORT): {Reason}; binding without it")]
+    public static partial void ReusePortUnavailable(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Cannot bind to interface {Interface} (SO_BINDTODEVICE): {Error}; the option has no effect")]
     public static partial void BindToDeviceUnavailable(ILogger logger, string @interface, string error);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Cannot set firewall mark {Mark} (SO_MARK): {Error}; the option has no effect")]
-    public static partial void MarkUnavailable(ILogger logger, uint mark, SocketError error);
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Cannot set firewall mark {Mark} (SO_MARK): {Reason}; the option has no effect")]
+    public static partial void MarkUnavailable(ILogger logger, uint mark, string reason);
 
-    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Cannot set TCP congestion control {Algorithm} (TCP_CONGESTION): {Error}; the option has no effect")]
-    public static partial void CongestionControlUnavailable(ILogger logger, string algorithm, SocketError error);
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Cannot set TCP congestion control {Algorithm} (TCP_CONGESTION): {Reason}; the option has no effect")]
+    public static partial void CongestionControlUnavailable(ILogger logger, string algorithm, string reason);
 
     [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Interface {Interface} does not exist ({Reason}); nothing is mapped until it appears, trying again with back-off")]
     public static partial void InterfaceMissing(ILogger logger, string @interface, string reason);
