@@ -11,11 +11,10 @@ public sealed class DefaultGatewayTests
     [Fact]
     public void FromRouteTable_StaticRouteListedFirst_TakesTheDefaultRoute()
     {
-        Assert.SkipUnless(BitConverter.IsLittleEndian, "the table is written as a little-endian host prints it");
-        string routes = Header
-            + "lan0\t0000000A\tFE6433C6\t0003\t0\t0\t0\t000000FF\t0\t0\t0\n"
-            + "lan0\t00000000\t016433C6\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"
-            + "lan0\t006433C6\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n";
+        string routes = Routes(
+            "lan0\t0000000A\tFE6433C6\t0003\t0\t0\t0\t000000FF\t0\t0\t0\n",
+            "lan0\t00000000\t016433C6\t0003\t0\t0\t0\t00000000\t0\t0\t0\n",
+            "lan0\t006433C6\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n");
 
         Assert.Equal(IPAddress.Parse("198.51.100.1"), DefaultGateway.FromRouteTable(routes, "lan0"));
     }
@@ -23,10 +22,9 @@ public sealed class DefaultGatewayTests
     [Fact]
     public void FromRouteTable_OnlyTheNamedInterface_NotOneWhoseNameItStarts()
     {
-        Assert.SkipUnless(BitConverter.IsLittleEndian, "the table is written as a little-endian host prints it");
-        string routes = Header
-            + "lan10\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"
-            + "lan1\t00000000\t016433C6\t0003\t0\t0\t100\t00000000\t0\t0\t0\n";
+        string routes = Routes(
+            "lan10\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n",
+            "lan1\t00000000\t016433C6\t0003\t0\t0\t100\t00000000\t0\t0\t0\n");
 
         Assert.Equal(IPAddress.Parse("198.51.100.1"), DefaultGateway.FromRouteTable(routes, "lan1"));
         Assert.Equal(IPAddress.Parse("192.0.2.1"), DefaultGateway.FromRouteTable(routes, "lan10"));
@@ -36,10 +34,9 @@ public sealed class DefaultGatewayTests
     [Fact]
     public void FromRouteTable_TwoDefaultRoutes_LowestMetricWins()
     {
-        Assert.SkipUnless(BitConverter.IsLittleEndian, "the table is written as a little-endian host prints it");
-        string routes = Header
-            + "wan0\t00000000\t010200C0\t0003\t0\t0\t600\t00000000\t0\t0\t0\n"
-            + "wan0\t00000000\t016433C6\t0003\t0\t0\t100\t00000000\t0\t0\t0\n";
+        string routes = Routes(
+            "wan0\t00000000\t010200C0\t0003\t0\t0\t600\t00000000\t0\t0\t0\n",
+            "wan0\t00000000\t016433C6\t0003\t0\t0\t100\t00000000\t0\t0\t0\n");
 
         Assert.Equal(IPAddress.Parse("198.51.100.1"), DefaultGateway.FromRouteTable(routes, "wan0"));
     }
@@ -51,6 +48,12 @@ public sealed class DefaultGatewayTests
     [InlineData("lan0\t00000000\tnot-hex!\t0003\t0\t0\t0\t00000000\t0\t0\t0\n")]
     public void FromRouteTable_NoUsableDefaultRoute_Null(string route)
     {
-        Assert.Null(DefaultGateway.FromRouteTable(Header + route, "lan0"));
+        Assert.Null(DefaultGateway.FromRouteTable(Routes(route), "lan0"));
+    }
+
+    private static string Routes(params string[] lines)
+    {
+        Assert.SkipUnless(BitConverter.IsLittleEndian, "the table is written as a little-endian host prints it");
+        return Header + string.Concat(lines);
     }
 }

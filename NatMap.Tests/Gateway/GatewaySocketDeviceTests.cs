@@ -30,20 +30,12 @@ public sealed class GatewaySocketDeviceTests
         using var router = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         router.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var server = (IPEndPoint)router.LocalEndPoint!;
-        string? seen = null;
-        var answering = Task.Run(async () =>
-        {
-            var buffer = new byte[64];
-            var request = await router.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.Any, 0), TestContext.Current.CancellationToken);
-            seen = OwnSocketDevice("udp", (_, remote) => remote.Equals(server));
-            await router.SendToAsync(buffer.AsMemory(0, request.ReceivedBytes), request.RemoteEndPoint, TestContext.Current.CancellationToken);
-        }, TestContext.Current.CancellationToken);
+        var seen = AnswerOnceAsync(router, _ => OwnSocketDevice("udp", (_, remote) => remote.Equals(server)), request => request);
 
         var (answer, _) = await GatewayUdpExchange.ExchangeAsync(server, null, Factory(device), _ => [1, 2, 3], _ => true, 3, "PCP", TestContext.Current.CancellationToken).WaitAsync(Timeout, TestContext.Current.CancellationToken);
-        await answering.WaitAsync(Timeout, TestContext.Current.CancellationToken);
 
         Assert.Equal([1, 2, 3], answer);
-        Assert.Equal(device ?? "", seen);
+        Assert.Equal(device ?? "", await seen.WaitAsync(Timeout, TestContext.Current.CancellationToken));
     }
 
     [Theory]
@@ -54,21 +46,15 @@ public sealed class GatewaySocketDeviceTests
         Requirements.Root();
         using var router = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         router.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        string? seen = null;
-        var answering = Task.Run(async () =>
-        {
-            var buffer = new byte[1024];
-            var search = await router.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.Any, 0), TestContext.Current.CancellationToken);
-            int port = ((IPEndPoint)search.RemoteEndPoint).Port;
-            seen = OwnSocketDevice("udp", (local, _) => local.Port == port);
-            await router.SendToAsync(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nLOCATION: http://127.0.0.1:5000/rootDesc.xml\r\n\r\n"), search.RemoteEndPoint, TestContext.Current.CancellationToken);
-        }, TestContext.Current.CancellationToken);
+        var seen = AnswerOnceAsync(
+            router,
+            client => OwnSocketDevice("udp", (local, _) => local.Port == client.Port),
+            _ => Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nLOCATION: http://127.0.0.1:5000/rootDesc.xml\r\n\r\n"));
 
         var found = await SsdpSearch.SearchAsync([(IPEndPoint)router.LocalEndPoint!], null, Factory(device), IPAddress.Loopback, Timeout, TestContext.Current.CancellationToken).WaitAsync(Timeout, TestContext.Current.CancellationToken);
-        await answering.WaitAsync(Timeout, TestContext.Current.CancellationToken);
 
         Assert.Equal([new Uri("http://127.0.0.1:5000/rootDesc.xml")], found);
-        Assert.Equal(device ?? "", seen);
+        Assert.Equal(device ?? "", await seen.WaitAsync(Timeout, TestContext.Current.CancellationToken));
     }
 
     [Theory]
@@ -94,6 +80,18 @@ public sealed class GatewaySocketDeviceTests
     }
 
     private static BoundSocketFactory Factory(string? device) => new(SocketSettings.Interface(device), NullLogger.Instance);
+
+    /// <summary>The fake router: takes one datagram, reads the sender's device while the sender waits, then answers.</summary>
+    private static Task<string?> AnswerOnceAsync(Socket router, Func<IPEndPoint, string?> device, Func<byte[], byte[]> answer) => Task.Run(
+        async () =>
+        {
+            var buffer = new byte[1024];
+            var request = await router.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.Any, 0), TestContext.Current.CancellationToken);
+            string? seen = device((IPEndPoint)request.RemoteEndPoint);
+            await router.SendToAsync(answer(buffer[..request.ReceivedBytes]), request.RemoteEndPoint, TestContext.Current.CancellationToken);
+            return seen;
+        },
+        TestContext.Current.CancellationToken);
 
     /// <summary>SO_BINDTODEVICE of this process's one socket in /proc/self/net/<paramref name="table"/> that <paramref name="match"/> picks by local and remote endpoint ("" when unbound), or null when none is found.</summary>
     private static string? OwnSocketDevice(string table, Func<IPEndPoint, IPEndPoint, bool> match)
