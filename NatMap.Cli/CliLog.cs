@@ -29,8 +29,8 @@ internal static partial class CliLog
     [LoggerMessage(EventId = 6007, Level = LogLevel.Error, Message = "The port mapper stopped without being asked to")]
     public static partial void MapperEnded(ILogger logger);
 
-    [LoggerMessage(EventId = 6008, Level = LogLevel.Debug, Message = "Waiting up to {Seconds} s for {Count} notify script(s) to exit")]
-    public static partial void WaitingForScripts(ILogger logger, int seconds, int count);
+    [LoggerMessage(EventId = 6008, Level = LogLevel.Debug, Message = "Waiting up to {Seconds} s for {Scripts} notify script(s) to exit and {Notifiers} notifier(s) to deliver the last change")]
+    public static partial void WaitingForNotifiers(ILogger logger, int seconds, int scripts, int notifiers);
 
     [LoggerMessage(EventId = 6009, Level = LogLevel.Information, Message = "GC settings: {Settings}")]
     public static partial void GcSettings(ILogger logger, string settings);
@@ -38,11 +38,4 @@ internal static partial class CliLog
     [LoggerMessage(EventId = 6010, Level = LogLevel.Information, Message = "GC heap: {HeapBytes} B in use, {CommittedBytes} B committed, gen0 {Gen0AfterBytes} B after last GC; collections {Gen0Count}/{Gen1Count}/{Gen2Count}; {AllocatedBytes} B allocated since start")]
     public static partial void GcHeap(ILogger logger, long heapBytes, long committedBytes, long gen0AfterBytes, int gen0Count, int gen1Count, int gen2Count, long allocatedBytes);
 
-    [LoggerMessage(EventId = 6050, Level = LogLevel.Warning, Message = "Cannot write the status file: {Reason}; the mapping goes on")]
-    public static partial void StatusFileFailed(ILogger logger, string reason);
-
-    [LoggerMessage(EventId = 6051, Level = LogLevel.Debug, Message = "Notifying the service manager (NOTIFY_SOCKET); watchdog every {Interval}")]
-    public static partial void SystemdNotifying(ILogger logger, TimeSpan? interval);
-    [LoggerMessage(EventId = 6011, Level = LogLevel.Debug, Message = "Waiting up to {Seconds} s for {Count} notifier(s) to deliver the last change")]
-    public static partial void WaitingForNotifiers(ILogger logger, int seconds, int count);
 }

@@ -1,9 +1,7 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using NatMap.Cli.Logging;
-using NatMap.Cli.Native;
-using NatMap.Cli.Parsing;
-using NatMap.Cli.Service;
+using NatMap.CommandLine;
 using NatMap.Forwarding;
 using NatMap.Mapping;
 using NatMap.Notify;
@@ -30,15 +28,19 @@ internal static class MappingRunner
         try
         {
             mapperOptions.Validate();
+            if (options.Script is { } script)
+            {
+                ScriptNotifier.EnsureRunnable(script);
+            }
         }
         catch (ArgumentException ex)
         {
-            problem ??= CommandLine.Describe(ex);
+            problem ??= CliSyntax.Describe(ex);
         }
 
-        if ((problem ?? (options.Script is { } script ? FindScriptProblem(script) : null)) is { } message)
+        if (problem is { } message)
         {
-            return CommandLine.Usage(context.Stderr, command.Root, message);
+            return CliSyntax.Usage(context.Stderr, command.Root, message);
         }
 
         using var loggerFactory = new CliLoggerFactory(new StderrLoggerProvider(context.Stderr, options.LogLevel));
@@ -57,7 +59,7 @@ internal static class MappingRunner
             }
             catch (NatMapException ex)
             {
-                return CommandLine.Fail(context.Stderr, "natmap: --forward-method nftables: " + CommandLine.OneLine(ex.Message));
+                return CliSyntax.Fail(context.Stderr, "natmap: --forward-method nftables: " + CliSyntax.OneLine(ex.Message));
             }
         }
 
@@ -79,31 +81,12 @@ internal static class MappingRunner
         }
         catch (NatMapException ex)
         {
-            return CommandLine.Fail(context.Stderr, "natmap: --cleanup-nftables: " + CommandLine.OneLine(ex.Message));
+            return CliSyntax.Fail(context.Stderr, "natmap: --cleanup-nftables: " + CliSyntax.OneLine(ex.Message));
         }
 
         context.Stderr.WriteLine(removed.Count == 0 ? "natmap: no nftables table of natmap's found" : "natmap: removed nftables table inet " + string.Join(", inet ", removed));
         context.Stderr.Flush();
         return ExitCodes.Success;
-    }
-
-    /// <summary>
-    /// <c>-e</c> must name an executable file now, not at the first mapping: a path, or a name looked up
-    /// where <see cref="System.Diagnostics.Process"/> looks (this program's folder, the current one, PATH).
-    /// </summary>
-    private static string? FindScriptProblem(string script)
-    {
-        var folders = script.Contains('/', StringComparison.Ordinal)
-            ? [""]
-            : new[] { Path.GetDirectoryName(Environment.ProcessPath) ?? "", Environment.CurrentDirectory }
-                .Concat((Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));
-        var found = script.Length == 0 ? null : folders.Select(f => Path.Combine(f, script)).FirstOrDefault(File.Exists);
-        if (found is null)
-        {
-            return $"-e: script '{script}' not found";
-        }
-
-        return OperatingSystem.IsWindows() || LibC.Access(found, LibC.XOk) == 0 ? null : $"-e: script '{script}' is not executable";
     }
 
     private static async Task<int> WatchAsync(CliOptions options, PortMapperOptions mapperOptions, CliContext context, ILoggerFactory loggerFactory, ILogger logger, CancellationToken cancellationToken)
@@ -114,14 +97,10 @@ internal static class MappingRunner
         using var gcReportStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task gcReport = GcReport.RunAsync(logger, gcReportStop.Token);
         var notifier = options.Script is null ? null : new ScriptNotifier(options.Script, loggerFactory) { Name = options.Name };
-        using var reporter = CreateReporter(options, mapperOptions, logger);
         var notifiers = options.Notifiers.Select(create => create(loggerFactory)).ToList();
         var mapper = context.MapperFactory(mapperOptions, loggerFactory);
-        if (reporter.IsActive)
-        {
-            reporter.Start();
-            mapper.StateChanged += (_, _) => reporter.Update(mapper);
-        }
+        using var reporter = new ServiceStatusReporter(mapper, mapperOptions, options.Status, loggerFactory);
+        reporter.Start();
 
         try
         {
@@ -136,7 +115,7 @@ internal static class MappingRunner
                 last = change;
                 var line = MappingText.FormatLine(change);
                 CliLog.MappingChanged(logger, line);
-                reporter.Update(mapper);
+                reporter.Update();
                 if ((options.Json ? MappingJson.Format(change, options.Name) : notifier is null ? line : null) is { } output)
                 {
                     await context.Stdout.WriteLineAsync(output).ConfigureAwait(false);
@@ -168,57 +147,36 @@ internal static class MappingRunner
             await gcReportStop.CancelAsync().ConfigureAwait(false);
             await gcReport.ConfigureAwait(false);
             await mapper.DisposeAsync().ConfigureAwait(false);
-            reporter.Update(mapper, stopped: true);
-            if (notifier is not null)
-            {
-                await StopNotifierAsync(notifier, logger).ConfigureAwait(false);
-            }
-
-            await StopNotifiersAsync(notifiers, logger).ConfigureAwait(false);
+            reporter.Stop();
+            await StopNotifiersAsync(notifier, notifiers, logger).ConfigureAwait(false);
         }
 
         CliLog.Stopped(logger);
         return ExitCodes.Success;
     }
 
-    private static ServiceReporter CreateReporter(CliOptions options, PortMapperOptions mapperOptions, ILogger logger)
+    /// <summary>
+    /// Scripts still running and a change still being delivered share one grace period; then the scripts
+    /// are left to finish on their own (the notifier logs them) and an undelivered change is dropped.
+    /// </summary>
+    private static async Task StopNotifiersAsync(ScriptNotifier? script, List<MappingNotifier> notifiers, ILogger logger)
     {
-        var systemd = SystemdNotifier.FromEnvironment(Environment.GetEnvironmentVariable);
-        if (systemd is not null)
+        int scripts = script?.RunningCount ?? 0;
+        if (scripts + notifiers.Count > 0)
         {
-            CliLog.SystemdNotifying(logger, systemd.WatchdogInterval);
+            CliLog.WaitingForNotifiers(logger, (int)ScriptGracePeriod.TotalSeconds, scripts, notifiers.Count);
+            var pending = notifiers.Select(n => n.WaitForIdleAsync()).Append(script?.WaitForRunningAsync() ?? Task.CompletedTask);
+            await Task.WhenAll(pending).WaitAsync(ScriptGracePeriod).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
-        var file = options.StatusFile is null ? null : new StatusFile(options.StatusFile, options.Name, mapperOptions);
-        return new ServiceReporter(file, systemd, logger, TimeProvider.System);
-    }
-
-    private static async Task StopNotifierAsync(ScriptNotifier notifier, ILogger logger)
-    {
-        if (notifier.RunningCount is int running and > 0)
+        if (script is not null)
         {
-            CliLog.WaitingForScripts(logger, (int)ScriptGracePeriod.TotalSeconds, running);
-
-            // Scripts never fault, and those still running at the timeout are logged by DisposeAsync.
-            await notifier.WaitForRunningAsync().WaitAsync(ScriptGracePeriod).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await script.DisposeAsync().ConfigureAwait(false);
         }
 
-        await notifier.DisposeAsync().ConfigureAwait(false);
-    }
-
-    /// <summary>A change still being delivered gets the scripts' grace period, then is dropped (the notifier logs nothing more).</summary>
-    private static async Task StopNotifiersAsync(List<MappingNotifier> notifiers, ILogger logger)
-    {
-        if (notifiers.Count == 0)
+        foreach (var notifier in notifiers)
         {
-            return;
-        }
-
-        CliLog.WaitingForNotifiers(logger, (int)ScriptGracePeriod.TotalSeconds, notifiers.Count);
-        await Task.WhenAll(notifiers.Select(n => n.WaitForIdleAsync())).WaitAsync(ScriptGracePeriod).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        foreach (var builtIn in notifiers)
-        {
-            await builtIn.DisposeAsync().ConfigureAwait(false);
+            await notifier.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Logging;
-using NatMap.Cli.Parsing;
+using NatMap.CommandLine;
 using NatMap.Mapping;
-using static NatMap.Cli.CommandLine;
+using NatMap.Notify;
+using static NatMap.Cli.CliSyntax;
 
 namespace NatMap.Cli;
 
@@ -27,7 +28,7 @@ internal sealed class NatMapCommand
     private readonly Option<string> _interface = Value("-i", "interface|ip", "Network interface name or local IP address to bind.");
     private readonly Option<string> _keepAlive = Value("-k", "seconds", "Seconds between keep-alives (default 30 for TCP, 10 for UDP; 0 = default).");
     private readonly Option<string> _checkCycle = Value("-c", "count", "UDP STUN check cycle: every <count> keep-alive intervals, at least 1 (default 10).");
-    private readonly Option<string[]> _stun = Servers("STUN server, host or address with optional :port (default 3478). Repeat to give several; they are tried in order. Required.");
+    private readonly Option<string[]> _stun = Servers();
     private readonly Option<string> _http = Value("-h", "addr[:port]", "HTTP server for TCP keep-alive, with optional :port (default 80). Required for TCP.");
     private readonly Option<string> _script = Value("-e", "path", "Executable to run on each mapping change instead of printing the line; it must exist at start.");
     private readonly Option<string> _mark = Value("-f", "mark", "Firewall mark (SO_MARK): hex 0x1, decimal 1 or octal 01.");
@@ -54,20 +55,14 @@ internal sealed class NatMapCommand
     private readonly Option<string> _name = Value("--name", "name", "Name of this mapping: NATMAP_NAME for the -e script, \"name\" in --json and the status file (letters, digits, '.', '_', '-', '@', at most 64).");
     private readonly Option<string> _statusFile = Value("--status-file", "path", "Keep one JSON object with the mapping and its state in this file, replaced atomically on start, each change and stop.");
 
-    /// <summary>Declares both commands, whose actions do nothing until <see cref="Cli"/> sets them.</summary>
+    /// <summary>Declares both commands; <see cref="Cli"/> sets their actions.</summary>
     public NatMapCommand()
     {
         Root = new Command("natmap", Description)
         {
             _ipv4, _ipv6, _udp, _detach, _interface, _keepAlive, _checkCycle, _stun, _http, _script, _mark, _localPort, _reuseWait, _congestion, _forwardTimeout, _targetHost, _targetPort, _forwardMethod, _forwardMasquerade, _cleanupNftables, _upnp, _gateway, _upnpLease, _json, _verbose, _name, _statusFile, Check.Command,
         };
-        foreach (var option in Notifiers.All)
-        {
-            Root.Options.Add(option);
-        }
-
-        Root.SetAction(_ => ExitCodes.Success);
-        Check.Command.SetAction(_ => ExitCodes.Success);
+        Root.Options.AddRange(Notifiers.All);
     }
 
     public Command Root { get; }
@@ -114,7 +109,7 @@ internal sealed class NatMapCommand
         mapper.CongestionControl = result.GetValue(_congestion);
         mapper.TargetHost = result.GetValue(_targetHost);
         mapper.ForwardMasquerade = result.GetValue(_forwardMasquerade);
-        string? error = CommandLine.BindFamilyAndInterface(result, _ipv4, _ipv6, _interface, out var family, out var address, out var name);
+        string? error = CliSyntax.BindFamilyAndInterface(result, _ipv4, _ipv6, _interface, out var family, out var address, out var name);
         (mapper.AddressFamily, mapper.BindAddress, mapper.BindInterface) = (family, address, name);
         int? reuseWait = null;
 
@@ -130,18 +125,17 @@ internal sealed class NatMapCommand
             ?? Read<NatMap.Forwarding.ForwardMethod>(result, _forwardMethod, OptionParsers.TryParseForwardMethod, m => mapper.ForwardMethod = m)
             ?? BindGateway(result, mapper);
 
-        // A -k shorter than the library's 5 s first retry delay shortens that too: whoever checks every
-        // second does not want to wait five after a fault. The back-off still doubles up to 60 s.
-        if (mapper.KeepAliveInterval is { } keepAlive && keepAlive < mapper.RetryDelay)
+        var status = new ServiceStatusOptions { Name = result.GetValue(_name), StatusFile = result.GetValue(_statusFile) };
+        try
         {
-            mapper.RetryDelay = keepAlive;
+            status.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            error ??= (ex.ParamName == nameof(status.Name) ? "--name: " : "--status-file: ") + CliSyntax.Describe(ex);
         }
 
-        string? mappingName = result.GetValue(_name);
-        string? statusFile = result.GetValue(_statusFile);
-        error ??= (mappingName is null ? null : OptionParsers.NameProblem(mappingName) is { } nameProblem ? "--name: " + nameProblem : null)
-            ?? (statusFile is null ? null : OptionParsers.StatusFileProblem(statusFile) is { } fileProblem ? "--status-file: " + fileProblem : null)
-            ?? ((mapper.TargetHost is null) == (result.GetValue(_targetPort) is null) ? null
+        error ??= ((mapper.TargetHost is null) == (result.GetValue(_targetPort) is null) ? null
                 : mapper.TargetHost is null ? "-p needs -t: give the forward target's address with -t <addr>"
                 : "-t needs -p: give the forward target's port with -p <port> (0 = the public port)");
         if (error is null && mapper.ForwardMethod == NatMap.Forwarding.ForwardMethod.Nftables && mapper.TargetHost is null)
@@ -149,9 +143,9 @@ internal sealed class NatMapCommand
             error = "--forward-method: nftables forwards the mapped port, which needs -t and -p";
         }
 
-        string? notifierError = Notifiers.Bind(result, mapper, mappingName, environment ?? Environment.GetEnvironmentVariable, out var notifiers);
+        string? notifierError = Notifiers.Bind(result, mapper, status.Name, environment ?? Environment.GetEnvironmentVariable, out var notifiers);
         error ??= notifierError;
-        options = new CliOptions(result.GetValue(_detach), result.GetValue(_script), result.GetValue(_json), result.GetValue(_verbose) ? LogLevel.Debug : LogLevel.Information, reuseWait, notifiers, mappingName, statusFile);
+        options = new CliOptions(result.GetValue(_detach), result.GetValue(_script), result.GetValue(_json), result.GetValue(_verbose) ? LogLevel.Debug : LogLevel.Information, reuseWait, notifiers, status);
         return error;
     }
 }

@@ -1,6 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
-using NatMap.Cli.Parsing;
+using NatMap.CommandLine;
 using NatMap.Mapping;
 using NatMap.Notify;
 
@@ -12,8 +12,8 @@ namespace NatMap.Cli;
 /// </summary>
 internal sealed class NotifierFlags
 {
-    private readonly Option<string[]> _notifyUrl = Repeatable("--notify-url", "url", "POST each mapping change as the --json object to this http(s) URL. Repeatable.");
-    private readonly Option<string[]> _notifyHeader = Repeatable("--notify-header", "'Name: value'", "Add this header to every --notify-url request. Repeatable.");
+    private readonly Option<string[]> _notifyUrl = CliSyntax.Repeated("--notify-url", "url", "POST each mapping change as the --json object to this http(s) URL. Repeatable.");
+    private readonly Option<string[]> _notifyHeader = CliSyntax.Repeated("--notify-header", "'Name: value'", "Add this header to every --notify-url request. Repeatable.");
 
     private readonly Option<string[]> _nsupdate = new("--nsupdate")
     {
@@ -22,11 +22,11 @@ internal sealed class NotifierFlags
         ValuesPerOccurrence = 3,
     };
 
-    private readonly Option<string> _nsupdateKey = CommandLine.Value("--nsupdate-key", "file", "Sign --nsupdate updates with this TSIG key (HMAC-SHA256, as tsig-keygen writes it).");
-    private readonly Option<bool> _nsupdateIp4p = CommandLine.Flag("--nsupdate-ip4p", "--nsupdate writes the IP4P address (address and port) as one AAAA record at name instead.");
+    private readonly Option<string> _nsupdateKey = CliSyntax.Value("--nsupdate-key", "file", "Sign --nsupdate updates with this TSIG key (HMAC-SHA256, as tsig-keygen writes it).");
+    private readonly Option<bool> _nsupdateIp4p = CliSyntax.Flag("--nsupdate-ip4p", "--nsupdate writes the IP4P address (address and port) as one AAAA record at name instead.");
 
-    private readonly Option<string[]> _transmission = Repeatable("--transmission", "url", "Set Transmission's peer-port through its RPC URL (http://user:pass@127.0.0.1:9091/transmission/rpc): the public port with -t/-p 0, the -p port, else the bound port. Repeatable.");
-    private readonly Option<string[]> _qbittorrent = Repeatable("--qbittorrent", "url", "Set qBittorrent's listen_port (and announce_port where it has one) through its Web UI URL (http://user:pass@127.0.0.1:8080/), by the rule of --transmission. Repeatable.");
+    private readonly Option<string[]> _transmission = CliSyntax.Repeated("--transmission", "url", "Set Transmission's peer-port through its RPC URL (http://user:pass@127.0.0.1:9091/transmission/rpc): the public port with -t/-p 0, the -p port, else the bound port. Repeatable.");
+    private readonly Option<string[]> _qbittorrent = CliSyntax.Repeated("--qbittorrent", "url", "Set qBittorrent's listen_port (and announce_port where it has one) through its Web UI URL (http://user:pass@127.0.0.1:8080/), by the rule of --transmission. Repeatable.");
 
     public IEnumerable<Option> All => [_notifyUrl, _notifyHeader, _nsupdate, _nsupdateKey, _nsupdateIp4p, _transmission, _qbittorrent];
 
@@ -71,33 +71,24 @@ internal sealed class NotifierFlags
         }
 
         return BindNsUpdate(result, list)
-            ?? BindPeerPort(result, _transmission, "TRANSMISSION", mapper, environment, list, () => new TransmissionNotifierOptions(), (o, f) => new TransmissionNotifier((TransmissionNotifierOptions)o, f))
-            ?? BindPeerPort(result, _qbittorrent, "QBITTORRENT", mapper, environment, list, () => new QBittorrentNotifierOptions(), (o, f) => new QBittorrentNotifier((QBittorrentNotifierOptions)o, f));
+            ?? BindPeerPort<TransmissionNotifierOptions>(result, _transmission, mapper, environment, list, (o, f) => new TransmissionNotifier(o, f))
+            ?? BindPeerPort<QBittorrentNotifierOptions>(result, _qbittorrent, mapper, environment, list, (o, f) => new QBittorrentNotifier(o, f));
     }
 
     /// <summary>
     /// A BitTorrent client's flag: the login is the URL's user information or else
     /// <c>NATMAP_{CLIENT}_USER</c> and <c>NATMAP_{CLIENT}_PASSWORD</c>, which keep it off the command line.
     /// </summary>
-    private static string? BindPeerPort(
-        ParseResult result,
-        Option<string[]> flag,
-        string client,
-        PortMapperOptions mapper,
-        Func<string, string?> environment,
-        List<Func<ILoggerFactory, MappingNotifier>> list,
-        Func<PeerPortNotifierOptions> create,
-        Func<PeerPortNotifierOptions, ILoggerFactory, MappingNotifier> notifier)
+    private static string? BindPeerPort<T>(ParseResult result, Option<string[]> flag, PortMapperOptions mapper, Func<string, string?> environment, List<Func<ILoggerFactory, MappingNotifier>> list, Func<T, ILoggerFactory, MappingNotifier> notifier)
+        where T : PeerPortNotifierOptions, new()
     {
+        string client = flag.Name[2..].ToUpperInvariant();
         foreach (var text in result.GetValue(flag) ?? [])
         {
-            var options = create();
-            options.Url = Uri.TryCreate(text, UriKind.Absolute, out var url) ? url : null;
-            options.ForwardTargetPort = mapper.TargetHost is null ? null : mapper.TargetPort;
+            var options = new T { Url = Uri.TryCreate(text, UriKind.Absolute, out var url) ? url : null, ForwardTargetPort = mapper.TargetHost is null ? null : mapper.TargetPort };
             if (url is { UserInfo.Length: 0 } && environment($"NATMAP_{client}_USER") is { Length: > 0 } user)
             {
-                options.UserName = user;
-                options.Password = environment($"NATMAP_{client}_PASSWORD");
+                (options.UserName, options.Password) = (user, environment($"NATMAP_{client}_PASSWORD"));
             }
 
             if (Check(options, flag.Name, options.Url is null ? NotAUrl(text) : null) is { } problem)
@@ -131,27 +122,15 @@ internal sealed class NotifierFlags
             {
                 key = TsigKey.ReadFile(keyFile);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+            catch (Exception ex) when (ex is IOException or FormatException)
             {
-                // The runtime's own file messages may be trimmed to resource keys in the native build.
-                string reason = ex switch
-                {
-                    FileNotFoundException or DirectoryNotFoundException => "no such file",
-                    UnauthorizedAccessException => "permission denied",
-                    _ => ex.Message.TrimEnd('.'),
-                };
-                return $"--nsupdate-key: '{keyFile}': {reason}";
+                return "--nsupdate-key: " + ex.Message;
             }
         }
 
         for (int i = 0; i < values.Length; i += 3)
         {
             IPEndPoint? server = IPEndPoint.TryParse(values[i], out var parsed) ? parsed : null;
-            if (server is { Port: 0 })
-            {
-                server.Port = 53;
-            }
-
             var options = new NsUpdateNotifierOptions { Server = server, Zone = values[i + 1], Name = values[i + 2], Key = key, Ip4p = result.GetValue(_nsupdateIp4p) };
             if (Check(options, "--nsupdate", server is null ? $"'{values[i]}' is not an address with an optional :port" : null) is { } problem)
             {
@@ -178,13 +157,10 @@ internal sealed class NotifierFlags
         }
         catch (ArgumentException ex)
         {
-            return (ex.ParamName == nameof(WebhookNotifierOptions.Headers) ? "--notify-header" : flag) + ": " + CommandLine.Describe(ex);
+            return (ex.ParamName == nameof(WebhookNotifierOptions.Headers) ? "--notify-header" : flag) + ": " + CliSyntax.Describe(ex);
         }
     }
 
     /// <summary>A URL that may carry a password is not echoed back.</summary>
     private static string NotAUrl(string text) => text.Contains('@', StringComparison.Ordinal) ? "the value is not a URL" : $"'{text}' is not a URL";
-
-    private static Option<string[]> Repeatable(string name, string helpName, string description) =>
-        new(name) { Description = description, HelpName = helpName };
 }

@@ -14,7 +14,7 @@ namespace NatMap.Cli;
 /// </summary>
 internal static class OptionParsers
 {
-    /// <summary>A parser of one option's value; <see cref="CommandLine.Read"/> puts the option's letter before <paramref name="error"/>.</summary>
+    /// <summary>A parser of one option's value; <see cref="CliSyntax.Read"/> puts the option's letter before <paramref name="error"/>.</summary>
     public delegate bool Parser<T>(string text, out T value, [NotNullWhen(false)] out string? error);
 
     /// <summary><c>natmap</c>'s seconds: a whole number (the original silently reads garbage as 0; this refuses it).</summary>
@@ -30,41 +30,12 @@ internal static class OptionParsers
         TryParseNumber(text, NumberStyles.None, "a count", number => (int)number, out value, out error);
 
     /// <summary><c>--forward-method</c>: <c>relay</c> or <c>nftables</c>, as written.</summary>
-    public static bool TryParseForwardMethod(string text, out Forwarding.ForwardMethod method, [NotNullWhen(false)] out string? error)
-    {
-        (method, error) = text switch
-        {
-            "relay" => (Forwarding.ForwardMethod.Relay, null),
-            "nftables" => (Forwarding.ForwardMethod.Nftables, null),
-            _ => (Forwarding.ForwardMethod.Relay, $"'{text}' is not a forward method: expected relay or nftables"),
-        };
-        return error is null;
-    }
+    public static bool TryParseForwardMethod(string text, out Forwarding.ForwardMethod method, [NotNullWhen(false)] out string? error) =>
+        TryParseWord(text, [("relay", Forwarding.ForwardMethod.Relay), ("nftables", Forwarding.ForwardMethod.Nftables)], "is not a forward method: expected relay or nftables", out method, out error);
 
     /// <summary>One port, 0 to 65535, with the wording of the library's <c>-b</c> parser.</summary>
     public static bool TryParsePort(string text, out int port, [NotNullWhen(false)] out string? error) =>
         PortSpec.TryPort(text, allowZero: true, out port, out error);
-
-    /// <summary>
-    /// <c>--name</c>: what a systemd instance name, a file name and a JSON string all take without
-    /// escaping, so that one name serves the unit, the status file and the scripts.
-    /// </summary>
-    public static string? NameProblem(string name) =>
-        name.Length is >= 1 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '@')
-            ? null
-            : $"'{name}' is not a name: expected 1 to 64 letters, digits, '.', '_', '-' or '@'";
-
-    /// <summary><c>--status-file</c>: its folder must exist now (the temporary file of each write goes there too).</summary>
-    public static string? StatusFileProblem(string path)
-    {
-        if (path.Length == 0 || path.EndsWith('/'))
-        {
-            return $"'{path}' is not a file path";
-        }
-
-        string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        return Directory.Exists(folder) ? null : $"folder '{folder}' does not exist";
-    }
 
     /// <summary>
     /// <c>-s</c>, repeatable and required, through the library's parser (<see cref="StunServerEndPoint.Parse"/>)
@@ -122,20 +93,9 @@ internal static class OptionParsers
         return error is null;
     }
 
-    /// <summary><c>--upnp</c>'s protocol: <c>auto</c>, <c>pcp</c>, <c>nat-pmp</c> or <c>upnp</c>.</summary>
-    public static bool TryParseGatewayProtocol(string text, out GatewayProtocol protocol, [NotNullWhen(false)] out string? error)
-    {
-        protocol = text switch
-        {
-            "auto" => GatewayProtocol.Auto,
-            "pcp" => GatewayProtocol.Pcp,
-            "nat-pmp" or "natpmp" => GatewayProtocol.NatPmp,
-            "upnp" => GatewayProtocol.Upnp,
-            _ => GatewayProtocol.None,
-        };
-        error = protocol == GatewayProtocol.None ? $"'{text}' is not a protocol: use auto, pcp, nat-pmp or upnp" : null;
-        return error is null;
-    }
+    /// <summary><c>--upnp</c>'s protocol: <c>auto</c>, <c>pcp</c>, <c>nat-pmp</c> (or <c>natpmp</c>) or <c>upnp</c>.</summary>
+    public static bool TryParseGatewayProtocol(string text, out GatewayProtocol protocol, [NotNullWhen(false)] out string? error) =>
+        TryParseWord(text, [("auto", GatewayProtocol.Auto), ("pcp", GatewayProtocol.Pcp), ("nat-pmp", GatewayProtocol.NatPmp), ("natpmp", GatewayProtocol.NatPmp), ("upnp", GatewayProtocol.Upnp)], "is not a protocol: use auto, pcp, nat-pmp or upnp", out protocol, out error);
 
     /// <summary><c>--gateway</c>: an IPv4 address in dotted decimal.</summary>
     public static bool TryParseGatewayAddress(string text, out IPAddress address, [NotNullWhen(false)] out string? error)
@@ -153,5 +113,13 @@ internal static class OptionParsers
         error = ok ? null : number > int.MaxValue ? $"{text} is too large" : $"'{text}' is not {what}";
         value = convert(ok ? number : 0);
         return ok;
+    }
+
+    /// <summary>One of a fixed set of words, as written (no case folding, no numbers).</summary>
+    private static bool TryParseWord<T>(string text, (string Word, T Value)[] words, string refusal, out T value, [NotNullWhen(false)] out string? error)
+    {
+        int index = Array.FindIndex(words, w => w.Word == text);
+        (value, error) = index >= 0 ? (words[index].Value, null) : (words[0].Value, $"'{text}' {refusal}");
+        return error is null;
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using NatMap.CommandLine;
 using NatMap.Mapping;
 
 namespace NatMap.Cli;
@@ -21,5 +22,48 @@ internal static class Program
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         var context = new CliContext(Console.Out, Console.Error, static (options, logs) => PortMapper.Create(options, logs), Daemon.Detach);
         return await Cli.RunAsync(args, context, stop.Token).ConfigureAwait(false);
+    }
+}
+
+/// <summary>The command line, runnable in-process: parse, invoke <see cref="MappingRunner"/> or <see cref="Check.CheckCommand"/>, report what fails.</summary>
+internal static class Cli
+{
+    /// <summary>Runs <c>natmap</c> or <c>natmap check</c> with <paramref name="args"/>; returns the exit code (see <see cref="ExitCodes"/>).</summary>
+    public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken)
+    {
+        var command = new NatMapCommand();
+        command.Root.SetAction((result, ct) => MappingRunner.RunAsync(command, result, args, context, ct));
+        command.Check.Command.SetAction((result, ct) => Check.CheckCommand.RunAsync(command.Check, result, context, ct));
+        var parsed = command.Parse(args);
+        if (parsed.HelpRequested)
+        {
+            HelpWriter.WriteHelp(context.Stdout, parsed.Command);
+            return ExitCodes.Success;
+        }
+
+        if (parsed.Error is { } error)
+        {
+            return CliSyntax.Usage(context.Stderr, parsed.Command, error);
+        }
+
+        if (parsed.VersionRequested)
+        {
+            context.Stdout.WriteLine(HelpWriter.Version());
+            context.Stdout.Flush();
+            return ExitCodes.Success;
+        }
+
+        try
+        {
+            return await parsed.Command.Action!(parsed, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return ExitCodes.Success;
+        }
+        catch (Exception ex)
+        {
+            return CliSyntax.Fail(context.Stderr, "natmap: fatal: " + CliSyntax.OneLine(ex.Message));
+        }
     }
 }

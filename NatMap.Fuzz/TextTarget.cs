@@ -165,7 +165,7 @@ internal static class TextTarget
             }
             catch (ArgumentException ex)
             {
-                Expect(CommandLine.Describe(ex).StartsWith('-'), "the CLI has no option letter for " + ex.ParamName);
+                Expect(CliSyntax.Describe(ex).StartsWith('-'), "the CLI has no option letter for " + ex.ParamName);
             }
 
             return;
@@ -188,7 +188,7 @@ internal static class TextTarget
         }
         catch (ArgumentException ex) when (problem is not null && ex.ParamName == problem.Value.Option)
         {
-            Expect(CommandLine.Describe(ex).StartsWith('-'), "the CLI has no option letter for " + ex.ParamName);
+            Expect(CliSyntax.Describe(ex).StartsWith('-'), "the CLI has no option letter for " + ex.ParamName);
         }
     }
 

@@ -4,8 +4,8 @@
 #   ./scripts/fuzz.sh TARGET SECONDS      TARGET: stun, text or gateway
 #
 # Installs what is missing (afl++ through apt, the SharpFuzz.CommandLine dotnet tool into
-# artifacts/fuzz/tools), publishes NatMap.Fuzz into a fresh folder, instruments NatMap.Core.dll and
-# natmap.dll there (instrumenting twice fails, hence the fresh folder), and runs afl-fuzz for SECONDS
+# artifacts/fuzz/tools), publishes NatMap.Fuzz into a fresh folder, instruments NatMap.Core.dll,
+# NatMap.CommandLine.dll and natmap.dll there (instrumenting twice fails, hence the fresh folder), and runs afl-fuzz for SECONDS
 # from the committed seeds in NatMap.Fuzz/Corpus/TARGET. Crashing and hanging inputs are copied to
 # artifacts/fuzz/TARGET/crashes and replayed once with the uninstrumented build to show the exception.
 # The last line is always `TARGET: N execs, N crashes, N hangs, N paths` (from fuzzer_stats); the exit
@@ -58,7 +58,7 @@ dotnet publish NatMap.Fuzz/NatMap.Fuzz.csproj -c Release -o "$publish" -p:Publis
     || { cat "$run/publish.log" >&2; fail "dotnet publish failed"; }
 # The uninstrumented copy replays findings: the instrumented DLLs die outside afl-fuzz.
 cp -r "$publish" "$plain"
-for dll in NatMap.Core.dll natmap.dll; do
+for dll in NatMap.Core.dll NatMap.CommandLine.dll natmap.dll; do
     "$tools/sharpfuzz" "$publish/$dll" || fail "sharpfuzz could not instrument $dll"
 done
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using NatMap.Cli.Logging;
-using NatMap.Cli.Parsing;
+using NatMap.CommandLine;
 using NatMap.Discovery;
 using NatMap.Gateway.Internal;
 
@@ -16,7 +16,7 @@ internal static class CheckCommand
         var options = new NatDiscoveryOptions();
         if (check.Bind(result, options, out bool json, out bool verbose, out bool probeGateway, out var gatewayAddress) is { } problem)
         {
-            return CommandLine.Usage(stderr, check.Command, problem);
+            return CliSyntax.Usage(stderr, check.Command, problem);
         }
 
         using var loggerFactory = new CliLoggerFactory(new StderrLoggerProvider(stderr, verbose ? LogLevel.Debug : LogLevel.Error));
@@ -27,18 +27,18 @@ internal static class CheckCommand
         }
         catch (ArgumentException ex)
         {
-            return CommandLine.Usage(stderr, check.Command, CommandLine.Describe(ex));
+            return CliSyntax.Usage(stderr, check.Command, CliSyntax.Describe(ex));
         }
         catch (NatMapException ex)
         {
-            return CommandLine.Fail(stderr, "natmap: check: " + ex.Message);
+            return CliSyntax.Fail(stderr, "natmap: check: " + ex.Message);
         }
 
         var gateway = probeGateway
             ? await GatewayProbe.RunAsync(gatewayAddress, options.BindAddress, options.BindInterface, cancellationToken).ConfigureAwait(false)
             : null;
-        (json ? CheckReportWriter.WriteJson : (Action<TextWriter, NatDiscoveryReport, GatewayProbeReport?>)CheckReportWriter.WriteText)(stdout, report, gateway);
+        await stdout.WriteAsync(json ? NatDiscoveryText.FormatJson(report, gateway) : NatDiscoveryText.FormatTable(report, gateway)).ConfigureAwait(false);
         await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-        return report.AnyServerAnswered ? ExitCodes.Success : CommandLine.Fail(stderr, "natmap: check: no STUN server answered");
+        return report.AnyServerAnswered ? ExitCodes.Success : CliSyntax.Fail(stderr, "natmap: check: no STUN server answered");
     }
 }

@@ -1,14 +1,13 @@
-using NatMap.Cli.Parsing;
+using NatMap.CommandLine;
 using NatMap.Discovery;
-using NatMap.Mapping.Internal;
-using static NatMap.Cli.CommandLine;
+using static NatMap.Cli.CliSyntax;
 
 namespace NatMap.Cli.Check;
 
 /// <summary>
 /// The <c>natmap check</c> subcommand's options. They share <c>natmap</c>'s letters where they mean the same
 /// (<c>-4 -6 -u -i -s -b -v --json</c>), its value grammar (<see cref="OptionParsers"/>) and its plumbing
-/// (<see cref="CommandLine"/>), and are bound straight into <see cref="NatDiscoveryOptions"/>.
+/// (<see cref="CliSyntax"/>), and are bound straight into <see cref="NatDiscoveryOptions"/>.
 /// </summary>
 internal sealed class CheckOptions
 {
@@ -20,7 +19,7 @@ internal sealed class CheckOptions
 
     private readonly Option<bool> _ipv4 = Flag("-4", "Use IPv4 (the default).");
     private readonly Option<bool> _ipv6 = Flag("-6", "Use IPv6.");
-    private readonly Option<string[]> _servers = Servers("STUN server, host or address with optional :port (default 3478); repeat to give several, tried in order. Required.");
+    private readonly Option<string[]> _servers = Servers();
     private readonly Option<string> _bind = Value("-b", "port", "Local port every test runs from: the port you will map (default: any).");
     private readonly Option<string> _interface = Value("-i", "interface|ip", "Network interface name or local IP address to bind.");
     private readonly Option<bool> _udp = Flag("-u", "Test UDP only (default: UDP and TCP).");
@@ -44,10 +43,7 @@ internal sealed class CheckOptions
 
     public Command Command { get; }
 
-    /// <summary>
-    /// Binds the parsed values into <paramref name="options"/>; the library checks them when the client is
-    /// created, except the address families, which it would only find out when resolving.
-    /// </summary>
+    /// <summary>Binds the parsed values into <paramref name="options"/>; the library checks them when the client is created.</summary>
     /// <returns>The first problem as <c>-x: reason</c>, or null.</returns>
     public string? Bind(ParseResult result, NatDiscoveryOptions options, out bool json, out bool verbose, out bool probeGateway, out System.Net.IPAddress? gateway)
     {
@@ -60,8 +56,6 @@ internal sealed class CheckOptions
         (options.AddressFamily, options.BindAddress, options.BindInterface) = (family, address, name);
         error ??= (OptionParsers.TryParseServers(result.GetValue(_servers), options.StunServers, out var serversError) ? null : serversError)
             ?? (tcpOnly && result.GetValue(_udp) ? "-u and -o exclude each other: give neither to test both" : null)
-            ?? (AddressFamilyRules.BindAddressProblem(address, family) is { } bindProblem ? "-i: " + bindProblem : null)
-            ?? (AddressFamilyRules.ServersProblem(options.StunServers, family) is { } familyProblem ? "-s: " + familyProblem : null)
             ?? Read<int>(result, _bind, OptionParsers.TryParsePort, port => options.Port = port)
             ?? Read<TimeSpan>(result, _lifetimeMax, OptionParsers.TryParseSeconds, max => options.MaxLifetimeProbe = max)
             ?? Read<TimeSpan>(result, _timeout, OptionParsers.TryParseSeconds, timeout => options.RequestTimeout = timeout)

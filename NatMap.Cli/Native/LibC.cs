@@ -2,15 +2,10 @@ using System.Runtime.InteropServices;
 
 namespace NatMap.Cli.Native;
 
-/// <summary>The few libc calls that detaching to the background needs (.NET cannot fork), and access(2) for -e.</summary>
+/// <summary>The few libc calls that detaching to the background needs (.NET cannot fork).</summary>
 internal static partial class LibC
 {
     public const int ORdWr = 2;
-
-    public const int XOk = 1;
-
-    [LibraryImport("libc", EntryPoint = "access", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int Access(string path, int mode);
 
     [LibraryImport("libc", EntryPoint = "setsid", SetLastError = true)]
     public static partial int SetSid();

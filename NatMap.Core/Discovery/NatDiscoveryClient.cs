@@ -53,6 +53,17 @@ public sealed partial class NatDiscoveryClient
             ThrowHelper.ThrowOptionOutOfRange(nameof(NatDiscoveryOptions.AddressFamily), "AddressFamily must be InterNetwork, InterNetworkV6 or Unspecified.");
         }
 
+        // A named family must fit the bind address and at least one server, or resolving would fail later.
+        if (options.AddressFamily != AddressFamily.Unspecified && Mapping.Internal.AddressFamilyRules.BindAddressProblem(options.BindAddress, options.AddressFamily) is { } bindProblem)
+        {
+            ThrowHelper.ThrowInvalidOption(nameof(NatDiscoveryOptions.BindAddress), bindProblem);
+        }
+
+        if (options.AddressFamily != AddressFamily.Unspecified && Mapping.Internal.AddressFamilyRules.ServersProblem(options.StunServers, options.AddressFamily) is { } serversProblem)
+        {
+            ThrowHelper.ThrowInvalidOption(nameof(NatDiscoveryOptions.StunServers), serversProblem);
+        }
+
         if (options.RequestTimeout <= TimeSpan.Zero)
         {
             ThrowHelper.ThrowOptionOutOfRange(nameof(NatDiscoveryOptions.RequestTimeout), "RequestTimeout must be positive.");

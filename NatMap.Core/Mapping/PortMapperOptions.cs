@@ -17,6 +17,9 @@ namespace NatMap.Mapping;
 /// </summary>
 public sealed class PortMapperOptions
 {
+    private static readonly TimeSpan DefaultRetryDelay = TimeSpan.FromSeconds(5);
+    private TimeSpan? _retryDelay;
+
     /// <summary>The default keep-alive interval for TCP (<c>-k</c>): 30 seconds.</summary>
     public static readonly TimeSpan DefaultTcpKeepAliveInterval = TimeSpan.FromSeconds(30);
 
@@ -94,8 +97,16 @@ public sealed class PortMapperOptions
     /// </summary>
     public string? CongestionControl { get; set; }
 
-    /// <summary>The pause before setting the mapping up again after a failure. Default 5 seconds.</summary>
-    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// The pause before setting the mapping up again after a failure. Default 5 seconds, or
+    /// <see cref="KeepAliveInterval"/> when that is shorter: whoever checks every second does not want to
+    /// wait five after a fault. The back-off still doubles up to <see cref="MaxRetryDelay"/>.
+    /// </summary>
+    public TimeSpan RetryDelay
+    {
+        get => _retryDelay ?? (KeepAliveInterval is { } keepAlive && keepAlive > TimeSpan.Zero && keepAlive < DefaultRetryDelay ? keepAlive : DefaultRetryDelay);
+        set => _retryDelay = value;
+    }
 
     /// <summary>
     /// The cap of the back-off: on repeated failures the pause doubles from <see cref="RetryDelay"/>

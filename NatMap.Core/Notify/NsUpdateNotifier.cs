@@ -33,7 +33,7 @@ public sealed class NsUpdateNotifier : MappingNotifier
     public NsUpdateNotifier(NsUpdateNotifierOptions options, ILoggerFactory? loggerFactory = null)
         : base("nsupdate", Describe(options), options, loggerFactory)
     {
-        _server = options.Server!;
+        _server = options.Server!.Port == 0 ? new IPEndPoint(options.Server.Address, 53) : options.Server;
         _zone = options.Zone!.TrimEnd('.');
         _name = DnsNames.Absolute(options.Name!, _zone);
         _srvName = options.SrvName is { } srv ? DnsNames.Absolute(srv, _zone) : null;

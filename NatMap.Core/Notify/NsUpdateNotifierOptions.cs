@@ -5,7 +5,7 @@ namespace NatMap.Notify;
 /// <summary>Settings of an <see cref="NsUpdateNotifier"/>.</summary>
 public sealed class NsUpdateNotifierOptions : MappingNotifierOptions
 {
-    /// <summary>The primary server that takes updates for <see cref="Zone"/> (port 53 unless given).</summary>
+    /// <summary>The primary server that takes updates for <see cref="Zone"/> (port 0 means 53).</summary>
     public IPEndPoint? Server { get; set; }
 
     /// <summary>The zone, such as <c>example.org</c>.</summary>

@@ -47,6 +47,32 @@ public sealed class ScriptNotifier : IAsyncDisposable
     public string ScriptPath { get; }
 
     /// <summary>
+    /// Checks now, rather than at the first mapping, that <paramref name="scriptPath"/> names an executable
+    /// file: a path, or a name looked up where a process start looks (this program's folder, the current
+    /// one, then <c>PATH</c>).
+    /// </summary>
+    /// <param name="scriptPath">The script a <see cref="ScriptNotifier"/> would run.</param>
+    /// <exception cref="ArgumentException">No such file, or it is not executable; <c>ParamName</c> is <c>scriptPath</c>.</exception>
+    public static void EnsureRunnable(string scriptPath)
+    {
+        ArgumentNullException.ThrowIfNull(scriptPath);
+        var folders = scriptPath.Contains('/', StringComparison.Ordinal)
+            ? [""]
+            : new[] { Path.GetDirectoryName(Environment.ProcessPath) ?? "", Environment.CurrentDirectory }
+                .Concat((Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));
+        var found = scriptPath.Length == 0 ? null : folders.Select(f => Path.Combine(f, scriptPath)).FirstOrDefault(File.Exists);
+        if (found is null)
+        {
+            throw new ArgumentException($"script '{scriptPath}' not found", nameof(scriptPath));
+        }
+
+        if (!OperatingSystem.IsWindows() && !Sockets.Internal.LinuxSyscalls.IsExecutable(found))
+        {
+            throw new ArgumentException($"script '{scriptPath}' is not executable", nameof(scriptPath));
+        }
+    }
+
+    /// <summary>
     /// The mapping's name (the CLI's <c>--name</c>), given to the script as <see cref="NotifyEnvironment.Name"/>
     /// when set, so that one script can serve several mappings; its six arguments stay as they are.
     /// </summary>

@@ -78,7 +78,25 @@ public sealed class TsigKey
     /// <summary>Reads a key from a BIND key file.</summary>
     /// <param name="path">The file.</param>
     /// <returns>The key.</returns>
-    /// <exception cref="IOException">The file cannot be read.</exception>
-    /// <exception cref="FormatException">The file holds no usable key (see <see cref="Parse"/>).</exception>
-    public static TsigKey ReadFile(string path) => Parse(File.ReadAllText(path));
+    /// <exception cref="IOException">The file cannot be read; the message starts with the quoted path.</exception>
+    /// <exception cref="FormatException">The file holds no usable key (see <see cref="Parse"/>); the message starts with the quoted path.</exception>
+    public static TsigKey ReadFile(string path)
+    {
+        try
+        {
+            return Parse(File.ReadAllText(path));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+        {
+            // The runtime's own file messages may be trimmed to resource keys in a native build.
+            string reason = ex switch
+            {
+                FileNotFoundException or DirectoryNotFoundException => "no such file",
+                UnauthorizedAccessException => "permission denied",
+                _ => ex.Message.TrimEnd('.'),
+            };
+            string message = $"'{path}': {reason}";
+            throw ex is FormatException ? new FormatException(message, ex) : new IOException(message, ex);
+        }
+    }
 }

@@ -1,4 +1,3 @@
-using NatMap.Cli.Check;
 using NatMap.Discovery;
 
 namespace NatMap.Tests.Cli;
@@ -16,7 +15,7 @@ public sealed class CheckReportWordsTests
     [InlineData(NatBehavior.NotApplicable, "not-applicable")]
     [InlineData((NatBehavior)99, "unknown")]
     public void Name_Behavior_IsTheFixedWord(NatBehavior behavior, string word) =>
-        Assert.Equal(word, CheckReportWriter.Name(behavior));
+        Assert.Equal(word, NatDiscoveryText.Name(behavior));
 
     [Theory]
     [InlineData(NatType.Unknown, "unknown")]
@@ -27,5 +26,5 @@ public sealed class CheckReportWordsTests
     [InlineData(NatType.Symmetric, "symmetric")]
     [InlineData((NatType)99, "unknown")]
     public void Name_NatType_IsTheFixedWord(NatType type, string word) =>
-        Assert.Equal(word, CheckReportWriter.Name(type));
+        Assert.Equal(word, NatDiscoveryText.Name(type));
 }

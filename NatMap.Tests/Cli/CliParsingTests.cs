@@ -225,8 +225,8 @@ public sealed class CliParsingTests
     {
         // What the `check` subcommand will do with one line in NatMapCommand's constructor.
         var command = new NatMapCommand();
-        var sub = new NatMap.Cli.Parsing.Command("probe");
-        var server = new NatMap.Cli.Parsing.Option<string>("-s");
+        var sub = new NatMap.CommandLine.Command("probe");
+        var server = new NatMap.CommandLine.Option<string>("-s");
         sub.Options.Add(server);
         command.Root.Add(sub);
 

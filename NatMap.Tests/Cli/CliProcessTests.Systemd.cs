@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
-using NatMap.Cli.Service;
+using NatMap.Notify.Internal;
 using NatMap.Tests.Fakes;
 using NatMap.Tests.Mapping.Fakes;
 

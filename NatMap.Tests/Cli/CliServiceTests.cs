@@ -2,7 +2,6 @@ using System.Net;
 using System.Runtime.Versioning;
 using System.Text.Json;
 using NatMap.Cli;
-using NatMap.Cli.Service;
 using NatMap.Mapping;
 using NatMap.Notify.Internal;
 using NatMap.Tests.Fakes;

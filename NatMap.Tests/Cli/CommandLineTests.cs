@@ -86,8 +86,8 @@ public sealed class CommandLineTests
     [InlineData(nameof(NatDiscoveryOptions.MaxLifetimeProbe), "--lifetime-max")]
     public void Describe_LibraryArgumentException_NamesTheOptionLetter(string property, string letter)
     {
-        Assert.Equal(letter + ": it is wrong", CommandLine.Describe(new ArgumentException("it is wrong.", property)));
-        Assert.Equal(letter + ": it is out of range", CommandLine.Describe(new ArgumentOutOfRangeException(property, "it is out of range.")));
+        Assert.Equal(letter + ": it is wrong", CliSyntax.Describe(new ArgumentException("it is wrong.", property)));
+        Assert.Equal(letter + ": it is out of range", CliSyntax.Describe(new ArgumentOutOfRangeException(property, "it is out of range.")));
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class CommandLineTests
 
         var ex = Assert.ThrowsAny<ArgumentException>(mapper.Validate);
 
-        Assert.Equal("-k: keep-alive interval 2592000 s is invalid: it must be positive and under 24 days", CommandLine.Describe(ex));
+        Assert.Equal("-k: keep-alive interval 2592000 s is invalid: it must be positive and under 24 days", CliSyntax.Describe(ex));
     }
 
     [Fact]

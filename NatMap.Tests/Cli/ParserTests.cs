@@ -1,4 +1,4 @@
-using NatMap.Cli.Parsing;
+using NatMap.CommandLine;
 
 namespace NatMap.Tests.Cli;
 

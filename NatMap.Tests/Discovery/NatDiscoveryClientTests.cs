@@ -206,13 +206,24 @@ public sealed class NatDiscoveryClientTests
     }
 
     [Fact]
-    public async Task RunAsync_ServerOfOtherFamilyOnly_ResolutionFailed()
+    public void Create_ServerOfOtherFamilyOnly_RefusedBeforeResolving()
     {
         var options = Options(IPEndPoint.Parse("[::1]:3478"));
         options.AddressFamily = AddressFamily.InterNetwork;
 
-        var ex = await Assert.ThrowsAsync<NatMapException>(() => new NatDiscoveryClient(options).RunAsync(TestContext.Current.CancellationToken).WaitAsync(TestTimeout, TestContext.Current.CancellationToken));
-        Assert.Equal(NatMapErrorKind.ResolutionFailed, ex.Kind);
+        var ex = Assert.Throws<ArgumentException>(() => new NatDiscoveryClient(options));
+        Assert.Equal(nameof(NatDiscoveryOptions.StunServers), ex.ParamName);
+        Assert.Contains("over IPv4", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_BindAddressOfOtherFamily_Refused()
+    {
+        var options = Options(IPEndPoint.Parse("127.0.0.1:3478"));
+        (options.AddressFamily, options.BindAddress) = (AddressFamily.InterNetwork, IPAddress.IPv6Loopback);
+
+        var ex = Assert.Throws<ArgumentException>(() => new NatDiscoveryClient(options));
+        Assert.Equal(nameof(NatDiscoveryOptions.BindAddress), ex.ParamName);
     }
 
     [Fact]

@@ -131,4 +131,21 @@ public sealed class PortMapperOptionsTests
 
         Assert.Equal(nameof(PortMapperOptions.StunServers), ex.ParamName);
     }
+
+    [Theory]
+    [InlineData(null, null, 5.0)]
+    [InlineData(30.0, null, 5.0)]
+    [InlineData(1.0, null, 1.0)]
+    [InlineData(1.0, 3.0, 3.0)]
+    [InlineData(30.0, 2.0, 2.0)]
+    public void RetryDelay_NotSet_FollowsAShorterKeepAlive(double? keepAlive, double? retry, double expected)
+    {
+        var options = new PortMapperOptions { KeepAliveInterval = keepAlive is { } k ? TimeSpan.FromSeconds(k) : null };
+        if (retry is { } r)
+        {
+            options.RetryDelay = TimeSpan.FromSeconds(r);
+        }
+
+        Assert.Equal(TimeSpan.FromSeconds(expected), options.RetryDelay);
+    }
 }

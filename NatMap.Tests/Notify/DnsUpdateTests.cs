@@ -136,6 +136,30 @@ public sealed class DnsUpdateTests
         Assert.Throws<FormatException>(() => TsigKey.Parse("no key here"));
     }
 
+    [Fact]
+    public async Task Notify_ServerWithoutPort_SendsToPort53()
+    {
+        // An address of the loopback range of its own, so that no resolver on 127.0.0.1:53 is in the way.
+        var address = IPAddress.Parse("127.77.0.53");
+        using var server = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+        try
+        {
+            server.Bind(new IPEndPoint(address, 53));
+        }
+        catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode == System.Net.Sockets.SocketError.AccessDenied && Environment.GetEnvironmentVariable("CI") != "true")
+        {
+            Assert.Skip("binding port 53 needs root");
+        }
+
+        await using var notifier = new NsUpdateNotifier(new NsUpdateNotifierOptions { Server = new IPEndPoint(address, 0), Zone = "example.org", Name = "home", MaxAttempts = 1, AttemptTimeout = TimeSpan.FromSeconds(1) });
+        notifier.Notify(Mapping);
+
+        var buffer = new byte[512];
+        int length = await server.ReceiveAsync(buffer, TestContext.Current.CancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Assert.True(length > 12);
+        Assert.Equal(0x28, buffer[2]);
+    }
+
     private static NsUpdateNotifier Notifier(TsigKey? key, bool ip4p = false) => new(new NsUpdateNotifierOptions
     {
         Server = new IPEndPoint(IPAddress.Loopback, 53),

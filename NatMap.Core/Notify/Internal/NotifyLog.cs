@@ -37,4 +37,10 @@ internal static partial class NotifyLog
 
     [LoggerMessage(EventId = 4530, Level = LogLevel.Warning, Message = "qbittorrent {Target}: listen_port set to {ListenPort}, but this qBittorrent has no announce_port preference: peers will be told port {ListenPort}, not the public port {PublicPort}")]
     public static partial void QBittorrentHasNoAnnouncePort(ILogger logger, string target, int listenPort, int publicPort);
+
+    [LoggerMessage(EventId = 4540, Level = LogLevel.Warning, Message = "Cannot write the status file: {Reason}; the mapping goes on")]
+    public static partial void StatusFileFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 4541, Level = LogLevel.Debug, Message = "Notifying the service manager (NOTIFY_SOCKET); watchdog every {Interval}")]
+    public static partial void ServiceManagerNotifying(ILogger logger, TimeSpan? interval);
 }

@@ -53,9 +53,15 @@ internal static partial class LinuxSyscalls
         }
     }
 
+    /// <summary>access(2) with X_OK: whether this process may execute <paramref name="path"/>, by its real user and group.</summary>
+    public static bool IsExecutable(string path) => Access(path, 1) == 0;
+
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static partial long Syscall(long number, long arg1, long arg2, long arg3);
 
     [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
     private static unsafe partial int SetSockOpt(int fd, int level, int name, void* value, uint length);
+
+    [LibraryImport("libc", EntryPoint = "access", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Access(string path, int mode);
 }

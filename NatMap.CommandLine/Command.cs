@@ -1,12 +1,12 @@
 using System.Collections;
 
-namespace NatMap.Cli.Parsing;
+namespace NatMap.CommandLine;
 
 /// <summary>
 /// A command (<c>natmap</c>, or a subcommand such as <c>natmap check</c>): its options, subcommands,
 /// description for the help, and the action that runs it.
 /// </summary>
-internal sealed class Command : IEnumerable
+public sealed class Command : IEnumerable
 {
     public Command(string name, string? description = null)
     {

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using NatMap.Cli.Parsing;
+using NatMap.CommandLine;
 
 namespace NatMap.Cli;
 
@@ -8,7 +8,7 @@ namespace NatMap.Cli;
 /// The command-line plumbing <c>natmap</c> and <c>natmap check</c> share: how options are declared and
 /// parsed, help, the usage error (one line, then the hint) and the option letter of each library option.
 /// </summary>
-internal static class CommandLine
+internal static class CliSyntax
 {
     /// <summary>
     /// The option each library property is set from, for <see cref="Mapping.PortMapperOptions"/> and
@@ -24,7 +24,6 @@ internal static class CommandLine
         ["StunServers"] = "-s",
         ["HttpServer"] = "-h",
         ["KeepAliveInterval"] = "-k",
-        ["RetryDelay"] = "-k",
         ["UdpCheckCycle"] = "-c",
         ["FirewallMark"] = "-f",
         ["CongestionControl"] = "-C",
@@ -38,8 +37,7 @@ internal static class CommandLine
         ["GatewayLease"] = "--upnp-lease",
         ["RequestTimeout"] = "--timeout",
         ["MaxLifetimeProbe"] = "--lifetime-max",
-        ["TestUdp"] = "-u/-o",
-        ["TestTcp"] = "-u/-o",
+        ["scriptPath"] = "-e",
     };
 
     /// <summary>Writes <c>natmap: message</c> (<c>natmap: check: message</c>) and the hint; returns <see cref="ExitCodes.Usage"/>.</summary>
@@ -110,10 +108,14 @@ internal static class CommandLine
     public static Option<string> Value(string name, string helpName, string description) =>
         new(name) { Description = description, HelpName = helpName };
 
+    /// <summary><c>-s</c>, the same in both commands.</summary>
+    public static Option<string[]> Servers() =>
+        Repeated("-s", "addr[:port]", "STUN server, host or address with optional :port (default 3478). Repeat to give several; they are tried in order. Required.");
+
     /// <summary>
-    /// <c>-s</c>: one value per occurrence, as getopt reads it (<c>-s a b</c> leaves <c>b</c> unmatched,
-    /// an error), repeatable.
+    /// An option that may repeat, one value per occurrence as getopt reads it (<c>-s a b</c> leaves
+    /// <c>b</c> unmatched, an error).
     /// </summary>
-    public static Option<string[]> Servers(string description) =>
-        new("-s") { Description = description, HelpName = "addr[:port]" };
+    public static Option<string[]> Repeated(string name, string helpName, string description) =>
+        new(name) { Description = description, HelpName = helpName };
 }

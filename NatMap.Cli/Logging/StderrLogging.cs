@@ -3,6 +3,20 @@ using Microsoft.Extensions.Logging;
 namespace NatMap.Cli.Logging;
 
 /// <summary>
+/// A logger factory with exactly one provider, <see cref="StderrLoggerProvider"/>: the full
+/// Microsoft.Extensions.Logging factory would pull options and dependency injection into the native build.
+/// </summary>
+internal sealed class CliLoggerFactory(StderrLoggerProvider provider) : ILoggerFactory
+{
+    public ILogger CreateLogger(string categoryName) => provider.CreateLogger(categoryName);
+
+    public void AddProvider(ILoggerProvider provider) =>
+        throw new NotSupportedException("natmap logs through its standard error provider only");
+
+    public void Dispose() => provider.Dispose();
+}
+
+/// <summary>
 /// Writes log entries as single lines to standard error (or any writer): <c>natmap: warn: message</c>,
 /// with the category and event id appended when debug logging is on. No dependency beyond the logging
 /// abstractions, so the native build stays small and trim-safe.
@@ -40,4 +54,21 @@ internal sealed class StderrLoggerProvider(TextWriter writer, LogLevel minimumLe
         LogLevel.Error => "error",
         _ => "fatal",
     };
+}
+
+/// <summary>One category's logger over <see cref="StderrLoggerProvider"/>.</summary>
+internal sealed class StderrLogger(StderrLoggerProvider provider, string category) : ILogger
+{
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None && logLevel >= provider.MinimumLevel;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        if (IsEnabled(logLevel))
+        {
+            provider.Write(logLevel, category, eventId, formatter(state, exception), exception);
+        }
+    }
 }

@@ -1,4 +1,4 @@
-namespace NatMap.Cli.Parsing;
+namespace NatMap.CommandLine;
 
 /// <summary>
 /// An option whose value reads as <typeparamref name="T"/>: <see cref="bool"/> for a flag (given or not),
@@ -6,7 +6,7 @@ namespace NatMap.Cli.Parsing;
 /// <see cref="ParseResult.WasGiven"/> tells those apart), <c>string[]</c> for a repeatable one (null
 /// when not given). Values stay text here; their meaning is OptionParsers' and the library's to check.
 /// </summary>
-internal sealed class Option<T> : Option
+public sealed class Option<T> : Option
 {
     public Option(string name, params string[] aliases)
         : base(name, aliases, DefaultArity())

@@ -1,11 +1,10 @@
 using System.Net;
 using System.Text.Json;
-using NatMap.Cli.Check;
 using NatMap.Discovery;
 
 namespace NatMap.Tests.Discovery;
 
-public sealed class CheckReportWriterTests
+public sealed class NatDiscoveryTextTests
 {
     private static readonly IPEndPoint Server = IPEndPoint.Parse("203.0.113.2:3478");
     private static readonly IPEndPoint Other = IPEndPoint.Parse("203.0.113.3:3479");
@@ -30,7 +29,7 @@ public sealed class CheckReportWriterTests
     private static JsonElement Json(NatDiscoveryReport report)
     {
         using var output = new StringWriter();
-        CheckReportWriter.WriteJson(output, report);
+        output.Write(NatDiscoveryText.FormatJson(report));
         using var document = JsonDocument.Parse(output.ToString());
         return document.RootElement.Clone();
     }
@@ -75,7 +74,7 @@ public sealed class CheckReportWriterTests
         var lifetime = new BindingLifetimeEstimate(true, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10), null);
         using var output = new StringWriter();
 
-        CheckReportWriter.WriteText(output, new NatDiscoveryReport(FullCone(), null, lifetime));
+        output.Write(NatDiscoveryText.FormatTable(new NatDiscoveryReport(FullCone(), null, lifetime)));
 
         var text = output.ToString();
         Assert.Contains("alive after 20 s idle, gone after 30 s: use -k 10 or less", text, StringComparison.Ordinal);
@@ -107,7 +106,7 @@ public sealed class CheckReportWriterTests
 
         Assert.Equal(mapping, result.Mapping);
         Assert.Equal(filtering, result.Filtering);
-        Assert.StartsWith(start, CheckReportWriter.Verdict(result), StringComparison.Ordinal);
+        Assert.StartsWith(start, NatDiscoveryText.Verdict(result), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -116,6 +115,6 @@ public sealed class CheckReportWriterTests
         var result = Drive(MappingProtocol.Udp, DiscoveryResponse.Success(Local, Other), DiscoveryResponse.Timeout, DiscoveryResponse.Timeout);
 
         Assert.Equal(NatType.Open, result.NatType);
-        Assert.StartsWith("Open, but firewalled", CheckReportWriter.Verdict(result), StringComparison.Ordinal);
+        Assert.StartsWith("Open, but firewalled", NatDiscoveryText.Verdict(result), StringComparison.Ordinal);
     }
 }

@@ -1,7 +1,7 @@
-namespace NatMap.Cli.Parsing;
+namespace NatMap.CommandLine;
 
 /// <summary>How many values an <see cref="Option"/> takes, and how often it may be given.</summary>
-internal enum OptionArity
+public enum OptionArity
 {
     /// <summary>A flag: no value; giving it twice means the same as once.</summary>
     Zero,

@@ -2,9 +2,8 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using NatMap.Mapping;
-using NatMap.Notify.Internal;
 
-namespace NatMap.Cli.Service;
+namespace NatMap.Notify.Internal;
 
 /// <summary>
 /// <c>--status-file</c>: one JSON object that a UI can poll. Each write goes to a temporary file in

@@ -1,4 +1,4 @@
-namespace NatMap.Cli.Parsing;
+namespace NatMap.CommandLine;
 
 /// <summary>
 /// Reads a command line the way the original natmap's getopt does, plus long options: short flags

@@ -1,9 +1,9 @@
 using System.Reflection;
 
-namespace NatMap.Cli.Parsing;
+namespace NatMap.CommandLine;
 
 /// <summary>Writes a command's <c>--help</c> and the program's <c>--version</c>.</summary>
-internal static class HelpWriter
+public static class HelpWriter
 {
     private const int Indent = 2;
 

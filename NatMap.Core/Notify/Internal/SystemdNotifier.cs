@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 
-namespace NatMap.Cli.Service;
+namespace NatMap.Notify.Internal;
 
 /// <summary>
 /// The sd_notify protocol (sd_notify(3)), without libsystemd: datagrams of <c>KEY=value</c> lines to

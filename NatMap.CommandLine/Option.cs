@@ -1,10 +1,10 @@
-namespace NatMap.Cli.Parsing;
+namespace NatMap.CommandLine;
 
 /// <summary>
 /// One command-line option: its names, what it takes, and its line in the help. The values come back
 /// from <see cref="ParseResult.GetValue{T}(Option{T})"/>.
 /// </summary>
-internal abstract class Option
+public abstract class Option
 {
     private protected Option(string name, string[] aliases, OptionArity arity)
     {

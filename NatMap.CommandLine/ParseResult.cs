@@ -1,7 +1,7 @@
-namespace NatMap.Cli.Parsing;
+namespace NatMap.CommandLine;
 
 /// <summary>What <see cref="Parser"/> made of a command line: the command, the options' raw values, and the first error.</summary>
-internal sealed class ParseResult
+public sealed class ParseResult
 {
     private readonly Dictionary<Option, List<string?>> _values = [];
     private readonly Dictionary<Option, int> _occurrences = [];

@@ -3,24 +3,50 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using NatMap.Gateway.Internal;
-using NatMap.Discovery;
 
-namespace NatMap.Cli.Check;
+namespace NatMap.Discovery;
 
-/// <summary>Renders a <see cref="NatDiscoveryReport"/> as the short table with a verdict, or as one JSON object.</summary>
-internal static class CheckReportWriter
+/// <summary>
+/// Renders a <see cref="NatDiscoveryReport"/> as <c>natmap check</c> prints it: the short table with a
+/// one-line verdict, or one JSON object, so that an application shows the same words.
+/// </summary>
+public static class NatDiscoveryText
 {
+    /// <summary>The report as a table of labelled rows, indented by two spaces, then the verdict; every line ends with <c>\n</c>.</summary>
+    /// <param name="report">What <see cref="NatDiscoveryClient.RunAsync"/> returned.</param>
+    /// <returns>The text, as <c>natmap check</c> prints it.</returns>
+    public static string FormatTable(NatDiscoveryReport report) => Format(WriteText, report, null);
+
+    /// <summary>
+    /// The report as one JSON object on one line, ending with <c>\n</c>: <c>protocol</c>, <c>mapping</c>,
+    /// <c>filtering</c>, <c>natType</c>, <c>publicEndpoint</c>, <c>localEndpoint</c>, <c>server</c>,
+    /// <c>otherAddress</c>, <c>hairpinning</c>, <c>verdict</c>, then <c>tcp</c> and <c>lifetime</c> objects
+    /// where tested, and <c>notes</c>. Behaviours and types are kebab-case words
+    /// (<c>address-and-port-dependent</c>, <c>port-restricted-cone</c>).
+    /// </summary>
+    /// <param name="report">What <see cref="NatDiscoveryClient.RunAsync"/> returned.</param>
+    /// <returns>The JSON text, as <c>natmap check --json</c> prints it.</returns>
+    public static string FormatJson(NatDiscoveryReport report) => Format(WriteJson, report, null);
+
+    /// <summary>The table, with the home router's rows when <c>--upnp</c> probed it.</summary>
+    internal static string FormatTable(NatDiscoveryReport report, GatewayProbeReport? gateway) => Format(WriteText, report, gateway);
+
+    /// <summary>The JSON object, with a <c>gateway</c> object when <c>--upnp</c> probed the home router.</summary>
+    internal static string FormatJson(NatDiscoveryReport report, GatewayProbeReport? gateway) => Format(WriteJson, report, gateway);
+
     /// <summary>
     /// The JSON and table word for a behaviour or NAT type: its name in kebab case (<c>address-and-port-dependent</c>).
     /// The names are fixed by the shipped public API, so the words cannot drift; a value without a name is <c>unknown</c>.
     /// </summary>
-    public static string Name<T>(T value)
+    internal static string Name<T>(T value)
         where T : struct, Enum =>
         Enum.IsDefined(value)
             ? string.Concat(value.ToString().Select((c, i) => i > 0 && char.IsUpper(c) ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()))
             : "unknown";
 
-    /// <summary>The one-line verdict for the main result.</summary>
+    /// <summary>The one-line verdict on one protocol's result: what the NAT type means for a mapping made by natmap.</summary>
+    /// <param name="result">The UDP or TCP result of a report.</param>
+    /// <returns>One sentence, such as <c>Full cone: mappings made by natmap are reachable by anyone.</c></returns>
     public static string Verdict(NatDiscoveryResult result) => result.NatType switch
     {
         _ when !result.ServerAnswered => "No answer: the STUN server did not answer, so nothing is known about the NAT.",
@@ -38,10 +64,15 @@ internal static class CheckReportWriter
         _ => "Unknown: " + (result.Notes.Count > 0 ? result.Notes[0] : "the tests could not decide") + ".",
     };
 
-    public static void WriteText(TextWriter output, NatDiscoveryReport report) => WriteText(output, report, null);
+    private static string Format(Action<TextWriter, NatDiscoveryReport, GatewayProbeReport?> write, NatDiscoveryReport report, GatewayProbeReport? gateway)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        using var output = new StringWriter(CultureInfo.InvariantCulture);
+        write(output, report, gateway);
+        return output.ToString();
+    }
 
-    /// <summary>The table, with the home router's rows when <c>--upnp</c> probed it.</summary>
-    public static void WriteText(TextWriter output, NatDiscoveryReport report, GatewayProbeReport? gateway)
+    private static void WriteText(TextWriter output, NatDiscoveryReport report, GatewayProbeReport? gateway)
     {
         var main = Primary(report);
         Row(output, "protocol", main.Protocol == MappingProtocol.Udp ? "UDP" : "TCP");
@@ -81,10 +112,7 @@ internal static class CheckReportWriter
         output.Write(Verdict(main) + "\n");
     }
 
-    public static void WriteJson(TextWriter output, NatDiscoveryReport report) => WriteJson(output, report, null);
-
-    /// <summary>The JSON object, with a <c>gateway</c> object when <c>--upnp</c> probed the home router.</summary>
-    public static void WriteJson(TextWriter output, NatDiscoveryReport report, GatewayProbeReport? gateway)
+    private static void WriteJson(TextWriter output, NatDiscoveryReport report, GatewayProbeReport? gateway)
     {
         var main = Primary(report);
         using var buffer = new MemoryStream();
