@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
 """Small network peers for the testbed, to show what the NAT does to a flow.
 
-  testbed-peer.py echo udp|tcp ADDR PORT
-      Binds ADDR:PORT, prints `listening ADDR PORT` (flushed) so a caller can wait for
+  testbed-peer.py echo udp|tcp [--reuseport] ADDR PORT
+      Binds ADDR:PORT (with --reuseport also SO_REUSEPORT, as a service that shares its port
+      with natmap's bind mode), prints `listening ADDR PORT` (flushed) so a caller can wait for
       readiness, then answers every datagram, or every TCP connection before closing it, with
       `PEER-ADDR PEER-PORT` as seen here.
   testbed-peer.py ask udp|tcp [--from PORT] ADDR PORT
       Sends one datagram (or connects) from local port PORT (any when omitted) and prints the
       answer line.
+  testbed-peer.py spray udp ADDR PORT COUNT
+      Sends one datagram to ADDR:PORT from each of COUNT sockets, so from COUNT source ports,
+      and prints a line `LOCAL-PORT FROM-ADDR FROM-PORT ANSWER` for every answer, then
+      `sprayed COUNT answered N`. It waits until every socket has an answer, 5 seconds at most,
+      and 1 second more once the first has come.
   testbed-peer.py stun udp|tcp [--from PORT] ADDR PORT
       Sends one STUN Binding request (RFC 8489) and prints the XOR-MAPPED-ADDRESS as
       `ADDR PORT`.
@@ -56,11 +62,13 @@ def make_socket(proto, addr, local_port):
     return s
 
 
-def echo(proto, addr, port):
+def echo(proto, addr, port, reuseport=False):
     family = socket.AF_INET6 if ":" in addr else socket.AF_INET
     kind = socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM
     with socket.socket(family, kind) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuseport:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         s.bind((addr, port))
         if kind == socket.SOCK_STREAM:
             s.listen(16)
@@ -125,6 +133,35 @@ def stun(proto, addr, port, local_port):
             return
         pos += 4 + ((alen + 3) & ~3)
     sys.exit("no XOR-MAPPED-ADDRESS in the response")
+
+
+def spray(addr, port, count):
+    import select
+    import time
+    sockets = []
+    answered = {}
+    try:
+        for _ in range(count):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind(("0.0.0.0", 0))
+            s.sendto(b"?", (addr, port))
+            sockets.append(s)
+        deadline = time.monotonic() + TIMEOUT
+        while len(answered) < count:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            ready, _, _ = select.select([s for s in sockets if s not in answered], [], [], left)
+            for s in ready:
+                data, peer = s.recvfrom(2048)
+                answered[s] = f"{s.getsockname()[1]} {peer[0]} {peer[1]} {data.decode().strip()}"
+                print(answered[s], flush=True)
+                deadline = min(deadline, time.monotonic() + 1.0)
+    finally:
+        for s in sockets:
+            s.close()
+    print(f"sprayed {count} answered {len(answered)}", flush=True)
+    return 0
 
 
 def binding_success(tid, peer):
@@ -232,6 +269,8 @@ def main(argv):
         return 0
     if len(argv) == 6 and argv[0] == "bulk" and argv[1] == "tcp":
         return bulk(argv[2], int(argv[3]), int(argv[4]), int(argv[5]))
+    if len(argv) == 5 and argv[0] == "spray" and argv[1] == "udp":
+        return spray(argv[2], int(argv[3]), int(argv[4]))
     if len(argv) == 4 and argv[0] == "forge" and argv[1] == "udp":
         forge(argv[2], int(argv[3]))
         return 0
@@ -239,12 +278,15 @@ def main(argv):
         sys.exit(__doc__)
     mode, proto, rest = argv[0], argv[1], argv[2:]
     local_port = 0
+    reuseport = False
     if rest[0] == "--from":
         local_port, rest = int(rest[1]), rest[2:]
+    elif rest[0] == "--reuseport" and mode == "echo":
+        reuseport, rest = True, rest[1:]
     addr, port = rest[0], int(rest[1])
     try:
         if mode == "echo":
-            echo(proto, addr, port)
+            echo(proto, addr, port, reuseport)
         elif mode == "ask":
             ask(proto, addr, port, local_port)
         else:

@@ -82,7 +82,7 @@ public sealed partial class NatDiscoveryClient
         _options = options;
         loggerFactory ??= NullLoggerFactory.Instance;
         _logger = loggerFactory.CreateLogger("NatMap.Discovery");
-        _sockets = new BoundSocketFactory(new SocketSettings(options.BindInterface, null, null), loggerFactory.CreateLogger("NatMap.Sockets"));
+        _sockets = new BoundSocketFactory(SocketSettings.Interface(options.BindInterface), loggerFactory.CreateLogger("NatMap.Sockets"));
     }
 
     /// <summary>Runs the selected tests, one after the other.</summary>

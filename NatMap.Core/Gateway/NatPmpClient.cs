@@ -1,6 +1,7 @@
 using System.Net;
 using NatMap.Gateway.Internal;
 using NatMap.Internal;
+using NatMap.Sockets.Internal;
 
 namespace NatMap.Gateway;
 
@@ -34,6 +35,9 @@ public sealed class NatPmpClient : IGatewayPortClient
 
     /// <summary>How many times a request is sent (after 250 ms, doubling) before the gateway counts as silent. Default 4.</summary>
     public int Attempts { get; set; } = GatewayUdpExchange.DefaultAttempts;
+
+    /// <summary>Makes the request sockets: the mapper's binds them to the <c>-i</c> interface.</summary>
+    internal BoundSocketFactory Sockets { get; init; } = BoundSocketFactory.Plain;
 
     GatewayProtocol IGatewayPortClient.Protocol => GatewayProtocol.NatPmp;
 
@@ -113,6 +117,7 @@ public sealed class NatPmpClient : IGatewayPortClient
         var (answer, _) = await GatewayUdpExchange.ExchangeAsync(
             _server,
             _localAddress,
+            Sockets,
             _ =>
             {
                 var buffer = new byte[12];

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using NatMap.Gateway.Internal;
 using NatMap.Internal;
+using NatMap.Sockets.Internal;
 
 namespace NatMap.Gateway;
 
@@ -41,6 +42,9 @@ public sealed class PcpClient : IGatewayPortClient
 
     /// <summary>How many times a request is sent (after 250 ms, doubling) before the server counts as silent. Default 4.</summary>
     public int Attempts { get; set; } = GatewayUdpExchange.DefaultAttempts;
+
+    /// <summary>Makes the request sockets: the mapper's binds them to the <c>-i</c> interface.</summary>
+    internal BoundSocketFactory Sockets { get; init; } = BoundSocketFactory.Plain;
 
     GatewayProtocol IGatewayPortClient.Protocol => GatewayProtocol.Pcp;
 
@@ -97,6 +101,7 @@ public sealed class PcpClient : IGatewayPortClient
             var (answer, _) = await GatewayUdpExchange.ExchangeAsync(
                 _server,
                 _localAddress,
+            Sockets,
                 client =>
                 {
                     var request = new byte[24];
@@ -121,6 +126,7 @@ public sealed class PcpClient : IGatewayPortClient
         var (answer, _) = await GatewayUdpExchange.ExchangeAsync(
             _server,
             _localAddress,
+            Sockets,
             client =>
             {
                 var request = new byte[PcpCodec.MapLength];

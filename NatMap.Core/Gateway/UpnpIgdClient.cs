@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using NatMap.Gateway.Internal;
 using NatMap.Internal;
+using NatMap.Sockets.Internal;
 
 namespace NatMap.Gateway;
 
@@ -67,16 +68,8 @@ public sealed class UpnpIgdClient : IGatewayPortClient, IDisposable
     /// <param name="cancellationToken">Stops the search.</param>
     /// <returns>A client of the IGD found.</returns>
     /// <exception cref="NatMapException"><see cref="NatMapErrorKind.GatewayUnavailable"/>: no usable IGD answered.</exception>
-    public static Task<UpnpIgdClient> DiscoverAsync(IPAddress? gateway = null, IPAddress? localAddress = null, CancellationToken cancellationToken = default)
-    {
-        var targets = new List<IPEndPoint> { SsdpSearch.MulticastGroup };
-        if (gateway is not null)
-        {
-            targets.Add(new IPEndPoint(gateway, SsdpSearch.Port));
-        }
-
-        return DiscoverAsync(targets, gateway, localAddress, DefaultSearchTime, DefaultRequestTimeout, cancellationToken);
-    }
+    public static Task<UpnpIgdClient> DiscoverAsync(IPAddress? gateway = null, IPAddress? localAddress = null, CancellationToken cancellationToken = default) =>
+        DiscoverAsync(gateway, localAddress, BoundSocketFactory.Plain, cancellationToken);
 
     /// <summary>A client of the IGD whose device description is at <paramref name="descriptionUrl"/>.</summary>
     /// <param name="descriptionUrl">An http URL, as an SSDP answer's LOCATION gives it.</param>
@@ -87,15 +80,27 @@ public sealed class UpnpIgdClient : IGatewayPortClient, IDisposable
     public static Task<UpnpIgdClient> ConnectAsync(Uri descriptionUrl, IPAddress? localAddress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(descriptionUrl);
-        return ConnectAsync(descriptionUrl, localAddress, DefaultRequestTimeout, cancellationToken);
+        return ConnectAsync(descriptionUrl, localAddress, BoundSocketFactory.Plain, DefaultRequestTimeout, cancellationToken);
     }
 
-    internal static async Task<UpnpIgdClient> DiscoverAsync(IReadOnlyList<IPEndPoint> targets, IPAddress? gateway, IPAddress? localAddress, TimeSpan searchTime, TimeSpan requestTimeout, CancellationToken cancellationToken)
+    /// <summary>As the public <see cref="DiscoverAsync(IPAddress?, IPAddress?, CancellationToken)"/>, with the SSDP socket and the HTTP connections made by <paramref name="sockets"/>.</summary>
+    internal static Task<UpnpIgdClient> DiscoverAsync(IPAddress? gateway, IPAddress? localAddress, BoundSocketFactory sockets, CancellationToken cancellationToken)
+    {
+        var targets = new List<IPEndPoint> { SsdpSearch.MulticastGroup };
+        if (gateway is not null)
+        {
+            targets.Add(new IPEndPoint(gateway, SsdpSearch.Port));
+        }
+
+        return DiscoverAsync(targets, gateway, localAddress, sockets, DefaultSearchTime, DefaultRequestTimeout, cancellationToken);
+    }
+
+    internal static async Task<UpnpIgdClient> DiscoverAsync(IReadOnlyList<IPEndPoint> targets, IPAddress? gateway, IPAddress? localAddress, BoundSocketFactory sockets, TimeSpan searchTime, TimeSpan requestTimeout, CancellationToken cancellationToken)
     {
         IReadOnlyList<Uri> found;
         try
         {
-            found = await SsdpSearch.SearchAsync(targets, localAddress, gateway, searchTime, cancellationToken).ConfigureAwait(false);
+            found = await SsdpSearch.SearchAsync(targets, localAddress, sockets, gateway, searchTime, cancellationToken).ConfigureAwait(false);
         }
         catch (System.Net.Sockets.SocketException ex)
         {
@@ -112,7 +117,7 @@ public sealed class UpnpIgdClient : IGatewayPortClient, IDisposable
         {
             try
             {
-                return await ConnectAsync(location, localAddress, requestTimeout, cancellationToken).ConfigureAwait(false);
+                return await ConnectAsync(location, localAddress, sockets, requestTimeout, cancellationToken).ConfigureAwait(false);
             }
             catch (NatMapException ex)
             {
@@ -123,14 +128,14 @@ public sealed class UpnpIgdClient : IGatewayPortClient, IDisposable
         throw first!;
     }
 
-    internal static async Task<UpnpIgdClient> ConnectAsync(Uri location, IPAddress? localAddress, TimeSpan requestTimeout, CancellationToken cancellationToken)
+    internal static async Task<UpnpIgdClient> ConnectAsync(Uri location, IPAddress? localAddress, BoundSocketFactory sockets, TimeSpan requestTimeout, CancellationToken cancellationToken)
     {
         if (location.Scheme != Uri.UriSchemeHttp || !IPAddress.TryParse(location.Host.Trim('[', ']'), out var gateway))
         {
             return ThrowHelper.Throw<UpnpIgdClient>(NatMapErrorKind.GatewayUnavailable, "UPnP: the description URL " + location + " is not an http URL on an IP address");
         }
 
-        var http = new GatewayHttp(localAddress, requestTimeout);
+        var http = new GatewayHttp(localAddress, sockets, requestTimeout);
         try
         {
             var document = await http.GetAsync(location, IgdDescription.MaxBytes, cancellationToken).ConfigureAwait(false);

@@ -151,5 +151,5 @@ public sealed class UpnpIgdClientServerTests
     }
 
     private static Task<UpnpIgdClient> ConnectAsync(FakeIgd igd) =>
-        UpnpIgdClient.ConnectAsync(igd.Location, IPAddress.Loopback, RequestTimeout, TestContext.Current.CancellationToken).WaitAsync(Bound, TestContext.Current.CancellationToken);
+        UpnpIgdClient.ConnectAsync(igd.Location, IPAddress.Loopback, NatMap.Sockets.Internal.BoundSocketFactory.Plain, RequestTimeout, TestContext.Current.CancellationToken).WaitAsync(Bound, TestContext.Current.CancellationToken);
 }

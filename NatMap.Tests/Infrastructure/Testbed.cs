@@ -207,9 +207,10 @@ internal sealed class Testbed : IAsyncDisposable
     /// Starts an echo peer (scripts/testbed-peer.py) on <paramref name="address"/>:<paramref name="port"/>
     /// in <paramref name="node"/> and waits until it is bound. It answers each datagram (udp) or
     /// connection (tcp) with the sender's address and port as it sees them: what the NAT made of the flow.
+    /// With <paramref name="reusePort"/> it sets SO_REUSEPORT too, as a service sharing its port with natmap does.
     /// </summary>
-    public Task<CapturedProcess> StartEchoAsync(TestbedNode node, string protocol, IPAddress address, int port) =>
-        StartServingPeerAsync(node, "echo", protocol, address, port);
+    public Task<CapturedProcess> StartEchoAsync(TestbedNode node, string protocol, IPAddress address, int port, bool reusePort = false) =>
+        StartServingPeerAsync(node, "echo", reusePort ? [protocol, "--reuseport"] : [protocol], address, port);
 
     /// <summary>
     /// Starts a hostile UDP STUN server (scripts/testbed-peer.py forge) on <paramref name="address"/>:<paramref name="port"/>
@@ -217,11 +218,11 @@ internal sealed class Testbed : IAsyncDisposable
     /// cut to 23 bytes, then with the true answer. Returns once it is bound.
     /// </summary>
     public Task<CapturedProcess> StartForgingStunAsync(TestbedNode node, IPAddress address, int port) =>
-        StartServingPeerAsync(node, "forge", "udp", address, port);
+        StartServingPeerAsync(node, "forge", ["udp"], address, port);
 
-    private async Task<CapturedProcess> StartServingPeerAsync(TestbedNode node, string mode, string protocol, IPAddress address, int port)
+    private async Task<CapturedProcess> StartServingPeerAsync(TestbedNode node, string mode, string[] protocolAndFlags, IPAddress address, int port)
     {
-        var peer = Start(node, "python3", [RepoPaths.PeerScript!, mode, protocol, address.ToString(), Text(port)]);
+        var peer = Start(node, "python3", [RepoPaths.PeerScript!, mode, .. protocolAndFlags, address.ToString(), Text(port)]);
         await peer.ReadLineAsync(line => line.StartsWith("listening ", StringComparison.Ordinal), CommandTimeout, "'listening'");
         return peer;
     }
@@ -244,6 +245,23 @@ internal sealed class Testbed : IAsyncDisposable
     /// </summary>
     public Task<IPEndPoint> AskAsync(TestbedNode node, string protocol, IPAddress address, int port, int localPort = 0) =>
         PeerAsync("ask", node, protocol, address, port, localPort);
+
+    /// <summary>
+    /// From <paramref name="node"/>, sends one UDP datagram to the echo peer at <paramref name="address"/>:<paramref name="port"/>
+    /// from each of <paramref name="count"/> source ports (scripts/testbed-peer.py spray) and returns
+    /// the answers: the local port each came back to, where it came from, and its text.
+    /// </summary>
+    public async Task<IReadOnlyList<(int LocalPort, IPEndPoint From, string Text)>> SprayAsync(TestbedNode node, IPAddress address, int port, int count)
+    {
+        var result = await ExecAsync(node, ["python3", RepoPaths.PeerScript!, "spray", "udp", address.ToString(), Text(port), Text(count)]);
+        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (result.ExitCode != 0 || lines.Length == 0 || !lines[^1].StartsWith("sprayed ", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"testbed-peer.py spray udp {address} {port} {count} from {node}: {result}");
+        }
+
+        return [.. lines[..^1].Select(line => line.Split(' ', 4)).Select(f => (int.Parse(f[0], System.Globalization.CultureInfo.InvariantCulture), new IPEndPoint(IPAddress.Parse(f[1]), int.Parse(f[2], System.Globalization.CultureInfo.InvariantCulture)), f[3]))];
+    }
 
     /// <summary>
     /// From <paramref name="node"/>, opens <paramref name="clients"/> TCP connections at once to the

@@ -78,6 +78,55 @@ public sealed class PortTakeoverServerTests
         Assert.Equal(holder.Port + 1000, mapping.PublicEndPoint.Port);
     }
 
+    [Fact]
+    public async Task WatchAsync_UdpPortSharedWithService_ServiceGetsEveryDatagramButTheServersAnswers()
+    {
+        Requirements.Root();
+        Requirements.Command("python3");
+        await using var service = await Holder.StartAsync(ProtocolType.Udp, asNobody: false, echo: true);
+        await using var stun = LoopbackStunServer.Nat(MapperHarness.Nat(1000));
+        var options = new PortMapperOptions
+        {
+            Protocol = MappingProtocol.Udp,
+            BindAddress = IPAddress.Loopback,
+            Port = PortSpec.Fixed(service.Port),
+            StunServers = { StunServerEndPoint.Parse(stun.Text) },
+            KeepAliveInterval = TimeSpan.FromMilliseconds(50),
+            RetryDelay = TimeSpan.FromMilliseconds(20),
+            MaxRetryDelay = TimeSpan.FromMilliseconds(100),
+        };
+        await using var mapper = MapperHarness.Create(options);
+        await using var events = mapper.WatchAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
+        var mapping = await MapperHarness.NextAsync(events);
+
+        // Linux picks among the unconnected sockets of a reuseport group by a hash of the 4-tuple:
+        // from 64 source ports, an unconnected mapping socket would take about half.
+        var clients = Enumerable.Range(0, 64).Select(_ => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp)).ToList();
+        try
+        {
+            var echoes = new List<string>();
+            foreach (var client in clients)
+            {
+                client.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+                await client.SendToAsync(System.Text.Encoding.ASCII.GetBytes("hello " + ((IPEndPoint)client.LocalEndPoint!).Port), new IPEndPoint(IPAddress.Loopback, service.Port), TestContext.Current.CancellationToken);
+            }
+
+            foreach (var client in clients)
+            {
+                var buffer = new byte[64];
+                int length = await client.ReceiveAsync(buffer, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+                echoes.Add(System.Text.Encoding.ASCII.GetString(buffer, 0, length));
+            }
+
+            Assert.Equal(service.Port + 1000, mapping.PublicEndPoint.Port);
+            Assert.Equal(clients.Select(c => "hello " + ((IPEndPoint)c.LocalEndPoint!).Port), echoes);
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+    }
+
     private static bool TryBindShared(ProtocolType protocol, IPEndPoint local)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, protocol == ProtocolType.Tcp ? SocketType.Stream : SocketType.Dgram, protocol);
@@ -85,7 +134,10 @@ public sealed class PortTakeoverServerTests
         return BoundSocketFactory.TryBind(socket, local, out _);
     }
 
-    /// <summary>A python3 child holding a loopback port without SO_REUSEPORT; it prints the port when bound and exits when stdin closes.</summary>
+    /// <summary>
+    /// A python3 child holding a loopback port without SO_REUSEPORT; it prints the port when bound
+    /// and exits when stdin closes. With <c>echo</c> (UDP) it sends every datagram back to its sender.
+    /// </summary>
     private sealed class Holder : IAsyncDisposable
     {
         private readonly Process _process;
@@ -98,12 +150,13 @@ public sealed class PortTakeoverServerTests
 
         public int Port { get; }
 
-        public static async Task<Holder> StartAsync(ProtocolType protocol, bool asNobody)
+        public static async Task<Holder> StartAsync(ProtocolType protocol, bool asNobody, bool echo = false)
         {
             string kind = protocol == ProtocolType.Tcp ? "SOCK_STREAM" : "SOCK_DGRAM";
             string drop = asNobody ? "os.setgid(65534); os.setuid(65534); " : "";
             string listen = protocol == ProtocolType.Tcp ? "s.listen(); " : "";
-            string script = $"import os, socket, sys; {drop}s = socket.socket(socket.AF_INET, socket.{kind}); s.bind(('127.0.0.1', 0)); {listen}print(s.getsockname()[1], flush=True); sys.stdin.read()";
+            string serve = echo ? "threading.Thread(target=lambda: [s.sendto(*s.recvfrom(2048)) for _ in iter(int, 1)], daemon=True).start(); " : "";
+            string script = $"import os, socket, sys, threading; {drop}s = socket.socket(socket.AF_INET, socket.{kind}); s.bind(('127.0.0.1', 0)); {listen}print(s.getsockname()[1], flush=True); {serve}sys.stdin.read()";
             var start = new ProcessStartInfo(Requirements.FindOnPath("python3")!)
             {
                 RedirectStandardInput = true,

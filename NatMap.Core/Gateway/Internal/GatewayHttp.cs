@@ -2,23 +2,26 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using NatMap.Internal;
+using NatMap.Sockets.Internal;
 
 namespace NatMap.Gateway.Internal;
 
 /// <summary>
 /// HTTP to an IGD: no proxy, no redirects, bounded headers and bodies, a timeout on each request,
 /// and connections bound to the caller's local address (whose address is then the one the IGD sees,
-/// the internal client of the mappings).
+/// the internal client of the mappings) and made by the caller's socket factory (the <c>-i</c> interface).
 /// </summary>
 internal sealed class GatewayHttp : IDisposable
 {
     private readonly HttpClient _client;
     private readonly TimeSpan _timeout;
     private readonly IPAddress? _localAddress;
+    private readonly BoundSocketFactory _sockets;
 
-    public GatewayHttp(IPAddress? localAddress, TimeSpan timeout)
+    public GatewayHttp(IPAddress? localAddress, BoundSocketFactory sockets, TimeSpan timeout)
     {
         _localAddress = localAddress;
+        _sockets = sockets;
         _timeout = timeout;
         var handler = new SocketsHttpHandler
         {
@@ -108,9 +111,10 @@ internal sealed class GatewayHttp : IDisposable
             ? [literal]
             : await Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, cancellationToken).ConfigureAwait(false);
         var target = new IPEndPoint(addresses[0], context.DnsEndPoint.Port);
-        var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var socket = _sockets.Create(target.AddressFamily, ProtocolType.Tcp, shareLocalPort: false);
         try
         {
+            socket.NoDelay = true;
             if (_localAddress is not null)
             {
                 socket.Bind(new IPEndPoint(_localAddress, 0));

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using NatMap.Sockets.Internal;
 
 namespace NatMap.Gateway.Internal;
 
@@ -19,15 +21,16 @@ internal static class GatewayProbe
         }
 
         var local = bindAddress is { } bind && !bind.Equals(IPAddress.Any) ? bind : null;
-        var pcp = new PcpClient(gateway, local) { Attempts = 3 };
-        var natPmp = new NatPmpClient(gateway, local) { Attempts = 3 };
+        var sockets = new BoundSocketFactory(SocketSettings.Interface(bindInterface), NullLogger.Instance);
+        var pcp = new PcpClient(gateway, local) { Attempts = 3, Sockets = sockets };
+        var natPmp = new NatPmpClient(gateway, local) { Attempts = 3, Sockets = sockets };
         var probes = new[]
         {
             ProbeAsync(GatewayProtocol.Pcp, async ct => (await pcp.ProbeAsync(ct).ConfigureAwait(false)) is { } reason ? throw new GatewayProbeFailed(reason) : null, cancellationToken),
             ProbeAsync(GatewayProtocol.NatPmp, async ct => await natPmp.GetExternalAddressAsync(ct).ConfigureAwait(false), cancellationToken),
             ProbeAsync(GatewayProtocol.Upnp, async ct =>
             {
-                using var igd = await UpnpIgdClient.DiscoverAsync(gateway, local, ct).ConfigureAwait(false);
+                using var igd = await UpnpIgdClient.DiscoverAsync(gateway, local, sockets, ct).ConfigureAwait(false);
                 return await igd.GetExternalIPAddressAsync(ct).ConfigureAwait(false);
             }, cancellationToken),
         };

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using NatMap.Internal;
+using NatMap.Sockets.Internal;
 
 namespace NatMap.Gateway.Internal;
 
@@ -8,7 +9,8 @@ namespace NatMap.Gateway.Internal;
 /// One request to a PCP or NAT-PMP server and its answer, over a fresh UDP socket connected to the
 /// gateway's port 5351: sent again after 250 ms, doubling (RFC 6886 section 3.1, RFC 6887 section
 /// 8.1.1), a bounded number of times. Only datagrams from the gateway's port that the caller accepts
-/// end the wait; an ICMP port unreachable (no daemon) fails at once.
+/// end the wait; an ICMP port unreachable (no daemon) fails at once. The socket comes from the
+/// caller's factory, which binds it to the <c>-i</c> interface.
 /// </summary>
 internal static class GatewayUdpExchange
 {
@@ -22,13 +24,15 @@ internal static class GatewayUdpExchange
     public static async Task<(byte[] Answer, IPEndPoint Local)> ExchangeAsync(
         IPEndPoint server,
         IPAddress? localAddress,
+        BoundSocketFactory sockets,
         Func<IPAddress, byte[]> buildRequest,
         Func<ReadOnlyMemory<byte>, bool> accept,
         int attempts,
         string protocolName,
         CancellationToken cancellationToken)
     {
-        using var socket = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        // The -i interface missing is that protocol's failure too (a NatMapException, BindFailed).
+        using var socket = sockets.Create(server.AddressFamily, ProtocolType.Udp, shareLocalPort: false);
         var any = server.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any;
         try
         {

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using NatMap.Diagnostics.Internal;
 using NatMap.Internal;
+using NatMap.Sockets.Internal;
 
 namespace NatMap.Gateway.Internal;
 
@@ -12,7 +13,9 @@ namespace NatMap.Gateway.Internal;
 /// reported as a refusal, which moves the mapper to its next port. Under <see cref="GatewayProtocol.Auto"/>
 /// PCP, NAT-PMP and UPnP are tried in that order and the first that answers is kept. The mapping is
 /// renewed at half of the lease granted, checked every keep-alive interval (a router restarted with
-/// its state lost gets it again), and deleted on disposal.
+/// its state lost gets it again), and deleted on disposal. With <c>-i</c> naming an interface, every
+/// socket that talks to the router (PCP, NAT-PMP, SSDP, the IGD's HTTP) is bound to it, and the
+/// router is that interface's default gateway.
 /// </summary>
 internal sealed class InnerLayerMapper : IAsyncDisposable
 {
@@ -22,6 +25,7 @@ internal sealed class InnerLayerMapper : IAsyncDisposable
     private readonly MappingProtocol _transport;
     private readonly TimeSpan _checkInterval;
     private readonly ILogger _logger;
+    private readonly BoundSocketFactory _sockets;
     private readonly Func<GatewayProtocol, IPAddress, CancellationToken, Task<IGatewayPortClient>> _connect;
     private readonly Dictionary<GatewayProtocol, IGatewayPortClient> _clients = [];
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -41,6 +45,7 @@ internal sealed class InnerLayerMapper : IAsyncDisposable
         _transport = transport;
         _checkInterval = checkInterval;
         _logger = logger;
+        _sockets = new BoundSocketFactory(SocketSettings.Interface(settings.BindInterface), logger);
         _connect = connect ?? ConnectAsync;
     }
 
@@ -214,9 +219,9 @@ internal sealed class InnerLayerMapper : IAsyncDisposable
         var local = _settings.BindAddress is { } bind && !bind.Equals(IPAddress.Any) ? bind : null;
         return protocol switch
         {
-            GatewayProtocol.Pcp => new PcpClient(gateway, local) { Attempts = 3 },
-            GatewayProtocol.NatPmp => new NatPmpClient(gateway, local) { Attempts = 3 },
-            _ => await UpnpIgdClient.DiscoverAsync(gateway, local, cancellationToken).ConfigureAwait(false),
+            GatewayProtocol.Pcp => new PcpClient(gateway, local) { Attempts = 3, Sockets = _sockets },
+            GatewayProtocol.NatPmp => new NatPmpClient(gateway, local) { Attempts = 3, Sockets = _sockets },
+            _ => await UpnpIgdClient.DiscoverAsync(gateway, local, _sockets, cancellationToken).ConfigureAwait(false),
         };
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using NatMap.Sockets.Internal;
 
 namespace NatMap.Gateway.Internal;
 
@@ -60,11 +61,13 @@ internal static class SsdpSearch
 
     /// <summary>
     /// The description URLs found within <paramref name="timeout"/>, the preferred gateway's first
-    /// (the search ends as soon as it answers, or at the first answer when none is preferred).
+    /// (the search ends as soon as it answers, or at the first answer when none is preferred). A
+    /// socket bound to the <c>-i</c> interface by <paramref name="sockets"/> sends the multicast
+    /// search out of that interface, whatever the route to the group says.
     /// </summary>
-    public static async Task<IReadOnlyList<Uri>> SearchAsync(IReadOnlyList<IPEndPoint> targets, IPAddress? localAddress, IPAddress? preferred, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<Uri>> SearchAsync(IReadOnlyList<IPEndPoint> targets, IPAddress? localAddress, BoundSocketFactory sockets, IPAddress? preferred, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        using var socket = sockets.Create(AddressFamily.InterNetwork, ProtocolType.Udp, shareLocalPort: false);
         socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastTimeToLive, 2);
         socket.Bind(new IPEndPoint(localAddress ?? IPAddress.Any, 0));
         int sent = 0;

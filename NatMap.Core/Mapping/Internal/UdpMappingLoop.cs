@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using NatMap.Sockets.Internal;
+using NatMap.Stun.Internal;
 
 namespace NatMap.Mapping.Internal;
 
@@ -10,7 +11,9 @@ namespace NatMap.Mapping.Internal;
 /// NAT's entry alive and shows its public endpoint. A failed check is retried after the retry delay
 /// (doubling up to the cap, but never longer than the interval, since the requests keep the entry
 /// alive) on the same socket: the NAT's entry belongs to that local port, so moving to another would
-/// only lose it. The socket is bound once, retrying the bind the same way.
+/// only lose it. The socket is bound once, retrying the bind the same way. Its checks go through
+/// <see cref="ConnectedStunTransport"/>, so that a service sharing the port with SO_REUSEPORT gets
+/// every datagram but the server's answers.
 /// Forward mode is <see cref="UdpForwardingLoop"/>; in-process serving (<see cref="IMappedUdpServer"/>) is
 /// this loop with a <see cref="UdpServingSocket"/>, whose receive loop reads the socket and hands
 /// the checks their answers.
@@ -75,16 +78,17 @@ internal sealed class UdpMappingLoop : IMappingLoop
     /// <summary>
     /// The checks from one bound socket, until the <c>-i</c> interface it is bound to is gone (a PPPoE
     /// link torn down: its next incarnation is a new device, which the old socket can never send
-    /// through).
+    /// through), or until the host's address changed under the connected socket.
     /// </summary>
     private async Task MapAsync(Socket socket, ServedUdpStun? served, IMappingSink sink, RetryBackoff backoff, CancellationToken cancellationToken)
     {
         var bound = (IPEndPoint)socket.LocalEndPoint!;
+        IStunDatagramTransport transport = served is null ? new ConnectedStunTransport(socket, _binder.Sockets) : served;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             TimeSpan wait = _settings.KeepAliveInterval;
-            if (await TryCheckAsync(socket, served, bound, sink, cancellationToken).ConfigureAwait(false) is { } observation)
+            if (await TryCheckAsync(transport, served, bound, sink, cancellationToken).ConfigureAwait(false) is { } observation)
             {
                 backoff.Reset();
 
@@ -99,6 +103,12 @@ internal sealed class UdpMappingLoop : IMappingLoop
                     return;
                 }
 
+                if (transport is ConnectedStunTransport connected && connected.SourceMoved(out var from, out var to))
+                {
+                    MappingLog.LocalAddressChanged(_logger, from!, to!);
+                    return;
+                }
+
                 // The requests are the keep-alive too: never pause longer than the interval, or the
                 // NAT could drop the entry while the servers are out.
                 var delay = backoff.Next();
@@ -110,14 +120,12 @@ internal sealed class UdpMappingLoop : IMappingLoop
         }
     }
 
-    private async Task<StunObservation?> TryCheckAsync(Socket socket, ServedUdpStun? served, IPEndPoint bound, IMappingSink sink, CancellationToken cancellationToken)
+    private async Task<StunObservation?> TryCheckAsync(IStunDatagramTransport transport, ServedUdpStun? served, IPEndPoint bound, IMappingSink sink, CancellationToken cancellationToken)
     {
         try
         {
             served?.BeginCheck();
-            var observation = served is null
-                ? await _stun.QueryUdpAsync(socket, cancellationToken).ConfigureAwait(false)
-                : await _stun.QueryUdpAsync(served, _settings.AddressFamily, cancellationToken).ConfigureAwait(false);
+            var observation = await _stun.QueryUdpAsync(transport, bound.AddressFamily, cancellationToken).ConfigureAwait(false);
             _health.Succeeded(bound, observation.MappedEndPoint);
             return observation;
         }

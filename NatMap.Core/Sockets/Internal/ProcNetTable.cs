@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
 
@@ -59,15 +60,29 @@ internal static class ProcNetTable
     {
         endPoint = null!;
         int colon = text.IndexOf(':', StringComparison.Ordinal);
-        if (colon is not (8 or 32) || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int port))
+        if (colon < 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int port)
+            || !TryParseAddress(text.AsSpan(0, colon), out var address))
         {
             return false;
         }
 
-        Span<byte> bytes = stackalloc byte[colon / 2];
-        for (int word = 0; word < colon / 8; word++)
+        endPoint = new IPEndPoint(address, port);
+        return true;
+    }
+
+    /// <summary>An address as /proc/net prints it (its socket tables and its route table): 8 or 32 hex digits, each 32-bit word as the machine stores it.</summary>
+    public static bool TryParseAddress(ReadOnlySpan<char> hex, [NotNullWhen(true)] out IPAddress? address)
+    {
+        address = null;
+        if (hex.Length is not (8 or 32))
         {
-            if (!uint.TryParse(text.AsSpan(word * 8, 8), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out uint value))
+            return false;
+        }
+
+        Span<byte> bytes = stackalloc byte[hex.Length / 2];
+        for (int word = 0; word < hex.Length / 8; word++)
+        {
+            if (!uint.TryParse(hex.Slice(word * 8, 8), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out uint value))
             {
                 return false;
             }
@@ -83,7 +98,7 @@ internal static class ProcNetTable
             }
         }
 
-        endPoint = new IPEndPoint(new IPAddress(bytes), port);
+        address = new IPAddress(bytes);
         return true;
     }
 

@@ -8,4 +8,7 @@ internal sealed record SocketSettings(string? BindInterface, uint? FirewallMark,
 {
     /// <summary>No platform option: the forwarders' listeners and sockets a caller did not configure.</summary>
     public static SocketSettings None { get; } = new(null, null, null);
+
+    /// <summary>Only <c>-i</c>'s SO_BINDTODEVICE: the sockets that find or talk to a gateway rather than map.</summary>
+    public static SocketSettings Interface(string? bindInterface) => bindInterface is null ? None : new(bindInterface, null, null);
 }

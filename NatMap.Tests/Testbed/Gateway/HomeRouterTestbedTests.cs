@@ -44,6 +44,68 @@ public sealed class HomeRouterTestbedTests(HomeRouterTestbedFixture fixture, ITe
     [InlineData("pcp")]
     [InlineData("nat-pmp")]
     [InlineData("upnp")]
+    public async Task UdpBindMode_ServiceSharesThePort_WanReachesItThroughBothLayersFromEverySourcePort(string protocol)
+    {
+        // The service holds the port first, with SO_REUSEPORT; natmap joins it. The wan client sends
+        // from 16 source ports: Linux would hand about half of them to an unconnected natmap socket.
+        var testbed = fixture.Testbed;
+        await using var service = await testbed.StartEchoAsync(TestbedNode.Lan, "udp", IPAddress.Any, 5555, reusePort: true);
+        await using var natmap = NatmapProcess.Start(testbed, TestbedNode.Lan, "-u", "-s", "203.0.113.2", "-b", "5555", "--upnp=" + protocol);
+
+        var line = await natmap.ReadMappingAsync(FirstMapping);
+        var answers = await testbed.SprayAsync(TestbedNode.Wan, Public, 45555, 16);
+        int exit = await natmap.StopAsync(Exit);
+
+        output.WriteLine($"{protocol}: {answers.Count} of 16 source ports answered by the service");
+        Assert.Equal($"203.0.113.1 45555 {Ip4p45555} 5555 udp 198.51.100.10", line);
+        Assert.Equal(16, answers.Count);
+        Assert.All(answers, a =>
+        {
+            Assert.Equal(new IPEndPoint(Public, 45555), a.From);
+            Assert.Equal($"{testbed.WanAddress} {a.LocalPort}", a.Text);
+        });
+        Assert.Equal(0, exit);
+        Assert.DoesNotContain(await testbed.HomeRouterRulesAsync(), r => r.Contains("dport 5555", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("pcp")]
+    [InlineData("upnp")]
+    public async Task InterfaceNamed_RouterReachedThroughIt_WanReachesServiceThroughBothLayers(string protocol)
+    {
+        // A decoy route sends the host's traffic for the router into a veth pair that ends in the
+        // same namespace with no address, where it is lost: only sockets bound to lan0
+        // (SO_BINDTODEVICE) still reach the router over lan0's own route.
+        var testbed = fixture.Testbed;
+        await testbed.ExecAsync(TestbedNode.Lan, ["ip", "link", "add", "gwdecoy0", "up", "type", "veth", "peer", "name", "gwdecoy1"]);
+        try
+        {
+            await testbed.ExecAsync(TestbedNode.Lan, ["ip", "link", "set", "gwdecoy1", "up"]);
+            var decoy = await testbed.ExecAsync(TestbedNode.Lan, ["ip", "route", "add", "198.51.100.1/32", "dev", "gwdecoy0"]);
+            Assert.True(decoy.ExitCode == 0, "the decoy route: " + decoy);
+            await using var echo = await testbed.StartEchoAsync(TestbedNode.Lan, "tcp", IPAddress.Any, 5556);
+            await using var natmap = NatmapProcess.Start(testbed, TestbedNode.Lan, "-s", "203.0.113.2", "-h", "203.0.113.2", "-b", "5556", "-i", "lan0", "--upnp=" + protocol);
+
+            var line = await natmap.ReadMappingAsync(FirstMapping);
+            var seen = await testbed.AskAsync(TestbedNode.Wan, "tcp", Public, 45556);
+            int exit = await natmap.StopAsync(Exit);
+
+            Assert.Equal($"203.0.113.1 45556 {Ip4p45556} 5556 tcp 198.51.100.10", line);
+            Assert.Equal(testbed.WanAddress, seen.Address);
+            Assert.Equal(0, exit);
+            Assert.Contains(natmap.Process.Transcript, l => l.Contains("Home router 198.51.100.1 opened", StringComparison.Ordinal));
+            Assert.DoesNotContain(await testbed.HomeRouterRulesAsync(), r => r.Contains("dport 5556", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await testbed.ExecAsync(TestbedNode.Lan, ["ip", "link", "del", "gwdecoy0"]);
+        }
+    }
+
+    [Theory]
+    [InlineData("pcp")]
+    [InlineData("nat-pmp")]
+    [InlineData("upnp")]
     public async Task UdpForwardMode_WanReachesTargetThroughBothLayers_SigtermDeletes(string protocol)
     {
         var testbed = fixture.Testbed;
