@@ -43,7 +43,7 @@ public sealed class ServiceStatusReporter : IDisposable
     /// <param name="timeProvider">The clock of <c>since</c>; the system's when null.</param>
     /// <exception cref="ArgumentException"><paramref name="options"/> does not pass <see cref="ServiceStatusOptions.Validate"/>.</exception>
     public ServiceStatusReporter(IPortMapper mapper, PortMapperOptions mapperOptions, ServiceStatusOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
-        : this(mapper, mapperOptions, options, options.NotifyServiceManager ? SystemdNotifier.FromEnvironment(Environment.GetEnvironmentVariable) : null, loggerFactory, timeProvider)
+        : this(mapper, mapperOptions, Validated(options), options.NotifyServiceManager ? SystemdNotifier.FromEnvironment(Environment.GetEnvironmentVariable) : null, loggerFactory, timeProvider)
     {
     }
 
@@ -51,7 +51,7 @@ public sealed class ServiceStatusReporter : IDisposable
     {
         ArgumentNullException.ThrowIfNull(mapper);
         ArgumentNullException.ThrowIfNull(mapperOptions);
-        options.Validate();
+        Validated(options);
         _mapper = mapper;
         _file = options.StatusFile is { } path ? new StatusFile(path, options.Name, mapperOptions) : null;
         _systemd = systemd;
@@ -100,6 +100,14 @@ public sealed class ServiceStatusReporter : IDisposable
     }
 
     private void OnStateChanged(object? sender, EventArgs e) => Update();
+
+    /// <summary>The options, checked before the service manager's socket is opened.</summary>
+    private static ServiceStatusOptions Validated(ServiceStatusOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return options;
+    }
 
     private void Report(bool stopped)
     {
