@@ -43,18 +43,15 @@ public sealed class ServiceStatusReporter : IDisposable
     /// <param name="timeProvider">The clock of <c>since</c>; the system's when null.</param>
     /// <exception cref="ArgumentException"><paramref name="options"/> does not pass <see cref="ServiceStatusOptions.Validate"/>.</exception>
     public ServiceStatusReporter(IPortMapper mapper, PortMapperOptions mapperOptions, ServiceStatusOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
-        : this(mapper, mapperOptions, Validated(options), options.NotifyServiceManager ? SystemdNotifier.FromEnvironment(Environment.GetEnvironmentVariable) : null, loggerFactory, timeProvider)
     {
-    }
-
-    internal ServiceStatusReporter(IPortMapper mapper, PortMapperOptions mapperOptions, ServiceStatusOptions options, SystemdNotifier? systemd, ILoggerFactory? loggerFactory, TimeProvider? timeProvider)
-    {
+        // Everything is checked before the service manager's socket is opened.
         ArgumentNullException.ThrowIfNull(mapper);
         ArgumentNullException.ThrowIfNull(mapperOptions);
-        Validated(options);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
         _mapper = mapper;
         _file = options.StatusFile is { } path ? new StatusFile(path, options.Name, mapperOptions) : null;
-        _systemd = systemd;
+        _systemd = options.NotifyServiceManager ? SystemdNotifier.FromEnvironment(Environment.GetEnvironmentVariable) : null;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("NatMap.Notify");
         _time = timeProvider ?? TimeProvider.System;
         _since = _time.GetUtcNow();
@@ -100,14 +97,6 @@ public sealed class ServiceStatusReporter : IDisposable
     }
 
     private void OnStateChanged(object? sender, EventArgs e) => Update();
-
-    /// <summary>The options, checked before the service manager's socket is opened.</summary>
-    private static ServiceStatusOptions Validated(ServiceStatusOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        return options;
-    }
 
     private void Report(bool stopped)
     {
