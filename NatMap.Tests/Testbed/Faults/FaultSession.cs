@@ -105,13 +105,17 @@ internal sealed class FaultSession
 
     /// <summary>
     /// Watches natmap for <paramref name="duration"/>: a stretch in which something must not happen
-    /// (a report, traffic), so it is a span of time by design, not a wait for readiness.
+    /// (a report, traffic), so it is a span of time by design, not a wait for readiness. Returns the
+    /// time that really went by until the log was read: on a loaded machine the delay can end late,
+    /// and a bound on what natmap did in the span must use the longer time.
     /// </summary>
-    public async Task WatchAsync(TimeSpan duration)
+    public async Task<TimeSpan> WatchAsync(TimeSpan duration)
     {
+        var clock = Stopwatch.StartNew();
         await Task.Delay(duration, TestContext.Current.CancellationToken);
         Drain();
         Assert.False(Natmap.Process.HasExited, "natmap exited.\n" + Natmap.Process.Describe());
+        return clock.Elapsed;
     }
 
     public int CountLog(string text) => Log.Count(line => line.Contains(text, StringComparison.Ordinal));
