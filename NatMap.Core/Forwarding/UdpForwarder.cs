@@ -19,9 +19,10 @@ namespace NatMap.Forwarding;
 /// datagram: sessions are keyed by <see cref="SocketAddress"/> and the SocketAddress-based
 /// socket calls are used. A session closes after <see cref="UdpForwarderOptions.IdleTimeout"/>
 /// without datagrams either way; at <see cref="UdpForwarderOptions.MaxSessions"/> new clients are
-/// refused. On 64-bit Linux one thread of the forwarder's own receives from the listening socket
-/// in recvmmsg(2) batches and passes each client's run of datagrams on with one sendmmsg(2) call;
-/// each session drains its target's replies the same way.
+/// refused. On 64-bit Linux one thread of the forwarder's own relays both ways from one epoll set:
+/// it receives from the listening socket in recvmmsg(2) batches and passes each client's run of
+/// datagrams on with one sendmmsg(2) call, drains each session's replies the same way, and a new
+/// session is a bare descriptor with pooled state, so client churn allocates nothing either.
 /// </remarks>
 /// <example>
 /// <code>
@@ -109,6 +110,9 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
     /// <summary>Payload bytes relayed from the target to clients.</summary>
     public long BytesFromTarget => Interlocked.Read(ref _counters.BytesFromTarget);
 
+    /// <summary>Serve through the portable path even where the Linux event loop runs (tests of that path).</summary>
+    internal bool PortableRelay { get; init; }
+
     string IForwarderMetricsSource.MetricsProtocol => "udp";
 
     int IForwarderMetricsSource.MetricsLocalPort => _localEndPoint?.Port ?? 0;
@@ -141,13 +145,18 @@ public sealed class UdpForwarder : IAsyncDisposable, IForwarderMetricsSource
 
         _listener = boundSocket;
         _localEndPoint = (IPEndPoint)boundSocket.LocalEndPoint!;
-        var sessions = new UdpSessionTable(_resolver, _maxSessions, _localEndPoint, _counters, _logger);
-        _relay = new UdpReplyRelay(boundSocket, sessions, _counters, MaxDatagram, _stopping.Token);
-        sessions.Relay = _relay;
+        var sessions = new UdpSessionTable(_maxSessions, _localEndPoint, _counters, _logger);
         _sessions = sessions;
         ForwardingLog.UdpStarted(_logger, _localEndPoint, _resolver.Host, _resolver.Port);
         ForwarderMetricsRegistry.Register(this);
-        _receiveLoop = new UdpBatchReceiver(boundSocket, sessions, _controls, _counters, MaxDatagram, _logger).Start(_stopping.Token);
+        if (!PortableRelay && UdpEventLoop.TryStart(boundSocket, sessions, _controls, _resolver, _counters, MaxDatagram, _idleTimeout, _logger, _stopping.Token) is { } loop)
+        {
+            _receiveLoop = loop.Completion;
+            return;
+        }
+
+        _relay = new UdpReplyRelay(boundSocket, sessions, _resolver, _counters, MaxDatagram, _logger, _stopping.Token);
+        _receiveLoop = new UdpAsyncReceiver(boundSocket, sessions, _controls, _counters, MaxDatagram, _logger).Start(_stopping.Token);
         if (_idleTimeout != Timeout.InfiniteTimeSpan)
         {
             _sweepLoop = IdleSweeper.RunAsync<UdpSession>(_idleTimeout, sessions.CollectIdle, session => sessions.Remove(session, "idle timeout"), _stopping.Token);

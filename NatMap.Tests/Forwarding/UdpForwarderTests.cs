@@ -42,20 +42,24 @@ public sealed class UdpForwarderTests
         return socket;
     }
 
-    private static UdpForwarder StartForwarder(IPEndPoint target, Action<UdpForwarderOptions>? configure = null)
+    /// <summary>The Linux event loop (where it runs), and the portable path every platform has.</summary>
+    public static TheoryData<bool> Paths => [false, true];
+
+    private static UdpForwarder StartForwarder(IPEndPoint target, bool portable, Action<UdpForwarderOptions>? configure = null)
     {
         var options = new UdpForwarderOptions { ListenEndPoint = AnyLoopback, TargetHost = target.Address.ToString(), TargetPort = target.Port };
         configure?.Invoke(options);
-        var forwarder = new UdpForwarder(options);
+        var forwarder = new UdpForwarder(options) { PortableRelay = portable };
         forwarder.Start();
         return forwarder;
     }
 
-    [Fact]
-    public async Task Relay_DatagramsOneTo65000BytesFromFourClients_ArriveIntact()
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task Relay_DatagramsOneTo65000BytesFromFourClients_ArriveIntact(bool portable)
     {
         using var echo = StartEcho();
-        await using var forwarder = StartForwarder((IPEndPoint)echo.LocalEndPoint!);
+        await using var forwarder = StartForwarder((IPEndPoint)echo.LocalEndPoint!, portable);
         var clients = Enumerable.Range(0, 4).Select(_ => UdpSocket()).ToArray();
         try
         {
@@ -88,11 +92,12 @@ public sealed class UdpForwarderTests
             "the counters to catch up with the relayed datagrams");
     }
 
-    [Fact]
-    public async Task Session_IdleLongerThanTimeout_ExpiresAndReopens()
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task Session_IdleLongerThanTimeout_ExpiresAndReopens(bool portable)
     {
         using var echo = StartEcho();
-        await using var forwarder = StartForwarder((IPEndPoint)echo.LocalEndPoint!, o => o.IdleTimeout = TimeSpan.FromMilliseconds(300));
+        await using var forwarder = StartForwarder((IPEndPoint)echo.LocalEndPoint!, portable, o => o.IdleTimeout = TimeSpan.FromMilliseconds(300));
         using var client = UdpSocket();
         client.Connect(forwarder.LocalEndPoint);
         var reply = new byte[16];
@@ -107,11 +112,12 @@ public sealed class UdpForwarderTests
         Assert.Equal(2, forwarder.OpenedSessions);
     }
 
-    [Fact]
-    public async Task MaxSessions_Reached_NewClientRefusedExistingKept()
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task MaxSessions_Reached_NewClientRefusedExistingKept(bool portable)
     {
         using var echo = StartEcho();
-        await using var forwarder = StartForwarder((IPEndPoint)echo.LocalEndPoint!, o => o.MaxSessions = 2);
+        await using var forwarder = StartForwarder((IPEndPoint)echo.LocalEndPoint!, portable, o => o.MaxSessions = 2);
         using var first = UdpSocket();
         using var second = UdpSocket();
         using var third = UdpSocket();
@@ -135,13 +141,14 @@ public sealed class UdpForwarderTests
         Assert.Equal(0, third.Available);
     }
 
-    [Fact]
-    public async Task ControlEndPoint_Registered_RepliesDivertedAndSendLeavesFromListener()
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task ControlEndPoint_Registered_RepliesDivertedAndSendLeavesFromListener(bool portable)
     {
         using var echo = StartEcho();
         using var stun = UdpSocket();
         var diverted = new TaskCompletionSource<(byte[] Datagram, IPEndPoint From)>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var forwarder = StartForwarder((IPEndPoint)echo.LocalEndPoint!,
+        await using var forwarder = StartForwarder((IPEndPoint)echo.LocalEndPoint!, portable,
             o => o.ControlDatagramHandler = (datagram, from) => diverted.TrySetResult((datagram.ToArray(), from)));
         var stunEndPoint = (IPEndPoint)stun.LocalEndPoint!;
         forwarder.AddControlEndPoint(stunEndPoint);
@@ -168,8 +175,9 @@ public sealed class UdpForwarderTests
         Assert.Equal(1, forwarder.OpenedSessions);
     }
 
-    [Fact]
-    public async Task TargetName_ResolvedPerSession_Relays()
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task TargetName_ResolvedPerSession_Relays(bool portable)
     {
         using var echo = StartEcho();
         var options = new UdpForwarderOptions
@@ -179,7 +187,7 @@ public sealed class UdpForwarderTests
             TargetPort = ((IPEndPoint)echo.LocalEndPoint!).Port,
             TargetAddressFamily = AddressFamily.InterNetwork,
         };
-        await using var forwarder = new UdpForwarder(options);
+        await using var forwarder = new UdpForwarder(options) { PortableRelay = portable };
         forwarder.Start();
         using var client = UdpSocket();
         client.Connect(forwarder.LocalEndPoint);
@@ -219,11 +227,12 @@ public sealed class UdpForwarderTests
         Assert.True(warned == effective < requested, $"asked {requested}, got {effective}, warning logged: {warned}");
     }
 
-    [Fact]
-    public async Task Stop_WhileClientsFloodIt_CompletesAndClosesEverySession()
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task Stop_WhileClientsFloodIt_CompletesAndClosesEverySession(bool portable)
     {
         using var sink = UdpSocket();
-        var forwarder = StartForwarder((IPEndPoint)sink.LocalEndPoint!);
+        var forwarder = StartForwarder((IPEndPoint)sink.LocalEndPoint!, portable);
         var clients = Enumerable.Range(0, 2).Select(_ => UdpSocket()).ToArray();
         using var flooding = new CancellationTokenSource();
         var floods = clients.Select(client => Task.Run(() =>

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using NatMap.Sockets.Internal;
 
@@ -81,11 +80,11 @@ internal sealed unsafe class UdpDatagramBatch : IDisposable
     public long SegmentedSends { get; private set; }
 
     /// <summary>
-    /// Receives what <paramref name="source"/> has queued, without waiting: how many datagrams, 0
-    /// when none is queued, or the negated errno of a failure (such as a pending ICMP error, which
-    /// the failing call reports and clears).
+    /// Receives what the socket <paramref name="fd"/> has queued, without waiting: how many
+    /// datagrams, 0 when none is queued, or the negated errno of a failure (such as a pending ICMP
+    /// error, which the failing call reports and clears).
     /// </summary>
-    public int Receive(Socket source)
+    public int Receive(int fd)
     {
         for (int i = 0; i < Capacity; i++)
         {
@@ -93,31 +92,14 @@ internal sealed unsafe class UdpDatagramBatch : IDisposable
             _messages[i].Header.Flags = 0;
         }
 
-        SafeHandle handle = source.SafeHandle;
-        bool added = false;
-        try
+        int count = LinuxIo.RecvMmsg(fd, _messages, (uint)Capacity, LinuxIo.MsgDontWait, null);
+        if (count >= 0)
         {
-            handle.DangerousAddRef(ref added);
-            int count = LinuxIo.RecvMmsg((int)handle.DangerousGetHandle(), _messages, (uint)Capacity, LinuxIo.MsgDontWait, null);
-            if (count >= 0)
-            {
-                return count;
-            }
+            return count;
+        }
 
-            int errno = Marshal.GetLastPInvokeError();
-            return errno == LinuxIo.EAGAIN ? 0 : -errno;
-        }
-        catch (ObjectDisposedException)
-        {
-            return -LinuxIo.EBADF;
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
-        }
+        int errno = Marshal.GetLastPInvokeError();
+        return errno == LinuxIo.EAGAIN ? 0 : -errno;
     }
 
     public ReadOnlySpan<byte> Datagram(int index) =>
@@ -138,7 +120,7 @@ internal sealed unsafe class UdpDatagramBatch : IDisposable
 
     /// <summary>
     /// Sends datagrams <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> - 1,
-    /// in order, to <paramref name="to"/> (or, when null, on a connected socket), with as few
+    /// in order, from the socket <paramref name="fd"/> to <paramref name="to"/> (or, when null, on a connected socket), with as few
     /// system calls as the kernel allows: one sendmmsg(2) for the run, where consecutive datagrams of
     /// one size (the last of them may be shorter) go as a single UDP GSO message (UDP_SEGMENT, RFC
     /// 768 datagrams cut by the kernel or the NIC at the same boundaries), the rest one message
@@ -146,7 +128,7 @@ internal sealed unsafe class UdpDatagramBatch : IDisposable
     /// dropped and the rest still go; a full send buffer drops what is left, as UDP may. Returns
     /// how many were sent and their total length.
     /// </summary>
-    public int Send(Socket destination, int start, int count, SocketAddress? to, out long bytes)
+    public int Send(int fd, int start, int count, SocketAddress? to, out long bytes)
     {
         uint nameLength = 0;
         if (to is not null)
@@ -163,67 +145,49 @@ internal sealed unsafe class UdpDatagramBatch : IDisposable
         int sent = 0;
         bytes = 0;
         bool segmentation = true;
-        SafeHandle handle = destination.SafeHandle;
-        bool added = false;
-        try
+        int next = start;
+        int end = start + count;
+        while (next < end)
         {
-            handle.DangerousAddRef(ref added);
-            int fd = (int)handle.DangerousGetHandle();
-            int next = start;
-            int end = start + count;
-            while (next < end)
+            int groups = BuildMessages(next, end, to is null ? null : _sendName, nameLength, segmentation);
+            int done = LinuxIo.SendMmsg(fd, _sendMessages, (uint)groups, LinuxIo.MsgDontWait);
+            if (done > 0)
             {
-                int groups = BuildMessages(next, end, to is null ? null : _sendName, nameLength, segmentation);
-                int done = LinuxIo.SendMmsg(fd, _sendMessages, (uint)groups, LinuxIo.MsgDontWait);
-                if (done > 0)
+                for (int g = 0; g < done; g++)
                 {
-                    for (int g = 0; g < done; g++)
+                    for (int i = _groupFirst[g]; i < _groupFirst[g] + _groupCount[g]; i++)
                     {
-                        for (int i = _groupFirst[g]; i < _groupFirst[g] + _groupCount[g]; i++)
-                        {
-                            bytes += Length(i);
-                        }
-
-                        sent += _groupCount[g];
-                        SegmentedSends += _groupCount[g] > 1 ? 1 : 0;
+                        bytes += Length(i);
                     }
 
-                    next = _groupFirst[done - 1] + _groupCount[done - 1];
-                    continue;
+                    sent += _groupCount[g];
+                    SegmentedSends += _groupCount[g] > 1 ? 1 : 0;
                 }
 
-                int errno = Marshal.GetLastPInvokeError();
-                if (errno == LinuxIo.EINTR)
-                {
-                    continue;
-                }
-
-                if (errno == LinuxIo.EAGAIN)
-                {
-                    break;
-                }
-
-                if (_groupCount[0] > 1 && segmentation)
-                {
-                    // No UDP GSO here (an old kernel, a path MTU below the segment size, a route
-                    // through IPsec): the same datagrams again, one message each.
-                    segmentation = false;
-                    continue;
-                }
-
-                next++;
+                next = _groupFirst[done - 1] + _groupCount[done - 1];
+                continue;
             }
-        }
-        catch (ObjectDisposedException)
-        {
-            // The session expired between lookup and send: what was not sent is dropped.
-        }
-        finally
-        {
-            if (added)
+
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == LinuxIo.EINTR)
             {
-                handle.DangerousRelease();
+                continue;
             }
+
+            if (errno == LinuxIo.EAGAIN)
+            {
+                break;
+            }
+
+            if (_groupCount[0] > 1 && segmentation)
+            {
+                // No UDP GSO here (an old kernel, a path MTU below the segment size, a route
+                // through IPsec): the same datagrams again, one message each.
+                segmentation = false;
+                continue;
+            }
+
+            next++;
         }
 
         return sent;

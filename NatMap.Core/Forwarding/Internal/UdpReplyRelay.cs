@@ -1,15 +1,17 @@
+using System.Net;
 using System.Net.Sockets;
-using NatMap.Sockets.Internal;
+using Microsoft.Extensions.Logging;
 
 namespace NatMap.Forwarding.Internal;
 
 /// <summary>
-/// Relays the target's replies of each <see cref="UdpForwarder"/> session back to its client, from
-/// the listening socket. A session waits with a zero-byte MSG_PEEK receive, which does not consume
-/// the datagram, so an idle session holds no buffer; it then drains its socket, in recvmmsg and
-/// sendmmsg batches where the platform has them, else one datagram at a time into a pooled buffer.
+/// The portable path of a <see cref="UdpForwarder"/> for the target's replies: opens each new
+/// client's session (a socket connected to the target, resolved again per session when the target
+/// is a host name) and relays its replies back to the client from the listening socket. A session
+/// waits with a zero-byte MSG_PEEK receive, which does not consume the datagram, so an idle
+/// session holds no buffer; it then drains its socket one datagram at a time into a pooled buffer.
 /// </summary>
-internal sealed class UdpReplyRelay : IDisposable
+internal sealed class UdpReplyRelay : IUdpSessionOpener, IDisposable
 {
     /// <summary>
     /// Waiters kept for the next sessions: a waiter is a few hundred bytes, and 256 covers a churn
@@ -19,20 +21,50 @@ internal sealed class UdpReplyRelay : IDisposable
 
     private readonly Socket _listener;
     private readonly UdpSessionTable _sessions;
+    private readonly TargetResolver _resolver;
     private readonly UdpRelayCounters _counters;
+    private readonly ILogger _logger;
     private readonly CancellationToken _stopping;
     private readonly RelayBufferPool _buffers;
-    private readonly UdpDatagramBatchPool? _batches;
     private readonly Stack<UdpReplyWaiter> _waiters = new();
 
-    public UdpReplyRelay(Socket listener, UdpSessionTable sessions, UdpRelayCounters counters, int maxDatagram, CancellationToken stopping)
+    public UdpReplyRelay(Socket listener, UdpSessionTable sessions, TargetResolver resolver, UdpRelayCounters counters, int maxDatagram, ILogger logger, CancellationToken stopping)
     {
         _listener = listener;
         _sessions = sessions;
+        _resolver = resolver;
         _counters = counters;
+        _logger = logger;
         _stopping = stopping;
         _buffers = new RelayBufferPool(maxDatagram, retain: 16);
-        _batches = UdpDatagramBatch.IsSupported ? new UdpDatagramBatchPool(maxDatagram, capacity: 8, maxOutstanding: 8, retain: 2) : null;
+        sessions.Opener = this;
+    }
+
+    public UdpSession? Open(SocketAddress from, ReadOnlySpan<byte> firstDatagram)
+    {
+        var session = new UdpSession(from, _sessions.EndPointTemplate);
+        if (_resolver.Literal is { } target)
+        {
+            try
+            {
+                session.Socket = ConnectTarget(target);
+            }
+            catch (SocketException ex)
+            {
+                ForwardingLog.UdpSessionFailed(_logger, target.ToString(), ex.SocketErrorCode.ToString());
+                return null;
+            }
+
+            _sessions.LogOpened(session, target);
+            _sessions.Add(session);
+            session.Relay = RunAsync(session, session.Socket, null);
+            return session;
+        }
+
+        // A host name: resolve off the receive loop; datagrams arriving meanwhile are dropped.
+        _sessions.Add(session);
+        session.Relay = RunAsync(session, null, firstDatagram.ToArray());
+        return null;
     }
 
     /// <summary>
@@ -50,7 +82,7 @@ internal sealed class UdpReplyRelay : IDisposable
                 // Off the receive loop before resolving. With a literal target the first await is
                 // the wait for a reply, which is pending (the first datagram has not been sent yet).
                 await Task.Yield();
-                socket = await _sessions.ConnectResolvedAsync(session, firstDatagram!, _stopping).ConfigureAwait(false);
+                socket = await ConnectResolvedAsync(session, firstDatagram!).ConfigureAwait(false);
                 if (socket is null)
                 {
                     return;
@@ -92,7 +124,6 @@ internal sealed class UdpReplyRelay : IDisposable
 
     public void Dispose()
     {
-        _batches?.Dispose();
         lock (_waiters)
         {
             while (_waiters.TryPop(out var waiter))
@@ -105,18 +136,6 @@ internal sealed class UdpReplyRelay : IDisposable
     /// <summary>Passes on what the session's socket holds; false when the socket failed for good.</summary>
     private bool Drain(UdpSession session, Socket socket)
     {
-        if (_batches is not null && _batches.TryRent(out var batch))
-        {
-            try
-            {
-                return DrainBatches(session, socket, batch);
-            }
-            finally
-            {
-                _batches.Return(batch);
-            }
-        }
-
         byte[] buffer = _buffers.Rent();
         try
         {
@@ -158,34 +177,49 @@ internal sealed class UdpReplyRelay : IDisposable
     }
 
     /// <summary>
-    /// Drains the target's replies of one session in batches: recvmmsg from the session's socket,
-    /// then sendmmsg of the whole batch from the listening socket to the client. False when the
-    /// session's socket failed for good.
+    /// Resolves the target host name and connects a session's socket, off the receive loop; sends
+    /// the session's first datagram. Null when resolution or connect failed, or the session closed meanwhile.
     /// </summary>
-    private bool DrainBatches(UdpSession session, Socket socket, UdpDatagramBatch batch)
+    private async Task<Socket?> ConnectResolvedAsync(UdpSession session, byte[] firstDatagram)
     {
-        while (true)
+        Socket socket;
+        IPEndPoint target;
+        try
         {
-            int count = batch.Receive(socket);
-            if (count == -LinuxIo.ECONNREFUSED)
-            {
-                // ICMP port unreachable from the target: it may come back, keep the session.
-                continue;
-            }
+            target = await _resolver.ResolveAsync(_stopping).ConfigureAwait(false);
+            socket = ConnectTarget(target);
+        }
+        catch (Exception ex) when (ex is NatMapException or SocketException or OperationCanceledException)
+        {
+            ForwardingLog.UdpSessionFailed(_logger, _resolver.Host, ex.Message);
+            return null;
+        }
 
-            if (count <= 0)
-            {
-                return count == 0;
-            }
+        session.Socket = socket;
+        if (session.IsClosed)
+        {
+            socket.Dispose();
+            return null;
+        }
 
-            session.Touch();
-            int sent = batch.Send(_listener, 0, count, session.ClientAddress, out long bytes);
-            Interlocked.Add(ref _counters.DatagramsFromTarget, sent);
-            Interlocked.Add(ref _counters.BytesFromTarget, bytes);
-            if (count < batch.Capacity)
-            {
-                return true;
-            }
+        _sessions.LogOpened(session, target);
+        socket.Send(firstDatagram, SocketFlags.None, out _);
+        return socket;
+    }
+
+    private static Socket ConnectTarget(IPEndPoint target)
+    {
+        var socket = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            socket.Connect(target);
+            socket.Blocking = false;
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
         }
     }
 

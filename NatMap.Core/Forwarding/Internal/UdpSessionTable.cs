@@ -1,37 +1,36 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
 namespace NatMap.Forwarding.Internal;
 
 /// <summary>
 /// The sessions of a <see cref="UdpForwarder"/>, keyed by the client's <see cref="SocketAddress"/>
-/// so that a lookup allocates nothing: opening one on a client's first datagram (a socket connected
-/// to the target, resolved again per session when the target is a host name), refusing new clients
-/// at the limit, closing them, and collecting the idle ones for the sweeper.
+/// so that a lookup allocates nothing: finding a client's session, having the opener open one on
+/// a client's first datagram, refusing new clients at the limit, closing them, and collecting the
+/// idle ones for the sweeper.
 /// </summary>
 internal sealed class UdpSessionTable
 {
     private readonly object _gate = new();
-    private readonly Dictionary<SocketAddress, UdpSession> _sessions = [];
-    private readonly TargetResolver _resolver;
+    private readonly Dictionary<SocketAddress, UdpSession> _sessions = new(AddressComparer.Instance);
     private readonly int _maxSessions;
     private readonly UdpRelayCounters _counters;
     private readonly ILogger _logger;
-    private readonly IPEndPoint _endPointTemplate;
     private bool _refusing;
 
-    public UdpSessionTable(TargetResolver resolver, int maxSessions, IPEndPoint endPointTemplate, UdpRelayCounters counters, ILogger logger)
+    public UdpSessionTable(int maxSessions, IPEndPoint endPointTemplate, UdpRelayCounters counters, ILogger logger)
     {
-        _resolver = resolver;
         _maxSessions = maxSessions;
-        _endPointTemplate = endPointTemplate;
+        EndPointTemplate = endPointTemplate;
         _counters = counters;
         _logger = logger;
     }
 
-    /// <summary>Relays each new session's replies; set once, before the first datagram.</summary>
-    public UdpReplyRelay? Relay { get; set; }
+    /// <summary>Opens the sessions; set once, before the first datagram.</summary>
+    public IUdpSessionOpener? Opener { get; set; }
+
+    /// <summary>The listening endpoint: its family makes the clients' endpoint objects.</summary>
+    public IPEndPoint EndPointTemplate { get; }
 
     public int Count
     {
@@ -44,52 +43,48 @@ internal sealed class UdpSessionTable
         }
     }
 
-    /// <summary>The client's session, opened on its first datagram; touched, as a datagram is about to move. Null when refused, failed or still resolving.</summary>
+    /// <summary>
+    /// The client's session, opened on its first datagram; touched, as a datagram is about to move.
+    /// Null when refused or failed; a session whose target is still being resolved has no socket yet.
+    /// </summary>
     public UdpSession? Find(SocketAddress from, ReadOnlySpan<byte> firstDatagram)
     {
-        UdpSession? session;
         lock (_gate)
         {
-            _sessions.TryGetValue(from, out session);
+            if (_sessions.TryGetValue(from, out var session))
+            {
+                session.Touch();
+                return session;
+            }
+
+            if (_sessions.Count >= _maxSessions)
+            {
+                Interlocked.Increment(ref _counters.Refused);
+                if (!_refusing)
+                {
+                    _refusing = true;
+                    ForwardingLog.UdpSessionRefused(_logger, EndPointTemplate.Create(from), _maxSessions);
+                }
+
+                return null;
+            }
         }
 
-        session ??= Open(from, firstDatagram);
-        session?.Touch();
-        return session;
+        return Opener!.Open(from, firstDatagram);
     }
 
-    /// <summary>
-    /// Resolves the target host name and connects a session's socket, off the receive loop; sends
-    /// the session's first datagram. Null when resolution or connect failed, or the session closed meanwhile.
-    /// </summary>
-    public async Task<Socket?> ConnectResolvedAsync(UdpSession session, byte[] firstDatagram, CancellationToken cancellationToken)
+    public void Add(UdpSession session)
     {
-        Socket socket;
-        IPEndPoint target;
-        try
+        lock (_gate)
         {
-            target = await _resolver.ResolveAsync(cancellationToken).ConfigureAwait(false);
-            socket = ConnectTarget(target);
-        }
-        catch (Exception ex) when (ex is NatMapException or SocketException or OperationCanceledException)
-        {
-            ForwardingLog.UdpSessionFailed(_logger, _resolver.Host, ex.Message);
-            return null;
+            _sessions[session.ClientAddress] = session;
         }
 
-        session.Socket = socket;
-        if (session.IsClosed)
-        {
-            socket.Dispose();
-            return null;
-        }
-
-        LogOpened(session, target);
-        socket.Send(firstDatagram, SocketFlags.None, out _);
-        return socket;
+        Interlocked.Increment(ref _counters.Opened);
     }
 
-    public void Remove(UdpSession session, string reason)
+    /// <summary>Takes the session out of the table and closes it; false when it was no longer there.</summary>
+    public bool Remove(UdpSession session, string reason)
     {
         bool removed;
         lock (_gate)
@@ -99,11 +94,13 @@ internal sealed class UdpSessionTable
             _refusing = _refusing && _sessions.Count >= _maxSessions;
         }
 
-        session.Close();
         if (removed && _logger.IsEnabled(LogLevel.Debug))
         {
             ForwardingLog.UdpSessionClosed(_logger, session.ClientEndPoint, reason);
         }
+
+        session.Close();
+        return removed;
     }
 
     public void CollectIdle(long cutoff, List<UdpSession> idle)
@@ -120,7 +117,7 @@ internal sealed class UdpSessionTable
         }
     }
 
-    /// <summary>Closes every session and waits for their reply loops to end.</summary>
+    /// <summary>Closes every session and waits for their reply or resolution loops to end.</summary>
     public async Task CloseAllAsync()
     {
         UdpSession[] sessions;
@@ -144,83 +141,31 @@ internal sealed class UdpSessionTable
         }
     }
 
-    private UdpSession? Open(SocketAddress from, ReadOnlySpan<byte> firstDatagram)
-    {
-        lock (_gate)
-        {
-            if (_sessions.Count >= _maxSessions)
-            {
-                Interlocked.Increment(ref _counters.Refused);
-                if (!_refusing)
-                {
-                    _refusing = true;
-                    ForwardingLog.UdpSessionRefused(_logger, _endPointTemplate.Create(from), _maxSessions);
-                }
-
-                return null;
-            }
-        }
-
-        var key = new SocketAddress(from.Family, from.Size);
-        from.Buffer.Span[..from.Size].CopyTo(key.Buffer.Span);
-        var session = new UdpSession(key, _endPointTemplate);
-        var relay = Relay!;
-        if (_resolver.Literal is { } target)
-        {
-            try
-            {
-                session.Socket = ConnectTarget(target);
-            }
-            catch (SocketException ex)
-            {
-                ForwardingLog.UdpSessionFailed(_logger, target.ToString(), ex.SocketErrorCode.ToString());
-                return null;
-            }
-
-            LogOpened(session, target);
-            Add(session);
-            session.Relay = relay.RunAsync(session, session.Socket, null);
-            return session;
-        }
-
-        // A host name: resolve off the receive loop; datagrams arriving meanwhile are dropped.
-        Add(session);
-        session.Relay = relay.RunAsync(session, null, firstDatagram.ToArray());
-        return null;
-    }
-
-    private void Add(UdpSession session)
-    {
-        lock (_gate)
-        {
-            _sessions[session.ClientAddress] = session;
-        }
-
-        Interlocked.Increment(ref _counters.Opened);
-    }
-
-    private static Socket ConnectTarget(IPEndPoint target)
-    {
-        var socket = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        try
-        {
-            socket.Connect(target);
-            socket.Blocking = false;
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>The client's endpoint object is made only when the message is written.</summary>
-    private void LogOpened(UdpSession session, IPEndPoint target)
+    /// <summary>Logs a new session; the client's endpoint object is made only when the message is written.</summary>
+    public void LogOpened(UdpSession session, EndPoint target)
     {
         if (_logger.IsEnabled(LogLevel.Debug))
         {
             ForwardingLog.UdpSessionOpened(_logger, session.ClientEndPoint, target);
+        }
+    }
+
+    /// <summary>
+    /// Compares the first <see cref="SocketAddress.Size"/> bytes only: a reused session's key has
+    /// room for any address, and SocketAddress's own equality compares whole buffers.
+    /// </summary>
+    private sealed class AddressComparer : IEqualityComparer<SocketAddress>
+    {
+        public static readonly AddressComparer Instance = new();
+
+        public bool Equals(SocketAddress? x, SocketAddress? y) =>
+            ReferenceEquals(x, y) || (x is not null && y is not null && x.Buffer.Span[..x.Size].SequenceEqual(y.Buffer.Span[..y.Size]));
+
+        public int GetHashCode(SocketAddress address)
+        {
+            var hash = default(HashCode);
+            hash.AddBytes(address.Buffer.Span[..address.Size]);
+            return hash.ToHashCode();
         }
     }
 }

@@ -54,6 +54,10 @@ internal static unsafe partial class LinuxIo
 
     public const short PollIn = 0x001;
 
+    public const int SockDgram = 2;
+    public const int SockNonBlock = 0x800;
+    public const int SockCloExec = 0x80000;
+
     public const int SolSocket = 1;
     public const int SoError = 4;
 
@@ -83,6 +87,9 @@ internal static unsafe partial class LinuxIo
 
     [LibraryImport(Libc, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
+
+    [LibraryImport(Libc, EntryPoint = "socket", SetLastError = true)]
+    public static partial int Socket(int domain, int type, int protocol);
 
     [LibraryImport(Libc, EntryPoint = "connect", SetLastError = true)]
     public static partial int Connect(int fd, byte* address, int length);
