@@ -90,18 +90,6 @@ internal static class CliSyntax
         return result.GetValue(iface) is { } text && !OptionParsers.TryParseInterface(text, out address, out name, out var error) ? error : null;
     }
 
-    /// <summary>Parses <paramref name="option"/>'s value, if given, and hands it to <paramref name="set"/>; returns the parser's error as <c>-x: reason</c>.</summary>
-    public static string? Read<T>(ParseResult result, Option<string> option, OptionParsers.Parser<T> parse, Action<T> set)
-    {
-        string? error = null;
-        if (result.GetValue(option) is { } text && parse(text, out var value, out error))
-        {
-            set(value);
-        }
-
-        return error is null ? null : option.Name + ": " + error;
-    }
-
     public static Option<bool> Flag(string name, string description, params string[] aliases) =>
         new(name, aliases) { Description = description };
 

@@ -92,9 +92,9 @@ internal sealed class NatMapCommand
 
         // Bare --upnp is auto; a value names the protocol.
         mapper.Gateway = Gateway.GatewayProtocol.Auto;
-        return Read<Gateway.GatewayProtocol>(result, _upnp, OptionParsers.TryParseGatewayProtocol, p => mapper.Gateway = p)
-            ?? Read<System.Net.IPAddress>(result, _gateway, OptionParsers.TryParseGatewayAddress, a => mapper.GatewayAddress = a)
-            ?? Read<TimeSpan>(result, _upnpLease, OptionParsers.TryParseWholeSeconds, l => mapper.GatewayLease = l);
+        return result.Read(_upnp, OptionParsers.GatewayProtocols, p => mapper.Gateway = p)
+            ?? result.Read<System.Net.IPAddress>(_gateway, OptionParsers.TryParseGatewayAddress, a => mapper.GatewayAddress = a)
+            ?? result.Read<TimeSpan>(_upnpLease, ValueParsers.TryParseWholeSeconds, l => mapper.GatewayLease = l);
     }
 
     /// <summary>
@@ -115,14 +115,14 @@ internal sealed class NatMapCommand
 
         // -k 0 and -T 0 keep the defaults, as in the original.
         error ??= (OptionParsers.TryParseServers(result.GetValue(_stun), mapper.StunServers, out var serversError) ? null : serversError)
-            ?? Read<TimeSpan>(result, _keepAlive, OptionParsers.TryParseWholeSeconds, k => mapper.KeepAliveInterval = k > TimeSpan.Zero ? k : null)
-            ?? Read<int>(result, _checkCycle, OptionParsers.TryParseCount, c => mapper.UdpCheckCycle = c)
-            ?? Read<uint>(result, _mark, OptionParsers.TryParseMark, f => mapper.FirewallMark = f)
-            ?? Read<PortSpec>(result, _localPort, PortSpec.TryParse, b => mapper.Port = b)
-            ?? Read<TimeSpan>(result, _reuseWait, OptionParsers.TryParseWholeSeconds, w => reuseWait = (int)w.TotalSeconds)
-            ?? Read<TimeSpan>(result, _forwardTimeout, OptionParsers.TryParseWholeSeconds, t => mapper.IdleTimeout = t > TimeSpan.Zero ? t : mapper.IdleTimeout)
-            ?? Read<int>(result, _targetPort, OptionParsers.TryParsePort, p => mapper.TargetPort = p)
-            ?? Read<NatMap.Forwarding.ForwardMethod>(result, _forwardMethod, OptionParsers.TryParseForwardMethod, m => mapper.ForwardMethod = m)
+            ?? result.Read<TimeSpan>(_keepAlive, ValueParsers.TryParseWholeSeconds, k => mapper.KeepAliveInterval = k > TimeSpan.Zero ? k : null)
+            ?? result.Read<int>(_checkCycle, ValueParsers.TryParseCount, c => mapper.UdpCheckCycle = c)
+            ?? result.Read(_mark, OptionParsers.Mark, f => mapper.FirewallMark = f)
+            ?? result.Read<PortSpec>(_localPort, PortSpec.TryParse, b => mapper.Port = b)
+            ?? result.Read<TimeSpan>(_reuseWait, ValueParsers.TryParseWholeSeconds, w => reuseWait = (int)w.TotalSeconds)
+            ?? result.Read<TimeSpan>(_forwardTimeout, ValueParsers.TryParseWholeSeconds, t => mapper.IdleTimeout = t > TimeSpan.Zero ? t : mapper.IdleTimeout)
+            ?? result.Read<int>(_targetPort, OptionParsers.TryParsePort, p => mapper.TargetPort = p)
+            ?? result.Read(_forwardMethod, OptionParsers.ForwardMethods, m => mapper.ForwardMethod = m)
             ?? BindGateway(result, mapper);
 
         var status = new ServiceStatusOptions { Name = result.GetValue(_name), StatusFile = result.GetValue(_statusFile) };

@@ -56,10 +56,10 @@ internal sealed class CheckOptions
         (options.AddressFamily, options.BindAddress, options.BindInterface) = (family, address, name);
         error ??= (OptionParsers.TryParseServers(result.GetValue(_servers), options.StunServers, out var serversError) ? null : serversError)
             ?? (tcpOnly && result.GetValue(_udp) ? "-u and -o exclude each other: give neither to test both" : null)
-            ?? Read<int>(result, _bind, OptionParsers.TryParsePort, port => options.Port = port)
-            ?? Read<TimeSpan>(result, _lifetimeMax, OptionParsers.TryParseSeconds, max => options.MaxLifetimeProbe = max)
-            ?? Read<TimeSpan>(result, _timeout, OptionParsers.TryParseSeconds, timeout => options.RequestTimeout = timeout)
-            ?? Read<System.Net.IPAddress>(result, _gateway, OptionParsers.TryParseGatewayAddress, address => named = address)
+            ?? result.Read<int>(_bind, OptionParsers.TryParsePort, port => options.Port = port)
+            ?? result.Read<TimeSpan>(_lifetimeMax, ValueParsers.TryParseSeconds, max => options.MaxLifetimeProbe = max)
+            ?? result.Read<TimeSpan>(_timeout, ValueParsers.TryParseSeconds, timeout => options.RequestTimeout = timeout)
+            ?? result.Read<System.Net.IPAddress>(_gateway, OptionParsers.TryParseGatewayAddress, address => named = address)
             ?? (named is not null && !probeGateway ? "--gateway needs --upnp: it names the home router that --upnp probes" : null);
         gateway = named;
         return error;

@@ -44,7 +44,7 @@ public sealed class MarkParsingTests
     private static void AssertAgrees(string text)
     {
         bool expectedOk = FormerTryParseMark(text, out uint expected);
-        bool ok = OptionParsers.TryParseMark(text, out uint mark, out string? error);
+        bool ok = OptionParsers.Mark(text, out uint mark, out string? error);
         Assert.Equal(expectedOk, ok);
         Assert.Equal(expected, mark);
         Assert.Equal(ok, error is null);
