@@ -63,7 +63,7 @@ internal static class Cli
         }
         catch (Exception ex)
         {
-            return CliSyntax.Fail(context.Stderr, "natmap: fatal: " + CliSyntax.OneLine(ex.Message));
+            return CliSyntax.Fail(context.Stderr, "natmap: fatal: " + UsageError.OneLine(ex.Message));
         }
     }
 }

@@ -44,6 +44,17 @@ public sealed class Command : IEnumerable
         Subcommands.Add(subcommand);
     }
 
+    /// <summary>
+    /// A validation error as <c>-x: reason</c>, named by the options bound (<see cref="Option.Binds"/>) to its
+    /// <see cref="ArgumentException.ParamName"/>, joined by '/' (<c>-4/-6</c>); the bare reason when none is.
+    /// </summary>
+    public string Describe(ArgumentException exception)
+    {
+        var names = Options.Where(o => exception.ParamName is { } bound && o.Binds.Contains(bound)).Select(o => o.Name).ToList();
+        string reason = UsageError.Reason(exception);
+        return names.Count > 0 ? string.Join("/", names) + ": " + reason : reason;
+    }
+
     public ParseResult Parse(IReadOnlyList<string> args) => Parser.Parse(this, args);
 
     /// <summary>The options, then the subcommands (what the collection initializer added).</summary>

@@ -168,7 +168,7 @@ internal static class TextTarget
             }
             catch (ArgumentException ex)
             {
-                Expect(CliSyntax.Describe(ex).StartsWith('-'), "the CLI has no option letter for " + ex.ParamName);
+                Expect(Command.Check.Command.Describe(ex).StartsWith('-'), "the CLI has no option letter for " + ex.ParamName);
             }
 
             return;
@@ -191,7 +191,7 @@ internal static class TextTarget
         }
         catch (ArgumentException ex) when (problem is not null && ex.ParamName == problem.Value.Option)
         {
-            Expect(CliSyntax.Describe(ex).StartsWith('-'), "the CLI has no option letter for " + ex.ParamName);
+            Expect(Command.Root.Describe(ex).StartsWith('-'), "the CLI has no option letter for " + ex.ParamName);
         }
     }
 

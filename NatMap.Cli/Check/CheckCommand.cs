@@ -27,7 +27,7 @@ internal static class CheckCommand
         }
         catch (ArgumentException ex)
         {
-            return CliSyntax.Usage(stderr, check.Command, CliSyntax.Describe(ex));
+            return CliSyntax.Usage(stderr, check.Command, check.Command.Describe(ex));
         }
         catch (NatMapException ex)
         {
