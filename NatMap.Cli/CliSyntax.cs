@@ -6,17 +6,10 @@ namespace NatMap.Cli;
 
 /// <summary>
 /// The command-line plumbing <c>natmap</c> and <c>natmap check</c> share: how options are declared, the
-/// usage error and the runtime failure, and the options both commands read the same way.
+/// runtime failure, and the options both commands read the same way.
 /// </summary>
 internal static class CliSyntax
 {
-    /// <summary>Writes the usage error (<see cref="UsageError.Write"/>); returns <see cref="ExitCodes.Usage"/>.</summary>
-    public static int Usage(TextWriter stderr, Command command, string message)
-    {
-        UsageError.Write(stderr, command, message);
-        return ExitCodes.Usage;
-    }
-
     /// <summary>Writes a runtime failure's line; returns <see cref="ExitCodes.Fatal"/>.</summary>
     public static int Fail(TextWriter stderr, string line)
     {

@@ -40,7 +40,7 @@ internal static class MappingRunner
 
         if (problem is { } message)
         {
-            return CliSyntax.Usage(context.Stderr, command.Root, message);
+            return UsageError.Write(context.Stderr, command.Root, message);
         }
 
         using var loggerFactory = new CliLoggerFactory(new StderrLoggerProvider(context.Stderr, options.LogLevel));

@@ -6,13 +6,17 @@ namespace NatMap.CommandLine;
 /// </summary>
 public static class UsageError
 {
-    /// <summary>Writes <paramref name="message"/> as one line under <paramref name="command"/>'s name, then the hint.</summary>
-    public static void Write(TextWriter output, Command command, string message)
+    /// <summary>The exit code of a bad command line, as getopt programs use it.</summary>
+    public const int ExitCode = 2;
+
+    /// <summary>Writes <paramref name="message"/> as one line under <paramref name="command"/>'s name, then the hint; returns <see cref="ExitCode"/>.</summary>
+    public static int Write(TextWriter output, Command command, string message)
     {
         string name = command.FullName;
         output.WriteLine(name.Replace(" ", ": ", StringComparison.Ordinal) + ": " + OneLine(message));
         output.WriteLine($"Try '{name} {Parser.HelpName}'.");
         output.Flush();
+        return ExitCode;
     }
 
     /// <summary>Error lines stay one line even when a message carries line breaks.</summary>
