@@ -35,10 +35,10 @@ public sealed class MarkParsingTests
     [InlineData("0g")]
     [InlineData("1a")]
     [InlineData("\u0661")]
-    public void TryParseMark_EdgeCases_AgreesWithTheFormerParser(string text) => AssertAgrees(text);
+    public void Mark_EdgeCases_AgreesWithTheFormerParser(string text) => AssertAgrees(text);
 
     [Fact]
-    public void TryParseMark_RandomText_AgreesWithTheFormerParser() =>
+    public void Mark_RandomText_AgreesWithTheFormerParser() =>
         Gen.OneOf(Gen.Char["0123456789abcdefABCDEFxX+- "].Array[0, 24].Select(chars => new string(chars)), Gen.String).Sample(AssertAgrees, iter: 20_000);
 
     private static void AssertAgrees(string text)
