@@ -40,5 +40,5 @@ internal static class ExitCodes
     public const int Fatal = 1;
 
     /// <summary>The command line is invalid: nothing was started.</summary>
-    public const int Usage = 2;
+    public const int Usage = NatMap.CommandLine.UsageError.ExitCode;
 }

@@ -35,12 +35,12 @@ internal static class MappingRunner
         }
         catch (ArgumentException ex)
         {
-            problem ??= CliSyntax.Describe(ex);
+            problem ??= command.Root.Describe(ex);
         }
 
         if (problem is { } message)
         {
-            return CliSyntax.Usage(context.Stderr, command.Root, message);
+            return UsageError.Write(context.Stderr, command.Root, message);
         }
 
         using var loggerFactory = new CliLoggerFactory(new StderrLoggerProvider(context.Stderr, options.LogLevel));
@@ -59,7 +59,7 @@ internal static class MappingRunner
             }
             catch (NatMapException ex)
             {
-                return CliSyntax.Fail(context.Stderr, "natmap: --forward-method nftables: " + CliSyntax.OneLine(ex.Message));
+                return CliSyntax.Fail(context.Stderr, "natmap: --forward-method nftables: " + UsageError.OneLine(ex.Message));
             }
         }
 
@@ -81,7 +81,7 @@ internal static class MappingRunner
         }
         catch (NatMapException ex)
         {
-            return CliSyntax.Fail(context.Stderr, "natmap: --cleanup-nftables: " + CliSyntax.OneLine(ex.Message));
+            return CliSyntax.Fail(context.Stderr, "natmap: --cleanup-nftables: " + UsageError.OneLine(ex.Message));
         }
 
         context.Stderr.WriteLine(removed.Count == 0 ? "natmap: no nftables table of natmap's found" : "natmap: removed nftables table inet " + string.Join(", inet ", removed));

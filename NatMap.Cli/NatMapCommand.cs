@@ -21,25 +21,26 @@ internal sealed class NatMapCommand
         "NATMAP_PRIVATE_ADDR in its environment. Logs go to standard error.\n" +
         "Exit codes: 0 stopped by SIGINT/SIGTERM, 1 runtime failure, 2 bad command line.";
 
-    private readonly Option<bool> _ipv4 = Flag("-4", "Use IPv4 (the default).");
-    private readonly Option<bool> _ipv6 = Flag("-6", "Use IPv6.");
-    private readonly Option<bool> _udp = Flag("-u", "UDP mode (TCP is the default).");
+    private readonly Option<bool> _ipv4 = Flag("-4", "Use IPv4 (the default).", nameof(PortMapperOptions.AddressFamily));
+    private readonly Option<bool> _ipv6 = Flag("-6", "Use IPv6.", nameof(PortMapperOptions.AddressFamily));
+    private readonly Option<bool> _udp = Flag("-u", "UDP mode (TCP is the default).", nameof(PortMapperOptions.Protocol));
     private readonly Option<bool> _detach = Flag("-d", "Run in the background, detached from the terminal.");
-    private readonly Option<string> _interface = Value("-i", "interface|ip", "Network interface name or local IP address to bind.");
-    private readonly Option<string> _keepAlive = Value("-k", "seconds", "Seconds between keep-alives (default 30 for TCP, 10 for UDP; 0 = default).");
-    private readonly Option<string> _checkCycle = Value("-c", "count", "UDP STUN check cycle: every <count> keep-alive intervals, at least 1 (default 10).");
+    private readonly Option<string> _interface = Value("-i", "interface|ip", "Network interface name or local IP address to bind.", nameof(PortMapperOptions.BindAddress), nameof(PortMapperOptions.BindInterface));
+    private readonly Option<string> _keepAlive = Value("-k", "seconds", "Seconds between keep-alives (default 30 for TCP, 10 for UDP; 0 = default).", nameof(PortMapperOptions.KeepAliveInterval));
+    private readonly Option<string> _checkCycle = Value("-c", "count", "UDP STUN check cycle: every <count> keep-alive intervals, at least 1 (default 10).", nameof(PortMapperOptions.UdpCheckCycle));
     private readonly Option<string[]> _stun = Servers();
-    private readonly Option<string> _http = Value("-h", "addr[:port]", "HTTP server for TCP keep-alive, with optional :port (default 80). Required for TCP.");
-    private readonly Option<string> _script = Value("-e", "path", "Executable to run on each mapping change instead of printing the line; it must exist at start.");
-    private readonly Option<string> _mark = Value("-f", "mark", "Firewall mark (SO_MARK): hex 0x1, decimal 1 or octal 01.");
-    private readonly Option<string> _localPort = Value("-b", "port[-port|~port]", "Local port: 0 any (default), p fixed, a-b sequential in the range, a~b random in the range.");
+    private readonly Option<string> _http = Value("-h", "addr[:port]", "HTTP server for TCP keep-alive, with optional :port (default 80). Required for TCP.", nameof(PortMapperOptions.HttpServer));
+    // scriptPath: the parameter ScriptNotifier.EnsureRunnable names when it refuses the script.
+    private readonly Option<string> _script = Value("-e", "path", "Executable to run on each mapping change instead of printing the line; it must exist at start.", "scriptPath");
+    private readonly Option<string> _mark = Value("-f", "mark", "Firewall mark (SO_MARK): hex 0x1, decimal 1 or octal 01.", nameof(PortMapperOptions.FirewallMark));
+    private readonly Option<string> _localPort = Value("-b", "port[-port|~port]", "Local port: 0 any (default), p fixed, a-b sequential in the range, a~b random in the range.", nameof(PortMapperOptions.Port));
     private readonly Option<string> _reuseWait = Value("-w", "seconds", "Accepted for compatibility and ignored: a port held by a local service is taken over without waiting.");
-    private readonly Option<string> _congestion = Value("-C", "algo", "TCP congestion control algorithm for forwarding.");
-    private readonly Option<string> _forwardTimeout = Value("-T", "seconds", "Idle timeout of forwarded flows in seconds (default 300; 0 = default). A relayed TCP connection whose peer is gone closes sooner, by TCP keepalive: within 3 x -k, at least 13 s (90 s by default). Means nothing with --forward-method nftables: conntrack's own timeouts apply.");
-    private readonly Option<string> _targetHost = Value("-t", "addr", "Forward the mapped port to this host or address (needs -p).");
-    private readonly Option<string> _targetPort = Value("-p", "port", "Port of the forward target; 0 uses the public port (needs -t).");
-    private readonly Option<string> _forwardMethod = Value("--forward-method", "relay|nftables", "How -t/-p forward: relay (the default, through natmap) or nftables (destination NAT in the kernel, one nftables table natmap_<proto>_<port>; the target sees the client's address and must route back through this host; needs CAP_NET_ADMIN and libnftables).");
-    private readonly Option<bool> _forwardMasquerade = Flag("--forward-masquerade", "With --forward-method nftables, masquerade towards the target, for a target with no route back: the target then sees this host's address, not the client's.");
+    private readonly Option<string> _congestion = Value("-C", "algo", "TCP congestion control algorithm for forwarding.", nameof(PortMapperOptions.CongestionControl));
+    private readonly Option<string> _forwardTimeout = Value("-T", "seconds", "Idle timeout of forwarded flows in seconds (default 300; 0 = default). A relayed TCP connection whose peer is gone closes sooner, by TCP keepalive: within 3 x -k, at least 13 s (90 s by default). Means nothing with --forward-method nftables: conntrack's own timeouts apply.", nameof(PortMapperOptions.IdleTimeout));
+    private readonly Option<string> _targetHost = Value("-t", "addr", "Forward the mapped port to this host or address (needs -p).", nameof(PortMapperOptions.TargetHost));
+    private readonly Option<string> _targetPort = Value("-p", "port", "Port of the forward target; 0 uses the public port (needs -t).", nameof(PortMapperOptions.TargetPort));
+    private readonly Option<string> _forwardMethod = Value("--forward-method", "relay|nftables", "How -t/-p forward: relay (the default, through natmap) or nftables (destination NAT in the kernel, one nftables table natmap_<proto>_<port>; the target sees the client's address and must route back through this host; needs CAP_NET_ADMIN and libnftables).", nameof(PortMapperOptions.ForwardMethod));
+    private readonly Option<bool> _forwardMasquerade = Flag("--forward-masquerade", "With --forward-method nftables, masquerade towards the target, for a target with no route back: the target then sees this host's address, not the client's.", nameof(PortMapperOptions.ForwardMasquerade));
     private readonly Option<bool> _cleanupNftables = Flag("--cleanup-nftables", "Remove every nftables table of natmap's (natmap_*, left by a killed natmap) and exit.");
     private readonly Option<bool> _json = Flag("--json", "Print one JSON object per mapping change on standard output instead of the line (also with -e).");
     private readonly Option<string> _upnp = new("--upnp")
@@ -47,13 +48,14 @@ internal sealed class NatMapCommand
         Description = "Also open the port on the home router in front of this host: auto (the default) tries PCP, then NAT-PMP, then UPnP IGD; or name one: --upnp=pcp, --upnp=nat-pmp, --upnp=upnp.",
         HelpName = "auto|pcp|nat-pmp|upnp",
         Arity = OptionArity.ZeroOrOne,
+        Binds = [nameof(PortMapperOptions.Gateway)],
     };
 
-    private readonly Option<string> _gateway = Value("--gateway", "addr", "The home router's IPv4 address for --upnp (default: the default route's gateway).");
-    private readonly Option<string> _upnpLease = Value("--upnp-lease", "seconds", "The lease asked of the home router for --upnp, renewed at half of what it grants (default 3600).");
-    private readonly Option<bool> _verbose = Flag("--verbose", "Log debug messages too.", "-v");
-    private readonly Option<string> _name = Value("--name", "name", "Name of this mapping: NATMAP_NAME for the -e script, \"name\" in --json and the status file (letters, digits, '.', '_', '-', '@', at most 64).");
-    private readonly Option<string> _statusFile = Value("--status-file", "path", "Keep one JSON object with the mapping and its state in this file, replaced atomically on start, each change and stop.");
+    private readonly Option<string> _gateway = Value("--gateway", "addr", "The home router's IPv4 address for --upnp (default: the default route's gateway).", nameof(PortMapperOptions.GatewayAddress));
+    private readonly Option<string> _upnpLease = Value("--upnp-lease", "seconds", "The lease asked of the home router for --upnp, renewed at half of what it grants (default 3600).", nameof(PortMapperOptions.GatewayLease));
+    private readonly Option<bool> _verbose = new("--verbose", "-v") { Description = "Log debug messages too." };
+    private readonly Option<string> _name = Value("--name", "name", "Name of this mapping: NATMAP_NAME for the -e script, \"name\" in --json and the status file (letters, digits, '.', '_', '-', '@', at most 64).", nameof(ServiceStatusOptions.Name));
+    private readonly Option<string> _statusFile = Value("--status-file", "path", "Keep one JSON object with the mapping and its state in this file, replaced atomically on start, each change and stop.", nameof(ServiceStatusOptions.StatusFile));
 
     /// <summary>Declares both commands; <see cref="Cli"/> sets their actions.</summary>
     public NatMapCommand()
@@ -92,9 +94,9 @@ internal sealed class NatMapCommand
 
         // Bare --upnp is auto; a value names the protocol.
         mapper.Gateway = Gateway.GatewayProtocol.Auto;
-        return Read<Gateway.GatewayProtocol>(result, _upnp, OptionParsers.TryParseGatewayProtocol, p => mapper.Gateway = p)
-            ?? Read<System.Net.IPAddress>(result, _gateway, OptionParsers.TryParseGatewayAddress, a => mapper.GatewayAddress = a)
-            ?? Read<TimeSpan>(result, _upnpLease, OptionParsers.TryParseWholeSeconds, l => mapper.GatewayLease = l);
+        return result.Read(_upnp, OptionParsers.GatewayProtocols, p => mapper.Gateway = p)
+            ?? result.Read<System.Net.IPAddress>(_gateway, OptionParsers.TryParseGatewayAddress, a => mapper.GatewayAddress = a)
+            ?? result.Read<TimeSpan>(_upnpLease, ValueParsers.TryParseWholeSeconds, l => mapper.GatewayLease = l);
     }
 
     /// <summary>
@@ -115,14 +117,14 @@ internal sealed class NatMapCommand
 
         // -k 0 and -T 0 keep the defaults, as in the original.
         error ??= (OptionParsers.TryParseServers(result.GetValue(_stun), mapper.StunServers, out var serversError) ? null : serversError)
-            ?? Read<TimeSpan>(result, _keepAlive, OptionParsers.TryParseWholeSeconds, k => mapper.KeepAliveInterval = k > TimeSpan.Zero ? k : null)
-            ?? Read<int>(result, _checkCycle, OptionParsers.TryParseCount, c => mapper.UdpCheckCycle = c)
-            ?? Read<uint>(result, _mark, OptionParsers.TryParseMark, f => mapper.FirewallMark = f)
-            ?? Read<PortSpec>(result, _localPort, PortSpec.TryParse, b => mapper.Port = b)
-            ?? Read<TimeSpan>(result, _reuseWait, OptionParsers.TryParseWholeSeconds, w => reuseWait = (int)w.TotalSeconds)
-            ?? Read<TimeSpan>(result, _forwardTimeout, OptionParsers.TryParseWholeSeconds, t => mapper.IdleTimeout = t > TimeSpan.Zero ? t : mapper.IdleTimeout)
-            ?? Read<int>(result, _targetPort, OptionParsers.TryParsePort, p => mapper.TargetPort = p)
-            ?? Read<NatMap.Forwarding.ForwardMethod>(result, _forwardMethod, OptionParsers.TryParseForwardMethod, m => mapper.ForwardMethod = m)
+            ?? result.Read<TimeSpan>(_keepAlive, ValueParsers.TryParseWholeSeconds, k => mapper.KeepAliveInterval = k > TimeSpan.Zero ? k : null)
+            ?? result.Read<int>(_checkCycle, ValueParsers.TryParseCount, c => mapper.UdpCheckCycle = c)
+            ?? result.Read(_mark, OptionParsers.Mark, f => mapper.FirewallMark = f)
+            ?? result.Read<PortSpec>(_localPort, PortSpec.TryParse, b => mapper.Port = b)
+            ?? result.Read<TimeSpan>(_reuseWait, ValueParsers.TryParseWholeSeconds, w => reuseWait = (int)w.TotalSeconds)
+            ?? result.Read<TimeSpan>(_forwardTimeout, ValueParsers.TryParseWholeSeconds, t => mapper.IdleTimeout = t > TimeSpan.Zero ? t : mapper.IdleTimeout)
+            ?? result.Read<int>(_targetPort, OptionParsers.TryParsePort, p => mapper.TargetPort = p)
+            ?? result.Read(_forwardMethod, OptionParsers.ForwardMethods, m => mapper.ForwardMethod = m)
             ?? BindGateway(result, mapper);
 
         var status = new ServiceStatusOptions { Name = result.GetValue(_name), StatusFile = result.GetValue(_statusFile) };
@@ -132,7 +134,7 @@ internal sealed class NatMapCommand
         }
         catch (ArgumentException ex)
         {
-            error ??= (ex.ParamName == nameof(status.Name) ? "--name: " : "--status-file: ") + CliSyntax.Describe(ex);
+            error ??= Root.Describe(ex);
         }
 
         error ??= ((mapper.TargetHost is null) == (result.GetValue(_targetPort) is null) ? null

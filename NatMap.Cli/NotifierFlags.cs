@@ -157,7 +157,7 @@ internal sealed class NotifierFlags
         }
         catch (ArgumentException ex)
         {
-            return (ex.ParamName == nameof(WebhookNotifierOptions.Headers) ? "--notify-header" : flag) + ": " + CliSyntax.Describe(ex);
+            return (ex.ParamName == nameof(WebhookNotifierOptions.Headers) ? "--notify-header" : flag) + ": " + UsageError.Reason(ex);
         }
     }
 

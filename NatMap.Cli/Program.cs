@@ -34,28 +34,9 @@ internal static class Cli
         var command = new NatMapCommand();
         command.Root.SetAction((result, ct) => MappingRunner.RunAsync(command, result, args, context, ct));
         command.Check.Command.SetAction((result, ct) => Check.CheckCommand.RunAsync(command.Check, result, context, ct));
-        var parsed = command.Parse(args);
-        if (parsed.HelpRequested)
-        {
-            HelpWriter.WriteHelp(context.Stdout, parsed.Command);
-            return ExitCodes.Success;
-        }
-
-        if (parsed.Error is { } error)
-        {
-            return CliSyntax.Usage(context.Stderr, parsed.Command, error);
-        }
-
-        if (parsed.VersionRequested)
-        {
-            context.Stdout.WriteLine(HelpWriter.Version());
-            context.Stdout.Flush();
-            return ExitCodes.Success;
-        }
-
         try
         {
-            return await parsed.Command.Action!(parsed, cancellationToken).ConfigureAwait(false);
+            return await command.Root.InvokeAsync(args, context.Stdout, context.Stderr, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -63,7 +44,7 @@ internal static class Cli
         }
         catch (Exception ex)
         {
-            return CliSyntax.Fail(context.Stderr, "natmap: fatal: " + CliSyntax.OneLine(ex.Message));
+            return CliSyntax.Fail(context.Stderr, "natmap: fatal: " + UsageError.OneLine(ex.Message));
         }
     }
 }

@@ -44,7 +44,48 @@ public sealed class Command : IEnumerable
         Subcommands.Add(subcommand);
     }
 
+    /// <summary>
+    /// A validation error as <c>-x: reason</c>, named by the options bound (<see cref="Option.Binds"/>) to its
+    /// <see cref="ArgumentException.ParamName"/>, joined by '/' (<c>-4/-6</c>); the bare reason when none is.
+    /// </summary>
+    public string Describe(ArgumentException exception)
+    {
+        var names = Options.Where(o => exception.ParamName is { } bound && o.Binds.Contains(bound)).Select(o => o.Name).ToList();
+        string reason = UsageError.Reason(exception);
+        return names.Count > 0 ? string.Join("/", names) + ": " + reason : reason;
+    }
+
     public ParseResult Parse(IReadOnlyList<string> args) => Parser.Parse(this, args);
+
+    /// <summary>
+    /// Parses <paramref name="args"/> and does what they ask: the help or the version on <paramref name="output"/>
+    /// (exit code 0), the usage error on <paramref name="error"/> (<see cref="UsageError.ExitCode"/>), or the
+    /// parsed command's action, whose exit code it returns.
+    /// </summary>
+    public Task<int> InvokeAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        var parsed = Parse(args);
+        if (parsed.HelpRequested)
+        {
+            HelpWriter.WriteHelp(output, parsed.Command);
+            return Task.FromResult(0);
+        }
+
+        if (parsed.Error is { } message)
+        {
+            return Task.FromResult(UsageError.Write(error, parsed.Command, message));
+        }
+
+        if (parsed.VersionRequested)
+        {
+            output.WriteLine(HelpWriter.Version());
+            output.Flush();
+            return Task.FromResult(0);
+        }
+
+        var action = parsed.Command.Action ?? throw new InvalidOperationException(parsed.Command.FullName + " has no action");
+        return action(parsed, cancellationToken);
+    }
 
     /// <summary>The options, then the subcommands (what the collection initializer added).</summary>
     public IEnumerator GetEnumerator() => Options.Cast<object>().Concat(Subcommands).GetEnumerator();

@@ -36,6 +36,12 @@ public abstract class Option
     /// <summary>Accepted, but not listed in the help.</summary>
     public bool Hidden { get; init; }
 
+    /// <summary>
+    /// The properties (or parameters) this option's value is bound to, so that a validation error naming one
+    /// (<see cref="ArgumentException.ParamName"/>) is reported as this option's: see <see cref="Command.Describe"/>.
+    /// </summary>
+    public IReadOnlyList<string> Binds { get; init; } = [];
+
     /// <summary>Whether <paramref name="token"/> names this option exactly.</summary>
     public bool Matches(string token) => token == Name || Aliases.Contains(token);
 

@@ -4,7 +4,7 @@ namespace NatMap.CommandLine;
 /// An option whose value reads as <typeparamref name="T"/>: <see cref="bool"/> for a flag (given or not),
 /// <see cref="string"/> for one value (null when not given, or given without its optional value:
 /// <see cref="ParseResult.WasGiven"/> tells those apart), <c>string[]</c> for a repeatable one (null
-/// when not given). Values stay text here; their meaning is OptionParsers' and the library's to check.
+/// when not given). Values stay text here: <see cref="ParseResult.Read{T}"/> reads them with a <see cref="ValueParser{T}"/>.
 /// </summary>
 public sealed class Option<T> : Option
 {

@@ -42,6 +42,21 @@ public sealed class ParseResult
         return (T?)value;
     }
 
+    /// <summary>
+    /// Reads <paramref name="option"/>'s value with <paramref name="parse"/>, if the option was given, and hands
+    /// it to <paramref name="set"/>; returns the parser's refusal as <c>-x: reason</c>, or null.
+    /// </summary>
+    public string? Read<T>(Option<string> option, ValueParser<T> parse, Action<T> set)
+    {
+        string? error = null;
+        if (GetValue(option) is { } text && parse(text, out var value, out error))
+        {
+            set(value);
+        }
+
+        return error is null ? null : option.Name + ": " + error;
+    }
+
     internal void Add(Option option, IEnumerable<string?> values)
     {
         _occurrences[option] = Occurrences(option) + 1;

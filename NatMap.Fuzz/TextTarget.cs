@@ -1,5 +1,6 @@
 using System.Text;
 using NatMap.Cli;
+using NatMap.CommandLine;
 using NatMap.Mapping;
 using NatMap.Sockets.Internal;
 using NatMap.Stun;
@@ -88,10 +89,12 @@ internal static class TextTarget
         }
 
         // -f, -k -T -w, --timeout --lifetime-max, -c, -p and the check's -b.
-        OptionParsers.TryParseMark(arg, out _, out _);
-        OptionParsers.TryParseWholeSeconds(arg, out _, out _);
-        OptionParsers.TryParseSeconds(arg, out _, out _);
-        OptionParsers.TryParseCount(arg, out _, out _);
+        OptionParsers.Mark(arg, out _, out _);
+        ValueParsers.TryParseWholeSeconds(arg, out _, out _);
+        ValueParsers.TryParseSeconds(arg, out _, out _);
+        ValueParsers.TryParseCount(arg, out _, out _);
+        OptionParsers.ForwardMethods(arg, out _, out _);
+        OptionParsers.GatewayProtocols(arg, out _, out _);
         if (OptionParsers.TryParsePort(arg, out int port, out _) && port is < 0 or > 65535)
         {
             throw new FuzzContractException("-p took '" + arg + "' as port " + port);
@@ -165,7 +168,7 @@ internal static class TextTarget
             }
             catch (ArgumentException ex)
             {
-                Expect(CliSyntax.Describe(ex).StartsWith('-'), "the CLI has no option letter for " + ex.ParamName);
+                Expect(Command.Check.Command.Describe(ex).StartsWith('-'), "the CLI has no option letter for " + ex.ParamName);
             }
 
             return;
@@ -188,7 +191,7 @@ internal static class TextTarget
         }
         catch (ArgumentException ex) when (problem is not null && ex.ParamName == problem.Value.Option)
         {
-            Expect(CliSyntax.Describe(ex).StartsWith('-'), "the CLI has no option letter for " + ex.ParamName);
+            Expect(Command.Root.Describe(ex).StartsWith('-'), "the CLI has no option letter for " + ex.ParamName);
         }
     }
 

@@ -16,7 +16,7 @@ internal static class CheckCommand
         var options = new NatDiscoveryOptions();
         if (check.Bind(result, options, out bool json, out bool verbose, out bool probeGateway, out var gatewayAddress) is { } problem)
         {
-            return CliSyntax.Usage(stderr, check.Command, problem);
+            return UsageError.Write(stderr, check.Command, problem);
         }
 
         using var loggerFactory = new CliLoggerFactory(new StderrLoggerProvider(stderr, verbose ? LogLevel.Debug : LogLevel.Error));
@@ -27,7 +27,7 @@ internal static class CheckCommand
         }
         catch (ArgumentException ex)
         {
-            return CliSyntax.Usage(stderr, check.Command, CliSyntax.Describe(ex));
+            return UsageError.Write(stderr, check.Command, check.Command.Describe(ex));
         }
         catch (NatMapException ex)
         {

@@ -17,11 +17,11 @@ internal sealed class CheckOptions
         "The STUN server needs two IP addresses for the RFC 5780 tests. Exit codes: 0 the check ran\n" +
         "(whatever the verdict), 1 no server answered, 2 bad command line.";
 
-    private readonly Option<bool> _ipv4 = Flag("-4", "Use IPv4 (the default).");
-    private readonly Option<bool> _ipv6 = Flag("-6", "Use IPv6.");
+    private readonly Option<bool> _ipv4 = Flag("-4", "Use IPv4 (the default).", nameof(NatDiscoveryOptions.AddressFamily));
+    private readonly Option<bool> _ipv6 = Flag("-6", "Use IPv6.", nameof(NatDiscoveryOptions.AddressFamily));
     private readonly Option<string[]> _servers = Servers();
-    private readonly Option<string> _bind = Value("-b", "port", "Local port every test runs from: the port you will map (default: any).");
-    private readonly Option<string> _interface = Value("-i", "interface|ip", "Network interface name or local IP address to bind.");
+    private readonly Option<string> _bind = Value("-b", "port", "Local port every test runs from: the port you will map (default: any).", nameof(NatDiscoveryOptions.Port));
+    private readonly Option<string> _interface = Value("-i", "interface|ip", "Network interface name or local IP address to bind.", nameof(NatDiscoveryOptions.BindAddress), nameof(NatDiscoveryOptions.BindInterface));
     private readonly Option<bool> _udp = Flag("-u", "Test UDP only (default: UDP and TCP).");
 
     // natmap's -t is the forward target; the check's old -t for TCP still works, unlisted.
@@ -29,12 +29,12 @@ internal sealed class CheckOptions
     private readonly Option<bool> _tcpAlias = new("-t") { Hidden = true };
     private readonly Option<bool> _hairpin = Flag("--hairpin", "Also test UDP hairpinning (RFC 5780 section 4.5).");
     private readonly Option<bool> _lifetime = Flag("--lifetime", "Also estimate the UDP binding lifetime and recommend a -k (takes up to --lifetime-max).");
-    private readonly Option<string> _lifetimeMax = Value("--lifetime-max", "seconds", "Longest idle time the lifetime estimate probes (default 120).");
-    private readonly Option<string> _timeout = Value("--timeout", "seconds", "How long one request may go unanswered, retransmissions included (default 3).");
+    private readonly Option<string> _lifetimeMax = Value("--lifetime-max", "seconds", "Longest idle time the lifetime estimate probes (default 120).", nameof(NatDiscoveryOptions.MaxLifetimeProbe));
+    private readonly Option<string> _timeout = Value("--timeout", "seconds", "How long one request may go unanswered, retransmissions included (default 3).", nameof(NatDiscoveryOptions.RequestTimeout));
     private readonly Option<bool> _upnp = Flag("--upnp", "Also probe the home router: which of PCP, NAT-PMP and UPnP IGD answer, its external address, and how many NAT layers that shows.");
     private readonly Option<string> _gateway = Value("--gateway", "addr", "The home router's IPv4 address for --upnp (default: the default route's gateway).");
     private readonly Option<bool> _json = Flag("--json", "Print one JSON object instead of the table.");
-    private readonly Option<bool> _verbose = Flag("--verbose", "Log each request and answer, and warnings, to standard error.", "-v");
+    private readonly Option<bool> _verbose = new("--verbose", "-v") { Description = "Log each request and answer, and warnings, to standard error." };
 
     public CheckOptions()
     {
@@ -56,10 +56,10 @@ internal sealed class CheckOptions
         (options.AddressFamily, options.BindAddress, options.BindInterface) = (family, address, name);
         error ??= (OptionParsers.TryParseServers(result.GetValue(_servers), options.StunServers, out var serversError) ? null : serversError)
             ?? (tcpOnly && result.GetValue(_udp) ? "-u and -o exclude each other: give neither to test both" : null)
-            ?? Read<int>(result, _bind, OptionParsers.TryParsePort, port => options.Port = port)
-            ?? Read<TimeSpan>(result, _lifetimeMax, OptionParsers.TryParseSeconds, max => options.MaxLifetimeProbe = max)
-            ?? Read<TimeSpan>(result, _timeout, OptionParsers.TryParseSeconds, timeout => options.RequestTimeout = timeout)
-            ?? Read<System.Net.IPAddress>(result, _gateway, OptionParsers.TryParseGatewayAddress, address => named = address)
+            ?? result.Read<int>(_bind, OptionParsers.TryParsePort, port => options.Port = port)
+            ?? result.Read<TimeSpan>(_lifetimeMax, ValueParsers.TryParseSeconds, max => options.MaxLifetimeProbe = max)
+            ?? result.Read<TimeSpan>(_timeout, ValueParsers.TryParseSeconds, timeout => options.RequestTimeout = timeout)
+            ?? result.Read<System.Net.IPAddress>(_gateway, OptionParsers.TryParseGatewayAddress, address => named = address)
             ?? (named is not null && !probeGateway ? "--gateway needs --upnp: it names the home router that --upnp probes" : null);
         gateway = named;
         return error;

@@ -2,6 +2,7 @@ using System.Runtime.Versioning;
 using NatMap.Cli;
 using NatMap.Discovery;
 using NatMap.Mapping;
+using NatMap.Notify;
 
 namespace NatMap.Tests.Cli;
 
@@ -81,14 +82,32 @@ public sealed class CommandLineTests
     [InlineData(nameof(PortMapperOptions.TargetPort), "-p")]
     [InlineData(nameof(PortMapperOptions.IdleTimeout), "-T")]
     [InlineData(nameof(PortMapperOptions.BindInterface), "-i")]
+    [InlineData(nameof(PortMapperOptions.BindAddress), "-i")]
     [InlineData(nameof(PortMapperOptions.CongestionControl), "-C")]
+    [InlineData(nameof(PortMapperOptions.Protocol), "-u")]
+    [InlineData(nameof(PortMapperOptions.AddressFamily), "-4/-6")]
+    [InlineData(nameof(PortMapperOptions.Port), "-b")]
+    [InlineData(nameof(PortMapperOptions.FirewallMark), "-f")]
+    [InlineData(nameof(PortMapperOptions.ForwardMethod), "--forward-method")]
+    [InlineData(nameof(PortMapperOptions.ForwardMasquerade), "--forward-masquerade")]
+    [InlineData(nameof(PortMapperOptions.Gateway), "--upnp")]
+    [InlineData(nameof(PortMapperOptions.GatewayAddress), "--gateway")]
+    [InlineData(nameof(PortMapperOptions.GatewayLease), "--upnp-lease")]
+    [InlineData(nameof(ServiceStatusOptions.Name), "--name")]
+    [InlineData(nameof(ServiceStatusOptions.StatusFile), "--status-file")]
+    [InlineData("scriptPath", "-e")]
+    public void Describe_LibraryArgumentException_NamesTheOptionLetter(string property, string letter) =>
+        AssertNames(new NatMapCommand().Root, property, letter);
+
+    [Theory]
     [InlineData(nameof(NatDiscoveryOptions.RequestTimeout), "--timeout")]
     [InlineData(nameof(NatDiscoveryOptions.MaxLifetimeProbe), "--lifetime-max")]
-    public void Describe_LibraryArgumentException_NamesTheOptionLetter(string property, string letter)
-    {
-        Assert.Equal(letter + ": it is wrong", CliSyntax.Describe(new ArgumentException("it is wrong.", property)));
-        Assert.Equal(letter + ": it is out of range", CliSyntax.Describe(new ArgumentOutOfRangeException(property, "it is out of range.")));
-    }
+    [InlineData(nameof(NatDiscoveryOptions.StunServers), "-s")]
+    [InlineData(nameof(NatDiscoveryOptions.Port), "-b")]
+    [InlineData(nameof(NatDiscoveryOptions.AddressFamily), "-4/-6")]
+    [InlineData(nameof(NatDiscoveryOptions.BindAddress), "-i")]
+    public void CheckDescribe_LibraryArgumentException_NamesTheOptionLetter(string property, string letter) =>
+        AssertNames(new NatMapCommand().Check.Command, property, letter);
 
     [Fact]
     public void Describe_ValidateOfBoundOptions_NamesTheOptionLetter()
@@ -98,7 +117,13 @@ public sealed class CommandLineTests
 
         var ex = Assert.ThrowsAny<ArgumentException>(mapper.Validate);
 
-        Assert.Equal("-k: keep-alive interval 2592000 s is invalid: it must be positive and under 24 days", CliSyntax.Describe(ex));
+        Assert.Equal("-k: keep-alive interval 2592000 s is invalid: it must be positive and under 24 days", new NatMapCommand().Root.Describe(ex));
+    }
+
+    private static void AssertNames(NatMap.CommandLine.Command command, string property, string letter)
+    {
+        Assert.Equal(letter + ": it is wrong", command.Describe(new ArgumentException("it is wrong.", property)));
+        Assert.Equal(letter + ": it is out of range", command.Describe(new ArgumentOutOfRangeException(property, "it is out of range.")));
     }
 
     [Fact]

@@ -35,16 +35,16 @@ public sealed class MarkParsingTests
     [InlineData("0g")]
     [InlineData("1a")]
     [InlineData("\u0661")]
-    public void TryParseMark_EdgeCases_AgreesWithTheFormerParser(string text) => AssertAgrees(text);
+    public void Mark_EdgeCases_AgreesWithTheFormerParser(string text) => AssertAgrees(text);
 
     [Fact]
-    public void TryParseMark_RandomText_AgreesWithTheFormerParser() =>
+    public void Mark_RandomText_AgreesWithTheFormerParser() =>
         Gen.OneOf(Gen.Char["0123456789abcdefABCDEFxX+- "].Array[0, 24].Select(chars => new string(chars)), Gen.String).Sample(AssertAgrees, iter: 20_000);
 
     private static void AssertAgrees(string text)
     {
         bool expectedOk = FormerTryParseMark(text, out uint expected);
-        bool ok = OptionParsers.TryParseMark(text, out uint mark, out string? error);
+        bool ok = OptionParsers.Mark(text, out uint mark, out string? error);
         Assert.Equal(expectedOk, ok);
         Assert.Equal(expected, mark);
         Assert.Equal(ok, error is null);

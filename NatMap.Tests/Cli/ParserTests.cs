@@ -104,5 +104,40 @@ public sealed class ParserTests
         Assert.True(Parse("-t").GetValue(hidden));
     }
 
+    [Theory]
+    [InlineData("--help", 0, "Description:\n  test\n\nUsage:", "")]
+    [InlineData("-k", 2, "", "natmap: -k: needs a value: -k <seconds>\nTry 'natmap --help'.\n")]
+    [InlineData("-k 5", 7, "ran with 5\n", "")]
+    public async Task InvokeAsync_DoesWhatTheLineAsks(string line, int exitCode, string output, string error)
+    {
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+        _root.SetAction((result, _) =>
+        {
+            stdout.WriteLine("ran with " + result.GetValue(_value));
+            return Task.FromResult(7);
+        });
+
+        int code = await _root.InvokeAsync(line.Split(' '), stdout, stderr, TestContext.Current.CancellationToken);
+
+        Assert.Equal(exitCode, code);
+        Assert.StartsWith(output, stdout.ToString().ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Equal(error, stderr.ToString().ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task InvokeAsync_Version_OneLineNoAction()
+    {
+        var stdout = new StringWriter();
+
+        int code = await _root.InvokeAsync(["--version"], stdout, TextWriter.Null, TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, code);
+        Assert.Equal(HelpWriter.Version() + "\n", stdout.ToString().ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task InvokeAsync_NoAction_Throws() =>
+        await Assert.ThrowsAsync<InvalidOperationException>(() => _root.InvokeAsync(["-u"], TextWriter.Null, TextWriter.Null, TestContext.Current.CancellationToken));
+
     private ParseResult Parse(string line) => _root.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries));
 }
