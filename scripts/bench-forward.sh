@@ -15,8 +15,8 @@
 # directions, ROUNDS (default 5) interleaved rounds, medians, ratios to direct, and each forwarder
 # process's CPU seconds per GB (the kernel path runs in softirq, charged to no process: natmap's own
 # CPU is shown, which stays near zero). Needs root, iperf3, nftables, libnftables and conntrack.
-# BASELINE_DLL=path/to/another/NatMap.Benchmarks.dll adds that build's managed engine as a row of
-# its own ("baseline managed"), measured in the same interleaved rounds: to compare an engine
+# BASELINE_DLL=path/to/another/NatMap.Benchmarks.dll adds that build's managed engine and its
+# UdpForwarder as rows of their own ("baseline"), measured in the same interleaved rounds: to compare an engine
 # change side by side, e.g. with a build of an older commit from `git worktree add`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -219,6 +219,8 @@ latency_rows=()
 if [ -n "$BASELINE_DLL" ]; then
   HARNESS_DLL=$BASELINE_DLL start_harness baseline2 --proto tcp --engine managed --listen 127.0.0.1:0 --target "127.0.0.1:$SP_TCP"
   latency_rows+=("TCP via baseline managed engine:$PORT:--tcp")
+  HARNESS_DLL=$BASELINE_DLL start_harness baselineudp --proto udp --engine forwarder --listen 127.0.0.1:0 --target "127.0.0.1:$SP_UDP"
+  latency_rows+=("UDP via baseline UdpForwarder:$PORT:")
 fi
 wait_listening "$SP_TCP"
 
@@ -253,6 +255,13 @@ NAIVE_PID=$PID
 start_harness udpfwd2 --proto udp --engine forwarder --listen 127.0.0.1:0 --target "127.0.0.1:$SINK_PORT"
 UDPFWD2_PORT=$PORT
 UDPFWD2_PID=$PID
+UDP_PATHS="direct naive forwarder naive-varied forwarder-varied"
+if [ -n "$BASELINE_DLL" ]; then
+  HARNESS_DLL=$BASELINE_DLL start_harness baselineudp2 --proto udp --engine forwarder --listen 127.0.0.1:0 --target "127.0.0.1:$SINK_PORT"
+  BASEUDP_PORT=$PORT
+  BASEUDP_PID=$PID
+  UDP_PATHS="$UDP_PATHS baseline baseline-varied"
+fi
 
 udp_rate() { # port relay-pid size -> "delivered/s sent/s relay-CPU-µs-per-delivered-datagram" (size 0: 64-127 B, varying)
   start_harness sink --proto udp --engine sink --listen "127.0.0.1:$SINK_PORT"
@@ -270,9 +279,11 @@ udp_rate() { # port relay-pid size -> "delivered/s sent/s relay-CPU-µs-per-deli
 
 declare -A udp
 for round in $(seq $ROUNDS); do
-  for path in direct naive forwarder naive-varied forwarder-varied; do
+  for path in $UDP_PATHS; do
     case $path in
       direct) p=$SINK_PORT; pid=""; size=64 ;;
+      baseline) p=$BASEUDP_PORT; pid=$BASEUDP_PID; size=64 ;;
+      baseline-varied) p=$BASEUDP_PORT; pid=$BASEUDP_PID; size=0 ;;
       naive) p=$NAIVE_PORT; pid=$NAIVE_PID; size=64 ;;
       forwarder) p=$UDPFWD2_PORT; pid=$UDPFWD2_PID; size=64 ;;
       naive-varied) p=$NAIVE_PORT; pid=$NAIVE_PID; size=0 ;;
@@ -293,9 +304,11 @@ echo
 echo "| path | delivered/s | ratio to direct, 64 B | all runs | sent/s (median) | relay CPU µs per delivered datagram |"
 echo "|---|---|---|---|---|---|"
 ddirect=$(median ${udp[direct]})
-for path in direct naive forwarder naive-varied forwarder-varied; do
+for path in $UDP_PATHS; do
   case $path in
     direct) name="direct, 64 B" ;;
+    baseline) name="baseline UdpForwarder, 64 B" ;;
+    baseline-varied) name="baseline UdpForwarder, varied" ;;
     naive) name="one recvfrom + one send per datagram, 64 B" ;;
     forwarder) name="UdpForwarder, 64 B" ;;
     naive-varied) name="one recvfrom + one send per datagram, varied" ;;
@@ -307,6 +320,10 @@ for path in direct naive forwarder naive-varied forwarder-varied; do
 done
 python3 -c 'import sys; a,b,c,d=map(float,sys.argv[1:]); print("\nUdpForwarder / one-recvfrom-one-send relay, datagrams delivered: %.2f times at 64 B, %.2f times varied" % (a/b, c/d))' \
   "$(median ${udp[forwarder]})" "$(median ${udp[naive]})" "$(median ${udp[forwarder-varied]})" "$(median ${udp[naive-varied]})"
+if [ -n "$BASELINE_DLL" ]; then
+  python3 -c 'import sys; a,b,c,d=map(float,sys.argv[1:]); print("UdpForwarder / baseline UdpForwarder, datagrams delivered: %.2f times at 64 B, %.2f times varied" % (a/b, c/d))' \
+    "$(median ${udp[forwarder]})" "$(median ${udp[baseline]})" "$(median ${udp[forwarder-varied]})" "$(median ${udp[baseline-varied]})"
+fi
 echo
 
 # 4. Memory per idle relayed connection -----------------------------------------------------------
