@@ -18,10 +18,11 @@ public sealed class UdpForwarderTests
         return socket;
     }
 
-    /// <summary>A UDP echo server on loopback, running until the returned socket is disposed.</summary>
-    private static Socket StartEcho()
+    /// <summary>A UDP echo server on loopback (on <paramref name="port"/>, or any), running until the returned socket is disposed.</summary>
+    private static Socket StartEcho(int port = 0)
     {
-        var socket = UdpSocket();
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
         socket.ReceiveBufferSize = 4 * 1024 * 1024;
         _ = Task.Run(async () =>
         {
@@ -110,6 +111,82 @@ public sealed class UdpForwarderTests
         Assert.Equal(1, await client.ReceiveAsync(reply, SocketFlags.None, Ct).AsTask().WaitAsync(TestTimeout, Ct));
         Assert.Equal(2, reply[0]);
         Assert.Equal(2, forwarder.OpenedSessions);
+    }
+
+    /// <summary>
+    /// The event loop reuses a closed session's state (and its key) for the next client: the
+    /// replies must follow the client, never the session object.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task Session_ClosedThenTakenByOtherClients_EachClientGetsOnlyItsOwnReplies(bool portable)
+    {
+        using var echo = StartEcho();
+        await using var forwarder = StartForwarder((IPEndPoint)echo.LocalEndPoint!, portable, o => o.IdleTimeout = TimeSpan.FromMilliseconds(200));
+        var reply = new byte[16];
+        for (int round = 0; round < 3; round++)
+        {
+            var clients = Enumerable.Range(0, 3).Select(_ => UdpSocket()).ToArray();
+            try
+            {
+                for (int c = 0; c < clients.Length; c++)
+                {
+                    clients[c].Connect(forwarder.LocalEndPoint);
+                    await clients[c].SendAsync(new[] { (byte)((round * 10) + c) }, SocketFlags.None, Ct);
+                }
+
+                for (int c = 0; c < clients.Length; c++)
+                {
+                    Assert.Equal(1, await clients[c].ReceiveAsync(reply, SocketFlags.None, Ct).AsTask().WaitAsync(TestTimeout, Ct));
+                    Assert.Equal((round * 10) + c, reply[0]);
+                    Assert.Equal(0, clients[c].Available);
+                }
+            }
+            finally
+            {
+                foreach (var client in clients)
+                {
+                    client.Dispose();
+                }
+            }
+
+            await WaitUntilAsync(() => forwarder.ActiveSessions == 0, "the round's sessions to expire");
+        }
+
+        Assert.Equal(9, forwarder.OpenedSessions);
+    }
+
+    /// <summary>
+    /// The target's port is closed for a while: its ICMP port unreachable ends a receive on the
+    /// session's socket with ECONNREFUSED, which must not close the session, since the service may
+    /// come back.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task Target_PortUnreachableThenListening_SessionKeptAndRelays(bool portable)
+    {
+        int port;
+        using (var probe = UdpSocket())
+        {
+            port = ((IPEndPoint)probe.LocalEndPoint!).Port;
+        }
+
+        await using var forwarder = StartForwarder(new IPEndPoint(IPAddress.Loopback, port), portable);
+        using var client = UdpSocket();
+        client.Connect(forwarder.LocalEndPoint);
+        await client.SendAsync(new byte[] { 1 }, SocketFlags.None, Ct);
+        await WaitUntilAsync(() => forwarder.DatagramsToTarget == 1, "the datagram to the closed port to leave");
+
+        // Loopback answers with the ICMP error at once; the session's socket takes it meanwhile.
+        await Task.Delay(200, Ct);
+        Assert.Equal(1, forwarder.ActiveSessions);
+
+        using var echo = StartEcho(port);
+        await client.SendAsync(new byte[] { 2 }, SocketFlags.None, Ct);
+        var reply = new byte[16];
+        Assert.Equal(1, await client.ReceiveAsync(reply, SocketFlags.None, Ct).AsTask().WaitAsync(TestTimeout, Ct));
+        Assert.Equal(2, reply[0]);
+        Assert.Equal(1, forwarder.OpenedSessions);
     }
 
     [Theory]

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using NatMap.Sockets.Internal;
 
 namespace NatMap.Forwarding.Internal;
 
@@ -51,7 +52,7 @@ internal sealed class UdpReplyRelay : IUdpSessionOpener, IDisposable
             }
             catch (SocketException ex)
             {
-                ForwardingLog.UdpSessionFailed(_logger, target.ToString(), ex.SocketErrorCode.ToString());
+                ForwardingLog.UdpSessionFailed(_logger, target.ToString(), SocketErrorClassifier.Describe(ex));
                 return null;
             }
 
@@ -72,7 +73,7 @@ internal sealed class UdpReplyRelay : IUdpSessionOpener, IDisposable
     /// the target is a host name still to be resolved, and then <paramref name="firstDatagram"/> is
     /// sent once it is connected.
     /// </summary>
-    public async Task RunAsync(UdpSession session, Socket? socket, byte[]? firstDatagram)
+    private async Task RunAsync(UdpSession session, Socket? socket, byte[]? firstDatagram)
     {
         UdpReplyWaiter? waiter = null;
         try
