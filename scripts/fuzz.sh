@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of one NatMap.Fuzz target with AFL++ and SharpFuzz.
 #
-#   ./scripts/fuzz.sh TARGET SECONDS      TARGET: stun, text or gateway
+#   ./scripts/fuzz.sh TARGET SECONDS      TARGET: stun, text, gateway or nftables
 #
 # Installs what is missing (afl++ through apt, the SharpFuzz.CommandLine dotnet tool into
 # artifacts/fuzz/tools), publishes NatMap.Fuzz into a fresh folder, instruments NatMap.Core.dll,
@@ -16,10 +16,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { echo "usage: $0 stun|text|gateway SECONDS" >&2; exit 2; }
+usage() { echo "usage: $0 stun|text|gateway|nftables SECONDS" >&2; exit 2; }
 [[ $# -eq 2 ]] || usage
 target=$1 seconds=$2
-[[ $target == stun || $target == text || $target == gateway ]] || usage
+[[ $target == stun || $target == text || $target == gateway || $target == nftables ]] || usage
 [[ $seconds =~ ^[1-9][0-9]*$ ]] || usage
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1

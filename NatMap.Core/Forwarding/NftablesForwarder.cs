@@ -302,7 +302,7 @@ public sealed class NftablesForwarder : IDisposable, IForwarderMetricsSource
                 ForwardingLog.NftablesChainDrops(_logger, family, table, chain, hook, $"nft insert rule {family} {table} {chain} ct status dnat accept");
             }
         }
-        catch (Exception ex) when (ex is NatMapException or System.Text.Json.JsonException)
+        catch (NatMapException ex)
         {
             ForwardingLog.NftablesRulesetUnreadable(_logger, ex.Message);
         }

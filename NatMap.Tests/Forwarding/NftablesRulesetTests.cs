@@ -1,5 +1,6 @@
 using System.Net;
 using NatMap.Forwarding.Internal;
+using NatMap.Tests.Infrastructure;
 
 namespace NatMap.Tests.Forwarding;
 
@@ -79,6 +80,54 @@ public sealed class NftablesRulesetTests
 
         Assert.Equal([("inet", "hostfw", "forward")], NftablesRuleset.DroppingChains(Json, "forward"));
         Assert.Equal([("inet", "hostfw", "input")], NftablesRuleset.DroppingChains(Json, "input"));
+    }
+
+    /// <summary>The seeds of the <c>nftables</c> fuzz target are libnftables' own listings, and read as they should.</summary>
+    [Fact]
+    public void FuzzSeeds_LibnftablesListings_Read()
+    {
+        var root = RepoPaths.Root;
+        if (root is null)
+        {
+            Assert.Skip("the tests run outside a checkout: no NatMap.Fuzz/Corpus");
+        }
+
+        string Seed(string name) => File.ReadAllText(Path.Combine(root, "NatMap.Fuzz", "Corpus", "nftables", name));
+
+        Assert.Equal(["natmap_tcp_5555"], NftablesRuleset.NatMapTables(Seed("list-tables.json")));
+        Assert.Equal((7L, 9000L, 120000L), NftablesRuleset.Counters(Seed("list-table-natmap.json")));
+        Assert.Equal([("inet", "firewall", "forward")], NftablesRuleset.DroppingChains(Seed("list-ruleset.json"), "forward"));
+        Assert.Empty(NftablesRuleset.DroppingChains(Seed("list-ruleset.json"), "input"));
+    }
+
+    /// <summary>JSON of another shape than nft's reads as absent: no exception escapes that the callers do not handle.</summary>
+    [Theory]
+    [InlineData("""[1, 2]""")]
+    [InlineData("""{"nftables": 5}""")]
+    [InlineData("""{"nftables": [7, "x", {"table": "natmap_x"}, {"rule": [1]}]}""")]
+    [InlineData("""{"nftables": [{"table": {"family": 4, "name": {"a": 1}}}]}""")]
+    [InlineData("""{"nftables": [{"rule": {"comment": "natmap forwarded", "expr": {"counter": 1}}}]}""")]
+    [InlineData("""{"nftables": [{"rule": {"comment": "natmap forwarded", "expr": [1, {"counter": {"packets": "9", "bytes": 1e30}}]}}]}""")]
+    [InlineData("""{"nftables": [{"chain": {"hook": "forward", "policy": "drop"}}, {"rule": {"family": 1, "expr": 2}}]}""")]
+    public void Readers_OtherShapes_ReadAsAbsent(string json)
+    {
+        Assert.Empty(NftablesRuleset.NatMapTables(json));
+        Assert.Equal((0L, 0L, 0L), NftablesRuleset.Counters(json));
+        foreach (var (family, table, chain) in NftablesRuleset.DroppingChains(json, "forward"))
+        {
+            // A chain with its names missing is still reported (as empty names), never thrown over.
+            Assert.Equal(("", "", ""), (family, table, chain));
+        }
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("""{"nftables": [""")]
+    public void Readers_NotJson_RefusedAsNotSupported(string json)
+    {
+        Assert.Equal(NatMapErrorKind.NotSupported, Assert.Throws<NatMapException>(() => NftablesRuleset.NatMapTables(json)).Kind);
+        Assert.Equal(NatMapErrorKind.NotSupported, Assert.Throws<NatMapException>(() => NftablesRuleset.Counters(json)).Kind);
+        Assert.Equal(NatMapErrorKind.NotSupported, Assert.Throws<NatMapException>(() => NftablesRuleset.DroppingChains(json, "input")).Kind);
     }
 
     [Fact]

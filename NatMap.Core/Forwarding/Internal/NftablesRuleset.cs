@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using NatMap.Internal;
 
 namespace NatMap.Forwarding.Internal;
 
@@ -114,13 +115,13 @@ internal static class NftablesRuleset
         string.Join(", ", peers.Distinct().Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Address} . {p.Port}")));
 
     /// <summary>Names of the tables in a <c>list tables</c> listing that are NatMap's.</summary>
+    /// <exception cref="NatMapException">The listing is not JSON (<see cref="NatMapErrorKind.NotSupported"/>).</exception>
     public static List<string> NatMapTables(string json)
     {
         var names = new List<string>();
         foreach (var item in Items(json, "table"))
         {
-            if (item.TryGetProperty("family", out var family) && family.GetString() == "inet"
-                && item.TryGetProperty("name", out var name) && name.GetString() is { } text && text.StartsWith(TablePrefix, StringComparison.Ordinal))
+            if (Text(item, "family") == "inet" && Text(item, "name") is { } text && text.StartsWith(TablePrefix, StringComparison.Ordinal))
             {
                 names.Add(text);
             }
@@ -130,35 +131,34 @@ internal static class NftablesRuleset
     }
 
     /// <summary>Sums the counters of the rules with each comment: (forwarded flows, packets and bytes to the target, packets and bytes from it).</summary>
+    /// <exception cref="NatMapException">The listing is not JSON (<see cref="NatMapErrorKind.NotSupported"/>).</exception>
     public static (long Flows, long BytesToTarget, long BytesFromTarget) Counters(string json)
     {
         long flows = 0, to = 0, from = 0;
         foreach (var rule in Items(json, "rule"))
         {
-            if (!rule.TryGetProperty("comment", out var comment) || !rule.TryGetProperty("expr", out var expr))
+            if (Text(rule, "comment") is not { } comment || !rule.TryGetProperty("expr", out var expr) || expr.ValueKind != JsonValueKind.Array)
             {
                 continue;
             }
 
             foreach (var e in expr.EnumerateArray())
             {
-                if (!e.TryGetProperty("counter", out var counter) || counter.ValueKind != JsonValueKind.Object)
+                if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty("counter", out var counter) || counter.ValueKind != JsonValueKind.Object)
                 {
                     continue;
                 }
 
-                long packets = counter.GetProperty("packets").GetInt64();
-                long bytes = counter.GetProperty("bytes").GetInt64();
-                switch (comment.GetString())
+                switch (comment)
                 {
                     case ForwardedComment:
-                        flows += packets;
+                        flows += Number(counter, "packets");
                         break;
                     case ToTargetComment:
-                        to += bytes;
+                        to += Number(counter, "bytes");
                         break;
                     case FromTargetComment:
-                        from += bytes;
+                        from += Number(counter, "bytes");
                         break;
                 }
             }
@@ -171,6 +171,7 @@ internal static class NftablesRuleset
     /// Base chains of other tables hooked at <paramref name="hook"/> with policy drop and no rule that
     /// accepts DNATed flows: an accept in our table ends only our chain, and their drop still applies.
     /// </summary>
+    /// <exception cref="NatMapException">The listing is not JSON (<see cref="NatMapErrorKind.NotSupported"/>).</exception>
     public static List<(string Family, string Table, string Chain)> DroppingChains(string json, string hook)
     {
         var dropping = new List<(string, string, string)>();
@@ -178,22 +179,20 @@ internal static class NftablesRuleset
         var rules = Items(json, "rule").ToList();
         foreach (var chain in items)
         {
-            if (!chain.TryGetProperty("hook", out var h) || h.GetString() != hook
-                || !chain.TryGetProperty("policy", out var policy) || policy.GetString() != "drop")
+            if (Text(chain, "hook") != hook || Text(chain, "policy") != "drop")
             {
                 continue;
             }
 
-            string family = chain.GetProperty("family").GetString() ?? "";
-            string table = chain.GetProperty("table").GetString() ?? "";
-            string name = chain.GetProperty("name").GetString() ?? "";
+            string family = Text(chain, "family") ?? "";
+            string table = Text(chain, "table") ?? "";
+            string name = Text(chain, "name") ?? "";
             if (table.StartsWith(TablePrefix, StringComparison.Ordinal))
             {
                 continue;
             }
 
-            bool accepts = rules.Any(r => r.GetProperty("family").GetString() == family && r.GetProperty("table").GetString() == table
-                && r.GetProperty("chain").GetString() == name && AcceptsDnat(r));
+            bool accepts = rules.Any(r => Text(r, "family") == family && Text(r, "table") == table && Text(r, "chain") == name && AcceptsDnat(r));
             if (!accepts)
             {
                 dropping.Add((family, table, name));
@@ -205,11 +204,28 @@ internal static class NftablesRuleset
 
     private static bool AcceptsDnat(JsonElement rule)
     {
-        string text = rule.GetProperty("expr").GetRawText();
+        if (!rule.TryGetProperty("expr", out var expr))
+        {
+            return false;
+        }
+
+        string text = expr.GetRawText();
         return text.Contains("\"status\"", StringComparison.Ordinal) && text.Contains("\"dnat\"", StringComparison.Ordinal)
             && text.Contains("\"accept\"", StringComparison.Ordinal);
     }
 
+    /// <summary>The string property <paramref name="name"/> of an object; null when it is missing or not a string.</summary>
+    private static string? Text(JsonElement item, string name) =>
+        item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    /// <summary>The counter <paramref name="name"/>; 0 when it is missing, not a number, or not a 64-bit integer.</summary>
+    private static long Number(JsonElement counter, string name) =>
+        counter.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long number) ? number : 0;
+
+    /// <summary>
+    /// The objects of kind <paramref name="kind"/> in an nft JSON listing (<c>{"nftables": [{"table": {…}}, …]}</c>).
+    /// Only objects are returned, so that their properties can be read; anything else is skipped.
+    /// </summary>
     private static IEnumerable<JsonElement> Items(string json, string kind)
     {
         if (json.Length == 0)
@@ -217,18 +233,31 @@ internal static class NftablesRuleset
             yield break;
         }
 
-        using var document = JsonDocument.Parse(json);
-        if (!document.RootElement.TryGetProperty("nftables", out var items))
+        using var document = Parse(json);
+        if (document.RootElement.ValueKind != JsonValueKind.Object
+            || !document.RootElement.TryGetProperty("nftables", out var items) || items.ValueKind != JsonValueKind.Array)
         {
             yield break;
         }
 
         foreach (var item in items.EnumerateArray())
         {
-            if (item.TryGetProperty(kind, out var value))
+            if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty(kind, out var value) && value.ValueKind == JsonValueKind.Object)
             {
                 yield return value.Clone();
             }
+        }
+    }
+
+    private static JsonDocument Parse(string json)
+    {
+        try
+        {
+            return JsonDocument.Parse(json);
+        }
+        catch (JsonException ex)
+        {
+            return ThrowHelper.Throw<JsonDocument>(NatMapErrorKind.NotSupported, "nftables printed a listing that is not JSON: " + ex.Message, ex);
         }
     }
 }
