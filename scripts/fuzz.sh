@@ -71,11 +71,23 @@ if [[ -n ${NATMAP_FUZZ_EXECS:-} ]]; then
     [[ $NATMAP_FUZZ_EXECS =~ ^[1-9][0-9]*$ ]] || fail "NATMAP_FUZZ_EXECS must be a positive number"
     limit+=(-E "$NATMAP_FUZZ_EXECS")
 fi
-afl_status=0
-AFL_SKIP_BIN_CHECK=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 \
-AFL_NO_AFFINITY=1 AFL_NO_AUTODICT=1 \
-    afl-fuzz "${limit[@]}" -i "$seeds" -o "$findings" -t 5000 -m none -- dotnet "$publish/NatMap.Fuzz.dll" "$target" \
-    > "$log" 2>&1 < /dev/null || afl_status=$?
+fuzz() {
+    afl_status=0
+    AFL_SKIP_BIN_CHECK=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 \
+    AFL_NO_AFFINITY=1 AFL_NO_AUTODICT=1 \
+        afl-fuzz "${limit[@]}" -i "$seeds" -o "$findings" -t 5000 -m none -- dotnet "$publish/NatMap.Fuzz.dll" "$target" \
+        > "$log" 2>&1 < /dev/null || afl_status=$?
+}
+fuzz
+# Once, on a CI machine at 400% load, the dry run of the first seed saw no coverage at all ("No
+# instrumentation detected") and afl-fuzz gave up before fuzzing; the same build then ran fine. One
+# more try, said so on stderr; an uninstrumented build fails both.
+if [[ ! -f $findings/default/fuzzer_stats ]] && grep -q "No instrumentation detected" "$log"; then
+    echo "fuzz.sh: afl-fuzz saw no instrumentation in its dry run; trying once more" >&2
+    cp "$log" "$run/afl-fuzz.first.log"
+    rm -rf "$findings"
+    fuzz
+fi
 
 stats=$findings/default/fuzzer_stats
 if [[ ! -f $stats ]]; then
