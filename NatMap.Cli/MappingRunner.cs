@@ -127,14 +127,6 @@ internal static class MappingRunner
                 {
                     builtIn.Notify(change);
                 }
-
-                // The GC's first collection commits its own bookkeeping, about 1.6 MiB of RSS
-                // (scripts/soak.sh). The UDP relay allocates so little that it would come 20 minutes
-                // or more into the run, a step where the line should be flat: paid once start-up is over.
-                if (GC.CollectionCount(0) == 0)
-                {
-                    GC.Collect();
-                }
             }
 
             if (!cancellationToken.IsCancellationRequested)
