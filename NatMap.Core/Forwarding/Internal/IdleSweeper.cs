@@ -6,6 +6,9 @@ namespace NatMap.Forwarding.Internal;
 /// </summary>
 internal static class IdleSweeper
 {
+    /// <summary>How often to sweep for a timeout of <paramref name="timeoutMilliseconds"/>: a quarter of it, 10 ms to 1 s (the event loops sweep on their own threads at the same pace).</summary>
+    public static int IntervalMilliseconds(long timeoutMilliseconds) => (int)Math.Clamp(timeoutMilliseconds / 4, 10, 1000);
+
     /// <summary>Sweeps until <paramref name="cancellationToken"/> is cancelled.</summary>
     /// <param name="idleTimeout">How long an item may stay quiet; finite and positive.</param>
     /// <param name="collectIdle">Adds to the list every item whose last activity (<see cref="Environment.TickCount64"/>) is before the cutoff.</param>
@@ -17,7 +20,7 @@ internal static class IdleSweeper
     {
         long idle = (long)idleTimeout.TotalMilliseconds;
         var expired = new List<T>();
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Clamp(idle / 4, 10, 1000)));
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(IntervalMilliseconds(idle)));
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))

@@ -50,7 +50,7 @@ internal sealed unsafe class SpliceEventLoop
         _pipeSize = pipeSize;
         _idleMilliseconds = idleTimeout == Timeout.InfiniteTimeSpan ? long.MaxValue : (long)idleTimeout.TotalMilliseconds;
         _connectMilliseconds = (long)connectTimeout.TotalMilliseconds;
-        _sweepMilliseconds = (int)Math.Clamp(Math.Min(_idleMilliseconds, _connectMilliseconds) / 4, 10, 1000);
+        _sweepMilliseconds = IdleSweeper.IntervalMilliseconds(Math.Min(_idleMilliseconds, _connectMilliseconds));
         _counters = counters;
         _closed = closed;
         _logger = logger;

@@ -53,6 +53,7 @@ internal sealed class UdpEventLoop : IUdpSessionOpener
     private readonly ConcurrentQueue<Resolved> _resolved = new();
     private readonly Stack<int> _freeSlots = new();
     private readonly Stack<UdpSession> _pool = new();
+    private readonly List<UdpSession> _expired = [];
     private readonly object _wakeGate = new();
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private UdpSession?[] _slots = new UdpSession?[64];
@@ -76,7 +77,7 @@ internal sealed class UdpEventLoop : IUdpSessionOpener
         _stopping = stopping;
         _localEndPoint = listener.LocalEndPoint!;
         _idleMilliseconds = idleTimeout == Timeout.InfiniteTimeSpan ? long.MaxValue : (long)idleTimeout.TotalMilliseconds;
-        _sweepMilliseconds = (int)Math.Clamp(_idleMilliseconds / 4, 10, 1000);
+        _sweepMilliseconds = IdleSweeper.IntervalMilliseconds(_idleMilliseconds);
     }
 
     /// <summary>Ends when the thread has stopped (after <see cref="_stopping"/> fired); the sessions are then closed by the forwarder.</summary>
@@ -314,15 +315,16 @@ internal sealed class UdpEventLoop : IUdpSessionOpener
         }
     }
 
+    /// <summary>Closes the sessions quiet since before <paramref name="cutoff"/>, as the table's own sweep finds them.</summary>
     private void Sweep(long cutoff)
     {
-        for (int slot = 0; slot < _slotHighWater; slot++)
+        _sessions.CollectIdle(cutoff, _expired);
+        foreach (var session in _expired)
         {
-            if (_slots[slot] is { } session && session.LastActivity < cutoff)
-            {
-                CloseSession(session, "idle timeout");
-            }
+            CloseSession(session, "idle timeout");
         }
+
+        _expired.Clear();
     }
 
     /// <summary>A socket connected to the target, in the epoll set under the session's slot; false with the errno when a step failed.</summary>
