@@ -118,6 +118,13 @@ internal sealed class FaultSession
         return clock.Elapsed;
     }
 
+    /// <summary>
+    /// At most about one check a second (<c>-k 1</c>), counted over <paramref name="watched"/>, the time
+    /// that really went by (<see cref="WatchAsync"/>): no busy loop; and at least one check.
+    /// </summary>
+    public static void AssertPaced(int checks, TimeSpan watched) =>
+        Assert.InRange(checks, 1, (int)Math.Ceiling(watched.TotalSeconds) + 2);
+
     public int CountLog(string text) => Log.Count(line => line.Contains(text, StringComparison.Ordinal));
 
     /// <summary>Runs a command in a namespace and fails the test if it fails.</summary>
